@@ -1,0 +1,147 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Backprop.Gen.Diagnostics;
+
+/// <summary>
+/// Every diagnostic Backprop.Gen reports. Each one is documented in <c>docs/diagnostics.md</c> under its ID, and a test
+/// keeps the two in step. Messages say what is wrong and what to do instead.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Backprop.Gen";
+    private const string HelpBase = "https://github.com/backprop-gen/backprop-gen/blob/main/docs/diagnostics.md#";
+
+    // BPG00xx: the method's declaration and the contract.
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error("BPG0001",
+        "Containing type must be partial",
+        "Type '{0}' contains [Differentiable] method '{1}' and must be partial: add the 'partial' modifier so that the generated Backward can join it");
+
+    public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("BPG0002",
+        "Return type must be double or float",
+        "'{0}' returns '{1}': a [Differentiable] method must return double or float");
+
+    public static readonly DiagnosticDescriptor UnknownWrtName = Error("BPG0003",
+        "Unknown parameter in the wrt list",
+        "'{0}' is not a parameter of '{1}': name its parameters with nameof, or remove the entry");
+
+    public static readonly DiagnosticDescriptor WrtNotDifferentiable = Error("BPG0004",
+        "Parameter in the wrt list cannot be differentiated",
+        "Parameter '{0}' of type '{1}' cannot be differentiated: only double, float, arrays of them and spans of them carry derivatives");
+
+    public static readonly DiagnosticDescriptor UnsupportedParameterModifier = Error("BPG0005",
+        "ref, out and in parameters are not supported",
+        "Parameter '{0}' is passed by '{1}': pass it by value, and return a result instead of writing through it");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Error("BPG0006",
+        "Generic methods are not supported",
+        "'{0}' is generic: write the [Differentiable] method for double or float, without type parameters");
+
+    public static readonly DiagnosticDescriptor NoBody = Error("BPG0007",
+        "Method has no body",
+        "'{0}' has no body to differentiate: give it one, or remove [Differentiable]");
+
+    public static readonly DiagnosticDescriptor AsyncMethod = Error("BPG0008",
+        "Async methods are not supported",
+        "'{0}' is async: a [Differentiable] method must compute its result synchronously");
+
+    public static readonly DiagnosticDescriptor NoDifferentiableParameters = Warning("BPG0009",
+        "Method has no differentiable parameter",
+        "'{0}' has no differentiable parameter, so its Backward only returns the value: check [NoDerivative] and the wrt list");
+
+    // BPG01xx: the body.
+    public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",
+        "Statement is not supported",
+        "A '{0}' statement cannot be differentiated: {1}");
+
+    public static readonly DiagnosticDescriptor UnsupportedExpression = Error("BPG0102",
+        "Expression is not supported",
+        "{0} cannot be differentiated: {1}");
+
+    public static readonly DiagnosticDescriptor SideEffectInExpression = Error("BPG0103",
+        "Assignment inside an expression",
+        "'{0}' changes a variable inside an expression: make the assignment or increment a statement of its own");
+
+    public static readonly DiagnosticDescriptor WriteToNonLocal = Error("BPG0104",
+        "Write to a field or property",
+        "'{0}' writes to a field or property: a [Differentiable] method may assign only its own locals and local arrays");
+
+    public static readonly DiagnosticDescriptor WriteToParameterArray = Error("BPG0105",
+        "Write into a parameter array",
+        "'{0}' writes into parameter '{1}': the Backward would overwrite the caller's data, so copy it into a local array (new {2}[n]) and write there");
+
+    public static readonly DiagnosticDescriptor ArrayLocalReassigned = Error("BPG0106",
+        "Array local assigned more than once",
+        "Array local '{0}' is assigned more than once or from something other than 'new': give each array its own local, created once with new");
+
+    // BPG02xx: calls and custom derivatives.
+    public static readonly DiagnosticDescriptor NoDerivativeForCall = Error("BPG0201",
+        "Call has no derivative",
+        "A derivative flows through this call to '{0}', which has none: mark it [Differentiable], write a custom derivative with [DerivativeOf], or make its arguments constant with [NoDerivative]");
+
+    public static readonly DiagnosticDescriptor LinqNotDifferentiable = Error("BPG0202",
+        "LINQ is not differentiable",
+        "A derivative flows through LINQ method '{0}': write the loop out, for example 'for (int i = 0; i < a.Length; i++) s += a[i];'");
+
+    public static readonly DiagnosticDescriptor CustomDerivativeSignature = Error("BPG0203",
+        "Custom derivative does not match the contract",
+        "Custom derivative '{0}' does not match the Backward contract of '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor DerivativeOfTargetNotFound = Error("BPG0204",
+        "Target of [DerivativeOf] not found",
+        "'{0}' has no method '{1}' whose parameters match the leading parameters of '{2}': the derivative takes the target's parameters first, then the adjoints, then seed");
+
+    public static readonly DiagnosticDescriptor ArgumentLosesDerivative = Error("BPG0205",
+        "Argument's derivative would be lost",
+        "The argument for parameter '{0}' of '{1}' carries a derivative, but '{1}' does not differentiate '{0}' ([NoDerivative], or not in its wrt list): the gradient through it would be lost");
+
+    public static readonly DiagnosticDescriptor DerivativeOfNotStatic = Error("BPG0206",
+        "Custom derivative must be static",
+        "[DerivativeOf] method '{0}' must be static");
+
+    public static readonly DiagnosticDescriptor CalleeHasNoBackward = Error("BPG0207",
+        "Callee has no Backward",
+        "'{0}' is [Differentiable] but its assembly has no matching '{1}': build that assembly with Backprop.Gen");
+
+    // BPG9999: never a crash.
+    public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
+        "Backprop.Gen internal error",
+        "Backprop.Gen could not generate the Backward of '{0}': {1}. The other methods are still generated; please report this.");
+
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
+        ContainingTypeNotPartial,
+        UnsupportedReturnType,
+        UnknownWrtName,
+        WrtNotDifferentiable,
+        UnsupportedParameterModifier,
+        GenericMethod,
+        NoBody,
+        AsyncMethod,
+        NoDifferentiableParameters,
+        UnsupportedStatement,
+        UnsupportedExpression,
+        SideEffectInExpression,
+        WriteToNonLocal,
+        WriteToParameterArray,
+        ArrayLocalReassigned,
+        NoDerivativeForCall,
+        LinqNotDifferentiable,
+        CustomDerivativeSignature,
+        DerivativeOfTargetNotFound,
+        ArgumentLosesDerivative,
+        DerivativeOfNotStatic,
+        CalleeHasNoBackward,
+        InternalError);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => Index[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

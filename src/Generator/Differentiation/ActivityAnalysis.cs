@@ -1,0 +1,173 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>
+/// Which values carry a derivative. A variable is <em>varied</em> when a differentiable parameter flows into it, and
+/// <em>useful</em> when it flows into the result; it is <em>active</em> (gets an adjoint) when it is both. Everything
+/// else, including ints, bools, indices and [NoDerivative] inputs, is plain forward code. Loops reach a fixpoint
+/// because the analysis is per variable and flow-insensitive.
+/// </summary>
+internal sealed class ActivityAnalysis
+{
+    private readonly HashSet<string> _varied = new();
+    private readonly HashSet<string> _useful = new();
+
+    private ActivityAnalysis()
+    {
+    }
+
+    public static ActivityAnalysis Run(NormalizedBody body, IEnumerable<string> differentiableParameters)
+    {
+        var analysis = new ActivityAnalysis();
+        foreach (string parameter in differentiableParameters) analysis._varied.Add(parameter);
+        List<IrStmt> statements = IrWalker.AllStatements(body.Body).ToList();
+
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (IrStmt stmt in statements)
+            {
+                if (Definition(stmt) is not var (target, value)) continue;
+                if (analysis.IsVaried(value) && analysis._varied.Add(target)) changed = true;
+            }
+        }
+
+        analysis._useful.Add(body.Result.Name);
+        changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (IrStmt stmt in statements)
+            {
+                if (Definition(stmt) is not var (target, value) || !analysis._useful.Contains(target)) continue;
+                foreach (string name in analysis.FlowSources(value))
+                {
+                    if (analysis._useful.Add(name)) changed = true;
+                }
+            }
+        }
+
+        return analysis;
+    }
+
+    /// <summary>The variable (or array) a statement defines or stores into, and the value that flows into it.</summary>
+    public static (string Target, IrExpr Value)? Definition(IrStmt stmt) => stmt switch
+    {
+        Declare { Initializer: { } init } d => (d.Variable.Name, init),
+        Assign { Target: VarRef v } a => (v.Name, a.Value),
+        Assign { Target: ElementAt { Array: VarRef array } } a => (array.Name, a.Value),
+        _ => null,
+    };
+
+    public bool IsActive(string name) => _varied.Contains(name) && _useful.Contains(name);
+
+    /// <summary>Marks a temporary introduced after the analysis (a hoisted active subexpression) as active.</summary>
+    public void AddActive(string name)
+    {
+        _varied.Add(name);
+        _useful.Add(name);
+    }
+
+    /// <summary>Whether a derivative flows through this expression's value.</summary>
+    public bool IsVaried(IrExpr expr)
+    {
+        if (!expr.Type.CanBeActive) return false;
+        return expr switch
+        {
+            VarRef v => _varied.Contains(v.Name),
+            Unary { Op: UnaryOp.Negate or UnaryOp.Plus } u => IsVaried(u.Operand),
+            Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Remainder } b =>
+                IsVaried(b.Left) || IsVaried(b.Right),
+            Conditional c => IsVaried(c.WhenTrue) || IsVaried(c.WhenFalse),
+            Cast c => IsVaried(c.Operand),
+            MathCall m => !IsZeroRule(m) && m.Arguments.Any(IsVaried),
+            Fused f => f.Arguments.Any(IsVaried),
+            DiffCall d => (d.Receiver is not null && IsVaried(d.Receiver)) || d.Arguments.Any(IsVaried),
+            OpaqueCall o => o.Arguments.Any(IsVaried),
+            ElementAt e => IsVaried(e.Array),
+            _ => false,
+        };
+    }
+
+    /// <summary>Whether this expression is varied and its variables are useful: it needs adjoints.</summary>
+    public bool IsActive(IrExpr expr) => IsVaried(expr) && FlowSources(expr).Any(_useful.Contains);
+
+    public static bool IsZeroRule(MathCall call) =>
+        DerivativeRules.TryGet(call.Function, call.Arguments.Count(a => a.Type.IsFloating), out DerivativeRule rule) && rule.IsZero;
+
+    /// <summary>The variables whose derivatives flow into an expression's value (not indices, not conditions).</summary>
+    public IEnumerable<string> FlowSources(IrExpr expr)
+    {
+        if (!expr.Type.CanBeActive) yield break;
+        IEnumerable<IrExpr> children = expr switch
+        {
+            VarRef => Enumerable.Empty<IrExpr>(),
+            Unary { Op: UnaryOp.Negate or UnaryOp.Plus } u => new[] { u.Operand },
+            Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Remainder } b => new[] { b.Left, b.Right },
+            Conditional c => new[] { c.WhenTrue, c.WhenFalse },
+            Cast c => new[] { c.Operand },
+            MathCall m when !IsZeroRule(m) => m.Arguments,
+            Fused f => f.Arguments,
+            DiffCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
+            OpaqueCall o => o.Arguments,
+            ElementAt e => new[] { e.Array },
+            _ => Enumerable.Empty<IrExpr>(),
+        };
+        if (expr is VarRef self) yield return self.Name;
+        foreach (IrExpr child in children)
+        {
+            foreach (string name in FlowSources(child)) yield return name;
+        }
+    }
+
+    /// <summary>
+    /// Reports the calls a derivative would flow through without a derivative of their own, and arguments whose
+    /// derivative a callee would drop. Only active statements matter: inactive code needs no derivative.
+    /// </summary>
+    public IEnumerable<DiagnosticInfo> Check(NormalizedBody body)
+    {
+        foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
+        {
+            bool activeTarget = Definition(stmt) is var (target, _) && IsActive(target);
+            foreach (IrExpr root in IrWalker.OwnExpressions(stmt))
+            {
+                foreach (IrExpr expr in IrWalker.DescendantsAndSelf(root))
+                {
+                    switch (expr)
+                    {
+                        case OpaqueCall call when activeTarget && expr.Type.CanBeActive && IsVaried(expr):
+                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
+                                call.Location, call.Display);
+                            break;
+                        case OpaqueCall call when call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
+                            .Any(a => a.Type.IsFloatingContainer && a is VarRef v && IsActive(v.Name)) && !IsArrayShapeQuery(call):
+                            // A call that receives an active array might change it behind the derivative's back.
+                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
+                                call.Location, call.Display);
+                            break;
+                        case DiffCall call when activeTarget && IsVaried(expr):
+                            for (int i = 0; i < call.Arguments.Count; i++)
+                            {
+                                if (!call.Callee.Parameters[i].Differentiable && IsVaried(call.Arguments[i]))
+                                {
+                                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentLosesDerivative, call.Location,
+                                        call.Callee.Parameters[i].Name, call.Callee.Display);
+                                }
+                            }
+
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool IsArrayShapeQuery(OpaqueCall call) =>
+        call.Receiver is not null && call.Method is "GetLength" or "GetUpperBound" or "GetLowerBound" or "AsSpan" && call.Type.IsIntegral;
+}

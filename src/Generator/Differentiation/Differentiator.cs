@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.Emit;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Backprop.Gen.Parsing;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>The generated file of one method, or why there is none.</summary>
+internal sealed record GeneratedSource(string? HintName, string? Text, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// The transform step of the pipeline: resolve calls against the custom derivatives, normalize, analyse activity,
+/// build the reverse, and print it. It never throws: an internal failure becomes BPG9999 for this method alone.
+/// </summary>
+internal static class Differentiator
+{
+    public static GeneratedSource Run(Result<MethodModel> parsed, EquatableArray<CustomDerivative> customDerivatives, CancellationToken cancellationToken)
+    {
+        if (parsed.Value is not { } model) return new GeneratedSource(null, null, parsed.Diagnostics);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            model = ResolveCustomDerivatives(model, customDerivatives);
+            var names = new NameAllocator(model.ReservedNames);
+            foreach (ParameterModel parameter in model.Parameters)
+            {
+                names.Reserve(parameter.Name);
+                if (parameter.Differentiable) names.Reserve(parameter.AdjointName);
+            }
+
+            names.Reserve(model.SeedName);
+            NormalizedBody body = Normalizer.Normalize(model, names);
+            ActivityAnalysis activity = ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable).Select(p => p.Name));
+            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body)).ToList();
+            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
+            {
+                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
+            }
+
+            BackwardBody backward = ReverseBuilder.Build(model, body, activity, names);
+            string text = BackwardEmitter.Emit(model, backward);
+            return new GeneratedSource(model.HintName, text, diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            var error = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.Name, exception.GetType().Name + ": " + exception.Message);
+            return new GeneratedSource(null, null, parsed.Diagnostics.Concat(new[] { error }).ToEquatableArray());
+        }
+    }
+
+    /// <summary>Calls to methods registered with [DerivativeOf] go through their custom derivative.</summary>
+    private static MethodModel ResolveCustomDerivatives(MethodModel model, EquatableArray<CustomDerivative> customDerivatives)
+    {
+        if (customDerivatives.IsEmpty) return model;
+        var byKey = new Dictionary<string, Callee>();
+        foreach (CustomDerivative derivative in customDerivatives) byKey[derivative.TargetKey] = derivative.Callee;
+        IrExpr Resolve(IrExpr e) => IrWalker.Rewrite(e, node => node is OpaqueCall call && byKey.TryGetValue(call.Key, out Callee? callee)
+            ? new DiffCall(call.Type, call.Method, call.Receiver, callee, call.Arguments, call.Location)
+            : null);
+        return model with { Body = Map(model.Body, Resolve) };
+    }
+
+    private static Block Map(Block block, Func<IrExpr, IrExpr> map) => new(block.Statements.Select(s => Map(s, map)).ToEquatableArray());
+
+    private static IrStmt Map(IrStmt stmt, Func<IrExpr, IrExpr> map) => stmt switch
+    {
+        Declare d => d with { Initializer = d.Initializer is null ? null : map(d.Initializer) },
+        Assign a => a with { Target = map(a.Target), Value = map(a.Value) },
+        Evaluate e => e with { Expression = map(e.Expression) },
+        Throw t => t with { Exception = map(t.Exception) },
+        If i => i with { Condition = map(i.Condition), Then = Map(i.Then, map), Else = Map(i.Else, map) },
+        For f => f with { Initializers = Map(f.Initializers, map), Condition = f.Condition is null ? null : map(f.Condition), Steps = Map(f.Steps, map), Body = Map(f.Body, map) },
+        While w => w with { Condition = map(w.Condition), Body = Map(w.Body, map) },
+        ForEach f => f with { Collection = map(f.Collection), Body = Map(f.Body, map) },
+        Return r => r with { Value = r.Value is null ? null : map(r.Value) },
+        _ => stmt,
+    };
+}

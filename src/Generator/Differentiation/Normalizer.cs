@@ -1,0 +1,455 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>A method body in the one shape the later passes see.</summary>
+/// <param name="Body">Hoisted declarations first, then the statements: Declare, Assign, Evaluate, Throw, If and Loop only.</param>
+/// <param name="Variables">Every variable by name: parameters, locals, SSA versions, temporaries and flags.</param>
+/// <param name="Result">The variable that holds the returned value.</param>
+/// <param name="ParameterVersions">For each parameter, the name of its last SSA version (itself when never reassigned).</param>
+/// <param name="Hoisted">Variables declared at the top because a nested block declared them, or because they are flags.</param>
+internal sealed record NormalizedBody(
+    Block Body,
+    IReadOnlyDictionary<string, IrVar> Variables,
+    IrVar Result,
+    IReadOnlyCollection<string> Hoisted,
+    IReadOnlyCollection<string> SsaNames);
+
+/// <summary>
+/// Brings a parsed body into one shape:
+/// <list type="bullet">
+/// <item><c>return</c>, <c>break</c> and <c>continue</c> become flags that guard the rest; where a branch always
+/// exits, the statements after it move into the other branch instead, so that most methods need no flag at all.</item>
+/// <item><c>for</c> loops of the form <c>for (int i = a; i &lt; b; i++)</c> become counted loops, whose reverse counts
+/// back without storing anything; <c>foreach</c> over an array or span becomes such a loop; other loops become
+/// <c>while</c> loops whose trips are counted.</item>
+/// <item>Variables assigned only at the top level get one name per assignment (SSA: <c>y</c>, <c>y_1</c>), so that
+/// straight-line code never overwrites a value the reverse sweep needs; variables declared in nested blocks are
+/// declared at the top, so that the reverse sweep can see them.</item>
+/// </list>
+/// </summary>
+internal sealed class Normalizer
+{
+    private readonly NameAllocator _names;
+    private readonly IrType _returnType;
+    private readonly Dictionary<string, IrVar> _variables = new();
+    private readonly List<IrVar> _flags = new();
+    private readonly Stack<LoopFrame> _loops = new();
+    private readonly IrVar _result;
+    private IrVar? _returnFlag;
+
+    private sealed class LoopFrame
+    {
+        public IrVar? BreakFlag;
+        public IrVar? ContinueFlag;
+    }
+
+    private Normalizer(NameAllocator names, IrType returnType)
+    {
+        _names = names;
+        _returnType = returnType;
+        _result = new IrVar(names.Fresh("_result"), returnType);
+    }
+
+    public static NormalizedBody Normalize(MethodModel model, NameAllocator names)
+    {
+        var normalizer = new Normalizer(names, model.ReturnType);
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            normalizer._variables[parameter.Name] = new IrVar(parameter.Name, parameter.Type);
+        }
+
+        foreach (IrStmt stmt in IrWalker.AllStatements(model.Body))
+        {
+            if (stmt is Declare d) normalizer._variables[d.Variable.Name] = d.Variable;
+            if (stmt is ForEach f) normalizer._variables[f.Item.Name] = f.Item;
+        }
+
+        normalizer._variables[normalizer._result.Name] = normalizer._result;
+        List<IrStmt> lowered = normalizer.Lower(model.Body.Statements.ToList());
+        return normalizer.HoistAndRename(lowered, model.Parameters.Select(p => p.Name).ToList());
+    }
+
+    // ------------------------------------------------------------ control flow
+
+    private List<IrStmt> Lower(List<IrStmt> statements)
+    {
+        var output = new List<IrStmt>();
+        for (int i = 0; i < statements.Count; i++)
+        {
+            IrStmt stmt = statements[i];
+            List<IrStmt> rest = statements.Skip(i + 1).ToList();
+            if (stmt is If branch && rest.Count > 0)
+            {
+                // if (c) { ...; return x; } rest  ==>  if (c) { ...; return x; } else { rest }: no flag needed.
+                bool thenExits = ExitsByJump(branch.Then);
+                bool elseExits = ExitsByJump(branch.Else);
+                if (thenExits && !Terminates(branch.Else))
+                {
+                    stmt = branch with { Else = Concat(branch.Else, rest) };
+                    rest.Clear();
+                }
+                else if (elseExits && !Terminates(branch.Then))
+                {
+                    stmt = branch with { Then = Concat(branch.Then, rest) };
+                    rest.Clear();
+                }
+            }
+
+            List<IrVar> flags = ExitFlags(stmt);
+            output.AddRange(LowerOne(stmt));
+            if (Terminates(stmt)) break;
+            if (flags.Count > 0 && rest.Count > 0)
+            {
+                output.Add(new If(null, NoneSet(flags), new Block(Lower(rest).ToEquatableArray()), Block.Empty));
+                break;
+            }
+        }
+
+        return output;
+    }
+
+    private static Block Concat(Block block, List<IrStmt> rest) => new(block.Statements.Concat(rest).ToEquatableArray());
+
+    private IEnumerable<IrStmt> LowerOne(IrStmt stmt)
+    {
+        switch (stmt)
+        {
+            case Declare or Assign or Evaluate or Throw:
+                return new[] { stmt };
+            case If branch:
+                return new[] { branch with { Then = LowerBlock(branch.Then), Else = LowerBlock(branch.Else) } };
+            case Return ret:
+                IrExpr value = ret.Value is null ? Ir.Const(_returnType, 0) : ret.Value;
+                return new IrStmt[] { new Assign(ret.Origin, _result.Ref, value), new Assign(null, ReturnFlag().Ref, True) };
+            case Break brk:
+                return new[] { new Assign(brk.Origin, CurrentLoop().BreakFlag!.Ref, True) };
+            case Continue cont:
+                return new[] { new Assign(cont.Origin, CurrentLoop().ContinueFlag!.Ref, True) };
+            case For loop:
+                return LowerFor(loop);
+            case While loop:
+                return LowerLoop(loop.Origin, loop.Condition, loop.TestFirst, loop.Body, Block.Empty);
+            case ForEach loop:
+                return LowerForEach(loop);
+            default:
+                throw new InvalidOperationException("unexpected statement " + stmt.GetType().Name);
+        }
+    }
+
+    private Block LowerBlock(Block block) => new(Lower(block.Statements.ToList()).ToEquatableArray());
+
+    private IEnumerable<IrStmt> LowerForEach(ForEach loop)
+    {
+        var output = new List<IrStmt>();
+        IrExpr collection = loop.Collection;
+        if (collection is not VarRef)
+        {
+            var temp = new IrVar(_names.Numbered("_items"), collection.Type);
+            _variables[temp.Name] = temp;
+            output.Add(new Declare(loop.Origin, temp, collection));
+            collection = temp.Ref;
+        }
+
+        var index = new IrVar(_names.Fresh("_i"), IrType.Int);
+        _variables[index.Name] = index;
+        var item = new Declare(loop.Origin, loop.Item, new ElementAt(loop.Item.Type, collection, Ir.Array<IrExpr>(index.Ref)));
+        var body = new Block(new IrStmt[] { item }.Concat(loop.Body.Statements).ToEquatableArray());
+        var asFor = new For(loop.Origin,
+            new Block(Ir.Array<IrStmt>(new Declare(null, index, new Constant(IrType.Int, "0", 0)))),
+            Ir.Compare(BinaryOp.Less, index.Ref, new Member(IrType.Int, collection, "Length")),
+            new Block(Ir.Array<IrStmt>(new Assign(null, index.Ref, new Binary(IrType.Int, BinaryOp.Add, index.Ref, new Constant(IrType.Int, "1", 1))))),
+            body);
+        output.AddRange(LowerFor(asFor));
+        return output;
+    }
+
+    private IEnumerable<IrStmt> LowerFor(For loop)
+    {
+        if (AsCountedLoop(loop) is { } counted)
+        {
+            var frame = new LoopFrame { ContinueFlag = ContainsJump<Continue>(loop.Body) ? NewFlag("_continue") : null };
+            _loops.Push(frame);
+            var body = new List<IrStmt>();
+            if (frame.ContinueFlag is not null) body.Add(new Assign(null, frame.ContinueFlag.Ref, False));
+            body.AddRange(Lower(loop.Body.Statements.ToList()));
+            _loops.Pop();
+            return new[] { counted with { Body = new Block(body.ToEquatableArray()) } };
+        }
+
+        var output = new List<IrStmt>();
+        output.AddRange(Lower(loop.Initializers.Statements.ToList()));
+        IrExpr condition = loop.Condition ?? True;
+        output.AddRange(LowerLoop(loop.Origin, condition, testFirst: true, loop.Body, loop.Steps));
+        return output;
+    }
+
+    private IEnumerable<IrStmt> LowerLoop(string? origin, IrExpr condition, bool testFirst, Block body, Block steps)
+    {
+        var frame = new LoopFrame
+        {
+            BreakFlag = ContainsJump<Break>(body) ? NewFlag("_break") : null,
+            ContinueFlag = ContainsJump<Continue>(body) ? NewFlag("_continue") : null,
+        };
+        bool returns = IrWalker.AllStatements(body).Any(s => s is Return);
+        _loops.Push(frame);
+        var lowered = new List<IrStmt>();
+        if (frame.ContinueFlag is not null) lowered.Add(new Assign(null, frame.ContinueFlag.Ref, False));
+        lowered.AddRange(Lower(body.Statements.ToList()));
+        _loops.Pop();
+
+        var exits = new List<IrVar>();
+        if (frame.BreakFlag is not null) exits.Add(frame.BreakFlag);
+        if (returns) exits.Add(ReturnFlag());
+        if (steps.Statements.Count > 0)
+        {
+            List<IrStmt> loweredSteps = Lower(steps.Statements.ToList());
+            if (exits.Count > 0) lowered.Add(new If(null, NoneSet(exits), new Block(loweredSteps.ToEquatableArray()), Block.Empty));
+            else lowered.AddRange(loweredSteps);
+        }
+
+        foreach (IrVar flag in exits) condition = Ir.Compare(BinaryOp.ConditionalAnd, condition, Not(flag.Ref));
+        var output = new List<IrStmt>();
+        if (frame.BreakFlag is not null) output.Add(new Assign(null, frame.BreakFlag.Ref, False));
+        output.Add(new Loop(origin, null, null, null, false, false, condition, testFirst, new Block(lowered.ToEquatableArray())));
+        return output;
+    }
+
+    /// <summary>
+    /// <c>for (int i = a; i &lt; b; i++)</c> (or <c>&lt;=</c>, or counting down with <c>&gt;</c>, <c>&gt;=</c>) whose body
+    /// never assigns i or anything the bound reads, and never leaves by break or return.
+    /// </summary>
+    private static Loop? AsCountedLoop(For loop)
+    {
+        if (loop.Initializers.Statements.Count != 1 || loop.Initializers.Statements[0] is not Declare { Initializer: { } start } declare
+            || !declare.Variable.Type.Equals(IrType.Int)
+            || loop.Condition is not Binary { Left: VarRef { } counterRead } condition || counterRead.Name != declare.Variable.Name
+            || loop.Steps.Statements.Count != 1
+            || loop.Steps.Statements[0] is not Assign { Target: VarRef stepTarget, Value: Binary { Left: VarRef stepRead, Right: Constant { Value: 1 } } step }
+            || stepTarget.Name != declare.Variable.Name || stepRead.Name != declare.Variable.Name)
+        {
+            return null;
+        }
+
+        bool descending = step.Op == BinaryOp.Subtract;
+        if (step.Op is not (BinaryOp.Add or BinaryOp.Subtract)) return null;
+        bool inclusive;
+        switch (condition.Op)
+        {
+            case BinaryOp.Less when !descending: inclusive = false; break;
+            case BinaryOp.LessOrEqual when !descending: inclusive = true; break;
+            case BinaryOp.Greater when descending: inclusive = false; break;
+            case BinaryOp.GreaterOrEqual when descending: inclusive = true; break;
+            default: return null;
+        }
+
+        IrExpr bound = condition.Right;
+        var assigned = new HashSet<string>(IrWalker.AllStatements(loop.Body).Select(IrWalker.AssignedVariable).Where(n => n is not null)!);
+        var stored = new HashSet<string>(IrWalker.AllStatements(loop.Body).Select(IrWalker.StoredArray).Where(n => n is not null)!);
+        if (assigned.Contains(declare.Variable.Name)) return null;
+        if (IrWalker.Reads(bound).Any(n => assigned.Contains(n) || stored.Contains(n))) return null;
+        if (IrWalker.DescendantsAndSelf(bound).Any(e => e is DiffCall)) return null;
+        if (ContainsJump<Break>(loop.Body) || IrWalker.AllStatements(loop.Body).Any(s => s is Return)) return null;
+        return new Loop(loop.Origin, declare.Variable, start, bound, inclusive, descending, null, true, loop.Body);
+    }
+
+    /// <summary>Whether a block holds a break or continue that belongs to the loop around it (not to a nested loop).</summary>
+    private static bool ContainsJump<T>(Block block) where T : IrStmt => block.Statements.Any(ContainsJump<T>);
+
+    private static bool ContainsJump<T>(IrStmt stmt) where T : IrStmt => stmt switch
+    {
+        T => true,
+        If i => ContainsJump<T>(i.Then) || ContainsJump<T>(i.Else),
+        _ => false,
+    };
+
+    /// <summary>The flags a statement may set that leave the block it stands in.</summary>
+    private List<IrVar> ExitFlags(IrStmt stmt)
+    {
+        var flags = new List<IrVar>();
+        if (_loops.Count > 0 && ContainsJump<Break>(stmt)) flags.Add(CurrentLoop().BreakFlag!);
+        if (_loops.Count > 0 && ContainsJump<Continue>(stmt)) flags.Add(CurrentLoop().ContinueFlag!);
+        bool returns = stmt is Return || (stmt is not (Declare or Assign or Evaluate or Throw) && IrWalker.AllStatements(new Block(Ir.Array(stmt))).Any(s => s is Return));
+        if (returns) flags.Add(ReturnFlag());
+        return flags;
+    }
+
+    /// <summary>Whether every path through the statement ends in a jump or a throw, so nothing after it runs.</summary>
+    private static bool Terminates(IrStmt stmt) => stmt switch
+    {
+        Return or Break or Continue or Throw => true,
+        If i => Terminates(i.Then) && Terminates(i.Else),
+        _ => false,
+    };
+
+    private static bool Terminates(Block block) => block.Statements.Any(Terminates);
+
+    /// <summary>Whether every path ends in a jump or a throw, and at least one in a jump (which would need a flag).</summary>
+    private static bool ExitsByJump(Block block) =>
+        Terminates(block) && IrWalker.AllStatements(block).Any(s => s is Return or Break or Continue);
+
+    private LoopFrame CurrentLoop() => _loops.Peek();
+
+    private IrVar ReturnFlag() => _returnFlag ??= NewFlag("_returned");
+
+    private IrVar NewFlag(string name)
+    {
+        var flag = new IrVar(_names.Numbered(name), IrType.Bool);
+        _variables[flag.Name] = flag;
+        _flags.Add(flag);
+        return flag;
+    }
+
+    private static readonly Constant True = new(IrType.Bool, "true", 1);
+    private static readonly Constant False = new(IrType.Bool, "false", 0);
+
+    private static IrExpr Not(IrExpr e) => new Unary(IrType.Bool, UnaryOp.Not, e);
+
+    private static IrExpr NoneSet(List<IrVar> flags) =>
+        flags.Skip(1).Aggregate(Not(flags[0].Ref), (acc, f) => Ir.Compare(BinaryOp.ConditionalAnd, acc, Not(f.Ref)));
+
+    // ------------------------------------------------------------ names
+
+    private NormalizedBody HoistAndRename(List<IrStmt> statements, List<string> parameters)
+    {
+        statements = RemoveUnreadFlags(statements);
+
+        // Where is each variable assigned? SSA applies to variables assigned only by top-level statements.
+        var nestedDefs = new HashSet<string>();
+        var nestedDecls = new HashSet<string>();
+        foreach (IrStmt top in statements)
+        {
+            foreach (IrStmt inner in IrWalker.AllStatements(new Block(Ir.Array(top))).Skip(1))
+            {
+                if (IrWalker.AssignedVariable(inner) is { } name) nestedDefs.Add(name);
+                if (inner is Declare d) nestedDecls.Add(d.Variable.Name);
+            }
+        }
+
+        var ssa = new HashSet<string>(_variables.Keys.Where(n => !nestedDefs.Contains(n) && !_variables[n].Type.IsFloatingContainer
+            && _variables[n].Type.Shape != ShapeKind.Array));
+        var current = new Dictionary<string, string>();
+        var versions = new Dictionary<string, int>();
+        var ssaNames = new HashSet<string>(parameters);
+        var output = new List<IrStmt>();
+        foreach (IrStmt top in statements)
+        {
+            IrStmt renamed = RenameReads(top, current);
+            string? defined = IrWalker.AssignedVariable(top);
+            if (defined is null || !ssa.Contains(defined))
+            {
+                output.Add(renamed);
+                continue;
+            }
+
+            // An SSA variable is declared at its first assignment; a bare 'double y;' before it is dropped.
+            if (top is Declare { Initializer: null }) continue;
+            IrExpr value = renamed switch
+            {
+                Declare d => d.Initializer!,
+                Assign a => a.Value,
+                _ => throw new InvalidOperationException(),
+            };
+
+            string name;
+            if (!versions.TryGetValue(defined, out int version) && !parameters.Contains(defined))
+            {
+                name = defined;
+                versions[defined] = 0;
+            }
+            else
+            {
+                versions[defined] = version + 1;
+                name = _names.Fresh(defined + "_" + (version + 1));
+            }
+
+            var variable = new IrVar(name, _variables[defined].Type);
+            _variables[name] = variable;
+            current[defined] = name;
+            ssaNames.Add(name);
+            output.Add(new Declare(top.Origin, variable, value));
+        }
+
+        // Declarations in nested blocks (and the flags) move to the top, so that the reverse sweep sees them.
+        var hoisted = new List<IrVar>(_flags);
+        output = output.Select(s => HoistDeclarations(s, hoisted, nested: false)).ToList();
+        IrVar result = _variables[current.TryGetValue(_result.Name, out string? resultName) ? resultName : _result.Name];
+        if (!ssa.Contains(_result.Name)) hoisted.Insert(0, _result);
+        var hoistedNames = new HashSet<string>(hoisted.Select(h => h.Name));
+
+        var body = hoisted.Select(v => (IrStmt)new Declare(null, v, DefaultOf(v))).Concat(output).ToList();
+        return new NormalizedBody(new Block(body.ToEquatableArray()), _variables, result, hoistedNames, ssaNames);
+    }
+
+    private static IrExpr? DefaultOf(IrVar variable) => variable.Type.Element == ElementKind.Bool && variable.Type.IsScalar
+        ? False
+        : null;
+
+    private static IrStmt RenameReads(IrStmt stmt, Dictionary<string, string> current)
+    {
+        if (current.Count == 0) return stmt;
+        Func<string, string?> rename = n => current.TryGetValue(n, out string? to) ? to : null;
+        IrStmt mapped = IrWalker.MapExpressions(stmt, e => IrWalker.Rename(e, rename));
+
+        // The assigned variable of a top-level statement is renamed by the caller, not here.
+        return (stmt, mapped) switch
+        {
+            (Assign { Target: VarRef original }, Assign renamed) => renamed with { Target = original },
+            _ => mapped,
+        };
+    }
+
+    private IrStmt HoistDeclarations(IrStmt stmt, List<IrVar> hoisted, bool nested)
+    {
+        switch (stmt)
+        {
+            case Declare d when nested:
+                if (!hoisted.Contains(d.Variable)) hoisted.Add(d.Variable);
+                return d.Initializer is null ? new Evaluate(null, new Constant(IrType.Void, "", 0)) : new Assign(d.Origin, d.Variable.Ref, d.Initializer);
+            case If i:
+                return i with { Then = HoistBlock(i.Then, hoisted), Else = HoistBlock(i.Else, hoisted) };
+            case Loop l:
+                return l with { Body = HoistBlock(l.Body, hoisted) };
+            default:
+                return stmt;
+        }
+    }
+
+    private Block HoistBlock(Block block, List<IrVar> hoisted) =>
+        new(block.Statements.Select(s => HoistDeclarations(s, hoisted, nested: true))
+            .Where(s => s is not Evaluate { Expression: Constant { Text: "" } }).ToEquatableArray());
+
+    /// <summary>A flag nobody reads (a return at the end of the method, say) is dropped with its assignments.</summary>
+    private List<IrStmt> RemoveUnreadFlags(List<IrStmt> statements)
+    {
+        var block = new Block(statements.ToEquatableArray());
+        var read = new HashSet<string>();
+        foreach (IrStmt stmt in IrWalker.AllStatements(block))
+        {
+            foreach (IrExpr expr in IrWalker.OwnExpressions(stmt))
+            {
+                if (stmt is Assign a && ReferenceEquals(expr, a.Target)) continue;
+                foreach (string name in IrWalker.Reads(expr)) read.Add(name);
+            }
+        }
+
+        _flags.RemoveAll(f => !read.Contains(f.Name));
+        var unread = new HashSet<string>(_variables.Values.Where(v => v.Type.Equals(IrType.Bool) && v.Name.StartsWith("_", StringComparison.Ordinal)
+            && !read.Contains(v.Name)).Select(v => v.Name));
+        return Strip(block, unread).Statements.ToList();
+    }
+
+    private static Block Strip(Block block, HashSet<string> unread) =>
+        new(block.Statements
+            .Where(s => !(s is Assign { Target: VarRef v } && unread.Contains(v.Name)))
+            .Select(s => s switch
+            {
+                If i => i with { Then = Strip(i.Then, unread), Else = Strip(i.Else, unread) },
+                Loop l => l with { Body = Strip(l.Body, unread) },
+                _ => s,
+            }).ToEquatableArray());
+}

@@ -1,0 +1,293 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+internal sealed partial class ReverseBuilder
+{
+    private readonly Dictionary<Step, IrVar> _saveSlots = new();
+    private readonly List<IrStmt> _lateDeclarations = new();
+    private readonly List<IrStmt> _finally = new();
+
+    // ================================================================ assembly
+
+    private BackwardBody Assemble(List<Step> steps)
+    {
+        var body = new BackwardBody { Result = _body.Result.Name };
+        AddValidation(body.Validation);
+
+        foreach (Step step in Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
+        {
+            if (step.Kind == StepKind.If)
+            {
+                step.Record = NewVariable("_c", IrType.Bool);
+            }
+            else if (!((Loop)step.Stmt).IsCounted)
+            {
+                step.Record = NewVariable("_trips", IrType.Int);
+            }
+
+            if (step.Record is not null && (!step.TopLevel || step.Kind == StepKind.Loop))
+            {
+                _lateDeclarations.Add(new Declare(null, step.Record, step.Kind == StepKind.If ? new Constant(IrType.Bool, "false", 0) : new Constant(IrType.Int, "0", 0)));
+            }
+        }
+
+        var forward = new List<IrStmt>();
+        EmitForward(steps, forward);
+        var reverse = new List<IrStmt>();
+        EmitReverse(steps, reverse);
+        reverse = Simplifier.Peephole(reverse);
+
+        // Declarations the forward and reverse sweeps share: temporaries of nested blocks, save slots, recorded
+        // decisions, pooled stacks and the adjoints of local arrays.
+        foreach (IrVar hoisted in _extraHoisted) body.Declarations.Add(new Declare(null, hoisted, null));
+        body.Declarations.AddRange(_lateDeclarations);
+        foreach (IrVar stack in _stacks.Values)
+        {
+            body.Declarations.Add(new Declare(null, stack, new Opaque(stack.Type, "new " + stack.Type.Name + "()", EquatableArray<IrExpr>.Empty)));
+            _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", stack.Ref, EquatableArray<IrExpr>.Empty, "", "", false, null)));
+        }
+
+        foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
+        {
+            body.Declarations.Add(new Declare(null, adjoint, EmptyArray(adjoint.Type)));
+            if (adjoint.Type.Rank == 1)
+            {
+                _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(adjoint.Ref), "", "", false, null)));
+            }
+        }
+
+        body.Forward.AddRange(forward);
+
+        // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed).
+        foreach (IrVar adjoint in _adjointLocals.Where(a => a.Type.IsScalar))
+        {
+            bool isResult = _adjoints.TryGetValue(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
+            body.Reverse.Add(new Declare(null, adjoint, isResult ? new VarRef(adjoint.Type, _model.SeedName) : Const(adjoint.Type, 0)));
+        }
+
+        foreach (IrVar discard in _discards.Values) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
+        body.Reverse.AddRange(reverse);
+
+        foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
+        {
+            if (_adjoints.TryGetValue(parameter.Name, out string? local))
+            {
+                var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
+                body.Epilogue.Add(new Assign(null, adjoint, Add(adjoint, new VarRef(parameter.Type, local))));
+            }
+        }
+
+        body.Finally.AddRange(_finally);
+        Simplifier.FuseAdjointDeclarations(body.Reverse);
+        return body;
+    }
+
+    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
+        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
+        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
+
+    private void AddValidation(List<IrStmt> into)
+    {
+        foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))
+        {
+            string d = parameter.AdjointName;
+            string x = parameter.Name;
+            string check = parameter.Type.Shape switch
+            {
+                ShapeKind.Array when parameter.Type.Rank == 2 =>
+                    $"{d} is not null && ({d}.GetLength(0) != {x}.GetLength(0) || {d}.GetLength(1) != {x}.GetLength(1))",
+                ShapeKind.Array => $"{d} is not null && {d}.Length != {x}.Length",
+                _ => $"!{d}.IsEmpty && {d}.Length != {x}.Length",
+            };
+            string shape = parameter.Type.Rank == 2
+                ? $"[{{{x}.GetLength(0)}}, {{{x}.GetLength(1)}}] but {d} has [{{{d}.GetLength(0)}}, {{{d}.GetLength(1)}}]"
+                : $"{{{x}.Length}} but {d} has {{{d}.Length}}";
+            string message = $"$\"The adjoint {d} must have the shape of {x}: {x} has {shape}.\"";
+            into.Add(new If(null, new Opaque(IrType.Bool, check.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty),
+                new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void,
+                    ("new global::System.ArgumentException(" + message + ", nameof(" + d + "))").Replace("{", "{{").Replace("}", "}}"),
+                    EquatableArray<IrExpr>.Empty)))),
+                Block.Empty));
+        }
+    }
+
+    private void EmitForward(List<Step> steps, List<IrStmt> into)
+    {
+        foreach (Step step in steps)
+        {
+            switch (step.Kind)
+            {
+                case StepKind.Simple:
+                    if (step.Save) into.Add(SaveValue(step));
+                    into.Add(step.Stmt);
+                    if (ActivityAnalysis.Definition(step.Stmt) is var (target, value) && !step.StoresElement && _activity.IsActive(target)
+                        && _variables[target].Type.IsFloatingContainer && value is NewArray)
+                    {
+                        into.Add(AllocateAdjoint(target));
+                    }
+
+                    break;
+                case StepKind.If:
+                    var branch = (If)step.Stmt;
+                    var thenPart = new List<IrStmt>();
+                    var elsePart = new List<IrStmt>();
+                    EmitForward(step.Then, thenPart);
+                    EmitForward(step.Else, elsePart);
+                    IrExpr condition = branch.Condition;
+                    if (step.Record is { } decision)
+                    {
+                        into.Add(step.TopLevel ? new Declare(null, decision, condition) : new Assign(null, decision.Ref, condition));
+                        if (step.InLoop) into.Add(new Push(Stack(decision.Name, IrType.Bool).Name, decision.Ref));
+                        condition = decision.Ref;
+                    }
+
+                    into.Add(new If(branch.Origin, condition, new Block(thenPart.ToEquatableArray()), new Block(elsePart.ToEquatableArray())));
+                    break;
+                case StepKind.Loop:
+                    var loop = (Loop)step.Stmt;
+                    var loopBody = new List<IrStmt>();
+                    EmitForward(step.Body, loopBody);
+                    if (step.Record is { } trips)
+                    {
+                        into.Add(new Assign(null, trips.Ref, new Constant(IrType.Int, "0", 0)));
+                        loopBody.Add(new Assign(null, trips.Ref, new Binary(IrType.Int, BinaryOp.Add, trips.Ref, new Constant(IrType.Int, "1", 1))));
+                    }
+
+                    into.Add(loop with { Body = new Block(loopBody.ToEquatableArray()) });
+                    if (step.Record is { } counted && step.InLoop) into.Add(new Push(Stack(counted.Name, IrType.Int).Name, counted.Ref));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A local array's adjoint comes from the pool, zeroed, as soon as the array exists.</summary>
+    private IrStmt AllocateAdjoint(string array)
+    {
+        IrExpr adjoint = Adjoint(array);
+        IrVar primal = _variables[array];
+        IrExpr value = primal.Type.Rank == 1
+            ? new OpaqueCall(adjoint.Type, "global::Backprop.AdjointPool.Grow", null, Array(adjoint, new Member(IrType.Int, primal.Ref, "Length")), "", "", false, null)
+            : new NewArray(adjoint.Type, Array<IrExpr>(
+                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", false, null),
+                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", false, null)));
+        return new Assign(null, adjoint, value);
+    }
+
+    private IrStmt SaveValue(Step step)
+    {
+        IrExpr current = SavedValue(step);
+        if (step.InLoop) return new Push(Stack(step.Target!, current.Type).Name, current);
+        IrVar slot = new(_names.Numbered("_saved_" + step.Target!.TrimStart('_') + "_"), current.Type);
+        _saveSlots[step] = slot;
+        if (step.TopLevel) return new Declare(null, slot, current);
+        _lateDeclarations.Add(new Declare(null, slot, null));
+        return new Assign(null, slot.Ref, current);
+    }
+
+    private IrExpr SavedValue(Step step) => step.Stmt switch
+    {
+        Declare d => d.Variable.Ref,
+        Assign a => a.Target,
+        _ => throw new InvalidOperationException(),
+    };
+
+    private IrStmt RestoreValue(Step step)
+    {
+        IrExpr target = SavedValue(step);
+        IrExpr value = step.InLoop ? new Pop(target.Type, Stack(step.Target!, target.Type).Name) : _saveSlots[step].Ref;
+        return new Assign(null, target, value);
+    }
+
+    /// <summary>The pooled stack of one variable's saved values (or of one array's saved elements).</summary>
+    private IrVar Stack(string variable, IrType type)
+    {
+        if (!_stacks.TryGetValue(variable, out IrVar? stack))
+        {
+            string typeName = "global::Backprop.ValueStack<" + type.Name + ">";
+            stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), new IrType(ShapeKind.Scalar, ElementKind.Other, 0, typeName, typeName));
+            _stacks[variable] = stack;
+        }
+
+        return stack;
+    }
+
+    private void EmitReverse(List<Step> steps, List<IrStmt> into)
+    {
+        string? lastOrigin = null;
+        foreach (Step step in Enumerable.Reverse(steps))
+        {
+            if (!step.NeedsReverse) continue;
+            switch (step.Kind)
+            {
+                case StepKind.Simple:
+                    if (step.Stmt.Origin is { } origin && origin != lastOrigin) into.Add(new Comment(origin));
+                    lastOrigin = step.Stmt.Origin;
+                    into.AddRange(step.BeforeRestore);
+                    if (step.Save) into.Add(RestoreValue(step));
+                    into.AddRange(step.AfterRestore);
+                    break;
+                case StepKind.If:
+                    var branch = (If)step.Stmt;
+                    var thenPart = new List<IrStmt>();
+                    var elsePart = new List<IrStmt>();
+                    EmitReverse(step.Then, thenPart);
+                    EmitReverse(step.Else, elsePart);
+                    IrVar decision = step.Record!;
+                    if (branch.Origin is not null) into.Add(new Comment(branch.Origin));
+                    if (step.InLoop) into.Add(new Assign(null, decision.Ref, new Pop(IrType.Bool, Stack(decision.Name, IrType.Bool).Name)));
+                    if (thenPart.Count == 0 && elsePart.Count > 0)
+                    {
+                        into.Add(new If(null, new Unary(IrType.Bool, UnaryOp.Not, decision.Ref), new Block(elsePart.ToEquatableArray()), Block.Empty));
+                    }
+                    else
+                    {
+                        into.Add(new If(null, decision.Ref, new Block(thenPart.ToEquatableArray()), new Block(elsePart.ToEquatableArray())));
+                    }
+
+                    lastOrigin = null;
+                    break;
+                case StepKind.Loop:
+                    var loop = (Loop)step.Stmt;
+                    var body = new List<IrStmt>();
+                    EmitReverse(step.Body, body);
+                    if (loop.Origin is not null) into.Add(new Comment(loop.Origin));
+                    if (loop.IsCounted)
+                    {
+                        into.Add(ReverseCountedLoop(loop, body));
+                    }
+                    else
+                    {
+                        IrVar trips = step.Record!;
+                        if (step.InLoop) into.Add(new Assign(null, trips.Ref, new Pop(IrType.Int, Stack(trips.Name, IrType.Int).Name)));
+                        var counter = new IrVar(_names.Numbered("_k"), IrType.Int);
+                        into.Add(new Loop(null, counter, IntOffset(trips.Ref, -1), new Constant(IrType.Int, "0", 0), Inclusive: true, Descending: true,
+                            null, true, new Block(body.ToEquatableArray())));
+                    }
+
+                    lastOrigin = null;
+                    break;
+            }
+        }
+    }
+
+    /// <summary><c>for (int i = a; i &lt; b; i++)</c> runs back as <c>for (int i = b - 1; i &gt;= a; i--)</c>, storing nothing.</summary>
+    private static Loop ReverseCountedLoop(Loop loop, List<IrStmt> body)
+    {
+        IrExpr last = loop.Inclusive ? loop.Bound! : IntOffset(loop.Bound!, loop.Descending ? 1 : -1);
+        return new Loop(null, loop.Counter, last, loop.Start, Inclusive: true, Descending: !loop.Descending, null, true,
+            new Block(body.ToEquatableArray()));
+    }
+
+    private static IrExpr IntOffset(IrExpr e, int offset)
+    {
+        if (e is Constant { Type.IsIntegral: true } c) return new Constant(c.Type, ((long)c.Value + offset).ToString(System.Globalization.CultureInfo.InvariantCulture), c.Value + offset);
+        var amount = new Constant(IrType.Int, Math.Abs(offset).ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Abs(offset));
+        return new Binary(e.Type, offset < 0 ? BinaryOp.Subtract : BinaryOp.Add, e, amount);
+    }
+}

@@ -1,0 +1,325 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+internal sealed partial class ReverseBuilder
+{
+    // ================================================================ plan: each statement's reverse
+
+    private void Plan(Step step)
+    {
+        if (step.Kind != StepKind.Simple) return;
+        if (ActivityAnalysis.Definition(step.Stmt) is not var (target, value)) return;
+        IrExpr targetExpr = step.Stmt is Declare d ? d.Variable.Ref : ((Assign)step.Stmt).Target;
+        // A top-level declaration is the variable's first value: nothing older needs its adjoint reset.
+        if (step.TopLevel && step.Stmt is Declare) _firstDefinitions.Add(step);
+        step.Target = target;
+        step.StoresElement = targetExpr is ElementAt;
+        if (targetExpr is ElementAt element)
+        {
+            foreach (IrExpr index in element.Indices) CollectReads(index, step.IndexReads);
+        }
+
+        if (_activity.IsActive(target))
+        {
+            PlanActive(step, target, targetExpr, value);
+        }
+
+        CollectReads(step.BeforeRestore, step.ReadsBefore);
+        CollectReads(step.AfterRestore, step.ReadsAfter);
+    }
+
+    private readonly HashSet<Step> _firstDefinitions = new();
+
+    private void PlanActive(Step step, string target, IrExpr targetExpr, IrExpr value)
+    {
+        List<IrStmt> before = step.BeforeRestore;
+        List<IrStmt> after = step.AfterRestore;
+        bool element = targetExpr is ElementAt;
+        IrExpr g = targetExpr is ElementAt e ? new ElementAt(e.Type, Adjoint(target), e.Indices) : Adjoint(target);
+        bool single = !element && (_singleDefinition.Contains(target) || _firstDefinitions.Contains(step));
+        bool varied = _activity.IsVaried(value);
+
+        if (!varied)
+        {
+            // Overwritten by a constant: the old value's adjoint starts again from zero.
+            if (!single) before.Add(Zero(g, targetExpr));
+            return;
+        }
+
+        if (AsAccumulation(targetExpr, value) is var (increment, negate))
+        {
+            // x += e: the adjoint of x passes to e unchanged, and x's own adjoint carries on.
+            Propagate(increment, negate ? Neg(g) : g, after);
+            return;
+        }
+
+        bool zeroFirst = element || ReadsTarget(value, targetExpr);
+        IrExpr adjoint = g;
+        if (zeroFirst)
+        {
+            adjoint = NewAdjointTemp(g, before);
+            if (!single) before.Add(Zero(g, targetExpr));
+        }
+
+        switch (value)
+        {
+            case DiffCall call:
+                CallBackward(call, adjoint, after);
+                break;
+            case MathCall or Fused when UsesResult(value):
+                // The rule reads the result, which is the target's new value: use it before the old one is restored.
+                PropagateRule(value, adjoint, targetExpr, before, after, target);
+                break;
+            default:
+                Propagate(value, adjoint, after);
+                break;
+        }
+
+        if (!zeroFirst && !single) after.Add(Zero(g, targetExpr));
+    }
+
+    private static bool UsesResult(IrExpr call)
+    {
+        (string name, int arity) = call switch
+        {
+            MathCall m => (m.Function, m.Arguments.Count(a => a.Type.IsFloating)),
+            Fused f => (f.Rule, f.Arguments.Count),
+            _ => ("", 0),
+        };
+        return DerivativeRules.TryGet(name, arity, out DerivativeRule rule) && rule.UsesResult;
+    }
+
+    /// <summary><c>x = x + e</c>, <c>x = e + x</c> or <c>x = x - e</c> (also for one array element), where e does not read x.</summary>
+    private static (IrExpr Increment, bool Negate)? AsAccumulation(IrExpr target, IrExpr value)
+    {
+        if (value is not Binary { Op: BinaryOp.Add or BinaryOp.Subtract } sum || !sum.Type.Equals(target.Type)) return null;
+        if (sum.Left.Equals(target) && !ReadsTarget(sum.Right, target)) return (sum.Right, sum.Op == BinaryOp.Subtract);
+        if (sum.Op == BinaryOp.Add && sum.Right.Equals(target) && !ReadsTarget(sum.Left, target)) return (sum.Left, false);
+        return null;
+    }
+
+    /// <summary>Whether an expression reads the target's current value: the variable, or any element of the same array.</summary>
+    private static bool ReadsTarget(IrExpr value, IrExpr target)
+    {
+        string name = target switch
+        {
+            VarRef v => v.Name,
+            ElementAt { Array: VarRef a } => a.Name,
+            _ => "",
+        };
+        return IrWalker.Reads(value).Contains(name);
+    }
+
+    /// <summary>Resets an adjoint whose variable was overwritten: <c>_d_x = 0</c>, or clears a local array's adjoint.</summary>
+    private IrStmt Zero(IrExpr adjoint, IrExpr target)
+    {
+        if (adjoint.Type.IsScalar) return new Assign(null, adjoint, Const(adjoint.Type, 0));
+        IrExpr clear = target.Type.Rank == 1
+            ? new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint, new Constant(IrType.Int, "0", 0), new Member(IrType.Int, target, "Length")), "", "", false, null)
+            : new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint), "", "", false, null);
+        return new Evaluate(null, clear);
+    }
+
+    /// <summary>
+    /// The reverse of <c>v = F(args)</c>: <c>FBackward(args, adjoints of args, seed: adjoint of v)</c>. The callee runs
+    /// its own forward again (joint mode) and adds into the adjoints it is given.
+    /// </summary>
+    private void CallBackward(DiffCall call, IrExpr seed, List<IrStmt> into)
+    {
+        var arguments = new List<IrExpr>(call.Arguments);
+        var after = new List<IrStmt>();
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            CalleeParameter parameter = call.Callee.Parameters[i];
+            if (!parameter.Differentiable) continue;
+            IrExpr argument = call.Arguments[i];
+            if (parameter.Type.IsScalar)
+            {
+                arguments.Add(ScalarAdjointArgument(argument, parameter.Type, into, after));
+                continue;
+            }
+
+            IrExpr underlying = argument is Cast { Operand: var inner } ? inner : argument;
+            arguments.Add(underlying is VarRef array && _activity.IsActive(array.Name)
+                ? Adjoint(array.Name)
+                : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
+        }
+
+        arguments.Add(ConvertTo(seed, call.Type));
+        into.Add(new Evaluate(null, new OpaqueCall(call.Type, call.Callee.Backward, call.Receiver, arguments.ToEquatableArray(), "", "", false, null)));
+        into.AddRange(after);
+    }
+
+    private IrExpr ScalarAdjointArgument(IrExpr argument, IrType type, List<IrStmt> before, List<IrStmt> after)
+    {
+        if (argument is VarRef v && _activity.IsActive(v.Name) && v.Type.Equals(type))
+        {
+            return new RefTo(Adjoint(v.Name));
+        }
+
+        if (argument is ElementAt { Array: VarRef array } element && _activity.IsActive(array.Name) && element.Type.Equals(type)
+            && !IsParameterArray(array.Name))
+        {
+            return new RefTo(new ElementAt(type, Adjoint(array.Name), element.Indices));
+        }
+
+        if (_activity.IsVaried(argument))
+        {
+            IrExpr temp = NewAdjointTemp(Const(type, 0), before);
+            Propagate(argument, temp, after);
+            return new RefTo(temp);
+        }
+
+        if (!_discards.TryGetValue(type.Name, out IrVar? discard))
+        {
+            discard = new IrVar(_names.Numbered("_discard"), type);
+            _discards[type.Name] = discard;
+        }
+
+        return new RefTo(discard.Ref);
+    }
+
+    // ================================================================ reads
+
+    private void CollectReads(IEnumerable<IrStmt> statements, HashSet<string> into)
+    {
+        foreach (IrStmt stmt in statements)
+        {
+            switch (stmt)
+            {
+                case Assign a:
+                    if (a.Target is ElementAt target) foreach (IrExpr index in target.Indices) CollectReads(index, into);
+                    CollectReads(a.Value, into);
+                    break;
+                case If i:
+                    CollectReads(i.Condition, into);
+                    CollectReads(i.Then.Statements, into);
+                    CollectReads(i.Else.Statements, into);
+                    break;
+                default:
+                    foreach (IrExpr expr in IrWalker.OwnExpressions(stmt)) CollectReads(expr, into);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The primal variables an expression reads; an array's length does not count as reading its content.</summary>
+    private void CollectReads(IrExpr expr, HashSet<string> into)
+    {
+        switch (expr)
+        {
+            case Member { Receiver: VarRef, Name: "Length" or "LongLength" or "Rank" }:
+                return;
+            case OpaqueCall { Receiver: VarRef, Method: "GetLength" or "GetUpperBound" or "GetLowerBound" } call:
+                foreach (IrExpr argument in call.Arguments) CollectReads(argument, into);
+                return;
+            case VarRef v:
+                if (_variables.ContainsKey(v.Name) && !_counters.Contains(v.Name)) into.Add(v.Name);
+                return;
+        }
+
+        foreach (IrExpr child in IrWalker.Children(expr)) CollectReads(child, into);
+    }
+
+    // ================================================================ to-be-recorded
+
+    /// <summary>
+    /// Decides which statements save the value they overwrite. A value is "pending" while the reverse sweep will
+    /// still read it; a statement that overwrites a pending value (or that reads its own target's old value in reverse)
+    /// saves it. Loops iterate to a fixpoint. Saving more makes the reverse of more statements necessary, which can
+    /// add reads (indices of restored elements, bounds of loops the reverse must now replay), so the whole repeats
+    /// until nothing changes.
+    /// </summary>
+    private void RecordToBeRecorded(List<Step> steps)
+    {
+        List<Step> all = Flatten(steps).ToList();
+        while (true)
+        {
+            bool changed = false;
+            foreach (Step step in Enumerable.Reverse(all)) changed |= UpdateNeedsReverse(step);
+            foreach (Step step in all.Where(s => s.Kind == StepKind.Loop && s.NeedsReverse && ((Loop)s.Stmt).IsCounted))
+            {
+                var loop = (Loop)step.Stmt;
+                int count = step.BoundReads.Count;
+                CollectReads(loop.Start!, step.BoundReads);
+                CollectReads(loop.Bound!, step.BoundReads);
+                changed |= step.BoundReads.Count != count;
+            }
+
+            int saves = all.Count(s => s.Save);
+            Flow(steps, new HashSet<string>());
+            changed |= all.Count(s => s.Save) != saves;
+            if (!changed) break;
+        }
+    }
+
+    private static bool UpdateNeedsReverse(Step step)
+    {
+        bool needs = step.Kind switch
+        {
+            StepKind.Simple => step.HasCore || step.Save,
+            StepKind.If => step.Then.Concat(step.Else).Any(s => s.NeedsReverse),
+            _ => step.Body.Any(s => s.NeedsReverse),
+        };
+        bool changed = needs != step.NeedsReverse;
+        step.NeedsReverse = needs;
+        return changed;
+    }
+
+    private HashSet<string> Flow(List<Step> steps, HashSet<string> pending)
+    {
+        foreach (Step step in steps)
+        {
+            switch (step.Kind)
+            {
+                case StepKind.Simple:
+                    var reads = new HashSet<string>(step.ReadsBefore.Concat(step.ReadsAfter));
+                    if (step.Save || step.HasCore) reads.UnionWith(step.IndexReads);
+                    if (step.Target is { } target && !step.StoresElement)
+                    {
+                        if (pending.Contains(target) || step.ReadsAfter.Contains(target)) step.Save = true;
+                        pending.UnionWith(reads);
+                        pending.Remove(target);
+                        if (step.ReadsBefore.Contains(target)) pending.Add(target);
+                    }
+                    else if (step.Target is { } array)
+                    {
+                        if (pending.Contains(array) || step.ReadsAfter.Contains(array)) step.Save = true;
+                        pending.UnionWith(reads);
+                    }
+                    else
+                    {
+                        pending.UnionWith(reads);
+                    }
+
+                    break;
+                case StepKind.If:
+                    HashSet<string> afterThen = Flow(step.Then, new HashSet<string>(pending));
+                    HashSet<string> afterElse = Flow(step.Else, new HashSet<string>(pending));
+                    pending = new HashSet<string>(afterThen.Concat(afterElse));
+                    break;
+                case StepKind.Loop:
+                    var entry = new HashSet<string>(pending.Concat(step.BoundReads));
+                    var head = new HashSet<string>(entry);
+                    while (true)
+                    {
+                        HashSet<string> end = Flow(step.Body, new HashSet<string>(head));
+                        var next = new HashSet<string>(entry.Concat(end));
+                        if (next.SetEquals(head)) break;
+                        head = next;
+                    }
+
+                    pending = head;
+                    break;
+            }
+        }
+
+        return pending;
+    }
+}

@@ -1,0 +1,485 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>The generated Backward body, in sections the emitter prints in order.</summary>
+internal sealed class BackwardBody
+{
+    public List<IrStmt> Validation { get; } = new();
+    public List<IrStmt> Declarations { get; } = new();
+    public List<IrStmt> Forward { get; } = new();
+    public List<IrStmt> Reverse { get; } = new();
+    public List<IrStmt> Epilogue { get; } = new();
+    public List<IrStmt> Finally { get; } = new();
+    public string Result { get; set; } = "";
+}
+
+/// <summary>
+/// Builds the forward sweep (the normalized primal plus saves) and the reverse sweep (each statement's adjoint, in
+/// reverse order), as REVERSE-MODE.md describes:
+/// <list type="number">
+/// <item>Preparation: subexpressions whose values a rule needs and that are not cheap to read again go into
+/// temporaries (<c>_t0</c>); calls to other differentiable methods become statements of their own.</item>
+/// <item>Plan: each statement's reverse, from the one rules table, split where an overwritten value is restored.</item>
+/// <item>To-be-recorded: a forward dataflow over "values the reverse will read"; a statement saves the value it
+/// overwrites only if that value is still to be read. Outside loops a save is a local; inside, a pooled stack.</item>
+/// <item>Assembly: forward statements with their pushes, then the reverse statements with their pops.</item>
+/// </list>
+/// </summary>
+internal sealed partial class ReverseBuilder
+{
+    private readonly MethodModel _model;
+    private readonly NormalizedBody _body;
+    private readonly ActivityAnalysis _activity;
+    private readonly NameAllocator _names;
+    private readonly Dictionary<string, IrVar> _variables;
+    private readonly Dictionary<string, string> _adjoints = new();
+    private readonly HashSet<string> _singleDefinition;
+    private readonly HashSet<string> _counters = new();
+    private readonly List<IrVar> _extraHoisted = new();
+    private readonly Dictionary<string, ParameterModel> _parameters;
+    private readonly HashSet<string> _directParameters = new();
+    private readonly List<IrVar> _adjointLocals = new();
+    private readonly Dictionary<string, IrVar> _stacks = new();
+    private readonly Dictionary<string, IrVar> _discards = new();
+
+    private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    {
+        _model = model;
+        _body = body;
+        _activity = activity;
+        _names = names;
+        _variables = new Dictionary<string, IrVar>(body.Variables.ToDictionary(p => p.Key, p => p.Value));
+        _singleDefinition = new HashSet<string>(body.SsaNames);
+        _parameters = model.Parameters.ToDictionary(p => p.Name);
+    }
+
+    public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    {
+        var builder = new ReverseBuilder(model, body, activity, names);
+        return builder.Build();
+    }
+
+    private BackwardBody Build()
+    {
+        foreach (IrStmt stmt in IrWalker.AllStatements(_body.Body))
+        {
+            if (stmt is Loop { Counter: { } counter }) _counters.Add(counter.Name);
+        }
+
+        List<Step> steps = PrepareBlock(_body.Body.Statements, topLevel: true, inLoop: false);
+        ChooseDirectParameters(steps);
+        foreach (Step step in Flatten(steps)) Plan(step);
+        RecordToBeRecorded(steps);
+        return Assemble(steps);
+    }
+
+    // ================================================================ preparation
+
+    private List<Step> PrepareBlock(IEnumerable<IrStmt> statements, bool topLevel, bool inLoop)
+    {
+        var steps = new List<Step>();
+        foreach (IrStmt stmt in statements) Prepare(stmt, topLevel, inLoop, steps);
+        return steps;
+    }
+
+    private void Prepare(IrStmt stmt, bool topLevel, bool inLoop, List<Step> into)
+    {
+        switch (stmt)
+        {
+            case If branch:
+                var ifStep = new Step(StepKind.If, branch, topLevel, inLoop);
+                ifStep.Then.AddRange(PrepareBlock(branch.Then.Statements, false, inLoop));
+                ifStep.Else.AddRange(PrepareBlock(branch.Else.Statements, false, inLoop));
+                into.Add(ifStep);
+                return;
+            case Loop loop:
+                var loopStep = new Step(StepKind.Loop, loop, topLevel, inLoop);
+                loopStep.Body.AddRange(PrepareBlock(loop.Body.Statements, false, inLoop: true));
+                into.Add(loopStep);
+                return;
+        }
+
+        if (ActivityAnalysis.Definition(stmt) is var (target, value) && _activity.IsActive(target) && _activity.IsVaried(value))
+        {
+            var context = new PrepareContext(stmt.Origin, topLevel, inLoop, into);
+            IrExpr prepared = Prep(value, root: true, context);
+            stmt = stmt switch
+            {
+                Declare d => d with { Initializer = prepared },
+                Assign a => a with { Value = prepared },
+                _ => stmt,
+            };
+        }
+
+        into.Add(new Step(StepKind.Simple, stmt, topLevel, inLoop));
+    }
+
+    private sealed record PrepareContext(string? Origin, bool TopLevel, bool InLoop, List<Step> Into);
+
+    /// <summary>Rewrites an active expression so that every value the reverse needs is cheap to read again.</summary>
+    private IrExpr Prep(IrExpr e, bool root, PrepareContext context)
+    {
+        if (!_activity.IsVaried(e)) return e;
+        switch (e)
+        {
+            case VarRef or ElementAt:
+                return e;
+            case Cast c:
+                return c with { Operand = Prep(c.Operand, false, context) };
+            case Unary u:
+                return u with { Operand = Prep(u.Operand, false, context) };
+            case Binary b when IsSigmoid(b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild):
+                IrExpr argument = Prep(x!, false, context);
+                var fused = new Fused(b.Type, DerivativeRules.SigmoidPattern, Array(argument), rebuild!(argument));
+                return root ? fused : Hoist(fused, context);
+            case Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b:
+                return b with { Left = Prep(b.Left, false, context), Right = Prep(b.Right, false, context) };
+            case Binary b:
+                return b with { Left = Operand(b.Left, context), Right = Operand(b.Right, context) };
+            case Conditional c:
+                if (!WouldHoist(c.WhenTrue, false) && !WouldHoist(c.WhenFalse, false)) return c;
+                return LowerConditional(c, context);
+            case MathCall m:
+                var call = m with { Arguments = m.Arguments.Select(a => Operand(a, context)).ToEquatableArray() };
+                return root ? call : Hoist(call, context);
+            case DiffCall d:
+                var diffCall = d with
+                {
+                    Receiver = d.Receiver is null ? null : Operand(d.Receiver, context),
+                    Arguments = d.Arguments.Select(a => Operand(a, context)).ToEquatableArray(),
+                };
+                return root ? diffCall : Hoist(diffCall, context);
+            default:
+                return e;
+        }
+    }
+
+    private IrExpr Operand(IrExpr e, PrepareContext context)
+    {
+        IrExpr prepared = Prep(e, false, context);
+        return IsCheap(prepared) ? prepared : Hoist(prepared, context);
+    }
+
+    /// <summary>Whether preparing an expression would introduce a temporary.</summary>
+    private bool WouldHoist(IrExpr e, bool root)
+    {
+        if (!_activity.IsVaried(e)) return false;
+        return e switch
+        {
+            VarRef or ElementAt => false,
+            Cast c => WouldHoist(c.Operand, false),
+            Unary u => WouldHoist(u.Operand, false),
+            Binary b when IsSigmoid(b, out IrExpr? x, out _) => !root || WouldHoist(x!, false),
+            Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b => WouldHoist(b.Left, false) || WouldHoist(b.Right, false),
+            Binary b => OperandHoists(b.Left) || OperandHoists(b.Right),
+            Conditional c => WouldHoist(c.WhenTrue, false) || WouldHoist(c.WhenFalse, false),
+            MathCall m => !root || m.Arguments.Any(OperandHoists),
+            DiffCall d => !root || d.Arguments.Any(OperandHoists),
+            _ => false,
+        };
+    }
+
+    private bool OperandHoists(IrExpr e) => WouldHoist(e, false) || !IsCheap(e);
+
+    /// <summary>Cheap to evaluate again in the reverse sweep: leaves and a little arithmetic over them.</summary>
+    private static bool IsCheap(IrExpr e) => Size(e) <= 5 && IrWalker.DescendantsAndSelf(e).All(x => x is Constant or VarRef or Member
+        or ElementAt { Array: VarRef } or Cast or Unary { Op: UnaryOp.Negate or UnaryOp.Plus }
+        or Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide });
+
+    private static int Size(IrExpr e) => IrWalker.DescendantsAndSelf(e).Count(x => x is not Cast);
+
+    private IrExpr Hoist(IrExpr value, PrepareContext context)
+    {
+        IrVar temp = NewVariable("_t", value.Type);
+        if (_activity.IsVaried(value)) _activity.AddActive(temp.Name);
+        AddDefinition(temp, value, context);
+        return temp.Ref;
+    }
+
+    private void AddDefinition(IrVar variable, IrExpr value, PrepareContext context)
+    {
+        if (context.TopLevel)
+        {
+            _singleDefinition.Add(variable.Name);
+            context.Into.Add(new Step(StepKind.Simple, new Declare(context.Origin, variable, value), true, context.InLoop));
+        }
+        else
+        {
+            _extraHoisted.Add(variable);
+            context.Into.Add(new Step(StepKind.Simple, new Assign(context.Origin, variable.Ref, value), false, context.InLoop));
+        }
+    }
+
+    /// <summary><c>c ? a : b</c> whose branches need temporaries becomes an if, so only the taken branch runs.</summary>
+    private IrExpr LowerConditional(Conditional c, PrepareContext context)
+    {
+        IrVar temp = NewVariable("_t", c.Type);
+        _activity.AddActive(temp.Name);
+        _extraHoisted.Add(temp);
+        var branch = new If(context.Origin, c.Condition, Block.Empty, Block.Empty);
+        var step = new Step(StepKind.If, branch, context.TopLevel, context.InLoop);
+        Prepare(new Assign(context.Origin, temp.Ref, c.WhenTrue), false, context.InLoop, step.Then);
+        Prepare(new Assign(context.Origin, temp.Ref, c.WhenFalse), false, context.InLoop, step.Else);
+        context.Into.Add(step);
+        return temp.Ref;
+    }
+
+    /// <summary>Recognises <c>1 / (1 + Exp(-x))</c>, differentiated as one primitive whose rule reuses the result.</summary>
+    private static bool IsSigmoid(Binary b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild)
+    {
+        x = null;
+        rebuild = null;
+        if (b.Op != BinaryOp.Divide || !IsOne(b.Left) || b.Right is not Binary { Op: BinaryOp.Add } sum) return false;
+        if (IsOne(sum.Left) && IsExpOfNegation(sum.Right, out MathCall? exp, out Unary? negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Right = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        if (IsOne(sum.Right) && IsExpOfNegation(sum.Left, out exp, out negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Left = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsOne(IrExpr e) => e is Constant { Value: 1 } || e is Cast { Operand: Constant { Value: 1 } };
+
+    private static bool IsExpOfNegation(IrExpr e, out MathCall? exp, out Unary? negation)
+    {
+        exp = e as MathCall;
+        negation = exp is { Function: "Exp", Arguments.Count: 1 } ? exp.Arguments[0] as Unary : null;
+        return negation is { Op: UnaryOp.Negate };
+    }
+
+    // ================================================================ adjoints
+
+    private IrVar NewVariable(string prefix, IrType type)
+    {
+        var variable = new IrVar(_names.Numbered(prefix), type);
+        _variables[variable.Name] = variable;
+        return variable;
+    }
+
+    /// <summary>Scalar parameters never reassigned and never accumulated inside a loop add straight into their ref adjoint.</summary>
+    private void ChooseDirectParameters(List<Step> steps)
+    {
+        var assigned = new HashSet<string>(Flatten(steps).Select(s => IrWalker.AssignedVariable(s.Stmt)).Where(n => n is not null)!);
+        var readInLoops = new HashSet<string>(Flatten(steps).Where(s => s.InLoop).SelectMany(s => IrWalker.OwnExpressions(s.Stmt)).SelectMany(IrWalker.Reads));
+        foreach (ParameterModel parameter in _model.Parameters)
+        {
+            if (parameter.Differentiable && parameter.Type.IsScalar && !assigned.Contains(parameter.Name) && !readInLoops.Contains(parameter.Name))
+            {
+                _directParameters.Add(parameter.Name);
+            }
+        }
+    }
+
+    /// <summary>The adjoint of a variable: <c>_d_name</c>, or the adjoint parameter itself where it accumulates directly.</summary>
+    private IrExpr Adjoint(string name)
+    {
+        IrVar variable = _variables[name];
+        if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable
+            && (!parameter.Type.IsScalar || _directParameters.Contains(name)))
+        {
+            IrType adjointType = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan
+                ? IrType.SpanOf(parameter.Type.ElementType, readOnly: false)
+                : parameter.Type;
+            return new VarRef(adjointType, parameter.AdjointName);
+        }
+
+        if (name == _body.Result.Name && _singleDefinition.Contains(name))
+        {
+            return new VarRef(variable.Type, _model.SeedName);
+        }
+
+        if (!_adjoints.TryGetValue(name, out string? adjoint))
+        {
+            adjoint = _names.Fresh(name.StartsWith("_", StringComparison.Ordinal) ? "_d" + name : "_d_" + name);
+            _adjoints[name] = adjoint;
+            _adjointLocals.Add(new IrVar(adjoint, variable.Type));
+        }
+
+        return new VarRef(variable.Type, adjoint);
+    }
+
+    private bool IsParameterArray(string name) => _parameters.TryGetValue(name, out ParameterModel? p) && !p.Type.IsScalar;
+
+    /// <summary><c>_d_x += g</c>, or into the element of an adjoint array (guarded where the caller may pass none).</summary>
+    private IrStmt Accumulate(IrExpr target, IrExpr contribution)
+    {
+        switch (target)
+        {
+            case VarRef v:
+                IrExpr adjoint = Adjoint(v.Name);
+                return new Assign(null, adjoint, Add(adjoint, ConvertTo(contribution, adjoint.Type)));
+            case ElementAt { Array: VarRef array } element:
+                IrExpr adjointArray = Adjoint(array.Name);
+                var slot = new ElementAt(element.Type, adjointArray, element.Indices);
+                IrStmt add = new Assign(null, slot, Add(slot, ConvertTo(contribution, element.Type)));
+                return IsParameterArray(array.Name) ? WhenWanted(adjointArray, add) : add;
+            default:
+                throw new InvalidOperationException("cannot accumulate into " + target.GetType().Name);
+        }
+    }
+
+    /// <summary>Runs a statement only when the caller passed an adjoint array (null or empty means "not wanted").</summary>
+    private static IrStmt WhenWanted(IrExpr adjointArray, IrStmt stmt)
+    {
+        IrExpr wanted = adjointArray.Type.Shape == ShapeKind.Array
+            ? Compare(BinaryOp.NotEqual, adjointArray, new Constant(IrType.Void, "null", 0))
+            : new Unary(IrType.Bool, UnaryOp.Not, new Member(IrType.Bool, adjointArray, "IsEmpty"));
+        return new If(null, wanted, new Block(Array(stmt)), Block.Empty);
+    }
+
+    private IrExpr NewAdjointTemp(IrExpr value, List<IrStmt> into)
+    {
+        var temp = new IrVar(_names.Numbered("_g"), value.Type);
+        into.Add(new Declare(null, temp, value));
+        return temp.Ref;
+    }
+
+    private static bool IsSimple(IrExpr e) => e is VarRef or Constant || e is ElementAt { Indices: var indices } && indices.All(i => i is VarRef or Constant);
+
+    /// <summary>Adds <paramref name="g"/>·∂e/∂v to the adjoint of every active variable v in <paramref name="e"/>.</summary>
+    private void Propagate(IrExpr e, IrExpr g, List<IrStmt> into, IrExpr? result = null)
+    {
+        if (!_activity.IsVaried(e)) return;
+        switch (e)
+        {
+            case VarRef or ElementAt:
+                into.Add(Accumulate(e, g));
+                return;
+            case Cast c:
+                Propagate(c.Operand, ConvertTo(g, c.Operand.Type), into);
+                return;
+            case Unary { Op: UnaryOp.Negate } u:
+                Propagate(u.Operand, Neg(g), into);
+                return;
+            case Unary u:
+                Propagate(u.Operand, g, into);
+                return;
+            case Binary b:
+                g = Share(g, b, into);
+                switch (b.Op)
+                {
+                    case BinaryOp.Add:
+                        Propagate(b.Left, g, into);
+                        Propagate(b.Right, g, into);
+                        return;
+                    case BinaryOp.Subtract:
+                        Propagate(b.Left, g, into);
+                        Propagate(b.Right, Neg(g), into);
+                        return;
+                    case BinaryOp.Multiply:
+                        Propagate(b.Left, Mul(g, b.Right), into); // d(l·r) = r dl + l dr
+                        Propagate(b.Right, Mul(g, b.Left), into);
+                        return;
+                    case BinaryOp.Divide:
+                        Propagate(b.Left, Div(g, b.Right), into); // d(l/r) = dl / r − (l/r) dr / r
+                        Propagate(b.Right, result is null ? Neg(Div(Mul(g, b.Left), Mul(b.Right, b.Right))) : Neg(Div(Mul(g, result), b.Right)), into);
+                        return;
+                    case BinaryOp.Remainder:
+                        Propagate(b.Left, g, into); // l % r = l − trunc(l/r)·r
+                        Propagate(b.Right, Neg(Mul(g, Call(b.Type, "Truncate", Div(b.Left, b.Right)))), into);
+                        return;
+                }
+
+                return;
+            case Conditional c:
+                g = Share(g, c, into);
+                var whenTrue = new List<IrStmt>();
+                var whenFalse = new List<IrStmt>();
+                Propagate(c.WhenTrue, g, whenTrue);
+                Propagate(c.WhenFalse, g, whenFalse);
+                into.Add(new If(null, c.Condition, new Block(whenTrue.ToEquatableArray()), new Block(whenFalse.ToEquatableArray())));
+                return;
+            case MathCall or Fused:
+                PropagateRule(e, g, result, into, into);
+                return;
+            default:
+                throw new InvalidOperationException("no adjoint for " + e.GetType().Name);
+        }
+    }
+
+    /// <summary>Materializes an adjoint that several operands share, so it is computed once.</summary>
+    private IrExpr Share(IrExpr g, IrExpr node, List<IrStmt> into)
+    {
+        if (IsSimple(g)) return g;
+        var varied = IrWalker.Children(node).Where(_activity.IsVaried).ToList();
+        if (node is Conditional || varied.Count > 1 || varied.Any(c => c is not (VarRef or ElementAt or Cast { Operand: VarRef })))
+        {
+            return NewAdjointTemp(g, into);
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// The rule of a table primitive: for each active argument, g·∂f/∂arg. When the result is the statement's target,
+    /// contributions that read only the result (not the target's old value) go to <paramref name="beforeRestore"/>,
+    /// which runs while the target still holds the result; the rest go to <paramref name="afterRestore"/>.
+    /// </summary>
+    private void PropagateRule(IrExpr call, IrExpr g, IrExpr? result, List<IrStmt> beforeRestore, List<IrStmt> afterRestore, string? target = null)
+    {
+        (string name, EquatableArray<IrExpr> arguments) = call switch
+        {
+            MathCall m => (m.Function, m.Arguments),
+            Fused f => (f.Rule, f.Arguments),
+            _ => throw new InvalidOperationException(),
+        };
+        if (!DerivativeRules.TryGet(name, arguments.Count(a => a.Type.IsFloating), out DerivativeRule rule) || rule.Partials is null) return;
+        var placeholder = new VarRef(call.Type, "\u0001result");
+        var inputs = new RuleInputs(call.Type, arguments.Select(a => a.Type.IsFloating ? ConvertTo(a, call.Type) : a).ToArray(),
+            result is null ? null : placeholder);
+        IrExpr?[] partials = rule.Partials(inputs);
+        int activeArguments = arguments.Count(_activity.IsVaried);
+        if (activeArguments > 1) g = IsSimple(g) ? g : NewAdjointTemp(g, beforeRestore);
+        IrExpr? resultCopy = null;
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            if (!_activity.IsVaried(arguments[i]) || partials[i] is not { } partial) continue;
+
+            // A partial that also reads the target's old value (through an argument) must wait for the restore,
+            // so it reads a copy of the result taken before.
+            bool readsOld = target is not null && IrWalker.Reads(partial).Contains(target);
+            List<IrStmt> into = readsOld || target is null ? afterRestore : beforeRestore;
+            IrExpr resultValue = result ?? placeholder;
+            if (readsOld && IrWalker.Reads(partial).Contains(placeholder.Name))
+            {
+                resultCopy ??= NewAdjointTemp(result!, beforeRestore);
+                resultValue = resultCopy;
+            }
+
+            IrExpr contribution = Mul(g, IrWalker.Rewrite(partial, e => e is VarRef { Name: "\u0001result" } ? resultValue : null));
+            if (arguments[i] is VarRef or ElementAt)
+            {
+                into.Add(Accumulate(arguments[i], contribution));
+            }
+            else
+            {
+                IrExpr local = NewAdjointTemp(contribution, into);
+                Propagate(arguments[i], local, afterRestore);
+            }
+        }
+    }
+
+    private static IEnumerable<Step> Flatten(IEnumerable<Step> steps)
+    {
+        foreach (Step step in steps)
+        {
+            yield return step;
+            foreach (Step inner in Flatten(step.Then.Concat(step.Else).Concat(step.Body))) yield return inner;
+        }
+    }
+}

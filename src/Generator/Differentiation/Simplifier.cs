@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>Small rewrites that make the reverse sweep read like a careful human's gradient.</summary>
+internal static class Simplifier
+{
+    /// <summary>
+    /// <c>double _d_z = 0; … _d_z += e;</c> becomes <c>double _d_z = e;</c> where that is the first use at the top
+    /// level, and an adjoint nobody uses is dropped.
+    /// </summary>
+    public static void FuseAdjointDeclarations(List<IrStmt> reverse)
+    {
+        for (int i = 0; i < reverse.Count; i++)
+        {
+            if (reverse[i] is not Declare { Initializer: Constant { Value: 0 } } declaration || !declaration.Variable.Name.StartsWith("_d", System.StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string name = declaration.Variable.Name;
+            int first = reverse.FindIndex(i + 1, s => Mentions(s, name));
+            if (first < 0)
+            {
+                reverse.RemoveAt(i--);
+                continue;
+            }
+
+            if (reverse[first] is Assign { Target: VarRef target, Value: Binary { Op: BinaryOp.Add, Left: VarRef left } sum } assign
+                && target.Name == name && left.Name == name && !IrWalker.Reads(sum.Right).Contains(name))
+            {
+                reverse[first] = new Declare(assign.Origin, declaration.Variable, sum.Right);
+                reverse.RemoveAt(i--);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Peepholes inside every block: <c>_d_x = 0; … _d_x += e;</c> becomes <c>_d_x = e;</c>, and an adjoint temporary
+    /// that copies a simple value and is read once is replaced by that value.
+    /// </summary>
+    public static List<IrStmt> Peephole(List<IrStmt> block)
+    {
+        var statements = block.Select(s => s switch
+        {
+            If i => i with { Then = Nested(i.Then), Else = Nested(i.Else) },
+            Loop l => l with { Body = Nested(l.Body) },
+            _ => s,
+        }).ToList();
+
+        for (int i = 0; i < statements.Count; i++)
+        {
+            if (statements[i] is Assign { Target: VarRef zeroed, Value: Constant { Value: 0 } } && zeroed.Name.StartsWith("_d", System.StringComparison.Ordinal))
+            {
+                int next = statements.FindIndex(i + 1, s => Mentions(s, zeroed.Name));
+                if (next > 0 && statements[next] is Assign { Target: VarRef t, Value: Binary { Op: BinaryOp.Add, Left: VarRef l } sum } add
+                    && t.Name == zeroed.Name && l.Name == zeroed.Name && !IrWalker.Reads(sum.Right).Contains(zeroed.Name))
+                {
+                    statements[next] = add with { Value = sum.Right };
+                    statements.RemoveAt(i--);
+                }
+            }
+        }
+
+        for (int i = 0; i < statements.Count; i++)
+        {
+            if (statements[i] is not Declare { Initializer: { } copied } temp || !temp.Variable.Name.StartsWith("_g", System.StringComparison.Ordinal)
+                || copied is not (VarRef or Constant or ElementAt) || copied is ElementAt e && !e.Indices.All(x => x is VarRef or Constant))
+            {
+                continue;
+            }
+
+            string name = temp.Variable.Name;
+            var users = Enumerable.Range(i + 1, statements.Count - i - 1).Where(j => Mentions(statements[j], name)).ToList();
+            if (users.Count != 1) continue;
+            int use = users[0];
+            if (Count(statements[use], name) != 1) continue;
+            var sources = new HashSet<string>(IrWalker.Reads(copied));
+            bool overwritten = Enumerable.Range(i + 1, use - i).Any(j => Assigns(statements[j], sources) && j != use)
+                || statements[use] is not (Declare or Assign) || statements[use] is Assign { Target: var target } && IrWalker.Reads(target).Any(sources.Contains);
+            if (overwritten) continue;
+            statements[use] = IrWalker.MapExpressions(statements[use], x => IrWalker.Rewrite(x, n => n is VarRef v && v.Name == name ? copied : null));
+            statements.RemoveAt(i--);
+        }
+
+        return statements;
+    }
+
+    private static Block Nested(Block block) => new(Peephole(block.Statements.ToList()).ToEquatableArray());
+
+    private static int Count(IrStmt stmt, string name) =>
+        IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).Sum(s => IrWalker.OwnExpressions(s).Sum(e => IrWalker.Reads(e).Count(n => n == name)));
+
+    private static bool Assigns(IrStmt stmt, HashSet<string> names) =>
+        IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).Any(s => s switch
+        {
+            Assign { Target: VarRef v } => names.Contains(v.Name),
+            Assign { Target: ElementAt { Array: VarRef a } } => names.Contains(a.Name),
+            Declare d => names.Contains(d.Variable.Name),
+            Evaluate => true,
+            _ => false,
+        });
+
+    private static bool Mentions(IrStmt stmt, string name) =>
+        IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).Any(s => IrWalker.OwnExpressions(s).Any(e => IrWalker.Reads(e).Contains(name)));
+}

@@ -1,0 +1,306 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Backprop.Gen.IR;
+
+namespace Backprop.Gen.Emit;
+
+/// <summary>
+/// Prints IR as C#. Forward code is printed as the user wrote it (implicit conversions stay implicit, literals keep
+/// their spelling); synthesized reverse code spells every conversion out, so that nothing depends on a context the
+/// user's code had and the reverse lacks.
+/// </summary>
+internal sealed class CSharpPrinter
+{
+    private readonly SourceWriter _writer;
+
+    public CSharpPrinter(SourceWriter writer) => _writer = writer;
+
+    /// <summary>True while printing synthesized code.</summary>
+    public bool Synthesized { get; set; }
+
+    // ------------------------------------------------------------ statements
+
+    public void Statements(IEnumerable<IrStmt> statements)
+    {
+        bool first = true;
+        foreach (IrStmt stmt in statements)
+        {
+            if (stmt is Comment && !first) _writer.WriteLine();
+            Statement(stmt);
+            first = false;
+        }
+    }
+
+    public void Statement(IrStmt stmt)
+    {
+        switch (stmt)
+        {
+            case Comment c:
+                _writer.WriteLine("// " + c.Text);
+                break;
+            case Declare d:
+                string type = d.Variable.Type.Element == ElementKind.Other && d.Variable.Type.IsScalar && d.Initializer is Opaque ? "var" : d.Variable.Type.Name;
+                _writer.WriteLine(type + " " + d.Variable.Name + " = " + (d.Initializer is null ? DefaultText(d.Variable.Type) : Expr(d.Initializer)) + ";");
+                break;
+            case Assign a:
+                _writer.WriteLine(Assignment(a) + ";");
+                break;
+            case Evaluate e:
+                _writer.WriteLine(Expr(e.Expression) + ";");
+                break;
+            case Throw t:
+                _writer.WriteLine("throw " + Expr(t.Exception) + ";");
+                break;
+            case Push p:
+                _writer.WriteLine(p.Stack + ".Push(" + Expr(p.Value) + ");");
+                break;
+            case If i:
+                IfStatement(i);
+                break;
+            case Loop l:
+                LoopStatement(l);
+                break;
+            default:
+                throw new InvalidOperationException("cannot print " + stmt.GetType().Name);
+        }
+    }
+
+    private void IfStatement(If i)
+    {
+        _writer.OpenBlock("if (" + Expr(i.Condition) + ")");
+        Statements(i.Then.Statements);
+        _writer.CloseBlock();
+        IrStmt? chained = i.Else.Statements.Count == 1 ? i.Else.Statements[0] as If : null;
+        while (chained is If next)
+        {
+            _writer.OpenBlock("else if (" + Expr(next.Condition) + ")");
+            Statements(next.Then.Statements);
+            _writer.CloseBlock();
+            if (next.Else.Statements.Count == 0) return;
+            if (next.Else.Statements.Count == 1 && next.Else.Statements[0] is If further)
+            {
+                chained = further;
+                continue;
+            }
+
+            _writer.OpenBlock("else");
+            Statements(next.Else.Statements);
+            _writer.CloseBlock();
+            return;
+        }
+
+        if (i.Else.Statements.Count > 0)
+        {
+            _writer.OpenBlock("else");
+            Statements(i.Else.Statements);
+            _writer.CloseBlock();
+        }
+    }
+
+    private void LoopStatement(Loop l)
+    {
+        if (l.Counter is { } counter)
+        {
+            string compare = (l.Descending ? ">" : "<") + (l.Inclusive ? "=" : "");
+            string step = l.Descending ? "--" : "++";
+            _writer.OpenBlock($"for (int {counter.Name} = {Expr(l.Start!)}; {counter.Name} {compare} {Expr(l.Bound!)}; {counter.Name}{step})");
+            Statements(l.Body.Statements);
+            _writer.CloseBlock();
+        }
+        else if (l.TestFirst)
+        {
+            _writer.OpenBlock("while (" + Expr(l.Condition!) + ")");
+            Statements(l.Body.Statements);
+            _writer.CloseBlock();
+        }
+        else
+        {
+            _writer.OpenBlock("do");
+            Statements(l.Body.Statements);
+            _writer.CloseBlock(" while (" + Expr(l.Condition!) + ");");
+        }
+    }
+
+    private string Assignment(Assign a)
+    {
+        string target = Expr(a.Target);
+        if (a.Value is Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b
+            && b.Left.Equals(a.Target) && b.Type.Equals(a.Target.Type))
+        {
+            string op = b.Op switch
+            {
+                BinaryOp.Add => "+=",
+                BinaryOp.Subtract => "-=",
+                BinaryOp.Multiply => "*=",
+                _ => "/=",
+            };
+            return target + " " + op + " " + Expr(b.Right);
+        }
+
+        return target + " = " + Expr(a.Value);
+    }
+
+    private static string DefaultText(IrType type) => type switch
+    {
+        { IsScalar: true, Element: ElementKind.Double or ElementKind.Int or ElementKind.Long } => "0",
+        { IsScalar: true, Element: ElementKind.Float } => "0f",
+        { IsScalar: true, Element: ElementKind.Bool } => "false",
+        { Shape: ShapeKind.Array } => "null!",
+        _ => "default",
+    };
+
+    // ------------------------------------------------------------ expressions
+
+    private const int Primary = 15;
+    private const int UnaryLevel = 14;
+    private const int ConditionalLevel = 3;
+
+    public string Expr(IrExpr e) => Print(e).Text;
+
+    private (string Text, int Level) Print(IrExpr e)
+    {
+        switch (e)
+        {
+            case Constant c:
+                return (ConstantText(c), c.Text.StartsWith("-", StringComparison.Ordinal) ? UnaryLevel : Primary);
+            case VarRef v:
+                return (v.Name, Primary);
+            case Member m:
+                return (m.Receiver is null ? m.Name : At(m.Receiver, Primary) + "." + m.Name, Primary);
+            case ElementAt el:
+                return (At(el.Array, Primary) + "[" + string.Join(", ", el.Indices.Select(Expr)) + "]", Primary);
+            case Unary u:
+                string op = u.Op switch
+                {
+                    UnaryOp.Negate => "-",
+                    UnaryOp.Plus => "+",
+                    UnaryOp.Not => "!",
+                    _ => "~",
+                };
+                string operand = At(u.Operand, UnaryLevel);
+                if (operand.StartsWith("-", StringComparison.Ordinal) || operand.StartsWith("+", StringComparison.Ordinal)) operand = "(" + operand + ")";
+                return (op + operand, UnaryLevel);
+            case Binary b:
+                int level = Level(b.Op);
+                return (At(b.Left, level) + " " + Symbol(b.Op) + " " + At(b.Right, level + 1), level);
+            case Conditional c:
+                return (At(c.Condition, ConditionalLevel + 1) + " ? " + At(c.WhenTrue, ConditionalLevel) + " : " + At(c.WhenFalse, ConditionalLevel), ConditionalLevel);
+            case Cast c when c.IsImplicit && !Synthesized:
+                return Print(c.Operand);
+            case Cast c:
+                if (c.Operand is Constant constant && c.Type.IsFloating) return Print(Ir.Const(c.Type, constant.Value));
+                if (c.Type.Shape != ShapeKind.Scalar) return Print(c.Operand);
+                string inner = At(c.Operand, UnaryLevel);
+                if (inner.StartsWith("-", StringComparison.Ordinal)) inner = "(" + inner + ")";
+                return ("(" + c.Type.Name + ")" + inner, UnaryLevel);
+            case MathCall m:
+                return (m.Class + "." + m.Function + "(" + string.Join(", ", m.Arguments.Select(Expr)) + ")", Primary);
+            case Fused f:
+                return Print(f.Original);
+            case DiffCall d:
+                return (Call(d.Receiver, d.Primal, d.Arguments), Primary);
+            case OpaqueCall o:
+                return (Call(o.Receiver, o.Method, o.Arguments), Primary);
+            case NewArray n:
+                return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
+            case Opaque o:
+                return (Fill(o), Primary);
+            case RefTo r:
+                return ("ref " + Expr(r.Target), Primary);
+            case Pop p:
+                return (p.Stack + ".Pop()", Primary);
+            default:
+                throw new InvalidOperationException("cannot print " + e.GetType().Name);
+        }
+    }
+
+    private string At(IrExpr e, int level)
+    {
+        (string text, int actual) = Print(e);
+        return actual < level ? "(" + text + ")" : text;
+    }
+
+    private string Call(IrExpr? receiver, string method, IEnumerable<IrExpr> arguments) =>
+        (receiver is null ? "" : At(receiver, Primary) + ".") + method + "(" + string.Join(", ", arguments.Select(Expr)) + ")";
+
+    private string ConstantText(Constant c)
+    {
+        if (!Synthesized || !c.Type.IsFloating) return c.Text;
+
+        // A literal from the user's code may be an int that the context widened; spell it as a floating literal.
+        bool plain = c.Text.All(ch => char.IsDigit(ch) || ch == '-');
+        if (!plain) return c.Text;
+        return c.Type.Element == ElementKind.Float ? c.Text + "f" : c.Text + ".0";
+    }
+
+    private string Fill(Opaque o)
+    {
+        var text = new StringBuilder();
+        string template = o.Template;
+        for (int i = 0; i < template.Length; i++)
+        {
+            char ch = template[i];
+            if (ch == '{' && i + 1 < template.Length && template[i + 1] == '{')
+            {
+                text.Append('{');
+                i++;
+            }
+            else if (ch == '}' && i + 1 < template.Length && template[i + 1] == '}')
+            {
+                text.Append('}');
+                i++;
+            }
+            else if (ch == '{')
+            {
+                int end = template.IndexOf('}', i);
+                int hole = int.Parse(template.Substring(i + 1, end - i - 1), System.Globalization.CultureInfo.InvariantCulture);
+                text.Append(At(o.Holes[hole], Primary));
+                i = end;
+            }
+            else
+            {
+                text.Append(ch);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static int Level(BinaryOp op) => op switch
+    {
+        BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Remainder => 13,
+        BinaryOp.Add or BinaryOp.Subtract => 12,
+        BinaryOp.LeftShift or BinaryOp.RightShift => 11,
+        BinaryOp.Less or BinaryOp.LessOrEqual or BinaryOp.Greater or BinaryOp.GreaterOrEqual => 10,
+        BinaryOp.Equal or BinaryOp.NotEqual => 9,
+        BinaryOp.And => 8,
+        BinaryOp.ExclusiveOr => 7,
+        BinaryOp.Or => 6,
+        BinaryOp.ConditionalAnd => 5,
+        _ => 4,
+    };
+
+    private static string Symbol(BinaryOp op) => op switch
+    {
+        BinaryOp.Add => "+",
+        BinaryOp.Subtract => "-",
+        BinaryOp.Multiply => "*",
+        BinaryOp.Divide => "/",
+        BinaryOp.Remainder => "%",
+        BinaryOp.Equal => "==",
+        BinaryOp.NotEqual => "!=",
+        BinaryOp.Less => "<",
+        BinaryOp.LessOrEqual => "<=",
+        BinaryOp.Greater => ">",
+        BinaryOp.GreaterOrEqual => ">=",
+        BinaryOp.ConditionalAnd => "&&",
+        BinaryOp.ConditionalOr => "||",
+        BinaryOp.And => "&",
+        BinaryOp.Or => "|",
+        BinaryOp.ExclusiveOr => "^",
+        BinaryOp.LeftShift => "<<",
+        _ => ">>",
+    };
+}

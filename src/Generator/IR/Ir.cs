@@ -1,0 +1,109 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.IR;
+
+/// <summary>Builders for synthesized IR, with the light folding that keeps generated code short (x·1 → x, 0 + x → x).</summary>
+internal static class Ir
+{
+    public static Constant Const(IrType type, double value)
+    {
+        string text = type.Element switch
+        {
+            ElementKind.Float => FloatText((float)value),
+            ElementKind.Double => DoubleText(value),
+            _ => ((long)value).ToString(CultureInfo.InvariantCulture),
+        };
+        return new Constant(type, text, value);
+    }
+
+    public static string DoubleText(double value)
+    {
+        if (double.IsNaN(value)) return "double.NaN";
+        if (double.IsPositiveInfinity(value)) return "double.PositiveInfinity";
+        if (double.IsNegativeInfinity(value)) return "double.NegativeInfinity";
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.IndexOfAny(new[] { '.', 'E', 'e' }) >= 0 ? text : text + ".0";
+    }
+
+    public static string FloatText(float value)
+    {
+        if (float.IsNaN(value)) return "float.NaN";
+        if (float.IsPositiveInfinity(value)) return "float.PositiveInfinity";
+        if (float.IsNegativeInfinity(value)) return "float.NegativeInfinity";
+        return value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    }
+
+    public static bool IsConst(IrExpr e, double value) => e is Constant c && c.Type.IsFloatingElement | c.Type.IsIntegral && c.Value == value && c.Text != "default";
+
+    public static IrExpr Neg(IrExpr a) => a switch
+    {
+        Unary { Op: UnaryOp.Negate } u => u.Operand,
+        Constant c when c.Type.IsFloating => Const(c.Type, -c.Value),
+        _ => new Unary(a.Type, UnaryOp.Negate, a),
+    };
+
+    public static IrExpr Add(IrExpr a, IrExpr b)
+    {
+        if (IsConst(a, 0)) return b;
+        if (IsConst(b, 0)) return a;
+        if (b is Unary { Op: UnaryOp.Negate } nb) return Sub(a, nb.Operand);
+        return new Binary(Wider(a.Type, b.Type), BinaryOp.Add, a, b);
+    }
+
+    public static IrExpr Sub(IrExpr a, IrExpr b)
+    {
+        if (IsConst(b, 0)) return a;
+        if (IsConst(a, 0)) return Neg(b);
+        return new Binary(Wider(a.Type, b.Type), BinaryOp.Subtract, a, b);
+    }
+
+    public static IrExpr Mul(IrExpr a, IrExpr b)
+    {
+        if (IsConst(a, 1)) return b;
+        if (IsConst(b, 1)) return a;
+        if (IsConst(a, -1)) return Neg(b);
+        if (IsConst(b, -1)) return Neg(a);
+        if (a is Unary { Op: UnaryOp.Negate } na && b is Unary { Op: UnaryOp.Negate } nb2) return Mul(na.Operand, nb2.Operand);
+        if (a is Unary { Op: UnaryOp.Negate } na2) return Neg(Mul(na2.Operand, b));
+        if (b is Unary { Op: UnaryOp.Negate } nb3) return Neg(Mul(a, nb3.Operand));
+        return new Binary(Wider(a.Type, b.Type), BinaryOp.Multiply, a, b);
+    }
+
+    public static IrExpr Div(IrExpr a, IrExpr b)
+    {
+        if (IsConst(b, 1)) return a;
+        if (a is Unary { Op: UnaryOp.Negate } na) return Neg(Div(na.Operand, b));
+        return new Binary(Wider(a.Type, b.Type), BinaryOp.Divide, a, b);
+    }
+
+    public static IrExpr Square(IrExpr a) => Mul(a, a);
+
+    public static IrExpr Compare(BinaryOp op, IrExpr a, IrExpr b) => new Binary(IrType.Bool, op, a, b);
+
+    public static IrExpr Cond(IrExpr condition, IrExpr whenTrue, IrExpr whenFalse) =>
+        whenTrue.Equals(whenFalse) ? whenTrue : new Conditional(Wider(whenTrue.Type, whenFalse.Type), condition, whenTrue, whenFalse);
+
+    public static IrExpr Call(IrType type, string function, params IrExpr[] args) =>
+        new MathCall(type, type.MathClass, function, args.ToEquatableArray());
+
+    /// <summary>Converts <paramref name="a"/> to <paramref name="type"/>, explicitly, unless it already has that type.</summary>
+    public static IrExpr ConvertTo(IrExpr a, IrType type)
+    {
+        if (a.Type.Equals(type)) return a;
+        if (a is Constant c && type.IsFloating && (c.Type.IsFloatingElement || c.Type.IsIntegral)) return Const(type, c.Value);
+        return new Cast(type, a, IsImplicit: false);
+    }
+
+    /// <summary>C#'s numeric promotion for the arithmetic the builders synthesize.</summary>
+    public static IrType Wider(IrType a, IrType b)
+    {
+        if (a.Element == ElementKind.Double || b.Element == ElementKind.Double) return IrType.Double;
+        if (a.Element == ElementKind.Float || b.Element == ElementKind.Float) return IrType.Float;
+        return a;
+    }
+
+    public static EquatableArray<T> Array<T>(params T[] items) where T : IEquatable<T> => items.ToEquatableArray();
+}

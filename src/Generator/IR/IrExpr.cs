@@ -1,0 +1,112 @@
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.IR;
+
+/// <summary>An expression of the IR: a small, equatable, symbol-free tree.</summary>
+internal abstract record IrExpr(IrType Type);
+
+/// <summary>A literal, printed as <paramref name="Text"/>; <paramref name="Value"/> is its numeric value when it has one.</summary>
+internal sealed record Constant(IrType Type, string Text, double Value) : IrExpr(Type);
+
+/// <summary>A local, a parameter, a temporary or <c>this</c>.</summary>
+internal sealed record VarRef(IrType Type, string Name) : IrExpr(Type);
+
+internal enum UnaryOp
+{
+    Negate,
+    Plus,
+    Not,
+    BitwiseNot,
+}
+
+internal sealed record Unary(IrType Type, UnaryOp Op, IrExpr Operand) : IrExpr(Type);
+
+internal enum BinaryOp
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Remainder,
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    ConditionalAnd,
+    ConditionalOr,
+    And,
+    Or,
+    ExclusiveOr,
+    LeftShift,
+    RightShift,
+}
+
+internal sealed record Binary(IrType Type, BinaryOp Op, IrExpr Left, IrExpr Right) : IrExpr(Type);
+
+/// <summary><c>Condition ? WhenTrue : WhenFalse</c>.</summary>
+internal sealed record Conditional(IrType Type, IrExpr Condition, IrExpr WhenTrue, IrExpr WhenFalse) : IrExpr(Type);
+
+/// <summary>A numeric conversion; an implicit one is printed only where the context would not supply it.</summary>
+internal sealed record Cast(IrType Type, IrExpr Operand, bool IsImplicit) : IrExpr(Type);
+
+/// <summary>A call to a function of the derivative rules table, such as <c>Math.Exp</c> or <c>MathF.Tanh</c>.</summary>
+/// <param name="Class">The declaring class, <c>global::System.Math</c> or <c>global::System.MathF</c>.</param>
+/// <param name="Function">The rule's name, which is also the method's name.</param>
+internal sealed record MathCall(IrType Type, string Class, string Function, EquatableArray<IrExpr> Arguments) : IrExpr(Type);
+
+/// <summary>One parameter of a method whose Backward a differentiable call uses.</summary>
+/// <param name="Name">The parameter's name.</param>
+/// <param name="Type">The parameter's type.</param>
+/// <param name="Differentiable">Whether the callee's Backward takes an adjoint for it.</param>
+internal sealed record CalleeParameter(string Name, IrType Type, bool Differentiable);
+
+/// <summary>The derivative a differentiable call goes through: a generated or hand-written Backward.</summary>
+/// <param name="Display">The primal's name for messages, such as <c>Net.Sigmoid</c>.</param>
+/// <param name="Backward">The Backward to call: a qualified static method, or a method name for an instance call.</param>
+/// <param name="Parameters">The primal's parameters, in order.</param>
+internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters);
+
+/// <summary>A call whose derivative is a Backward method (a [Differentiable] method or a custom derivative).</summary>
+/// <param name="Primal">The primal method to call in the forward sweep: qualified, or a name for an instance call.</param>
+/// <param name="Receiver">The instance for an instance method, else null.</param>
+internal sealed record DiffCall(IrType Type, string Primal, IrExpr? Receiver, Callee Callee, EquatableArray<IrExpr> Arguments, LocationInfo? Location)
+    : IrExpr(Type);
+
+/// <summary>
+/// A call to a method with no known derivative. It is plain forward code when no derivative flows through it, and an
+/// error otherwise, unless a <c>[DerivativeOf]</c> registration under <paramref name="Key"/> supplies one.
+/// </summary>
+/// <param name="Method">The method to call: qualified, or a name for an instance call.</param>
+/// <param name="Display">The method's name for messages.</param>
+/// <param name="Key">The lookup key of <c>[DerivativeOf]</c> registrations.</param>
+internal sealed record OpaqueCall(IrType Type, string Method, IrExpr? Receiver, EquatableArray<IrExpr> Arguments, string Display, string Key,
+    bool IsLinq, LocationInfo? Location) : IrExpr(Type);
+
+/// <summary>An element of an array or span: <c>a[i]</c> or <c>a[i, j]</c>.</summary>
+internal sealed record ElementAt(IrType Type, IrExpr Array, EquatableArray<IrExpr> Indices) : IrExpr(Type);
+
+/// <summary>A field or property: <c>receiver.Name</c>, or a qualified static member when there is no receiver.</summary>
+internal sealed record Member(IrType Type, IrExpr? Receiver, string Name) : IrExpr(Type);
+
+/// <summary>A new zeroed array, <c>new double[n]</c> or <c>new double[n, m]</c>.</summary>
+internal sealed record NewArray(IrType Type, EquatableArray<IrExpr> Sizes) : IrExpr(Type);
+
+/// <summary>
+/// An expression that carries no derivative and is kept as the user wrote it: <paramref name="Template"/> with
+/// <c>{0}</c>, <c>{1}</c>… standing for the variables in <paramref name="Holes"/>.
+/// </summary>
+internal sealed record Opaque(IrType Type, string Template, EquatableArray<IrExpr> Holes) : IrExpr(Type);
+
+/// <summary>
+/// A pattern differentiated as one primitive of the rules table (the sigmoid <c>1 / (1 + Exp(-x))</c>): the forward
+/// sweep prints <paramref name="Original"/> unchanged, and the reverse uses the rule <paramref name="Rule"/>.
+/// </summary>
+internal sealed record Fused(IrType Type, string Rule, EquatableArray<IrExpr> Arguments, IrExpr Original) : IrExpr(Type);
+
+/// <summary><c>ref Target</c>, an argument passed by reference to a Backward's adjoint parameter.</summary>
+internal sealed record RefTo(IrExpr Target) : IrExpr(Target.Type);
+
+/// <summary><c>Stack.Pop()</c>: the value a loop saved, restored as the reverse sweep passes its statement again.</summary>
+internal sealed record Pop(IrType Type, string Stack) : IrExpr(Type);

@@ -1,0 +1,74 @@
+namespace Backprop.Gen.IR;
+
+/// <summary>The element kind of a type: what matters to differentiation is whether it is floating-point.</summary>
+internal enum ElementKind
+{
+    Double,
+    Float,
+    Int,
+    Long,
+    Bool,
+    Other,
+}
+
+/// <summary>How a type holds its elements.</summary>
+internal enum ShapeKind
+{
+    Scalar,
+    Array,
+    Span,
+    ReadOnlySpan,
+}
+
+/// <summary>
+/// A type in the IR: its shape, its element kind and its C# spelling. Only floating scalars, arrays of them and spans
+/// of them carry derivatives; every other type is plain forward code.
+/// </summary>
+/// <param name="Shape">Scalar, array (of <paramref name="Rank"/>) or span.</param>
+/// <param name="Element">The element kind (for a scalar, its own kind).</param>
+/// <param name="Rank">The array rank, 0 for scalars and spans.</param>
+/// <param name="Name">The C# spelling, such as <c>double</c>, <c>float[,]</c> or <c>global::System.Span&lt;double&gt;</c>.</param>
+/// <param name="ElementName">The element's C# spelling.</param>
+internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, string Name, string ElementName)
+{
+    public static readonly IrType Double = new(ShapeKind.Scalar, ElementKind.Double, 0, "double", "double");
+    public static readonly IrType Float = new(ShapeKind.Scalar, ElementKind.Float, 0, "float", "float");
+    public static readonly IrType Int = new(ShapeKind.Scalar, ElementKind.Int, 0, "int", "int");
+    public static readonly IrType Bool = new(ShapeKind.Scalar, ElementKind.Bool, 0, "bool", "bool");
+    public static readonly IrType Void = new(ShapeKind.Scalar, ElementKind.Other, 0, "void", "void");
+
+    public bool IsScalar => Shape == ShapeKind.Scalar;
+
+    public bool IsFloatingElement => Element is ElementKind.Double or ElementKind.Float;
+
+    /// <summary>A floating scalar: <c>double</c> or <c>float</c>.</summary>
+    public bool IsFloating => IsScalar && IsFloatingElement;
+
+    /// <summary>An array or span of floating elements.</summary>
+    public bool IsFloatingContainer => !IsScalar && IsFloatingElement;
+
+    /// <summary>Whether a value of this type can carry a derivative.</summary>
+    public bool CanBeActive => IsFloatingElement;
+
+    public bool IsIntegral => IsScalar && Element is ElementKind.Int or ElementKind.Long;
+
+    /// <summary>The scalar type of one element.</summary>
+    public IrType ElementType => Element switch
+    {
+        ElementKind.Double => Double,
+        ElementKind.Float => Float,
+        ElementKind.Int => Int,
+        ElementKind.Bool => Bool,
+        _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName),
+    };
+
+    /// <summary>The math class whose functions match this floating type.</summary>
+    public string MathClass => Element == ElementKind.Float ? "global::System.MathF" : "global::System.Math";
+
+    public static IrType ArrayOf(IrType element, int rank) =>
+        new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name);
+
+    public static IrType SpanOf(IrType element, bool readOnly) =>
+        new(readOnly ? ShapeKind.ReadOnlySpan : ShapeKind.Span, element.Element, 0,
+            (readOnly ? "global::System.ReadOnlySpan<" : "global::System.Span<") + element.Name + ">", element.Name);
+}

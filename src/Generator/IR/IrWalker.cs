@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.IR;
+
+/// <summary>Traversals of the IR: the sub-expressions of a node, the variables an expression reads, and bottom-up rewriting.</summary>
+internal static class IrWalker
+{
+    /// <summary>The direct sub-expressions of an expression.</summary>
+    public static IEnumerable<IrExpr> Children(IrExpr expr)
+    {
+        switch (expr)
+        {
+            case Unary u: yield return u.Operand; break;
+            case Binary b: yield return b.Left; yield return b.Right; break;
+            case Conditional c: yield return c.Condition; yield return c.WhenTrue; yield return c.WhenFalse; break;
+            case Cast c: yield return c.Operand; break;
+            case MathCall m: foreach (IrExpr a in m.Arguments) yield return a; break;
+            case DiffCall d:
+                if (d.Receiver is not null) yield return d.Receiver;
+                foreach (IrExpr a in d.Arguments) yield return a;
+                break;
+            case OpaqueCall o:
+                if (o.Receiver is not null) yield return o.Receiver;
+                foreach (IrExpr a in o.Arguments) yield return a;
+                break;
+            case ElementAt e:
+                yield return e.Array;
+                foreach (IrExpr i in e.Indices) yield return i;
+                break;
+            case Member m when m.Receiver is not null: yield return m.Receiver; break;
+            case NewArray n: foreach (IrExpr s in n.Sizes) yield return s; break;
+            case Opaque o: foreach (IrExpr h in o.Holes) yield return h; break;
+            case Fused f: foreach (IrExpr a in f.Arguments) yield return a; break;
+            case RefTo r: yield return r.Target; break;
+        }
+    }
+
+    public static IEnumerable<IrExpr> DescendantsAndSelf(IrExpr expr)
+    {
+        yield return expr;
+        foreach (IrExpr child in Children(expr))
+        {
+            foreach (IrExpr descendant in DescendantsAndSelf(child)) yield return descendant;
+        }
+    }
+
+    /// <summary>The names of the variables an expression reads.</summary>
+    public static IEnumerable<string> Reads(IrExpr expr) => DescendantsAndSelf(expr).OfType<VarRef>().Select(v => v.Name);
+
+    /// <summary>Rebuilds an expression bottom-up, replacing each node for which <paramref name="map"/> returns non-null.</summary>
+    public static IrExpr Rewrite(IrExpr expr, Func<IrExpr, IrExpr?> map)
+    {
+        IrExpr rebuilt = expr switch
+        {
+            Unary u => u with { Operand = Rewrite(u.Operand, map) },
+            Binary b => b with { Left = Rewrite(b.Left, map), Right = Rewrite(b.Right, map) },
+            Conditional c => c with { Condition = Rewrite(c.Condition, map), WhenTrue = Rewrite(c.WhenTrue, map), WhenFalse = Rewrite(c.WhenFalse, map) },
+            Cast c => c with { Operand = Rewrite(c.Operand, map) },
+            MathCall m => m with { Arguments = RewriteAll(m.Arguments, map) },
+            DiffCall d => d with { Receiver = d.Receiver is null ? null : Rewrite(d.Receiver, map), Arguments = RewriteAll(d.Arguments, map) },
+            OpaqueCall o => o with { Receiver = o.Receiver is null ? null : Rewrite(o.Receiver, map), Arguments = RewriteAll(o.Arguments, map) },
+            ElementAt e => e with { Array = Rewrite(e.Array, map), Indices = RewriteAll(e.Indices, map) },
+            Member m when m.Receiver is not null => m with { Receiver = Rewrite(m.Receiver, map) },
+            NewArray n => n with { Sizes = RewriteAll(n.Sizes, map) },
+            Opaque o => o with { Holes = RewriteAll(o.Holes, map) },
+            Fused f => f with { Arguments = RewriteAll(f.Arguments, map), Original = Rewrite(f.Original, map) },
+            RefTo r => r with { Target = Rewrite(r.Target, map) },
+            _ => expr,
+        };
+        return map(rebuilt) ?? rebuilt;
+    }
+
+    private static EquatableArray<IrExpr> RewriteAll(EquatableArray<IrExpr> items, Func<IrExpr, IrExpr?> map) =>
+        items.Select(i => Rewrite(i, map)).ToEquatableArray();
+
+    /// <summary>Renames variable reads with <paramref name="rename"/> (which returns null to keep a name).</summary>
+    public static IrExpr Rename(IrExpr expr, Func<string, string?> rename) =>
+        Rewrite(expr, e => e is VarRef v && rename(v.Name) is { } name ? v with { Name = name } : null);
+
+    /// <summary>Applies <paramref name="map"/> to every expression held directly by a statement, recursing into blocks.</summary>
+    public static IrStmt MapExpressions(IrStmt stmt, Func<IrExpr, IrExpr> map) => stmt switch
+    {
+        Declare d => d with { Initializer = d.Initializer is null ? null : map(d.Initializer) },
+        Assign a => a with { Target = map(a.Target), Value = map(a.Value) },
+        Evaluate e => e with { Expression = map(e.Expression) },
+        Throw t => t with { Exception = map(t.Exception) },
+        Push p => p with { Value = map(p.Value) },
+        Comment => stmt,
+        If i => i with { Condition = map(i.Condition), Then = MapBlock(i.Then, map), Else = MapBlock(i.Else, map) },
+        Loop l => l with
+        {
+            Start = l.Start is null ? null : map(l.Start),
+            Bound = l.Bound is null ? null : map(l.Bound),
+            Condition = l.Condition is null ? null : map(l.Condition),
+            Body = MapBlock(l.Body, map),
+        },
+        _ => throw new InvalidOperationException("unexpected statement " + stmt.GetType().Name),
+    };
+
+    public static Block MapBlock(Block block, Func<IrExpr, IrExpr> map) =>
+        new(block.Statements.Select(s => MapExpressions(s, map)).ToEquatableArray());
+
+    /// <summary>Every statement in a block, depth first, including those nested in ifs and loops.</summary>
+    public static IEnumerable<IrStmt> AllStatements(Block block)
+    {
+        foreach (IrStmt stmt in block.Statements)
+        {
+            yield return stmt;
+            IEnumerable<IrStmt> nested = stmt switch
+            {
+                If i => AllStatements(i.Then).Concat(AllStatements(i.Else)),
+                Loop l => AllStatements(l.Body),
+                For f => AllStatements(f.Initializers).Concat(AllStatements(f.Steps)).Concat(AllStatements(f.Body)),
+                While w => AllStatements(w.Body),
+                ForEach f => AllStatements(f.Body),
+                _ => Enumerable.Empty<IrStmt>(),
+            };
+            foreach (IrStmt inner in nested) yield return inner;
+        }
+    }
+
+    /// <summary>The expressions a statement holds directly (not those of nested statements).</summary>
+    public static IEnumerable<IrExpr> OwnExpressions(IrStmt stmt)
+    {
+        switch (stmt)
+        {
+            case Declare { Initializer: { } init }: yield return init; break;
+            case Assign a: yield return a.Target; yield return a.Value; break;
+            case Evaluate e: yield return e.Expression; break;
+            case Throw t: yield return t.Exception; break;
+            case Push p: yield return p.Value; break;
+            case If i: yield return i.Condition; break;
+            case Loop l:
+                if (l.Start is not null) yield return l.Start;
+                if (l.Bound is not null) yield return l.Bound;
+                if (l.Condition is not null) yield return l.Condition;
+                break;
+            case For f when f.Condition is not null: yield return f.Condition; break;
+            case While w: yield return w.Condition; break;
+            case ForEach f: yield return f.Collection; break;
+            case Return { Value: { } v }: yield return v; break;
+        }
+    }
+
+    /// <summary>The variable a statement assigns as a whole (not an element store), if any.</summary>
+    public static string? AssignedVariable(IrStmt stmt) => stmt switch
+    {
+        Declare d => d.Variable.Name,
+        Assign { Target: VarRef v } => v.Name,
+        _ => null,
+    };
+
+    /// <summary>The array an element store writes into, if the statement is one.</summary>
+    public static string? StoredArray(IrStmt stmt) => stmt is Assign { Target: ElementAt { Array: VarRef array } } ? array.Name : null;
+}
+
+/// <summary>Hands out names that clash with nothing in the method: the user's names are kept, generated ones numbered.</summary>
+internal sealed class NameAllocator
+{
+    private readonly HashSet<string> _taken;
+    private readonly Dictionary<string, int> _counters = new();
+
+    public NameAllocator(IEnumerable<string> taken) => _taken = new HashSet<string>(taken);
+
+    public void Reserve(string name) => _taken.Add(name);
+
+    public bool IsTaken(string name) => _taken.Contains(name);
+
+    /// <summary><paramref name="name"/> itself when free, else <c>name_1</c>, <c>name_2</c>…</summary>
+    public string Fresh(string name)
+    {
+        if (_taken.Add(name)) return name;
+        for (int i = 1; ; i++)
+        {
+            string candidate = name + "_" + i;
+            if (_taken.Add(candidate)) return candidate;
+        }
+    }
+
+    /// <summary>A numbered name: <c>_t0</c>, <c>_t1</c>…</summary>
+    public string Numbered(string prefix)
+    {
+        _counters.TryGetValue(prefix, out int next);
+        while (true)
+        {
+            string candidate = prefix + next++;
+            if (_taken.Add(candidate))
+            {
+                _counters[prefix] = next;
+                return candidate;
+            }
+        }
+    }
+}

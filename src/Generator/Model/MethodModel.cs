@@ -1,0 +1,44 @@
+using Backprop.Gen.IR;
+
+namespace Backprop.Gen.Model;
+
+/// <summary>A parameter of a [Differentiable] method.</summary>
+/// <param name="Name">The name as written (escaped with @ where it is a keyword).</param>
+/// <param name="Type">The IR type.</param>
+/// <param name="Declaration">The declaration to repeat in the Backward, such as <c>double[] w</c> or <c>this double x</c>.</param>
+/// <param name="Differentiable">Whether it gets an adjoint parameter.</param>
+/// <param name="AdjointName">The adjoint parameter's name (<c>dW</c>), for differentiable parameters.</param>
+/// <param name="AdjointType">The adjoint parameter's type as declared (<c>ref double</c>, <c>double[]?</c>).</param>
+internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType);
+
+/// <summary>
+/// Everything the differentiation and the emitter need about one [Differentiable] method, as plain equatable data.
+/// This is the cached pipeline model: it holds no symbol, syntax node or compilation.
+/// </summary>
+/// <param name="Hierarchy">The namespace and containing types.</param>
+/// <param name="Name">The method's name.</param>
+/// <param name="HintName">The generated file's name.</param>
+/// <param name="Modifiers">The Backward's modifiers: the primal's accessibility and <c>static</c>.</param>
+/// <param name="ReturnType">double or float.</param>
+/// <param name="Parameters">The primal's parameters, in order.</param>
+/// <param name="SeedName">The seed parameter's name: <c>seed</c>, or <c>seed_</c> when a parameter is called seed.</param>
+/// <param name="Cref">The primal as a cref, such as <c>Loss(double[], double)</c>.</param>
+/// <param name="Body">The body in IR.</param>
+/// <param name="ReservedNames">Every name the body and its type use, so that generated names never clash.</param>
+/// <param name="Usings">The using directives of the method's file, for expressions kept as the user wrote them.</param>
+/// <param name="EmitTupleOverload">Whether to emit the all-scalar tuple overload.</param>
+/// <param name="Location">The method's name, where an internal error is reported.</param>
+internal sealed record MethodModel(
+    HierarchyInfo Hierarchy,
+    string Name,
+    string HintName,
+    string Modifiers,
+    IrType ReturnType,
+    EquatableArray<ParameterModel> Parameters,
+    string SeedName,
+    string Cref,
+    Block Body,
+    EquatableArray<string> ReservedNames,
+    EquatableArray<string> Usings,
+    bool EmitTupleOverload,
+    LocationInfo? Location);

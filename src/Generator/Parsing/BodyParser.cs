@@ -1,0 +1,744 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.Differentiation;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+using IrCast = Backprop.Gen.IR.Cast;
+
+namespace Backprop.Gen.Parsing;
+
+/// <summary>
+/// Turns the <see cref="IOperation"/> tree of a method body into the IR. Conversions, constants, called methods and
+/// types are already resolved there. Every construct it does not know becomes a diagnostic on that construct's
+/// syntax, never an exception.
+/// </summary>
+internal sealed class BodyParser
+{
+    private readonly IMethodSymbol _method;
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<ISymbol, string> _names = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<string> _reserved;
+    private bool _usesOpaqueSyntax;
+
+    public BodyParser(IMethodSymbol method, IEnumerable<string> reservedNames, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        _method = method;
+        _diagnostics = diagnostics;
+        _cancellationToken = cancellationToken;
+        _reserved = new HashSet<string>(reservedNames);
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            _names[parameter] = Contract.Escape(parameter.Name);
+        }
+    }
+
+    /// <summary>Every name in use: parameters, locals (after renaming) and the reserved member names.</summary>
+    public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values);
+
+    /// <summary>Whether some expression was kept as the user's own text, which needs the file's usings.</summary>
+    public bool UsesOpaqueSyntax => _usesOpaqueSyntax;
+
+    public Block ParseBody(IOperation body)
+    {
+        NameLocals(body);
+        var statements = new List<IrStmt>();
+        switch (body)
+        {
+            case IMethodBodyOperation { BlockBody: { } block }:
+                Statements(block.Operations, statements);
+                break;
+            case IMethodBodyOperation { ExpressionBody: { } expression }:
+                Statements(expression.Operations, statements);
+                break;
+            default:
+                Statement(body, statements);
+                break;
+        }
+
+        return new Block(statements.ToEquatableArray());
+    }
+
+    // Each local gets a name unique in the method (the user's own where it is free), so that later passes can hoist
+    // declarations out of their blocks without clashes.
+    private void NameLocals(IOperation body)
+    {
+        var locals = new List<ILocalSymbol>();
+        foreach (IOperation operation in body.DescendantsAndSelf())
+        {
+            ILocalSymbol? local = operation switch
+            {
+                IVariableDeclaratorOperation declarator => declarator.Symbol,
+                ILocalReferenceOperation reference => reference.Local,
+                _ => null,
+            };
+            if (local is not null && !locals.Contains(local, SymbolEqualityComparer.Default)) locals.Add(local);
+        }
+
+        var taken = new HashSet<string>(_reserved.Concat(_names.Values));
+        foreach (ILocalSymbol local in locals.OrderBy(l => l.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0))
+        {
+            string name = Contract.Escape(local.Name);
+            for (int suffix = 2; taken.Contains(name); suffix++) name = Contract.Escape(local.Name) + "_" + suffix;
+            taken.Add(name);
+            _names[local] = name;
+        }
+    }
+
+    private void Statements(IEnumerable<IOperation> operations, List<IrStmt> into)
+    {
+        foreach (IOperation operation in operations) Statement(operation, into);
+    }
+
+    private Block Block(IOperation? operation)
+    {
+        var statements = new List<IrStmt>();
+        if (operation is not null) Statement(operation, statements);
+        return new Block(statements.ToEquatableArray());
+    }
+
+    private void Statement(IOperation operation, List<IrStmt> into)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        string origin = Origin(operation.Syntax);
+        switch (operation)
+        {
+            case IBlockOperation block:
+                Statements(block.Operations, into);
+                return;
+            case IEmptyOperation:
+                return;
+            case IVariableDeclarationGroupOperation group:
+                foreach (IVariableDeclarationOperation declaration in group.Declarations)
+                {
+                    foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
+                    {
+                        Declarator(declarator, declaration.Initializer, origin, into);
+                    }
+                }
+
+                return;
+            case IExpressionStatementOperation { Operation: var expression }:
+                ExpressionStatement(expression, origin, into);
+                return;
+            case IThrowOperation thrown:
+                into.Add(new Throw(origin, thrown.Exception is null ? Opaque(thrown) : Expr(thrown.Exception)));
+                return;
+            case IReturnOperation { Kind: OperationKind.Return } ret:
+                into.Add(new Return(origin, ret.ReturnedValue is null ? null : Expr(ret.ReturnedValue)));
+                return;
+            case IConditionalOperation conditional:
+                into.Add(new If("if (" + Origin(conditional.Condition.Syntax) + ")", Expr(conditional.Condition),
+                    Block(conditional.WhenTrue), Block(conditional.WhenFalse)));
+                return;
+            case IForLoopOperation loop:
+                var initializers = new List<IrStmt>();
+                Statements(loop.Before, initializers);
+                var steps = new List<IrStmt>();
+                foreach (IOperation step in loop.AtLoopBottom) Statement(step, steps);
+                into.Add(new For(LoopHeader(loop.Syntax), new Block(initializers.ToEquatableArray()),
+                    loop.Condition is null ? null : Expr(loop.Condition), new Block(steps.ToEquatableArray()), Block(loop.Body)));
+                return;
+            case IWhileLoopOperation loop:
+                if (loop.Condition is null)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax, "loop", "give the loop a condition");
+                    return;
+                }
+
+                IrExpr condition = Expr(loop.Condition);
+                if (loop.ConditionIsUntil) condition = new Unary(IrType.Bool, UnaryOp.Not, condition);
+                into.Add(new While(LoopHeader(loop.Syntax), condition, Block(loop.Body), loop.ConditionIsTop));
+                return;
+            case IForEachLoopOperation loop:
+                ForEachLoop(loop, into);
+                return;
+            case IBranchOperation { BranchKind: BranchKind.Break }:
+                into.Add(new Break(origin));
+                return;
+            case IBranchOperation { BranchKind: BranchKind.Continue }:
+                into.Add(new Continue(origin));
+                return;
+        }
+
+        (string kind, string advice) = operation switch
+        {
+            IBranchOperation => ("goto", "use structured if/else and loops with break or continue"),
+            ILabeledOperation => ("labeled", "remove the label and use structured if/else and loops"),
+            ITryOperation => ("try", "move error handling out of the [Differentiable] method, into its caller"),
+            IUsingOperation or IUsingDeclarationOperation => ("using", "create and dispose the resource outside the [Differentiable] method"),
+            ILockOperation => ("lock", "take the lock in the caller"),
+            ISwitchOperation => ("switch", "write it as if/else if/else"),
+            ILocalFunctionOperation => ("local function", "make it a [Differentiable] method of the type and call it"),
+            IReturnOperation => ("yield", "iterators cannot be differentiated; return a value"),
+            _ when operation.Syntax is FixedStatementSyntax or UnsafeStatementSyntax => ("unsafe", "index arrays or spans instead of pointers"),
+            _ when operation.Syntax is CheckedStatementSyntax => ("checked", "remove the checked block"),
+            _ => (operation.Syntax.Kind().ToString().Replace("Statement", "").ToLowerInvariant(), "rewrite it with locals, if/else and loops"),
+        };
+        Report(DiagnosticDescriptors.UnsupportedStatement, FirstToken(operation.Syntax), kind, advice);
+    }
+
+    private void Declarator(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? shared, string origin, List<IrStmt> into)
+    {
+        ILocalSymbol local = declarator.Symbol;
+        if (local.IsRef)
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "ref local", "copy the value into an ordinary local, or index the array directly");
+            return;
+        }
+
+        var variable = new IrVar(_names[local], Contract.TypeOf(local.Type));
+        IVariableInitializerOperation? initializer = declarator.Initializer ?? shared;
+        if (initializer?.Value is IArrayCreationOperation { Initializer: { } elements } creation)
+        {
+            // new double[] { a, b } becomes a zeroed array and one store per element, so elements may carry derivatives.
+            into.Add(new Declare(origin, variable, NewArray(creation)));
+            for (int i = 0; i < elements.ElementValues.Length; i++)
+            {
+                IrExpr index = new Constant(IrType.Int, i.ToString(System.Globalization.CultureInfo.InvariantCulture), i);
+                into.Add(new Assign(origin, new ElementAt(variable.Type.ElementType, variable.Ref, Ir.Array(index)), Expr(elements.ElementValues[i])));
+            }
+
+            return;
+        }
+
+        into.Add(new Declare(origin, variable, initializer is null ? null : Expr(initializer.Value)));
+    }
+
+    private void ExpressionStatement(IOperation expression, string origin, List<IrStmt> into)
+    {
+        switch (expression)
+        {
+            case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                IrExpr? target = AssignmentTarget(assignment.Target, expression);
+                if (target is null) return;
+                if (assignment.Value is IArrayCreationOperation { Initializer: not null })
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, assignment.Value.Syntax, "An array initializer outside a declaration",
+                        "declare a new local with it: 'double[] v = { a, b };'");
+                    return;
+                }
+
+                into.Add(new Assign(origin, target, Expr(assignment.Value)));
+                return;
+            case ICompoundAssignmentOperation compound:
+                IrExpr? compoundTarget = AssignmentTarget(compound.Target, expression);
+                if (compoundTarget is null) return;
+                if (compound.OperatorMethod is not null)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A user-defined operator", "use double or float arithmetic");
+                    return;
+                }
+
+                IrExpr value = Expr(compound.Value);
+                IrType operationType = Ir.Wider(compoundTarget.Type, value.Type);
+                IrExpr left = compoundTarget.Type.Equals(operationType) ? compoundTarget : new IrCast(operationType, compoundTarget, IsImplicit: true);
+                IrExpr combined = new Binary(operationType, BinaryOperator(compound.OperatorKind), left, value);
+                if (!operationType.Equals(compoundTarget.Type)) combined = new IrCast(compoundTarget.Type, combined, IsImplicit: false);
+                into.Add(new Assign(origin, compoundTarget, combined));
+                return;
+            case IIncrementOrDecrementOperation step:
+                IrExpr? stepTarget = AssignmentTarget(step.Target, expression);
+                if (stepTarget is null) return;
+                IrExpr one = stepTarget.Type.IsFloating ? Ir.Const(stepTarget.Type, 1) : new Constant(stepTarget.Type, "1", 1);
+                BinaryOp op = step.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract;
+                into.Add(new Assign(origin, stepTarget, new Binary(stepTarget.Type, op, stepTarget, one)));
+                return;
+            case IInvocationOperation:
+                into.Add(new Evaluate(origin, Expr(expression)));
+                return;
+            case IThrowOperation thrown:
+                into.Add(new Throw(origin, thrown.Exception is null ? Opaque(thrown) : Expr(thrown.Exception)));
+                return;
+            case IDeconstructionAssignmentOperation:
+                Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A deconstruction", "assign each variable on its own");
+                return;
+            default:
+                Report(DiagnosticDescriptors.UnsupportedStatement, expression.Syntax, "expression",
+                    "only assignments, compound assignments, increments and calls can stand as statements");
+                return;
+        }
+    }
+
+    private IrExpr? AssignmentTarget(IOperation target, IOperation statement)
+    {
+        switch (target)
+        {
+            case ILocalReferenceOperation local:
+                return new VarRef(Contract.TypeOf(local.Type!), _names[local.Local]);
+            case IParameterReferenceOperation parameter:
+                return new VarRef(Contract.TypeOf(parameter.Type!), _names[parameter.Parameter]);
+            case IArrayElementReferenceOperation element:
+                return Expr(element);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when IsSpan(indexer.Instance?.Type):
+                return Expr(indexer);
+            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                Report(DiagnosticDescriptors.WriteToNonLocal, statement.Syntax, Origin(statement.Syntax));
+                return null;
+            default:
+                Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "This assignment target", "assign a local or an element of a local array");
+                return null;
+        }
+    }
+
+    private void ForEachLoop(IForEachLoopOperation loop, List<IrStmt> into)
+    {
+        IrExpr collection = Expr(StripConversion(loop.Collection));
+        if (collection.Type.Shape is not (ShapeKind.Array or ShapeKind.Span or ShapeKind.ReadOnlySpan) || collection.Type.Rank > 1)
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, loop.Collection.Syntax, "foreach",
+                "foreach works over one-dimensional arrays and spans; index other collections with a for loop");
+            return;
+        }
+
+        if (loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var item })
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, loop.Syntax, "foreach", "declare the loop variable in the foreach");
+            return;
+        }
+
+        string header = loop.Syntax is ForEachStatementSyntax f ? Collapse($"foreach ({f.Type} {f.Identifier} in {f.Expression})") : "foreach";
+        into.Add(new ForEach(header, new IrVar(_names[item], Contract.TypeOf(item.Type)), collection, Block(loop.Body)));
+    }
+
+    private static IOperation StripConversion(IOperation operation) =>
+        operation is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operation;
+
+    // ---------------------------------------------------------------- expressions
+
+    private IrExpr Expr(IOperation operation)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
+        switch (operation)
+        {
+            case ILiteralOperation literal:
+                return new Constant(type, literal.Syntax.ToString(), NumericValue(literal.ConstantValue));
+            case IFieldReferenceOperation field:
+                return Member(field, field.Field, field.Instance, type);
+            case ILocalReferenceOperation local:
+                return new VarRef(type, _names[local.Local]);
+            case IParameterReferenceOperation parameter:
+                return new VarRef(type, _names[parameter.Parameter]);
+            case IInstanceReferenceOperation:
+                return new VarRef(type, "this");
+            case { ConstantValue.HasValue: true } when type.IsScalar && type.Element != ElementKind.Other && IsLiteralSyntax(operation.Syntax):
+                // A literal keeps the user's spelling (1, not 1.0); the emitter widens it where the context is synthesized.
+                return new Constant(type, operation.Syntax.ToString(), NumericValue(operation.ConstantValue));
+            case IDefaultValueOperation or INameOfOperation when operation.ConstantValue.HasValue:
+                return ConstantOf(operation.ConstantValue.Value, type, operation.Syntax);
+            case IConversionOperation conversion:
+                return Conversion(conversion, type);
+            case IBinaryOperation binary:
+                if (binary.OperatorMethod is not null || binary.IsLifted)
+                {
+                    return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
+                }
+
+                return new Binary(type, BinaryOperator(binary.OperatorKind), Expr(binary.LeftOperand), Expr(binary.RightOperand));
+            case IUnaryOperation unary:
+                if (unary.OperatorMethod is not null || unary.IsLifted)
+                {
+                    return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
+                }
+
+                UnaryOp? op = unary.OperatorKind switch
+                {
+                    UnaryOperatorKind.Minus => UnaryOp.Negate,
+                    UnaryOperatorKind.Plus => UnaryOp.Plus,
+                    UnaryOperatorKind.Not => UnaryOp.Not,
+                    UnaryOperatorKind.BitwiseNegation => UnaryOp.BitwiseNot,
+                    _ => null,
+                };
+                return op is null
+                    ? UnsupportedIfFloating(operation, type, "This operator", "use +, -, *, / and Math functions")
+                    : new Unary(type, op.Value, Expr(unary.Operand));
+            case IConditionalOperation conditional when conditional.WhenFalse is not null:
+                return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
+            case IArrayElementReferenceOperation element:
+                return new ElementAt(type, Expr(element.ArrayReference), element.Indices.Select(Expr).ToEquatableArray());
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer when IsSpan(indexer.Instance?.Type):
+                return new ElementAt(type, Expr(indexer.Instance!), Ir.Array(Expr(indexer.Arguments[0].Value)));
+            case IPropertyReferenceOperation { Arguments.Length: 0 } property:
+                return Member(property, property.Property, property.Instance, type);
+            case IInvocationOperation invocation:
+                return Invocation(invocation, type);
+            case IArrayCreationOperation { Initializer: null } creation:
+                return NewArray(creation);
+            case IAnonymousFunctionOperation or IDelegateCreationOperation:
+                return Unsupported(operation, "A lambda", "write the computation inline or as a [Differentiable] method");
+            case ITranslatedQueryOperation:
+                return Unsupported(operation, "A LINQ query", "write the loop out");
+            case IAwaitOperation:
+                return Unsupported(operation, "await", "a [Differentiable] method must compute its result synchronously");
+            case ISimpleAssignmentOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation or IDeconstructionAssignmentOperation:
+                Report(DiagnosticDescriptors.SideEffectInExpression, operation.Syntax, Origin(operation.Syntax));
+                return new Constant(type, "default", 0);
+            case IAddressOfOperation:
+                return Unsupported(operation, "Pointer code", "index arrays or spans instead");
+        }
+
+        if (operation.Syntax is StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax)
+        {
+            return Unsupported(operation, "stackalloc", "create the array with new");
+        }
+
+        if (type.IsFloating || type.IsFloatingContainer)
+        {
+            return Unsupported(operation, $"The expression '{Origin(operation.Syntax)}'", "write it with locals, arithmetic, Math functions and calls");
+        }
+
+        return Opaque(operation);
+    }
+
+    private IrExpr Conversion(IConversionOperation conversion, IrType type)
+    {
+        IrExpr operand = Expr(conversion.Operand);
+        if (conversion.Conversion.IsIdentity) return operand;
+        if (conversion.Conversion.IsNumeric)
+        {
+            return new IrCast(type, operand, conversion.IsImplicit);
+        }
+
+        if (conversion.OperatorMethod is null && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Array)
+        {
+            // An array passed where a span is expected: the span views the same elements.
+            return new IrCast(type, operand, conversion.IsImplicit);
+        }
+
+        if (conversion.OperatorMethod is null && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Span)
+        {
+            return new IrCast(type, operand, conversion.IsImplicit);
+        }
+
+        return UnsupportedIfFloating(conversion, type, $"The conversion '{Origin(conversion.Syntax)}'", "convert between int, float and double only");
+    }
+
+    private IrExpr Member(IOperation operation, ISymbol member, IOperation? instance, IrType type)
+    {
+        if (instance is null)
+        {
+            return new Member(type, null, StaticMemberName(member));
+        }
+
+        if (instance is IInstanceReferenceOperation { IsImplicit: true })
+        {
+            _reserved.Add(member.Name);
+            return new Member(type, null, Contract.Escape(member.Name));
+        }
+
+        return new Member(type, Expr(instance), Contract.Escape(member.Name));
+    }
+
+    private string StaticMemberName(ISymbol member)
+    {
+        if (SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType))
+        {
+            _reserved.Add(member.Name);
+            return Contract.Escape(member.Name);
+        }
+
+        return member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(member.Name);
+    }
+
+    private IrExpr Invocation(IInvocationOperation invocation, IrType type)
+    {
+        IMethodSymbol target = invocation.TargetMethod;
+        IOperation?[] byParameter = new IOperation?[target.Parameters.Length];
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (argument.Parameter is null || argument.ArgumentKind == ArgumentKind.ParamArray)
+            {
+                return UnsupportedIfFloating(invocation, type, "A params argument list", "pass an array");
+            }
+
+            if (argument.Parameter.RefKind is RefKind.Ref or RefKind.Out)
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, argument.Syntax, $"A {argument.Parameter.RefKind.ToString().ToLowerInvariant()} argument",
+                    "return the value instead of writing through the argument");
+                return new Constant(type, "default", 0);
+            }
+
+            byParameter[argument.Parameter.Ordinal] = argument.Value;
+        }
+
+        var arguments = byParameter.Select(a => a is null ? new Constant(IrType.Void, "default", 0) : Expr(a)).ToEquatableArray();
+        IrExpr? receiver = invocation.Instance is null or IInstanceReferenceOperation { IsImplicit: true } ? null : Expr(invocation.Instance);
+        bool implicitThis = invocation.Instance is IInstanceReferenceOperation { IsImplicit: true };
+        string methodText = MethodText(target, implicitThis || receiver is not null);
+
+        // Math and MathF (and double.Exp style) functions with a rule: primitives of the derivative rules table.
+        if (IsMathType(target.ContainingType) && type.IsFloating && target.Parameters.All(p => Contract.TypeOf(p.Type).IsScalar)
+            && DerivativeRules.TryGet(target.Name, target.Parameters.Count(p => Contract.TypeOf(p.Type).IsFloating), out DerivativeRule _))
+        {
+            return new MathCall(type, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, arguments);
+        }
+
+        Callee? callee = ResolveCallee(target, implicitThis || receiver is not null);
+        if (callee is not null)
+        {
+            if (target.IsGenericMethod)
+            {
+                return Unsupported(invocation, $"The generic call '{target.Name}'", "call a non-generic [Differentiable] method");
+            }
+
+            return new DiffCall(type, methodText, receiver, callee, arguments, LocationInfo.From(invocation.Syntax));
+        }
+
+        bool isLinq = target.ContainingType.ToDisplayString() == "System.Linq.Enumerable";
+        return new OpaqueCall(type, methodText, receiver, arguments, target.ContainingType.Name + "." + target.Name,
+            Contract.Key(target.ReducedFrom ?? target), isLinq, LocationInfo.From(invocation.Syntax));
+    }
+
+    private string MethodText(IMethodSymbol target, bool isInstance)
+    {
+        string name = Contract.Escape(target.Name);
+        if (target.IsGenericMethod)
+        {
+            name += "<" + string.Join(", ", target.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">";
+        }
+
+        if (isInstance) return name;
+        return SymbolEqualityComparer.Default.Equals(target.ContainingType, _method.ContainingType) ? Reserve(target.Name, name)
+            : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name;
+    }
+
+    private string Reserve(string member, string text)
+    {
+        _reserved.Add(member);
+        return text;
+    }
+
+    /// <summary>
+    /// The Backward a call goes through, if it has one: the callee is [Differentiable], or its type declares a
+    /// hand-written <c>XBackward</c> with the contract signature.
+    /// </summary>
+    private Callee? ResolveCallee(IMethodSymbol target, bool isInstance)
+    {
+        if (target.ReducedFrom is { } reduced) target = reduced;
+        string backwardName = target.Name + Contract.BackwardSuffix;
+        bool differentiable = Contract.HasAttribute(target, Contract.DifferentiableAttribute);
+        IMethodSymbol? handWritten = target.ContainingType.GetMembers(backwardName).OfType<IMethodSymbol>()
+            .FirstOrDefault(m => Contract.CheckSignature(target, m) is null);
+        if (!differentiable && handWritten is null) return null;
+
+        ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
+        var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i])).ToEquatableArray();
+        string backward = isInstance
+            ? Contract.Escape(backwardName)
+            : SymbolEqualityComparer.Default.Equals(target.ContainingType, _method.ContainingType)
+                ? Reserve(backwardName, Contract.Escape(backwardName))
+                : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(backwardName);
+
+        if (differentiable && handWritten is null && target.Locations.All(l => !l.IsInSource))
+        {
+            // A [Differentiable] method compiled elsewhere must bring its Backward with it.
+            Report(DiagnosticDescriptors.CalleeHasNoBackward, _method.Locations.FirstOrDefault(), target.ToDisplayString(), backwardName);
+        }
+
+        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters);
+    }
+
+    private static bool IsMathType(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true }
+        && type.Name is "Math" or "MathF" or "Double" or "Single";
+
+    private static bool IsSpan(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { IsGenericType: true } named
+        && named.OriginalDefinition.MetadataName is "Span`1" or "ReadOnlySpan`1"
+        && named.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+
+    private IrExpr NewArray(IArrayCreationOperation creation)
+    {
+        IrType type = Contract.TypeOf(creation.Type!);
+        if (creation.Initializer is not null)
+        {
+            int count = creation.Initializer.ElementValues.Length;
+            return new NewArray(type, Ir.Array<IrExpr>(new Constant(IrType.Int, count.ToString(System.Globalization.CultureInfo.InvariantCulture), count)));
+        }
+
+        return new NewArray(type, creation.DimensionSizes.Select(Expr).ToEquatableArray());
+    }
+
+    private IrExpr ConstantOf(object? value, IrType type, SyntaxNode syntax)
+    {
+        string text = value switch
+        {
+            double d => Ir.DoubleText(d),
+            float f => Ir.FloatText(f),
+            bool b => b ? "true" : "false",
+            string s => SymbolDisplay.FormatLiteral(s, quote: true),
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            null => "default(" + type.Name + ")",
+            IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture) + LiteralSuffix(value),
+            _ => syntax.ToString(),
+        };
+        return new Constant(type, text, NumericValue(Optional(value)));
+    }
+
+    private static Optional<object?> Optional(object? value) => new(value);
+
+    private static bool IsLiteralSyntax(SyntaxNode syntax) => syntax switch
+    {
+        LiteralExpressionSyntax literal => !literal.IsKind(SyntaxKind.DefaultLiteralExpression),
+        PrefixUnaryExpressionSyntax { Operand: LiteralExpressionSyntax } unary => unary.IsKind(SyntaxKind.UnaryMinusExpression),
+        _ => false,
+    };
+
+    private static string LiteralSuffix(object value) => value switch
+    {
+        long => "L",
+        uint => "U",
+        ulong => "UL",
+        decimal => "m",
+        _ => "",
+    };
+
+    private static double NumericValue(Optional<object?> constant) => constant.HasValue
+        ? constant.Value switch
+        {
+            double d => d,
+            float f => f,
+            int i => i,
+            long l => l,
+            short s => s,
+            byte b => b,
+            uint u => u,
+            _ => 0,
+        }
+        : 0;
+
+    /// <summary>
+    /// An expression carrying no derivative that the IR does not model is kept as the user wrote it, with the locals
+    /// it reads as holes so that renaming still applies. It must not assign anything.
+    /// </summary>
+    private IrExpr Opaque(IOperation operation)
+    {
+        IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
+        var holes = new List<(TextSpan Span, IrExpr Value)>();
+        foreach (IOperation descendant in operation.Descendants())
+        {
+            switch (descendant)
+            {
+                case ISimpleAssignmentOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation or IDeclarationExpressionOperation:
+                    Report(DiagnosticDescriptors.SideEffectInExpression, descendant.Syntax, Origin(descendant.Syntax));
+                    return new Constant(type, "default", 0);
+                case IAnonymousFunctionOperation:
+                    return Unsupported(descendant, "A lambda", "write the computation inline or as a [Differentiable] method");
+                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument:
+                    Report(DiagnosticDescriptors.SideEffectInExpression, argument.Syntax, Origin(argument.Syntax));
+                    return new Constant(type, "default", 0);
+                case ILocalReferenceOperation local:
+                    holes.Add((local.Syntax.Span, new VarRef(Contract.TypeOf(local.Type!), _names[local.Local])));
+                    break;
+                case IParameterReferenceOperation parameter:
+                    holes.Add((parameter.Syntax.Span, new VarRef(Contract.TypeOf(parameter.Type!), _names[parameter.Parameter])));
+                    break;
+            }
+        }
+
+        _usesOpaqueSyntax = true;
+        SyntaxNode syntax = operation.Syntax;
+        string text = syntax.ToString();
+        var template = new StringBuilder();
+        int position = syntax.SpanStart;
+        int hole = 0;
+        foreach (var (span, _) in holes.Where(h => h.Span.Start >= syntax.SpanStart).OrderBy(h => h.Span.Start))
+        {
+            if (span.Start < position) continue;
+            template.Append(EscapeBraces(text.Substring(position - syntax.SpanStart, span.Start - position)));
+            template.Append('{').Append(hole++).Append('}');
+            position = span.End;
+        }
+
+        template.Append(EscapeBraces(text.Substring(position - syntax.SpanStart)));
+        var ordered = holes.Where(h => h.Span.Start >= syntax.SpanStart).OrderBy(h => h.Span.Start).Select(h => h.Value).ToEquatableArray();
+        return new Opaque(type, Collapse(template.ToString()), ordered);
+    }
+
+    private static string EscapeBraces(string text) => text.Replace("{", "{{").Replace("}", "}}");
+
+    private IrExpr UnsupportedIfFloating(IOperation operation, IrType type, string what, string advice) =>
+        type.IsFloating || type.IsFloatingContainer ? Unsupported(operation, what, advice) : Opaque(operation);
+
+    private IrExpr Unsupported(IOperation operation, string what, string advice)
+    {
+        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax, what, advice);
+        return new Constant(operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type), "default", 0);
+    }
+
+    public static BinaryOp BinaryOperator(BinaryOperatorKind kind) => kind switch
+    {
+        BinaryOperatorKind.Add => BinaryOp.Add,
+        BinaryOperatorKind.Subtract => BinaryOp.Subtract,
+        BinaryOperatorKind.Multiply => BinaryOp.Multiply,
+        BinaryOperatorKind.Divide => BinaryOp.Divide,
+        BinaryOperatorKind.Remainder => BinaryOp.Remainder,
+        BinaryOperatorKind.Equals or BinaryOperatorKind.ObjectValueEquals => BinaryOp.Equal,
+        BinaryOperatorKind.NotEquals or BinaryOperatorKind.ObjectValueNotEquals => BinaryOp.NotEqual,
+        BinaryOperatorKind.LessThan => BinaryOp.Less,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOp.LessOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOp.Greater,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOp.GreaterOrEqual,
+        BinaryOperatorKind.ConditionalAnd => BinaryOp.ConditionalAnd,
+        BinaryOperatorKind.ConditionalOr => BinaryOp.ConditionalOr,
+        BinaryOperatorKind.And => BinaryOp.And,
+        BinaryOperatorKind.Or => BinaryOp.Or,
+        BinaryOperatorKind.ExclusiveOr => BinaryOp.ExclusiveOr,
+        BinaryOperatorKind.LeftShift => BinaryOp.LeftShift,
+        BinaryOperatorKind.RightShift => BinaryOp.RightShift,
+        _ => throw new NotSupportedException("operator " + kind),
+    };
+
+    private void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params string[] arguments) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(node), arguments));
+
+    private void Report(DiagnosticDescriptor descriptor, SyntaxToken token, params string[] arguments) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(token), arguments));
+
+    private void Report(DiagnosticDescriptor descriptor, Location? location, params string[] arguments) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, location is null ? null : LocationInfo.From(location), arguments));
+
+    private static SyntaxToken FirstToken(SyntaxNode node) => node.GetFirstToken();
+
+    /// <summary>A statement's source on one line, for the comments of the generated code.</summary>
+    public static string Origin(SyntaxNode node) => Collapse(node.ToString());
+
+    private static string LoopHeader(SyntaxNode node) => node switch
+    {
+        ForStatementSyntax f => Collapse(f.ToString().Substring(0, f.CloseParenToken.Span.End - f.SpanStart)),
+        WhileStatementSyntax w => Collapse($"while ({w.Condition})"),
+        DoStatementSyntax d => Collapse($"do … while ({d.Condition})"),
+        _ => Origin(node),
+    };
+
+    public static string Collapse(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        bool space = false;
+        foreach (char c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = builder.Length > 0;
+                continue;
+            }
+
+            if (space) builder.Append(' ');
+            space = false;
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,197 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Backprop.Gen.IR;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Backprop.Gen.Parsing;
+
+/// <summary>
+/// The public contract of DESIGN.md §1 as code: which parameters are differentiable, how adjoints are named and
+/// typed, and the exact signature a Backward (generated or hand-written) must have.
+/// </summary>
+internal static class Contract
+{
+    public const string DifferentiableAttribute = "Backprop.DifferentiableAttribute";
+    public const string NoDerivativeAttribute = "Backprop.NoDerivativeAttribute";
+    public const string DerivativeOfAttribute = "Backprop.DerivativeOfAttribute";
+    public const string BackwardSuffix = "Backward";
+
+    public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    public static readonly SymbolDisplayFormat CrefFormat = new(
+        memberOptions: SymbolDisplayMemberOptions.IncludeParameters,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    /// <summary>The IR type of a symbol's type.</summary>
+    public static IrType TypeOf(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                IrType element = TypeOf(array.ElementType);
+                return element.IsScalar
+                    ? IrType.ArrayOf(element, array.Rank)
+                    : Other(type);
+            case INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
+                when IsSystemType(named.OriginalDefinition, "Span`1") || IsSystemType(named.OriginalDefinition, "ReadOnlySpan`1"):
+                IrType item = TypeOf(named.TypeArguments[0]);
+                return item.IsScalar ? IrType.SpanOf(item, named.OriginalDefinition.MetadataName == "ReadOnlySpan`1") : Other(type);
+        }
+
+        return type.SpecialType switch
+        {
+            SpecialType.System_Double => IrType.Double,
+            SpecialType.System_Single => IrType.Float,
+            SpecialType.System_Int32 => IrType.Int,
+            SpecialType.System_Boolean => IrType.Bool,
+            SpecialType.System_Int64 => new IrType(ShapeKind.Scalar, ElementKind.Long, 0, "long", "long"),
+            _ => Other(type),
+        };
+    }
+
+    private static IrType Other(ITypeSymbol type)
+    {
+        string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        return new IrType(ShapeKind.Scalar, ElementKind.Other, 0, name, name);
+    }
+
+    private static bool IsSystemType(INamedTypeSymbol type, string metadataName) =>
+        type.MetadataName == metadataName && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+
+    /// <summary>Whether a parameter of this type can be differentiated: double/float, 1- or 2-D arrays and spans of them.</summary>
+    public static bool IsDifferentiableType(IrType type) => type.IsFloatingElement && (type.Shape != ShapeKind.Array || type.Rank <= 2);
+
+    public static bool HasAttribute(ISymbol symbol, string metadataName) =>
+        symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+    public static AttributeData? GetAttribute(ISymbol symbol, string metadataName) =>
+        symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+    /// <summary>The wrt list of a [Differentiable] attribute, empty when it names none.</summary>
+    public static ImmutableArray<string> WrtList(AttributeData? attribute)
+    {
+        if (attribute is null || attribute.ConstructorArguments.Length == 0) return ImmutableArray<string>.Empty;
+        TypedConstant argument = attribute.ConstructorArguments[0];
+        if (argument.Kind != TypedConstantKind.Array || argument.IsNull) return ImmutableArray<string>.Empty;
+        return argument.Values.Select(v => v.Value as string ?? "").ToImmutableArray();
+    }
+
+    /// <summary>Which of a method's parameters are differentiable under the contract.</summary>
+    public static ImmutableArray<bool> DifferentiableMask(IMethodSymbol method)
+    {
+        ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
+        return method.Parameters
+            .Select(p => p.RefKind == RefKind.None
+                && IsDifferentiableType(TypeOf(p.Type))
+                && !HasAttribute(p, NoDerivativeAttribute)
+                && (wrt.IsEmpty || wrt.Contains(p.Name)))
+            .ToImmutableArray();
+    }
+
+    /// <summary><c>w → dW</c>, <c>weights → dWeights</c>; a clash with a primal parameter gets a trailing underscore.</summary>
+    public static string AdjointName(string parameterName, IEnumerable<string> primalNames)
+    {
+        string name = "d" + char.ToUpperInvariant(parameterName[0]) + parameterName.Substring(1);
+        HashSet<string> taken = new(primalNames);
+        while (taken.Contains(name)) name += "_";
+        return name;
+    }
+
+    /// <summary>The seed parameter's name: <c>seed</c>, with underscores appended while it clashes.</summary>
+    public static string SeedName(IEnumerable<string> takenNames)
+    {
+        HashSet<string> taken = new(takenNames);
+        string name = "seed";
+        while (taken.Contains(name)) name += "_";
+        return name;
+    }
+
+    /// <summary>The declared type of an adjoint parameter: <c>ref double</c>, <c>double[]?</c>, <c>Span&lt;double&gt;</c>.</summary>
+    public static string AdjointTypeText(IrType type) => type.Shape switch
+    {
+        ShapeKind.Scalar => "ref " + type.Name,
+        ShapeKind.Array => type.Name + "?",
+        _ => IrType.SpanOf(type.ElementType, readOnly: false).Name,
+    };
+
+    /// <summary>
+    /// Checks a hand-written Backward against the contract signature of <paramref name="primal"/>; returns null when
+    /// it matches, or what is wrong.
+    /// </summary>
+    public static string? CheckSignature(IMethodSymbol primal, IMethodSymbol derivative)
+    {
+        ImmutableArray<bool> mask = DifferentiableMask(primal);
+        var expected = new List<(string Name, ITypeSymbol? Type, IrType? IrType, RefKind RefKind)>();
+        foreach (IParameterSymbol p in primal.Parameters) expected.Add((p.Name, p.Type, null, RefKind.None));
+        for (int i = 0; i < primal.Parameters.Length; i++)
+        {
+            if (!mask[i]) continue;
+            IParameterSymbol p = primal.Parameters[i];
+            IrType type = TypeOf(p.Type);
+            string name = AdjointName(p.Name, primal.Parameters.Select(q => q.Name));
+            expected.Add(type.IsScalar ? (name, p.Type, null, RefKind.Ref) : (name, null, type, RefKind.None));
+        }
+
+        expected.Add(("seed", primal.ReturnType, null, RefKind.None));
+
+        if (!SymbolEqualityComparer.Default.Equals(derivative.ReturnType, primal.ReturnType))
+        {
+            return $"it returns '{derivative.ReturnType.ToDisplayString()}' but must return '{primal.ReturnType.ToDisplayString()}'";
+        }
+
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var want = expected[i];
+            string wantText = (want.RefKind == RefKind.Ref ? "ref " : "") + (want.Type?.ToDisplayString() ?? AdjointShapeDisplay(want.IrType!));
+            if (i >= derivative.Parameters.Length)
+            {
+                return $"parameter {i + 1} is missing: expected '{wantText} {want.Name}'";
+            }
+
+            IParameterSymbol actual = derivative.Parameters[i];
+            bool typeMatches = want.Type is not null
+                ? SymbolEqualityComparer.Default.Equals(actual.Type, want.Type)
+                : AdjointShapeMatches(want.IrType!, TypeOf(actual.Type));
+            if (!typeMatches || actual.RefKind != want.RefKind)
+            {
+                string actualText = (actual.RefKind == RefKind.None ? "" : actual.RefKind.ToString().ToLowerInvariant() + " ") + actual.Type.ToDisplayString();
+                return $"parameter {i + 1} '{actual.Name}' is '{actualText}' but should be '{wantText}'";
+            }
+        }
+
+        if (derivative.Parameters.Length > expected.Count)
+        {
+            return $"parameter {expected.Count + 1} '{derivative.Parameters[expected.Count].Name}' is one too many: seed comes last";
+        }
+
+        return null;
+    }
+
+    private static string AdjointShapeDisplay(IrType type) => type.Shape switch
+    {
+        ShapeKind.Array => type.Name,
+        _ => "System.Span<" + type.ElementName + ">",
+    };
+
+    private static bool AdjointShapeMatches(IrType primal, IrType actual) => primal.Shape switch
+    {
+        ShapeKind.Array => actual.Shape == ShapeKind.Array && actual.Element == primal.Element && actual.Rank == primal.Rank,
+        _ => actual.Shape == ShapeKind.Span && actual.Element == primal.Element,
+    };
+
+    /// <summary>Escapes a name that is a C# keyword with @.</summary>
+    public static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None
+            ? "@" + name
+            : name;
+
+    /// <summary>The lookup key of a method for [DerivativeOf] registrations: type, name and parameter types.</summary>
+    public static string Key(IMethodSymbol method) =>
+        method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name + "("
+        + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ")";
+}

@@ -1,0 +1,242 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Backprop.Gen.Parsing;
+
+/// <summary>
+/// The transform of the [Differentiable] pipeline step: checks the declaration against the contract and parses the
+/// body into a <see cref="MethodModel"/>. It returns diagnostics as data and never throws.
+/// </summary>
+internal static class MethodParser
+{
+    public static Result<MethodModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var syntax = (MethodDeclarationSyntax)context.TargetNode;
+        var method = (IMethodSymbol)context.TargetSymbol;
+        try
+        {
+            return ParseMethod(context, syntax, method, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            return Result<MethodModel>.Failure(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
+                LocationInfo.From(syntax.Identifier), method.Name, exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static Result<MethodModel> ParseMethod(GeneratorAttributeSyntaxContext context, MethodDeclarationSyntax syntax, IMethodSymbol method,
+        CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+            diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+        foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+        {
+            if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                Report(DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(type.Identifier), type.Identifier.Text, method.Name);
+            }
+        }
+
+        IrType returnType = Contract.TypeOf(method.ReturnType);
+        if (!returnType.IsFloating)
+        {
+            Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, method.ReturnType.ToDisplayString());
+        }
+
+        if (method.IsGenericMethod)
+        {
+            Report(DiagnosticDescriptors.GenericMethod, LocationInfo.From(syntax.TypeParameterList), method.Name);
+        }
+
+        if (method.IsAsync)
+        {
+            Report(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(syntax.Modifiers.First(m => m.IsKind(SyntaxKind.AsyncKeyword))), method.Name);
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None)
+            {
+                Report(DiagnosticDescriptors.UnsupportedParameterModifier, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
+                    parameter.Name, parameter.RefKind.ToString().ToLowerInvariant());
+            }
+        }
+
+        CheckWrtList(context, method, diagnostics);
+
+        // A hand-written XBackward with the contract signature is the derivative: emit nothing for this method.
+        if (FindHandWrittenBackward(method, diagnostics) is not null)
+        {
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
+        if (syntax.Body is null && syntax.ExpressionBody is null)
+        {
+            Report(DiagnosticDescriptors.NoBody, LocationInfo.From(syntax.Identifier), method.Name);
+        }
+
+        if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+        {
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
+        ImmutableArray<bool> mask = Contract.DifferentiableMask(method);
+        if (!mask.Contains(true))
+        {
+            Report(DiagnosticDescriptors.NoDifferentiableParameters, LocationInfo.From(syntax.Identifier), method.Name);
+        }
+
+        IOperation? body = context.SemanticModel.GetOperation(syntax, cancellationToken);
+        if (body is null)
+        {
+            Report(DiagnosticDescriptors.NoBody, LocationInfo.From(syntax.Identifier), method.Name);
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
+        var reserved = new HashSet<string>(method.ContainingType.GetMembers().Select(m => m.Name));
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) reserved.Add(type.Name);
+        var parser = new BodyParser(method, reserved, diagnostics, cancellationToken);
+        Block block = parser.ParseBody(body);
+        if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+        {
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
+        var primalNames = method.Parameters.Select(p => p.Name).ToList();
+        var parameters = method.Parameters.Select((p, i) =>
+        {
+            IrType type = Contract.TypeOf(p.Type);
+            string declaration = (p.IsThis ? "this " : "") + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
+            string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(p.Name, primalNames)) : "";
+            return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "");
+        }).ToEquatableArray();
+
+        var hierarchy = HierarchyInfo.From(method.ContainingType);
+        bool allScalar = parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
+        bool tupleTaken = method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
+            .Any(m => m.Parameters.Length == method.Parameters.Length
+                && m.Parameters.Zip(method.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(x => x));
+
+        var model = new MethodModel(
+            hierarchy,
+            Contract.Escape(method.Name),
+            HintName(hierarchy, method),
+            Modifiers(method),
+            returnType,
+            parameters,
+            Contract.SeedName(primalNames),
+            method.ToDisplayString(Contract.CrefFormat),
+            block,
+            parser.UsedNames.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray(),
+            parser.UsesOpaqueSyntax ? Usings(syntax) : EquatableArray<string>.Empty,
+            allScalar && !tupleTaken,
+            LocationInfo.From(syntax.Identifier));
+        return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
+    }
+
+    private static void CheckWrtList(GeneratorAttributeSyntaxContext context, IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    {
+        AttributeData attribute = context.Attributes[0];
+        ImmutableArray<string> wrt = Contract.WrtList(attribute);
+        var argumentSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax)?.ArgumentList?.Arguments;
+        for (int i = 0; i < wrt.Length; i++)
+        {
+            LocationInfo? location = LocationInfo.From(argumentSyntax is { } args && i < args.Count ? args[i] : attribute.ApplicationSyntaxReference?.GetSyntax());
+            IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == wrt[i]);
+            if (parameter is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownWrtName, location, wrt[i], method.Name));
+            }
+            else if (!Contract.IsDifferentiableType(Contract.TypeOf(parameter.Type)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrtNotDifferentiable, location, parameter.Name, parameter.Type.ToDisplayString()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finds a user-written <c>XBackward</c> meant as the derivative of <paramref name="method"/>: one whose leading
+    /// parameters are the primal's. If its remaining parameters break the contract, that is reported.
+    /// </summary>
+    private static IMethodSymbol? FindHandWrittenBackward(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (IMethodSymbol candidate in method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>())
+        {
+            if (candidate.Parameters.Length <= method.Parameters.Length) continue;
+            bool samePrefix = method.Parameters.Select((p, i) => SymbolEqualityComparer.Default.Equals(p.Type, candidate.Parameters[i].Type)
+                && candidate.Parameters[i].RefKind == RefKind.None).All(x => x);
+            if (!samePrefix) continue;
+            string? problem = Contract.CheckSignature(method, candidate);
+            if (problem is null) return candidate;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CustomDerivativeSignature,
+                candidate.Locations.FirstOrDefault() is { } location ? LocationInfo.From(location) : null,
+                candidate.Name, method.Name, problem));
+            return candidate;
+        }
+
+        return null;
+    }
+
+    private static string Modifiers(IMethodSymbol method)
+    {
+        string accessibility = method.DeclaredAccessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+        return method.IsStatic ? accessibility + " static" : accessibility;
+    }
+
+    private static string HintName(HierarchyInfo hierarchy, IMethodSymbol method)
+    {
+        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Where(m => Contract.HasAttribute(m, Contract.DifferentiableAttribute))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .ToList();
+        string suffix = overloads.Count > 1 ? "_" + (overloads.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method)) + 1) : "";
+        return hierarchy.MetadataName + "." + method.Name + suffix + ".Backward.g.cs";
+    }
+
+    /// <summary>The using directives in scope at the method, outermost first, for expressions kept as written.</summary>
+    private static EquatableArray<string> Usings(SyntaxNode node)
+    {
+        var usings = new List<string>();
+        foreach (SyntaxNode ancestor in node.Ancestors().Reverse())
+        {
+            SyntaxList<UsingDirectiveSyntax> directives = ancestor switch
+            {
+                CompilationUnitSyntax unit => unit.Usings,
+                BaseNamespaceDeclarationSyntax ns => ns.Usings,
+                _ => default,
+            };
+            foreach (UsingDirectiveSyntax directive in directives)
+            {
+                if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword)) continue;
+                usings.Add(BodyParser.Collapse(directive.ToString()));
+            }
+        }
+
+        return usings.ToEquatableArray();
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+
+namespace Backprop;
+
+/// <summary>
+/// Marks a method for compile-time reverse-mode differentiation. The Backprop.Gen generator emits a sibling
+/// <c>&lt;Method&gt;Backward</c> method into the same (partial) type that returns the method's value and adds
+/// <c>seed · ∂result/∂p</c> to one adjoint parameter per differentiable parameter <c>p</c>.
+/// </summary>
+/// <remarks>
+/// A parameter is differentiable when its type is <see cref="double"/> or <see cref="float"/>, a one- or
+/// two-dimensional array of those, or a <see cref="Span{T}"/>/<see cref="ReadOnlySpan{T}"/> of those, unless it is
+/// marked <see cref="NoDerivativeAttribute"/> or left out of an explicit list given to this attribute.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class DifferentiableAttribute : Attribute
+{
+    /// <summary>Differentiates with respect to every differentiable parameter, or only the ones named.</summary>
+    /// <param name="wrt">The parameters to differentiate with respect to (use <c>nameof</c>); empty means all.</param>
+    public DifferentiableAttribute(params string[] wrt) => Wrt = wrt ?? Array.Empty<string>();
+
+    /// <summary>The parameters to differentiate with respect to; empty means every differentiable parameter.</summary>
+    public string[] Wrt { get; }
+}
+
+/// <summary>
+/// Excludes a parameter of a <see cref="DifferentiableAttribute"/> method from differentiation: it is treated as a
+/// constant and gets no adjoint parameter in the generated Backward.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class NoDerivativeAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Declares a hand-written derivative for a method that cannot be annotated, such as one from another library.
+/// The marked method must have the Backward contract signature of the target: the target's parameters, then one
+/// adjoint per floating-point parameter, then <c>seed</c>. Every call to the target inside a
+/// <see cref="DifferentiableAttribute"/> method then goes through the marked method.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class DerivativeOfAttribute : Attribute
+{
+    /// <summary>Registers the marked method as the derivative of <paramref name="type"/>.<paramref name="methodName"/>.</summary>
+    /// <param name="type">The type that declares the target method.</param>
+    /// <param name="methodName">The target method's name (use <c>nameof</c>).</param>
+    public DerivativeOfAttribute(Type type, string methodName)
+    {
+        Type = type;
+        MethodName = methodName;
+    }
+
+    /// <summary>The type that declares the target method.</summary>
+    public Type Type { get; }
+
+    /// <summary>The target method's name.</summary>
+    public string MethodName { get; }
+}
