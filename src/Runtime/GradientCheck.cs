@@ -5,7 +5,7 @@ namespace Backprop;
 
 /// <summary>
 /// Checks a gradient against central finite differences. The derivative along each coordinate is estimated with a
-/// Richardson-extrapolated central difference, <c>(8(f(x+h/2) − f(x−h/2)) − (f(x+h) − f(x−h))) / 3h</c>, whose error
+/// Richardson-extrapolated central difference, <c>(8(f(x+h/2) − f(x−h/2)) − (f(x+h) − f(x−h))) / 6h</c>, whose error
 /// is of order h⁴, with the step chosen per coordinate as <c>h = ε^(1/5)·max(1, |xᵢ|)</c>.
 /// </summary>
 public static class GradientCheck
@@ -112,7 +112,7 @@ public static class GradientCheck
         double far = Evaluate(f, point, i, xi + h) - Evaluate(f, point, i, xi - h);
         double near = Evaluate(f, point, i, xi + half) - Evaluate(f, point, i, xi - half);
         point[i] = xi;
-        return (8 * near - far) / (3 * h);
+        return (8 * near - far) / (6 * h);
     }
 
     private static double Evaluate(Func<double[], double> f, double[] point, int i, double value)

@@ -100,9 +100,10 @@ internal sealed class Normalizer
                 }
             }
 
+            bool merged = rest.Count == 0 && i < statements.Count - 1;
             List<IrVar> flags = ExitFlags(stmt);
             output.AddRange(LowerOne(stmt));
-            if (Terminates(stmt)) break;
+            if (merged || Terminates(stmt)) break;
             if (flags.Count > 0 && rest.Count > 0)
             {
                 output.Add(new If(null, NoneSet(flags), new Block(Lower(rest).ToEquatableArray()), Block.Empty));

@@ -47,7 +47,7 @@ internal sealed partial class ReverseBuilder
         // decisions, pooled stacks and the adjoints of local arrays.
         foreach (IrVar hoisted in _extraHoisted) body.Declarations.Add(new Declare(null, hoisted, null));
         body.Declarations.AddRange(_lateDeclarations);
-        foreach (IrVar stack in _stacks.Values)
+        foreach (IrVar stack in _stackOrder)
         {
             body.Declarations.Add(new Declare(null, stack, new Opaque(stack.Type, "new " + stack.Type.Name + "()", EquatableArray<IrExpr>.Empty)));
             _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", stack.Ref, EquatableArray<IrExpr>.Empty, "", "", false, null)));
@@ -71,7 +71,7 @@ internal sealed partial class ReverseBuilder
             body.Reverse.Add(new Declare(null, adjoint, isResult ? new VarRef(adjoint.Type, _model.SeedName) : Const(adjoint.Type, 0)));
         }
 
-        foreach (IrVar discard in _discards.Values) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
+        foreach (IrVar discard in _discardOrder) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
         body.Reverse.AddRange(reverse);
 
         foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
@@ -212,6 +212,7 @@ internal sealed partial class ReverseBuilder
             string typeName = "global::Backprop.ValueStack<" + type.Name + ">";
             stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), new IrType(ShapeKind.Scalar, ElementKind.Other, 0, typeName, typeName));
             _stacks[variable] = stack;
+            _stackOrder.Add(stack);
         }
 
         return stack;

@@ -180,6 +180,7 @@ internal sealed partial class ReverseBuilder
         {
             discard = new IrVar(_names.Numbered("_discard"), type);
             _discards[type.Name] = discard;
+            _discardOrder.Add(discard);
         }
 
         return new RefTo(discard.Ref);

@@ -46,7 +46,9 @@ internal sealed partial class ReverseBuilder
     private readonly HashSet<string> _directParameters = new();
     private readonly List<IrVar> _adjointLocals = new();
     private readonly Dictionary<string, IrVar> _stacks = new();
+    private readonly List<IrVar> _stackOrder = new();
     private readonly Dictionary<string, IrVar> _discards = new();
+    private readonly List<IrVar> _discardOrder = new();
 
     private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
     {

@@ -69,6 +69,11 @@ internal sealed class CSharpPrinter
 
     private void IfStatement(If i)
     {
+        if (i.Then.Statements.Count == 0 && i.Else.Statements.Count > 0)
+        {
+            i = new If(i.Origin, Negate(i.Condition), i.Else, Block.Empty);
+        }
+
         _writer.OpenBlock("if (" + Expr(i.Condition) + ")");
         Statements(i.Then.Statements);
         _writer.CloseBlock();
@@ -98,6 +103,12 @@ internal sealed class CSharpPrinter
             _writer.CloseBlock();
         }
     }
+
+    private static IrExpr Negate(IrExpr condition) => condition switch
+    {
+        Unary { Op: UnaryOp.Not } not => not.Operand,
+        _ => new Unary(IrType.Bool, UnaryOp.Not, condition),
+    };
 
     private void LoopStatement(Loop l)
     {

@@ -21,12 +21,6 @@ internal static class Contract
     public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    public static readonly SymbolDisplayFormat CrefFormat = new(
-        memberOptions: SymbolDisplayMemberOptions.IncludeParameters,
-        parameterOptions: SymbolDisplayParameterOptions.IncludeType,
-        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
-        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
-
     /// <summary>The IR type of a symbol's type.</summary>
     public static IrType TypeOf(ITypeSymbol type)
     {

@@ -141,7 +141,7 @@ internal static class MethodParser
             returnType,
             parameters,
             Contract.SeedName(primalNames),
-            method.ToDisplayString(Contract.CrefFormat),
+            Cref(method),
             block,
             parser.UsedNames.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray(),
             parser.UsesOpaqueSyntax ? Usings(syntax) : EquatableArray<string>.Empty,
@@ -192,6 +192,11 @@ internal static class MethodParser
 
         return null;
     }
+
+    /// <summary>The primal as an XML doc cref that resolves without usings: <c>Loss(double[], global::System.Span{double})</c>.</summary>
+    private static string Cref(IMethodSymbol method) =>
+        Contract.Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p =>
+            p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace('<', '{').Replace('>', '}'))) + ")";
 
     private static string Modifiers(IMethodSymbol method)
     {

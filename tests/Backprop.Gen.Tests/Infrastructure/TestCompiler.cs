@@ -22,9 +22,10 @@ internal sealed record GeneratorRun(
     public string Source(string suffix) =>
         Sources.Single(s => s.Key.EndsWith(suffix, StringComparison.Ordinal)).Value;
 
-    /// <summary>Every error and warning of the compilation that includes the generated code.</summary>
+    /// <summary>Every error, and every warning in generated code (the user's own code may lack XML docs).</summary>
     public IEnumerable<Diagnostic> CompilationProblems =>
-        Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning);
+        Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error
+            || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
 }
 
 /// <summary>Compiles C# in memory with the generator, and loads the result to run it.</summary>

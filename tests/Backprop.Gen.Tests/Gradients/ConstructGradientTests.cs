@@ -1,0 +1,162 @@
+using System;
+using System.Reflection;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+using static Backprop.Gen.Tests.Infrastructure.GradientHarness;
+
+namespace Backprop.Gen.Tests.Gradients;
+
+/// <summary>Every supported construct, compiled with the generator and checked against central finite differences.</summary>
+public class ConstructGradientTests
+{
+    private static readonly Lazy<Assembly> Straight = new(() => TestCompiler.CompileAndLoad(ConstructSources.StraightLine));
+    private static readonly Lazy<Assembly> Flow = new(() => TestCompiler.CompileAndLoad(ConstructSources.ControlFlow));
+    private static readonly Lazy<Assembly> CallsAssembly = new(() => TestCompiler.CompileAndLoad(ConstructSources.Calls));
+
+    [Theory]
+    [InlineData("Reassign")]
+    [InlineData("Unary")]
+    [InlineData("Sigmoid")]
+    [InlineData("SelfUse")]
+    [InlineData("UsesConstants")]
+    public void Scalar_functions_of_one_variable(string method) =>
+        Check(Straight.Value, "Samples.Straight", method, r => method == "Unary" || method == "SelfUse" || method == "Sigmoid" || method == "UsesConstants"
+            ? new object?[] { RandomScalar(r) }
+            : new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
+
+    [Fact]
+    public void Reassignment_and_compound_assignment() =>
+        Check(Straight.Value, "Samples.Straight", "Reassign", r => new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
+
+    // The primal rounds x to float, so finite differences see float rounding steps: compare at float accuracy.
+    [Fact]
+    public void Casts_between_int_float_and_double() =>
+        Check(Straight.Value, "Samples.Straight", "Casts", r => new object?[] { RandomScalar(r), 3 }, tolerance: 1e-3);
+
+    [Fact]
+    public void Math_functions_of_one_argument() =>
+        Check(Straight.Value, "Samples.Straight", "Functions1", r => new object?[] { RandomScalar(r) }, points: 10);
+
+    [Fact]
+    public void Math_functions_of_two_arguments() =>
+        Check(Straight.Value, "Samples.Straight", "Functions2", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.05 }, points: 10, tolerance: 1e-5);
+
+    [Fact]
+    public void Nested_calls() =>
+        Check(Straight.Value, "Samples.Straight", "Nested", r => new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
+
+    [Fact]
+    public void Array_reads_at_index_expressions() =>
+        Check(Straight.Value, "Samples.Straight", "ArrayReads", r => new object?[] { RandomArray(r, 4), RandomArray(r, 4), 1 }, points: 5);
+
+    [Fact]
+    public void Reassigned_parameters() =>
+        Check(Straight.Value, "Samples.Straight", "ParameterReassigned", r => new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
+
+    [Fact]
+    public void Inactive_helpers_are_constants() =>
+        Check(Straight.Value, "Samples.Straight", "IntHelper", r => new object?[] { RandomScalar(r), 4 });
+
+    [Fact]
+    public void Float_methods() =>
+        Check(Straight.Value, "Samples.Floats", "Mix", r => new object?[] { (float)RandomScalar(r), (float)RandomScalar(r) });
+
+    [Fact]
+    public void Float_arrays() =>
+        Check(Straight.Value, "Samples.Floats", "Array", r => new object?[] { new[] { 0.3f, -0.7f, 1.1f }, (float)RandomScalar(r) });
+
+    [Fact]
+    public void Wrt_list_and_NoDerivative() =>
+        Check(Straight.Value, "Samples.Selection", "WrtOnly", r => new object?[] { RandomScalar(r), RandomScalar(r), RandomScalar(r) });
+
+    [Fact]
+    public void NoDerivative_array() =>
+        Check(Straight.Value, "Samples.Selection", "NoDerivative", r => new object?[] { RandomScalar(r), RandomArray(r, 2), RandomScalar(r) });
+
+    [Theory]
+    [InlineData("Branch")]
+    [InlineData("Ternary")]
+    [InlineData("EarlyReturn")]
+    public void Branches(string method) =>
+        Check(Flow.Value, "Samples.Flow", method, r => new object?[] { RandomScalar(r, 1.5), RandomScalar(r, 1.5) }, points: 20);
+
+    [Fact]
+    public void Recurrence() =>
+        Check(Flow.Value, "Samples.Flow", "Rnn", r => new object?[] { RandomScalar(r), RandomScalar(r), RandomScalar(r), 7 });
+
+    [Fact]
+    public void Dot_product() =>
+        Check(Flow.Value, "Samples.Flow", "Dot", r => new object?[] { RandomArray(r, 5), RandomArray(r, 5) });
+
+    [Fact]
+    public void While_loop_with_data_dependent_trip_count() =>
+        Check(Flow.Value, "Samples.Flow", "WhileLoop", r => new object?[] { 0.2 + r.NextDouble(), 2 + 3 * r.NextDouble() }, points: 10);
+
+    [Fact]
+    public void Do_loop() =>
+        Check(Flow.Value, "Samples.Flow", "DoLoop", r => new object?[] { RandomScalar(r) });
+
+    [Fact]
+    public void Break_and_continue() =>
+        Check(Flow.Value, "Samples.Flow", "BreakContinue", r => new object?[] { RandomArray(r, 8), 1 + r.NextDouble() }, points: 10);
+
+    [Fact]
+    public void Return_inside_a_loop() =>
+        Check(Flow.Value, "Samples.Flow", "ReturnInLoop", r => new object?[] { RandomArray(r, 6, 3), RandomScalar(r) }, points: 10);
+
+    [Fact]
+    public void Nested_loops() =>
+        Check(Flow.Value, "Samples.Flow", "Nested", r => new object?[] { RandomArray(r, 12), RandomArray(r, 4), 3 });
+
+    [Fact]
+    public void Foreach_over_an_array() =>
+        Check(Flow.Value, "Samples.Flow", "ForEachLoop", r => new object?[] { RandomArray(r, 5), RandomScalar(r) });
+
+    [Fact]
+    public void Loop_counting_down() =>
+        Check(Flow.Value, "Samples.Flow", "Downward", r => new object?[] { RandomArray(r, 5) });
+
+    [Fact]
+    public void Local_array_written_and_read() =>
+        Check(Flow.Value, "Samples.Flow", "LocalArray", r => new object?[] { RandomArray(r, 5), RandomScalar(r) });
+
+    [Fact]
+    public void Element_compound_assignment_and_log_sum_exp() =>
+        Check(Flow.Value, "Samples.Flow", "ArrayAccumulate", r => new object?[] { RandomArray(r, 4), RandomArray(r, 12) }, points: 8);
+
+    [Fact]
+    public void Local_array_overwritten() =>
+        Check(Flow.Value, "Samples.Flow", "Overwrite", r => new object?[] { RandomArray(r, 4) });
+
+    [Fact]
+    public void Two_dimensional_array() =>
+        Check(Flow.Value, "Samples.Flow", "Matrix", r => new object?[] { new double[,] { { 0.1, -0.4, 0.3 }, { 0.7, 0.2, -0.5 } }, RandomArray(r, 3) });
+
+    [Fact]
+    public void Index_variable_changed_in_a_while_loop() =>
+        Check(Flow.Value, "Samples.Flow", "IndexWalk", r => new object?[] { RandomArray(r, 7), RandomScalar(r) });
+
+    [Fact]
+    public void Branch_inside_a_loop() =>
+        Check(Flow.Value, "Samples.Flow", "BranchInLoop", r => new object?[] { RandomArray(r, 6), RandomScalar(r) }, points: 10);
+
+    [Fact]
+    public void Calls_to_differentiable_methods() =>
+        Check(CallsAssembly.Value, "Samples.Calls", "Caller", r => new object?[] { RandomScalar(r), RandomScalar(r), RandomArray(r, 3) });
+
+    [Fact]
+    public void Recursion() =>
+        Check(CallsAssembly.Value, "Samples.Calls", "Power", r => new object?[] { RandomScalar(r), 5 });
+
+    [Fact]
+    public void Same_type_custom_derivative() =>
+        Check(CallsAssembly.Value, "Samples.Calls", "Special", r => new object?[] { RandomScalar(r) });
+
+    [Fact]
+    public void Calls_inside_loops() =>
+        Check(CallsAssembly.Value, "Samples.Calls", "InLoop", r => new object?[] { RandomArray(r, 4), RandomScalar(r) });
+
+    [Fact]
+    public void DerivativeOf_custom_derivative() =>
+        Check(CallsAssembly.Value, "Samples.Calls", "ThirdParty", r => new object?[] { RandomScalar(r), RandomScalar(r) });
+}
