@@ -89,11 +89,17 @@ internal sealed class ActivityAnalysis
             MathCall m => !IsZeroRule(m) && m.Arguments.Any(IsVaried),
             Fused f => f.Arguments.Any(IsVaried),
             DiffCall d => (d.Receiver is not null && IsVaried(d.Receiver)) || d.Arguments.Any(IsVaried),
-            OpaqueCall o => o.Arguments.Any(IsVaried),
+            OpaqueCall o => o.Arguments.Concat(o.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { o.Receiver }).Any(ReferencesVaried),
             ElementAt e => IsVaried(e.Array),
             _ => false,
         };
     }
+
+    /// <summary>
+    /// Whether an expression mentions a varied variable in any form, even through a conversion the IR keeps opaque
+    /// (an active array passed as <c>IEnumerable&lt;double&gt;</c>, say): a call that receives it could carry a derivative.
+    /// </summary>
+    public bool ReferencesVaried(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is VarRef v && _varied.Contains(v.Name));
 
     /// <summary>Whether this expression is varied and its variables are useful: it needs adjoints.</summary>
     public bool IsActive(IrExpr expr) => IsVaried(expr) && FlowSources(expr).Any(_useful.Contains);
@@ -115,7 +121,7 @@ internal sealed class ActivityAnalysis
             MathCall m when !IsZeroRule(m) => m.Arguments,
             Fused f => f.Arguments,
             DiffCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
-            OpaqueCall o => o.Arguments,
+            OpaqueCall o => o.Arguments.SelectMany(IrWalker.DescendantsAndSelf).OfType<VarRef>(),
             ElementAt e => new[] { e.Array },
             _ => Enumerable.Empty<IrExpr>(),
         };
@@ -146,7 +152,8 @@ internal sealed class ActivityAnalysis
                                 call.Location, call.Display);
                             break;
                         case OpaqueCall call when call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
-                            .Any(a => a.Type.IsFloatingContainer && a is VarRef v && IsActive(v.Name)) && !IsArrayShapeQuery(call):
+                            .SelectMany(IrWalker.DescendantsAndSelf).Any(a => a.Type.IsFloatingContainer && a is VarRef v && IsActive(v.Name))
+                            && !IsArrayShapeQuery(call):
                             // A call that receives an active array might change it behind the derivative's back.
                             yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
                                 call.Location, call.Display);

@@ -123,7 +123,7 @@ internal sealed class BodyParser
                 {
                     foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
                     {
-                        Declarator(declarator, declaration.Initializer, origin, into);
+                        Declarator(declarator, declaration, origin, into);
                     }
                 }
 
@@ -169,12 +169,15 @@ internal sealed class BodyParser
             case IBranchOperation { BranchKind: BranchKind.Continue }:
                 into.Add(new Continue(origin));
                 return;
+            case ILabeledOperation labeled:
+                // A label matters only to a goto, which is reported on its own.
+                if (labeled.Operation is not null) Statement(labeled.Operation, into);
+                return;
         }
 
         (string kind, string advice) = operation switch
         {
             IBranchOperation => ("goto", "use structured if/else and loops with break or continue"),
-            ILabeledOperation => ("labeled", "remove the label and use structured if/else and loops"),
             ITryOperation => ("try", "move error handling out of the [Differentiable] method, into its caller"),
             IUsingOperation or IUsingDeclarationOperation => ("using", "create and dispose the resource outside the [Differentiable] method"),
             ILockOperation => ("lock", "take the lock in the caller"),
@@ -188,12 +191,13 @@ internal sealed class BodyParser
         Report(DiagnosticDescriptors.UnsupportedStatement, FirstToken(operation.Syntax), kind, advice);
     }
 
-    private void Declarator(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? shared, string origin, List<IrStmt> into)
+    private void Declarator(IVariableDeclaratorOperation declarator, IVariableDeclarationOperation declaration, string origin, List<IrStmt> into)
     {
         ILocalSymbol local = declarator.Symbol;
+        IVariableInitializerOperation? shared = declaration.Initializer;
         if (local.IsRef)
         {
-            Report(DiagnosticDescriptors.UnsupportedStatement, declarator.Syntax, "ref local", "copy the value into an ordinary local, or index the array directly");
+            Report(DiagnosticDescriptors.UnsupportedStatement, declaration.Syntax, "ref local", "copy the value into an ordinary local, or index the array directly");
             return;
         }
 
@@ -212,6 +216,13 @@ internal sealed class BodyParser
             return;
         }
 
+        if (initializer is not null && variable.Type.IsFloatingContainer && initializer.Value is not IArrayCreationOperation
+            && initializer.Value.Syntax is not (StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax))
+        {
+            Report(DiagnosticDescriptors.ArrayLocalReassigned, initializer.Value.Syntax, local.Name);
+            return;
+        }
+
         into.Add(new Declare(origin, variable, initializer is null ? null : Expr(initializer.Value)));
     }
 
@@ -226,6 +237,12 @@ internal sealed class BodyParser
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, assignment.Value.Syntax, "An array initializer outside a declaration",
                         "declare a new local with it: 'double[] v = { a, b };'");
+                    return;
+                }
+
+                if (target.Type.IsFloatingContainer && assignment.Value is not IArrayCreationOperation)
+                {
+                    Report(DiagnosticDescriptors.ArrayLocalReassigned, assignment.Value.Syntax, Origin(assignment.Target.Syntax));
                     return;
                 }
 
@@ -278,6 +295,14 @@ internal sealed class BodyParser
                 return new VarRef(Contract.TypeOf(local.Type!), _names[local.Local]);
             case IParameterReferenceOperation parameter:
                 return new VarRef(Contract.TypeOf(parameter.Type!), _names[parameter.Parameter]);
+            case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation parameter } element:
+                Report(DiagnosticDescriptors.WriteToParameterArray, statement.Syntax, Origin(statement.Syntax), parameter.Parameter.Name,
+                    Contract.TypeOf(element.Type!).Name);
+                return null;
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation parameter } indexer when IsSpan(indexer.Instance?.Type):
+                Report(DiagnosticDescriptors.WriteToParameterArray, statement.Syntax, Origin(statement.Syntax), parameter.Parameter.Name,
+                    Contract.TypeOf(indexer.Type!).Name);
+                return null;
             case IArrayElementReferenceOperation element:
                 return Expr(element);
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when IsSpan(indexer.Instance?.Type):
@@ -484,7 +509,7 @@ internal sealed class BodyParser
             return new MathCall(type, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, arguments);
         }
 
-        Callee? callee = ResolveCallee(target, implicitThis || receiver is not null);
+        Callee? callee = ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);
         if (callee is not null)
         {
             if (target.IsGenericMethod)
@@ -523,7 +548,7 @@ internal sealed class BodyParser
     /// The Backward a call goes through, if it has one: the callee is [Differentiable], or its type declares a
     /// hand-written <c>XBackward</c> with the contract signature.
     /// </summary>
-    private Callee? ResolveCallee(IMethodSymbol target, bool isInstance)
+    private Callee? ResolveCallee(IMethodSymbol target, bool isInstance, SyntaxNode call)
     {
         if (target.ReducedFrom is { } reduced) target = reduced;
         string backwardName = target.Name + Contract.BackwardSuffix;
@@ -543,7 +568,8 @@ internal sealed class BodyParser
         if (differentiable && handWritten is null && target.Locations.All(l => !l.IsInSource))
         {
             // A [Differentiable] method compiled elsewhere must bring its Backward with it.
-            Report(DiagnosticDescriptors.CalleeHasNoBackward, _method.Locations.FirstOrDefault(), target.ToDisplayString(), backwardName);
+            bool hasBackward = target.ContainingType.GetMembers(backwardName).OfType<IMethodSymbol>().Any(m => m.Parameters.Length > target.Parameters.Length);
+            if (!hasBackward) Report(DiagnosticDescriptors.CalleeHasNoBackward, call, target.ToDisplayString(), backwardName);
         }
 
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters);

@@ -54,7 +54,11 @@ internal static class MethodParser
         }
 
         IrType returnType = Contract.TypeOf(method.ReturnType);
-        if (!returnType.IsFloating)
+        if (method.IsAsync)
+        {
+            Report(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(syntax.Modifiers.First(m => m.IsKind(SyntaxKind.AsyncKeyword))), method.Name);
+        }
+        else if (!returnType.IsFloating)
         {
             Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, method.ReturnType.ToDisplayString());
         }
@@ -62,11 +66,6 @@ internal static class MethodParser
         if (method.IsGenericMethod)
         {
             Report(DiagnosticDescriptors.GenericMethod, LocationInfo.From(syntax.TypeParameterList), method.Name);
-        }
-
-        if (method.IsAsync)
-        {
-            Report(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(syntax.Modifiers.First(m => m.IsKind(SyntaxKind.AsyncKeyword))), method.Name);
         }
 
         foreach (IParameterSymbol parameter in method.Parameters)
@@ -86,6 +85,13 @@ internal static class MethodParser
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
         }
 
+        if (method.PartialImplementationPart is { } implementation
+            && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
+        {
+            // [Differentiable] on a partial method's declaration: differentiate its implementation.
+            syntax = implementationSyntax;
+        }
+
         if (syntax.Body is null && syntax.ExpressionBody is null)
         {
             Report(DiagnosticDescriptors.NoBody, LocationInfo.From(syntax.Identifier), method.Name);
@@ -102,7 +108,10 @@ internal static class MethodParser
             Report(DiagnosticDescriptors.NoDifferentiableParameters, LocationInfo.From(syntax.Identifier), method.Name);
         }
 
-        IOperation? body = context.SemanticModel.GetOperation(syntax, cancellationToken);
+        SemanticModel semanticModel = syntax.SyntaxTree == context.TargetNode.SyntaxTree
+            ? context.SemanticModel
+            : context.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        IOperation? body = semanticModel.GetOperation(syntax, cancellationToken);
         if (body is null)
         {
             Report(DiagnosticDescriptors.NoBody, LocationInfo.From(syntax.Identifier), method.Name);

@@ -1,0 +1,140 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace Backprop.Gen.Tests.Diagnostics;
+
+/// <summary>
+/// One test per diagnostic: the source marks the expected span with <c>[|…|]</c>, and the generator must report
+/// exactly that ID there, and generate nothing for the method it reports.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Prelude = "using System;\nusing System.Linq;\nusing System.Threading.Tasks;\nusing Backprop;\n";
+
+    public static IEnumerable<object[]> Cases() => new (string Id, string Source)[]
+    {
+        ("BPG0001", "public static class [|Net|] { [Differentiable] public static double F(double x) => x * x; }"),
+        ("BPG0001", "public class [|Outer|] { public static partial class Net { [Differentiable] public static double F(double x) => x * x; } }"),
+        ("BPG0002", "public static partial class Net { [Differentiable] public static [|int|] F(double x) => (int)x; }"),
+        ("BPG0003", "public static partial class Net { [Differentiable([|\"q\"|])] public static double F(double x) => x * x; }"),
+        ("BPG0004", "public static partial class Net { [Differentiable(\"x\", [|\"n\"|])] public static double F(double x, int n) => x * n; }"),
+        ("BPG0005", "public static partial class Net { [Differentiable] public static double F([|ref double x|]) => x * x; }"),
+        ("BPG0006", "public static partial class Net { [Differentiable] public static double F[|<T>|](double x) => x * x; }"),
+        ("BPG0007", "public static partial class Net { [Differentiable] public static extern double [|F|](double x); }"),
+        ("BPG0008", "public static partial class Net { [Differentiable] public static [|async|] Task<double> F(double x) { await Task.Yield(); return x; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|try|] { x = x * 2; } catch (Exception) { } return x; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x, int k) { [|switch|] (k) { case 1: x = x * 2; break; } return x; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|double|] Twice(double v) => 2 * v; return Twice(x); } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double[] a) { [|ref double first = ref a[0]|]; return first; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|lock|] (typeof(Net)) { x = x * 2; } return x; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|v => v * 2|]; return x; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double[] a) => ([|from v in a select v * 2|]).Sum(); }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Span<double> s = [|stackalloc double[2]|]; return x; } }"),
+        ("BPG0103", "public static partial class Net { [Differentiable] public static double F(double x, int i) { double y = x * [|i++|]; return y; } }"),
+        ("BPG0104", "public static partial class Net { static double Field; [Differentiable] public static double F(double x) { [|Field = x|]; return x; } }"),
+        ("BPG0105", "public static partial class Net { [Differentiable] public static double F(double[] x) { [|x[0] = 1|]; return x[0]; } }"),
+        ("BPG0106", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] h = [|x|]; return h[0]; } }"),
+        ("BPG0201", "public static partial class Net { static double Helper(double v) => v * v; [Differentiable] public static double F(double x) => [|Helper(x)|] + x; }"),
+        ("BPG0202", "public static partial class Net { [Differentiable] public static double F(double[] a) => [|a.Sum()|]; }"),
+        ("BPG0203", "public static partial class Net { [Differentiable] public static double F(double x) => x * x; public static double [|FBackward|](double x, double dX, double seed = 1) => x; }"),
+        ("BPG0204", "public static class Lib { public static double G(double x) => x; } public static class D { [DerivativeOf(typeof(Lib), \"H\")] public static double [|HBackward|](double x, ref double dX, double seed = 1) => x; }"),
+        ("BPG0205", "public static partial class Net { [Differentiable] public static double G(double w, [NoDerivative] double x) => w * x; [Differentiable] public static double F(double w, double x) => [|G(w, x)|]; }"),
+        ("BPG0206", "public static class Lib { public static double G(double x) => x; } public class D { [DerivativeOf(typeof(Lib), nameof(Lib.G))] public double [|GBackward|](double x, ref double dX, double seed = 1) => x; }"),
+    }.Select(c => new object[] { c.Id, c.Source });
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Reports_the_diagnostic_at_the_offending_span(string id, string marked)
+    {
+        (string source, TextSpan expected) = Unmark(Prelude + marked);
+        GeneratorRun run = TestCompiler.Generate(source);
+        var diagnostics = run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("BPG")).ToList();
+        Assert.True(diagnostics.Count == 1, $"expected one {id}, got: {string.Join("; ", diagnostics)}");
+        Diagnostic diagnostic = diagnostics[0];
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(expected, diagnostic.Location.SourceSpan);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.StartsWith("https://", diagnostic.Descriptor.HelpLinkUri);
+        Assert.DoesNotContain(run.Sources.Keys, k => k.Contains(".F.Backward"));
+    }
+
+    [Fact]
+    public void A_method_without_differentiable_parameters_is_a_warning_and_still_generates()
+    {
+        (string source, TextSpan expected) = Unmark(Prelude + "public static partial class Net { [Differentiable] public static double [|F|](int n) => n * 0.5; }");
+        GeneratorRun run = TestCompiler.Generate(source);
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("BPG0009", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(expected, diagnostic.Location.SourceSpan);
+        Assert.Contains(run.Sources.Keys, k => k.EndsWith("Net.F.Backward.g.cs"));
+    }
+
+    [Fact]
+    public void A_callee_compiled_without_the_generator_is_reported_at_the_call()
+    {
+        // A library compiled without Backprop.Gen: its [Differentiable] method has no Backward.
+        var library = TestCompiler.Compilation(new[] { Prelude + "public static class Lib { [Differentiable] public static double G(double x) => x * x; }" }, "Lib");
+        using var stream = new System.IO.MemoryStream();
+        Assert.True(library.Emit(stream).Success);
+        var reference = MetadataReference.CreateFromImage(stream.ToArray());
+
+        (string source, TextSpan expected) = Unmark(Prelude + "public static partial class Net { [Differentiable] public static double F(double x) => [|Lib.G(x)|]; }");
+        var compilation = TestCompiler.Compilation(new[] { source }, extra: new[] { reference });
+        GeneratorRun run = TestCompiler.Generate(compilation);
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("BPG0207", diagnostic.Id);
+        Assert.Equal(expected, diagnostic.Location.SourceSpan);
+    }
+
+    [Fact]
+    public void An_error_in_one_method_leaves_the_others_generated()
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + """
+            public static partial class Net
+            {
+                [Differentiable] public static double Good(double x) => x * x;
+                [Differentiable] public static double Bad(double x) { goto end; end: return x; }
+                [Differentiable] public static double AlsoGood(double x) => Math.Exp(x);
+            }
+            """);
+        Assert.Equal("BPG0101", Assert.Single(run.GeneratorDiagnostics).Id);
+        Assert.Contains(run.Sources.Keys, k => k.EndsWith("Net.Good.Backward.g.cs"));
+        Assert.Contains(run.Sources.Keys, k => k.EndsWith("Net.AlsoGood.Backward.g.cs"));
+        Assert.DoesNotContain(run.Sources.Keys, k => k.EndsWith("Net.Bad.Backward.g.cs"));
+    }
+
+    [Fact]
+    public void Inactive_calls_and_expressions_need_no_derivative()
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + """
+            public static partial class Net
+            {
+                static int Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+                static double Helper(int n) => Math.Sqrt(n);
+                [Differentiable]
+                public static double F(double x, int n, [NoDerivative] double[] data)
+                {
+                    if (data.Length == 0) throw new ArgumentException($"no data for {n}", nameof(data));
+                    return x * Factorial(n) + Helper(n) + Math.Sqrt(2.0) + data.Sum() + Helper(data.Length) * x;
+                }
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+    }
+
+    /// <summary>Removes the <c>[|…|]</c> markers and returns the span they enclosed.</summary>
+    private static (string Source, TextSpan Span) Unmark(string marked)
+    {
+        int start = marked.IndexOf("[|", System.StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", System.StringComparison.Ordinal);
+        string source = marked.Remove(end, 2).Remove(start, 2);
+        return (source, TextSpan.FromBounds(start, end - 2));
+    }
+}
