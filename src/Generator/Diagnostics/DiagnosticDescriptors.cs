@@ -99,7 +99,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DerivativeOfNotStatic = Error("BPG0206",
         "Custom derivative must be static",
-        "[DerivativeOf] method '{0}' must be static");
+        "[DerivativeOf] method '{0}' is an instance method: add the 'static' modifier, since calls go through it as a static method");
 
     public static readonly DiagnosticDescriptor CalleeHasNoBackward = Error("BPG0207",
         "Callee has no Backward",
