@@ -40,7 +40,7 @@ internal sealed partial class ReverseBuilder
         var forward = new List<IrStmt>();
         EmitForward(steps, forward);
         var reverse = new List<IrStmt>();
-        EmitReverse(steps, reverse);
+        EmitReverse(steps, reverse, null);
         reverse = Simplifier.Peephole(reverse);
 
         // Declarations the forward and reverse sweeps share: temporaries of nested blocks, save slots, recorded
@@ -218,9 +218,10 @@ internal sealed partial class ReverseBuilder
         return stack;
     }
 
-    private void EmitReverse(List<Step> steps, List<IrStmt> into)
+    private void EmitReverse(List<Step> steps, List<IrStmt> into, string? enclosingOrigin)
     {
-        string? lastOrigin = null;
+        // A statement's reverse is headed by its source line, unless the enclosing block already names it.
+        string? lastOrigin = enclosingOrigin;
         foreach (Step step in Enumerable.Reverse(steps))
         {
             if (!step.NeedsReverse) continue;
@@ -237,10 +238,10 @@ internal sealed partial class ReverseBuilder
                     var branch = (If)step.Stmt;
                     var thenPart = new List<IrStmt>();
                     var elsePart = new List<IrStmt>();
-                    EmitReverse(step.Then, thenPart);
-                    EmitReverse(step.Else, elsePart);
+                    EmitReverse(step.Then, thenPart, branch.Origin);
+                    EmitReverse(step.Else, elsePart, branch.Origin);
                     IrVar decision = step.Record!;
-                    if (branch.Origin is not null) into.Add(new Comment(branch.Origin));
+                    if (branch.Origin is not null && branch.Origin != lastOrigin) into.Add(new Comment(branch.Origin));
                     if (step.InLoop) into.Add(new Assign(null, decision.Ref, new Pop(IrType.Bool, Stack(decision.Name, IrType.Bool).Name)));
                     if (thenPart.Count == 0 && elsePart.Count > 0)
                     {
@@ -256,7 +257,7 @@ internal sealed partial class ReverseBuilder
                 case StepKind.Loop:
                     var loop = (Loop)step.Stmt;
                     var body = new List<IrStmt>();
-                    EmitReverse(step.Body, body);
+                    EmitReverse(step.Body, body, loop.Origin);
                     if (loop.Origin is not null) into.Add(new Comment(loop.Origin));
                     if (loop.IsCounted)
                     {

@@ -16,8 +16,6 @@ internal sealed partial class ReverseBuilder
         if (step.Kind != StepKind.Simple) return;
         if (ActivityAnalysis.Definition(step.Stmt) is not var (target, value)) return;
         IrExpr targetExpr = step.Stmt is Declare d ? d.Variable.Ref : ((Assign)step.Stmt).Target;
-        // A top-level declaration is the variable's first value: nothing older needs its adjoint reset.
-        if (step.TopLevel && step.Stmt is Declare) _firstDefinitions.Add(step);
         step.Target = target;
         step.StoresElement = targetExpr is ElementAt;
         if (targetExpr is ElementAt element)
@@ -28,13 +26,13 @@ internal sealed partial class ReverseBuilder
         if (_activity.IsActive(target))
         {
             PlanActive(step, target, targetExpr, value);
+            for (int i = 0; i < step.BeforeRestore.Count; i++) step.BeforeRestore[i] = Rematerialize(step.BeforeRestore[i]);
+            for (int i = 0; i < step.AfterRestore.Count; i++) step.AfterRestore[i] = Rematerialize(step.AfterRestore[i]);
         }
 
         CollectReads(step.BeforeRestore, step.ReadsBefore);
         CollectReads(step.AfterRestore, step.ReadsAfter);
     }
-
-    private readonly HashSet<Step> _firstDefinitions = new();
 
     private void PlanActive(Step step, string target, IrExpr targetExpr, IrExpr value)
     {
@@ -42,7 +40,8 @@ internal sealed partial class ReverseBuilder
         List<IrStmt> after = step.AfterRestore;
         bool element = targetExpr is ElementAt;
         IrExpr g = targetExpr is ElementAt e ? new ElementAt(e.Type, Adjoint(target), e.Indices) : Adjoint(target);
-        bool single = !element && (_singleDefinition.Contains(target) || _firstDefinitions.Contains(step));
+        // After this statement's reverse, does anything still accumulate into the adjoint for an older value?
+        bool single = !AdjointOutlivesDefinition(target, step);
         bool varied = _activity.IsVaried(value);
 
         if (!varied)

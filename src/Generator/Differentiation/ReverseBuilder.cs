@@ -75,6 +75,7 @@ internal sealed partial class ReverseBuilder
         }
 
         List<Step> steps = PrepareBlock(_body.Body.Statements, topLevel: true, inLoop: false);
+        Index(steps);
         ChooseDirectParameters(steps);
         foreach (Step step in Flatten(steps)) Plan(step);
         RecordToBeRecorded(steps);
@@ -194,7 +195,14 @@ internal sealed partial class ReverseBuilder
         or ElementAt { Array: VarRef } or Cast or Unary { Op: UnaryOp.Negate or UnaryOp.Plus }
         or Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide });
 
-    private static int Size(IrExpr e) => IrWalker.DescendantsAndSelf(e).Count(x => x is not Cast);
+    /// <summary>The floating operations in an expression; integer index arithmetic is free to evaluate again.</summary>
+    private static int Size(IrExpr e) => e switch
+    {
+        ElementAt => 1,
+        Cast c => Size(c.Operand),
+        _ when !e.Type.IsFloatingElement => 0,
+        _ => 1 + IrWalker.Children(e).Sum(Size),
+    };
 
     private IrExpr Hoist(IrExpr value, PrepareContext context)
     {
@@ -382,6 +390,9 @@ internal sealed partial class ReverseBuilder
                     case BinaryOp.Subtract:
                         Propagate(b.Left, g, into);
                         Propagate(b.Right, Neg(g), into);
+                        return;
+                    case BinaryOp.Multiply when b.Left.Equals(b.Right):
+                        Propagate(b.Left, Mul(Mul(Const(g.Type, 2), g), b.Left), into); // d(x·x) = 2x dx
                         return;
                     case BinaryOp.Multiply:
                         Propagate(b.Left, Mul(g, b.Right), into); // d(l·r) = r dl + l dr

@@ -51,6 +51,17 @@ internal static class Simplifier
             _ => s,
         }).ToList();
 
+        // if (dW != null) { … } if (dW != null) { … } → one guard: nothing inside can change whether dW is null.
+        for (int i = statements.Count - 1; i > 0; i--)
+        {
+            if (statements[i] is If { Else.Statements.Count: 0 } second && statements[i - 1] is If { Else.Statements.Count: 0 } first
+                && IsNullGuard(first.Condition) && first.Condition.Equals(second.Condition))
+            {
+                statements[i - 1] = first with { Then = new Block(first.Then.Statements.Concat(second.Then.Statements).ToEquatableArray()) };
+                statements.RemoveAt(i);
+            }
+        }
+
         for (int i = 0; i < statements.Count; i++)
         {
             if (statements[i] is Assign { Target: VarRef zeroed, Value: Constant { Value: 0 } } && zeroed.Name.StartsWith("_d", System.StringComparison.Ordinal))
@@ -88,6 +99,9 @@ internal static class Simplifier
 
         return statements;
     }
+
+    private static bool IsNullGuard(IrExpr condition) => condition is Binary { Op: BinaryOp.NotEqual, Right: Constant { Text: "null" } }
+        or Unary { Op: UnaryOp.Not, Operand: Member { Name: "IsEmpty" } };
 
     private static Block Nested(Block block) => new(Peephole(block.Statements.ToList()).ToEquatableArray());
 

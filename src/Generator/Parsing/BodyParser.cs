@@ -135,6 +135,8 @@ internal sealed class BodyParser
                 into.Add(new Throw(origin, thrown.Exception is null ? Opaque(thrown) : Expr(thrown.Exception)));
                 return;
             case IReturnOperation { Kind: OperationKind.Return } ret:
+                // An expression body's return has the expression as its syntax: show it as the statement it means.
+                if (ret.Syntax is not ReturnStatementSyntax) origin = "return " + origin + ";";
                 into.Add(new Return(origin, ret.ReturnedValue is null ? null : Expr(ret.ReturnedValue)));
                 return;
             case IConditionalOperation conditional:

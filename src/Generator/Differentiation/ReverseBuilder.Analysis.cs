@@ -1,0 +1,116 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+
+namespace Backprop.Gen.Differentiation;
+
+internal sealed partial class ReverseBuilder
+{
+    private List<Step> _flat = new();
+    private readonly Dictionary<Step, int> _position = new();
+    private readonly Dictionary<Step, List<Step>> _enclosingLoops = new();
+    private readonly Dictionary<string, List<Step>> _readers = new();
+    private readonly Dictionary<string, List<Step>> _definitions = new(); // whole-variable assignments only
+    private readonly Dictionary<string, IrExpr> _aliases = new();
+
+    /// <summary>Indexes the prepared program: positions, enclosing loops, and who reads and defines what.</summary>
+    private void Index(List<Step> steps)
+    {
+        _flat = Flatten(steps).ToList();
+        for (int i = 0; i < _flat.Count; i++) _position[_flat[i]] = i;
+        IndexLoops(steps, new List<Step>());
+        foreach (Step step in _flat)
+        {
+            foreach (string name in OwnReads(step)) AddTo(_readers, name, step);
+            if (step.Kind == StepKind.Simple && IrWalker.AssignedVariable(step.Stmt) is { } target && ActivityAnalysis.Definition(step.Stmt) is not null)
+            {
+                AddTo(_definitions, target, step);
+            }
+        }
+
+        FindAliases();
+    }
+
+    private void IndexLoops(List<Step> steps, List<Step> loops)
+    {
+        foreach (Step step in steps)
+        {
+            _enclosingLoops[step] = loops;
+            var inner = step.Kind == StepKind.Loop ? loops.Concat(new[] { step }).ToList() : loops;
+            IndexLoops(step.Then, loops);
+            IndexLoops(step.Else, loops);
+            IndexLoops(step.Body, inner);
+        }
+    }
+
+    private static void AddTo(Dictionary<string, List<Step>> index, string name, Step step)
+    {
+        if (!index.TryGetValue(name, out List<Step>? list)) index[name] = list = new List<Step>();
+        if (!list.Contains(step)) list.Add(step);
+    }
+
+    /// <summary>The variables a step's own expressions read (for an element store, its index and value, not the array).</summary>
+    private static IEnumerable<string> OwnReads(Step step)
+    {
+        IEnumerable<IrExpr> expressions = step.Stmt switch
+        {
+            Assign { Target: VarRef } a => new[] { a.Value },
+            Assign { Target: ElementAt target } a => target.Indices.Concat(new[] { a.Value }),
+            _ => IrWalker.OwnExpressions(step.Stmt),
+        };
+        return expressions.SelectMany(IrWalker.Reads).Distinct();
+    }
+
+    private bool IsInside(Step step, Step loop) => _enclosingLoops[step].Contains(loop);
+
+    /// <summary>
+    /// Whether the adjoint of <paramref name="target"/> must start again from zero after the reverse of
+    /// <paramref name="definition"/>: only if the reverse will still accumulate into it for an older value, that is
+    /// if some statement reading the variable runs before the definition, or in the same loop.
+    /// </summary>
+    private bool AdjointOutlivesDefinition(string target, Step definition)
+    {
+        if (!_readers.TryGetValue(target, out List<Step>? readers)) return false;
+        int at = _position[definition];
+        foreach (Step reader in readers)
+        {
+            if (_position[reader] < at) return true;
+            if (_enclosingLoops[definition].Any(loop => IsInside(reader, loop))) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A copy of an array element made once per iteration of a counted loop (<c>double v = a[i];</c>, or a foreach
+    /// item) whose array never changes is read again from the array in the reverse sweep instead of being saved.
+    /// </summary>
+    private void FindAliases()
+    {
+        foreach (KeyValuePair<string, List<Step>> entry in _definitions)
+        {
+            string name = entry.Key;
+            List<Step> definitions = entry.Value;
+            if (definitions.Count != 1) continue;
+            Step definition = definitions[0];
+            if (ActivityAnalysis.Definition(definition.Stmt) is not var (_, value) || value is not ElementAt { Array: VarRef array } element) continue;
+            if (_enclosingLoops[definition].LastOrDefault() is not { Stmt: Loop { IsCounted: true } } loop) continue;
+            if (!_variables[name].Type.IsScalar || _parameters.ContainsKey(name)) continue;
+            // The array must not change inside the loop; stores elsewhere are undone in time by the usual saves,
+            // because the reverse now reads the array there.
+            bool arrayFixed = !_flat.Any(s => IsInside(s, loop) && IrWalker.StoredArray(s.Stmt) == array.Name)
+                && (!_definitions.TryGetValue(array.Name, out List<Step>? arrayDefinitions) || arrayDefinitions.All(d => d.TopLevel && _enclosingLoops[d].Count == 0));
+            bool indexFixed = element.Indices.SelectMany(IrWalker.Reads).All(index =>
+                _counters.Contains(index) && _enclosingLoops[definition].Any(l => ((Loop)l.Stmt).Counter?.Name == index)
+                || !_definitions.ContainsKey(index) && _parameters.ContainsKey(index)
+                || _singleDefinition.Contains(index) && _definitions.TryGetValue(index, out List<Step>? d) && d.All(x => x.TopLevel));
+            bool readInside = !_readers.TryGetValue(name, out List<Step>? readers) || readers.All(r => IsInside(r, loop));
+            if (arrayFixed && indexFixed && readInside) _aliases[name] = value;
+        }
+    }
+
+    /// <summary>Replaces reads of aliased copies in reverse code by the element they copy.</summary>
+    private IrStmt Rematerialize(IrStmt stmt) => _aliases.Count == 0
+        ? stmt
+        : IrWalker.MapExpressions(stmt, e => IrWalker.Rewrite(e, n => n is VarRef v && _aliases.TryGetValue(v.Name, out IrExpr? alias) ? alias : null));
+}

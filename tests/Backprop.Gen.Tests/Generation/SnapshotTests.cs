@@ -1,0 +1,176 @@
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+
+namespace Backprop.Gen.Tests.Generation;
+
+/// <summary>The generated code itself, as snapshots, with the structural promises of REVERSE-MODE.md checked on top.</summary>
+public class SnapshotTests
+{
+    private const string Prelude = "using System;\nusing Backprop;\n\nnamespace Snapshots;\n\n";
+
+    private static string Generate(string code, string method)
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + code);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+        return run.Source("." + method + ".Backward.g.cs");
+    }
+
+    [Fact]
+    public void Sigmoid_neuron_reuses_its_result()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Neuron(double w, double x) { double z = w * x + 0.5; return 1 / (1 + Math.Exp(-z)); }
+            }
+            """, "Neuron");
+        Snapshot.Verify("Neuron", source);
+        Assert.Contains("_result * (1.0 - _result)", source); // σ' = σ(1 − σ), from the saved result
+        Assert.DoesNotContain("ValueStack", source);           // straight-line code saves and allocates nothing
+        Assert.DoesNotContain("new ", source.Split("// forward sweep")[1]);
+    }
+
+    [Fact]
+    public void Dot_product_loop_saves_nothing()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Dot(double[] a, double[] b)
+                {
+                    double s = 0;
+                    for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+                    return s;
+                }
+            }
+            """, "Dot");
+        Snapshot.Verify("Dot", source);
+        Assert.DoesNotContain("ValueStack", source);
+        Assert.DoesNotContain("_trips", source);
+        Assert.Contains("for (int i = a.Length - 1; i >= 0; i--)", source); // the counted loop runs back without a stored counter
+    }
+
+    [Fact]
+    public void Recurrence_saves_exactly_h_per_step()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Rnn(double w, double x, double b, int n)
+                {
+                    double h = x;
+                    for (int i = 0; i < n; i++) h = Math.Tanh(w * h + b);
+                    return h;
+                }
+            }
+            """, "Rnn");
+        Snapshot.Verify("Rnn", source);
+        Assert.Equal(new[] { "_saved_h" }, Regex.Matches(source, @"var (\w+) = new global::Backprop\.ValueStack").Select(m => m.Groups[1].Value));
+        Assert.Single(Regex.Matches(source, @"_saved_h\.Push\(h\)"));
+        Assert.Single(Regex.Matches(source, @"h = _saved_h\.Pop\(\)"));
+        Assert.Contains("(1.0 - h * h)", source); // tanh' = 1 − tanh², from the result
+    }
+
+    [Fact]
+    public void Branches_loops_and_local_arrays()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Layer(double[] w, double[] b, [NoDerivative] double[] x)
+                {
+                    int n = b.Length;
+                    double[] h = new double[n];
+                    for (int j = 0; j < n; j++)
+                    {
+                        double sum = b[j];
+                        for (int i = 0; i < x.Length; i++) sum += w[j * x.Length + i] * x[i];
+                        h[j] = sum > 0 ? sum : 0.01 * sum;
+                    }
+
+                    double loss = 0;
+                    foreach (double v in h) loss += v * v;
+                    return loss;
+                }
+            }
+            """, "Layer");
+        Snapshot.Verify("Layer", source);
+        Assert.Contains("AdjointPool.Grow", source);
+        Assert.DoesNotContain("dX", source); // x is [NoDerivative]: no adjoint
+    }
+
+    [Fact]
+    public void Early_return_and_branches()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Piecewise(double x, double y)
+                {
+                    if (x < 0) return y * y;
+                    double t = Math.Sqrt(x) * y;
+                    return t > 1 ? Math.Log(t) : t - 1;
+                }
+            }
+            """, "Piecewise");
+        Snapshot.Verify("Piecewise", source);
+        Assert.DoesNotContain("_returned", source); // the rest moved into the else branch: no flag needed
+    }
+
+    [Fact]
+    public void Calls_and_float_methods()
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + """
+            public static partial class Net
+            {
+                [Differentiable]
+                public static float Softplus(float x) => MathF.Log(1f + MathF.Exp(x));
+
+                [Differentiable]
+                public static float Loss(float[] w, float b, [NoDerivative] float[] x) => Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+        string loss = run.Source(".Loss.Backward.g.cs");
+        Snapshot.Verify("FloatCall", loss);
+        Assert.Contains("SoftplusBackward(", loss);
+        Assert.Contains("float seed = 1f", loss);
+        Assert.Contains("global::System.MathF.Exp", run.Source(".Softplus.Backward.g.cs"));
+    }
+
+    /// <summary>Every sample's [Differentiable] code, compiled as the sample compiles it, has a snapshot.</summary>
+    [Fact]
+    public void Sample_methods()
+    {
+        string samples = Path.Combine(RepositoryRoot.Path, "samples");
+        var problems = new System.Collections.Generic.List<string>();
+        foreach (string directory in Directory.GetDirectories(samples).OrderBy(d => d, System.StringComparer.Ordinal))
+        {
+            var files = Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
+                .Where(f => File.ReadAllText(f).Contains("[Differentiable"))
+                .OrderBy(f => f, System.StringComparer.Ordinal)
+                .ToList();
+            if (files.Count == 0) continue;
+            GeneratorRun run = TestCompiler.Generate(TestCompiler.Compilation(files.Select(File.ReadAllText)));
+            Assert.Empty(run.GeneratorDiagnostics);
+            string name = Path.GetFileName(directory);
+            foreach (var (hint, text) in run.Sources.OrderBy(s => s.Key, System.StringComparer.Ordinal))
+            {
+                if (Snapshot.Check("Sample." + name + "." + hint.Replace(".Backward.g.cs", ""), text) is { } problem) problems.Add(problem);
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+}
