@@ -42,7 +42,7 @@ internal static class Snapshot
         string[] want = expected.Split('\n');
         string[] got = actual.Split('\n');
         int line = Enumerable.Range(0, Math.Min(want.Length, got.Length)).FirstOrDefault(i => want[i] != got[i], Math.Min(want.Length, got.Length));
-        return $"Snapshot {name} differs at line {line + 1}:\n  verified: {Line(want, line)}\n  received: {Line(got, line)}\nThe output was written to {received}.");
+        return $"Snapshot {name} differs at line {line + 1}:\n  verified: {Line(want, line)}\n  received: {Line(got, line)}\nThe output was written to {received}.";
     }
 
     private static string Line(string[] lines, int index) => index < lines.Length ? lines[index].Trim() : "<end of file>";
