@@ -383,6 +383,7 @@ internal sealed class Normalizer
         var hoistedNames = new HashSet<string>(hoisted.Select(h => h.Name));
 
         var body = hoisted.Select(v => (IrStmt)new Declare(null, v, DefaultOf(v))).Concat(output).ToList();
+        body = RemoveDeadStores(body, result.Name);
         return new NormalizedBody(new Block(body.ToEquatableArray()), _variables, result, hoistedNames, ssaNames);
     }
 
@@ -423,6 +424,42 @@ internal sealed class Normalizer
     private Block HoistBlock(Block block, List<IrVar> hoisted) =>
         new(block.Statements.Select(s => HoistDeclarations(s, hoisted, nested: true))
             .Where(s => s is not Evaluate { Expression: Constant { Text: "" } }).ToEquatableArray());
+
+    /// <summary>
+    /// Drops assignments to locals nobody reads, where the value calls nothing, and self-assignments: they cannot
+    /// change the result, and repeating them would repeat the compiler's warnings about them in generated code.
+    /// </summary>
+    private static List<IrStmt> RemoveDeadStores(List<IrStmt> statements, string result)
+    {
+        while (true)
+        {
+            var block = new Block(statements.ToEquatableArray());
+            var read = new HashSet<string> { result };
+            foreach (IrStmt stmt in IrWalker.AllStatements(block))
+            {
+                IEnumerable<IrExpr> expressions = stmt switch
+                {
+                    Assign { Target: VarRef } a => new[] { a.Value },
+                    _ => IrWalker.OwnExpressions(stmt),
+                };
+                foreach (string name in expressions.SelectMany(IrWalker.Reads)) read.Add(name);
+            }
+
+            bool Dead(IrStmt s) => (IrWalker.AssignedVariable(s) is { } name && !read.Contains(name)
+                    && IrWalker.OwnExpressions(s).SelectMany(IrWalker.DescendantsAndSelf).All(e => e is not (DiffCall or OpaqueCall or Opaque)))
+                || s is Assign { Target: VarRef target, Value: VarRef source } && target.Name == source.Name;
+            if (!IrWalker.AllStatements(block).Any(Dead)) return statements;
+            statements = Prune(block, Dead).Statements.ToList();
+        }
+    }
+
+    private static Block Prune(Block block, Func<IrStmt, bool> dead) =>
+        new(block.Statements.Where(s => !dead(s)).Select(s => s switch
+        {
+            If i => i with { Then = Prune(i.Then, dead), Else = Prune(i.Else, dead) },
+            Loop l => l with { Body = Prune(l.Body, dead) },
+            _ => s,
+        }).ToEquatableArray());
 
     /// <summary>A flag nobody reads (a return at the end of the method, say) is dropped with its assignments.</summary>
     private List<IrStmt> RemoveUnreadFlags(List<IrStmt> statements)

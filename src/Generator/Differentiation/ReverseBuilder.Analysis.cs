@@ -70,6 +70,8 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private bool AdjointOutlivesDefinition(string target, Step definition)
     {
+        // A parameter's adjoint is read at the end, for the parameter's own value: what a later value gathered must go.
+        if (_parameters.ContainsKey(target)) return true;
         if (!_readers.TryGetValue(target, out List<Step>? readers)) return false;
         int at = _position[definition];
         foreach (Step reader in readers)

@@ -63,6 +63,13 @@ internal sealed partial class ReverseBuilder
         }
 
         body.Forward.AddRange(forward);
+        if (_flat.Any(s => s.Save && s.Target == _body.Result.Name))
+        {
+            // The reverse sweep restores older values of the result variable: return the value the forward ended with.
+            var value = new IrVar(_names.Fresh("_value"), _body.Result.Type);
+            body.Forward.Add(new Declare(null, value, _body.Result.Ref));
+            body.Result = value.Name;
+        }
 
         // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed).
         foreach (IrVar adjoint in _adjointLocals.Where(a => a.Type.IsScalar))

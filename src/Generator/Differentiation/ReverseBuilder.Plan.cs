@@ -41,7 +41,7 @@ internal sealed partial class ReverseBuilder
         bool element = targetExpr is ElementAt;
         IrExpr g = targetExpr is ElementAt e ? new ElementAt(e.Type, Adjoint(target), e.Indices) : Adjoint(target);
         // After this statement's reverse, does anything still accumulate into the adjoint for an older value?
-        bool single = !AdjointOutlivesDefinition(target, step);
+        bool single = !ReadsTarget(value, targetExpr) && !AdjointOutlivesDefinition(target, step);
         bool varied = _activity.IsVaried(value);
 
         if (!varied)

@@ -409,6 +409,12 @@ internal sealed partial class ReverseBuilder
                 }
 
                 return;
+            case Conditional c when !IrWalker.DescendantsAndSelf(c.Condition).Any(n => n is VarRef or DiffCall or OpaqueCall or Opaque):
+                // A constant condition: an if on it would be flagged as unreachable code, so select the adjoint instead.
+                g = Share(g, c, into);
+                Propagate(c.WhenTrue, Cond(c.Condition, g, Const(g.Type, 0)), into);
+                Propagate(c.WhenFalse, Cond(c.Condition, Const(g.Type, 0), g), into);
+                return;
             case Conditional c:
                 g = Share(g, c, into);
                 var whenTrue = new List<IrStmt>();

@@ -81,10 +81,26 @@ internal static class Ir
 
     public static IrExpr Square(IrExpr a) => Mul(a, a);
 
-    public static IrExpr Compare(BinaryOp op, IrExpr a, IrExpr b) => new Binary(IrType.Bool, op, a, b);
+    public static readonly Constant True = new(IrType.Bool, "true", 1);
+    public static readonly Constant False = new(IrType.Bool, "false", 0);
 
-    public static IrExpr Cond(IrExpr condition, IrExpr whenTrue, IrExpr whenFalse) =>
-        whenTrue.Equals(whenFalse) ? whenTrue : new Conditional(Wider(whenTrue.Type, whenFalse.Type), condition, whenTrue, whenFalse);
+    /// <summary>A comparison; one of a value with itself is folded (Max(x, x) is a tie, and C# warns about x &lt; x).</summary>
+    public static IrExpr Compare(BinaryOp op, IrExpr a, IrExpr b)
+    {
+        if (a.Equals(b) && op is BinaryOp.Less or BinaryOp.Greater or BinaryOp.NotEqual) return False;
+        if (a.Equals(b) && op is BinaryOp.LessOrEqual or BinaryOp.GreaterOrEqual or BinaryOp.Equal) return True;
+        if (op == BinaryOp.ConditionalAnd && (a.Equals(False) || b.Equals(False))) return False;
+        if (op == BinaryOp.ConditionalAnd && a.Equals(True)) return b;
+        if (op == BinaryOp.ConditionalAnd && b.Equals(True)) return a;
+        return new Binary(IrType.Bool, op, a, b);
+    }
+
+    public static IrExpr Cond(IrExpr condition, IrExpr whenTrue, IrExpr whenFalse)
+    {
+        if (condition.Equals(True)) return whenTrue;
+        if (condition.Equals(False)) return whenFalse;
+        return whenTrue.Equals(whenFalse) ? whenTrue : new Conditional(Wider(whenTrue.Type, whenFalse.Type), condition, whenTrue, whenFalse);
+    }
 
     public static IrExpr Call(IrType type, string function, params IrExpr[] args) =>
         new MathCall(type, type.MathClass, function, args.ToEquatableArray());

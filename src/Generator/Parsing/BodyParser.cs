@@ -139,6 +139,11 @@ internal sealed class BodyParser
                 if (ret.Syntax is not ReturnStatementSyntax) origin = "return " + origin + ";";
                 into.Add(new Return(origin, ret.ReturnedValue is null ? null : Expr(ret.ReturnedValue)));
                 return;
+            case IConditionalOperation { Condition.ConstantValue: { HasValue: true, Value: bool constant } } conditional:
+                // if (false) … is dead code, as the compiler sees it: keep only the branch that runs.
+                IOperation? taken = constant ? conditional.WhenTrue : conditional.WhenFalse;
+                if (taken is not null) Statement(taken, into);
+                return;
             case IConditionalOperation conditional:
                 into.Add(new If("if (" + Origin(conditional.Condition.Syntax) + ")", Expr(conditional.Condition),
                     Block(conditional.WhenTrue), Block(conditional.WhenFalse)));

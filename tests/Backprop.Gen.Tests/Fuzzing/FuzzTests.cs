@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Backprop.Gen.Tests.Fuzzing;
+
+/// <summary>
+/// Property-based fuzzing: random differentiable programs, compiled with the generator, each gradient compared with
+/// central finite differences at random points. The seed is fixed so CI is deterministic; set BACKPROP_FUZZ_COUNT
+/// (and BACKPROP_FUZZ_SEED) to run more. A failing program is shrunk and printed.
+/// </summary>
+public class FuzzTests(ITestOutputHelper output)
+{
+    private const int Batch = 100;
+
+    private static int Count => int.TryParse(Environment.GetEnvironmentVariable("BACKPROP_FUZZ_COUNT"), out int n) ? n : 1000;
+
+    private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("BACKPROP_FUZZ_SEED"), out int s) ? s : 20261124;
+
+    [Fact]
+    public void Random_programs_match_finite_differences()
+    {
+        var generator = new ProgramGenerator(Seed);
+        int checkedPoints = 0, kinks = 0;
+        for (int start = 0; start < Count; start += Batch)
+        {
+            var programs = Enumerable.Range(0, Math.Min(Batch, Count - start)).Select(_ => generator.Next()).ToList();
+            Assembly assembly = Compile(programs, out string? problem);
+            if (problem is not null)
+            {
+                int culprit = programs.FindIndex(p => CompileOne(p) is not null);
+                Report(culprit < 0 ? programs[0] : programs[culprit], culprit < 0 ? problem : CompileOne(programs[culprit])!, start + Math.Max(culprit, 0));
+            }
+
+            for (int k = 0; k < programs.Count; k++)
+            {
+                var random = new Random(Seed + start + k);
+                for (int point = 0; point < 2; point++)
+                {
+                    object?[] arguments = RandomArguments(random);
+                    Outcome outcome = Evaluate(assembly, "P" + k, arguments);
+                    if (outcome == Outcome.Kink) kinks++;
+                    else checkedPoints++;
+                    if (outcome is Outcome.Mismatch or Outcome.ValueDiffers)
+                    {
+                        FProgram smallest = Shrink(programs[k], arguments);
+                        Report(smallest, Describe(CompileOne(smallest) is null ? Evaluate(Compile(new List<FProgram> { smallest }, out _), "P0", arguments) : outcome, arguments), start + k);
+                    }
+                }
+            }
+        }
+
+        output.WriteLine($"{Count} programs, {checkedPoints} points checked, {kinks} points skipped at kinks");
+        Assert.True(kinks <= checkedPoints / 10, $"too many points at kinks: {kinks} of {checkedPoints + kinks}");
+    }
+
+    private enum Outcome
+    {
+        Match,
+        Kink,
+        Mismatch,
+        ValueDiffers,
+    }
+
+    private static object?[] RandomArguments(Random random) => new object?[]
+    {
+        random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1,
+        Enumerable.Range(0, FProgram.ArrayLength).Select(_ => random.NextDouble() * 2 - 1).ToArray(),
+        3,
+    };
+
+    /// <summary>Compares the generated gradient with finite differences at one point.</summary>
+    private static Outcome Evaluate(Assembly assembly, string name, object?[] arguments)
+    {
+        MethodInfo primal = Invoke.Method(assembly, "Fuzz", name, 5);
+        MethodInfo backward = Invoke.Method(assembly, "Fuzz", name + "Backward", 10);
+        double[] x = Flatten(arguments);
+        double F(double[] point) => (double)Invoke.Call(primal, Unflatten(point))!;
+
+        object?[] backwardArguments = Unflatten(x).Concat(new object?[] { 0.0, 0.0, 0.0, new double[FProgram.ArrayLength], 1.0 }).ToArray();
+        double value = (double)Invoke.Call(backward, backwardArguments)!;
+        if (!value.Equals(F(x))) return Outcome.ValueDiffers;
+        double[] analytic = new[] { (double)backwardArguments[5]!, (double)backwardArguments[6]!, (double)backwardArguments[7]! }
+            .Concat((double[])backwardArguments[8]!).ToArray();
+        double[] numeric = Backprop.GradientCheck.NumericGradient(F, x);
+        if (Backprop.GradientCheck.Compare(analytic, numeric, floor: 1e-5).Passed(1e-6)) return Outcome.Match;
+
+        // Near a kink or a jump (a branch, Abs, Max) finite differences are meaningless: there, estimates with
+        // different steps disagree. A mismatch counts only where all of them agree with each other and not with us.
+        for (int i = 0; i < x.Length; i++)
+        {
+            double[] estimates = { numeric[i], Central(F, x, i, 1e-3), Central(F, x, i, 1e-5), Central(F, x, i, 1e-7) };
+            if (estimates.Any(e => !double.IsFinite(e))) return Outcome.Kink;
+            if (estimates.Any(e => Backprop.GradientCheck.RelativeError(e, estimates[0], 1e-4) > 1e-3)) return Outcome.Kink;
+        }
+
+        return Outcome.Mismatch;
+    }
+
+    private static double Central(Func<double[], double> f, double[] x, int i, double h)
+    {
+        double[] p = (double[])x.Clone(), m = (double[])x.Clone();
+        p[i] += h;
+        m[i] -= h;
+        return (f(p) - f(m)) / (2 * h);
+    }
+
+    private static double[] Flatten(object?[] arguments) =>
+        new[] { (double)arguments[0]!, (double)arguments[1]!, (double)arguments[2]! }.Concat((double[])arguments[3]!).ToArray();
+
+    private static object?[] Unflatten(double[] x) => new object?[] { x[0], x[1], x[2], x.Skip(3).ToArray(), 3 };
+
+    private static string Source(IReadOnlyList<FProgram> programs)
+    {
+        var text = new StringBuilder("using System;\nusing Backprop;\n\npublic static partial class Fuzz\n{\n");
+        for (int i = 0; i < programs.Count; i++) text.AppendLine(programs[i].Emit("P" + i));
+        return text.Append("}\n").ToString();
+    }
+
+    private static Assembly Compile(IReadOnlyList<FProgram> programs, out string? problem)
+    {
+        GeneratorRun run = TestCompiler.Generate(Source(programs));
+        var issues = run.GeneratorDiagnostics.Concat(run.CompilationProblems).ToList();
+        problem = issues.Count == 0 ? null : string.Join("\n", issues.Take(5));
+        return problem is null ? TestCompiler.Load(run) : typeof(FuzzTests).Assembly;
+    }
+
+    /// <summary>Null when the program compiles cleanly with the generator, else what went wrong.</summary>
+    private static string? CompileOne(FProgram program)
+    {
+        Compile(new List<FProgram> { program }, out string? problem);
+        return problem;
+    }
+
+    /// <summary>Greedily replaces the program by smaller ones that still fail, within a budget.</summary>
+    private static FProgram Shrink(FProgram program, object?[] arguments)
+    {
+        bool Fails(FProgram candidate)
+        {
+            Assembly assembly = Compile(new List<FProgram> { candidate }, out string? problem);
+            if (problem is not null) return false;
+            try
+            {
+                return Evaluate(assembly, "P0", arguments) is Outcome.Mismatch or Outcome.ValueDiffers;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        int budget = 150;
+        bool progress = true;
+        while (progress && budget > 0)
+        {
+            progress = false;
+            foreach (FProgram candidate in program.Shrinks())
+            {
+                if (--budget < 0) break;
+                if (!Fails(candidate)) continue;
+                program = candidate;
+                progress = true;
+                break;
+            }
+        }
+
+        return program;
+    }
+
+    private static string Describe(Outcome outcome, object?[] arguments) =>
+        $"{outcome} at x = ({string.Join(", ", Flatten(arguments).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))})";
+
+    private void Report(FProgram program, string problem, int index)
+    {
+        string text = $"Fuzz program #{index} (seed {Seed}) fails: {problem}\n{program.Emit("P0")}";
+        output.WriteLine(text);
+        Assert.Fail(text);
+    }
+}

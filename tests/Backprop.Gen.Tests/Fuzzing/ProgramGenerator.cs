@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Backprop.Gen.Tests.Fuzzing;
+
+/// <summary>
+/// Generates random, well-typed [Differentiable] methods: expression trees over arithmetic and Math functions,
+/// locals, reassignment, branches, bounded loops with loop-carried state, local arrays written and read, element
+/// compound assignment, break, continue and early return. Every value stays bounded and in its function's domain.
+/// </summary>
+internal sealed class ProgramGenerator
+{
+    private readonly Random _random;
+    private int _names;
+
+    public ProgramGenerator(int seed) => _random = new Random(seed);
+
+    private sealed class Scope
+    {
+        public Scope(Scope? parent, string? counter, string? loopKind = null)
+        {
+            Parent = parent;
+            Counter = counter;
+            LoopKind = loopKind;
+        }
+
+        public string? LoopKind { get; }
+
+        /// <summary>The kind of the innermost loop around this scope.</summary>
+        public string? InnermostLoop => LoopKind ?? Parent?.InnermostLoop;
+
+        public Scope? Parent { get; }
+        public string? Counter { get; }
+        public List<string> Doubles { get; } = new();
+        public List<string> Arrays { get; } = new();
+
+        public IEnumerable<string> AllDoubles => Doubles.Concat(Parent?.AllDoubles ?? Enumerable.Empty<string>());
+        public IEnumerable<string> AllArrays => Arrays.Concat(Parent?.AllArrays ?? Enumerable.Empty<string>());
+        public IEnumerable<string> Counters => (Counter is null ? Enumerable.Empty<string>() : new[] { Counter }).Concat(Parent?.Counters ?? Enumerable.Empty<string>());
+        public bool InLoop => Counters.Any();
+    }
+
+    public FProgram Next()
+    {
+        _names = 0;
+        var root = new Scope(null, null);
+        root.Doubles.AddRange(new[] { "x0", "x1", "x2" });
+        root.Arrays.Add("a");
+        List<FStmt> body = Block(root, depth: 0, count: _random.Next(2, 6));
+        return new FProgram(body, Expression(root, 2));
+    }
+
+    private List<FStmt> Block(Scope scope, int depth, int count)
+    {
+        var statements = new List<FStmt>();
+        for (int i = 0; i < count; i++) statements.Add(Statement(scope, depth));
+        return statements;
+    }
+
+    private FStmt Statement(Scope scope, int depth)
+    {
+        int roll = _random.Next(100);
+        if (roll < 25) return Declare(scope);
+        if (roll < 45) return Assign(scope);
+        if (roll < 52 && depth == 0 && !scope.AllArrays.Any(a => a != "a"))
+        {
+            string array = "t" + _names++;
+            scope.Arrays.Add(array);
+            return new FDeclareArray(array);
+        }
+
+        if (roll < 62 && scope.AllArrays.Any(a => a != "a") && scope.InLoop) return Store(scope);
+        if (roll < 74 && depth < 2) return If(scope, depth);
+        if (roll < 88 && depth < 2) return Loop(scope, depth);
+        if (roll < 96 && depth > 0) return Jump(scope);
+        return Assign(scope);
+    }
+
+    private FStmt Declare(Scope scope)
+    {
+        string name = "v" + _names++;
+        FExpr value = Expression(scope, 2);
+        scope.Doubles.Add(name);
+        return new FDeclare(name, value);
+    }
+
+    private FStmt Assign(Scope scope)
+    {
+        string target = Pick(scope.AllDoubles.ToList());
+        FExpr value = Expression(scope, 2);
+        if (!scope.InLoop) return new FAssign(target, Pick(new[] { "=", "+=", "-=", "*=" }), value);
+
+        // Loop-carried state stays bounded: overwrite with a squashed value, or add a bounded one.
+        return _random.Next(3) switch
+        {
+            0 => new FAssign(target, "=", new FCall("Tanh", new FBinary("+", new FBinary("*", new FVar(target), new FConst(0.7)), value))),
+            1 => new FAssign(target, "+=", new FCall("Sin", value)),
+            _ => new FAssign(target, "*=", new FCall("Tanh", value)),
+        };
+    }
+
+    private FStmt Store(Scope scope)
+    {
+        string array = Pick(scope.AllArrays.Where(a => a != "a").ToList());
+        return new FStore(array, Index(scope), Pick(new[] { "=", "+=" }), new FCall("Tanh", Expression(scope, 2)));
+    }
+
+    private FStmt If(Scope scope, int depth)
+    {
+        var then = new Scope(scope, null);
+        var otherwise = new Scope(scope, null);
+        var (left, right) = Comparison(scope, 1);
+        return new FIf(left, right,
+            Block(then, depth + 1, _random.Next(1, 3)),
+            _random.Next(2) == 0 ? new List<FStmt>() : Block(otherwise, depth + 1, _random.Next(1, 3)));
+    }
+
+    private FStmt Loop(Scope scope, int depth)
+    {
+        string counter = "i" + _names++;
+        string kind = Pick(new[] { "for", "for", "down", "while" });
+        string trips = Pick(new[] { "n", "a.Length", "2" });
+        var inner = new Scope(scope, counter, kind);
+        return new FLoop(kind, counter, trips, Block(inner, depth + 1, _random.Next(1, 4)));
+    }
+
+    private FStmt Jump(Scope scope)
+    {
+        // A continue in a while loop would skip the counter's increment at the end of the body.
+        string kind = !scope.InLoop ? "return" : scope.InnermostLoop == "while" ? Pick(new[] { "break", "return" }) : Pick(new[] { "break", "continue", "return" });
+        var (left, right) = Comparison(scope, 1);
+        return new FJump(kind, left, right, kind == "return" ? Expression(scope, 2) : null);
+    }
+
+    private string Index(Scope scope)
+    {
+        var counters = scope.Counters.ToList();
+        if (counters.Count == 0 || _random.Next(4) == 0) return _random.Next(FProgram.ArrayLength).ToString();
+        string counter = Pick(counters);
+        return _random.Next(3) == 0 ? $"({counter} + 1) % a.Length" : counter;
+    }
+
+    private FExpr Expression(Scope scope, int depth)
+    {
+        int roll = _random.Next(100);
+        if (depth == 0 || roll < 30) return Leaf(scope);
+        if (roll < 60) return new FBinary(Pick(new[] { "+", "-", "*", "*", "/" }), Expression(scope, depth - 1), Expression(scope, depth - 1));
+        if (roll < 90)
+        {
+            string function = Pick(new[] { "Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Atan", "Sigmoid", "Pow", "Max", "Min", "Abs", "Atan2" });
+            FExpr? second = function switch
+            {
+                "Pow" => _random.Next(2) == 0 ? new FConst(_random.Next(1, 4)) : Expression(scope, depth - 1),
+                "Max" or "Min" or "Atan2" => Expression(scope, depth - 1),
+                _ => null,
+            };
+            return new FCall(function, Expression(scope, depth - 1), second);
+        }
+
+        var (l, r) = Comparison(scope, 0);
+        return new FConditional(l, r, Expression(scope, depth - 1), Expression(scope, depth - 1));
+    }
+
+    /// <summary>Two sides of a comparison that differ (C# warns about comparing a variable with itself).</summary>
+    private (FExpr Left, FExpr Right) Comparison(Scope scope, int depth)
+    {
+        while (true)
+        {
+            FExpr left = Expression(scope, depth), right = Expression(scope, depth);
+            if (left.Emit() != right.Emit()) return (left, right);
+        }
+    }
+
+    private FExpr Leaf(Scope scope)
+    {
+        int roll = _random.Next(100);
+        if (roll < 55) return new FVar(Pick(scope.AllDoubles.ToList()));
+        if (roll < 80) return new FElement(Pick(scope.AllArrays.ToList()), Index(scope));
+        return new FConst(Math.Round(_random.NextDouble() * 4 - 2, 2));
+    }
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
+}

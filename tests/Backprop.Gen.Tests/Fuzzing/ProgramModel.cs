@@ -1,0 +1,228 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace Backprop.Gen.Tests.Fuzzing;
+
+/// <summary>A random program's expression: it prints itself as C# and offers smaller versions of itself for shrinking.</summary>
+internal abstract record FExpr
+{
+    public abstract string Emit();
+
+    /// <summary>Smaller expressions to try in place of this one, most aggressive first.</summary>
+    public abstract IEnumerable<FExpr> Shrinks();
+
+    public static string Number(double value) => value.ToString("0.0##", CultureInfo.InvariantCulture);
+}
+
+internal sealed record FVar(string Name) : FExpr
+{
+    public override string Emit() => Name;
+    public override IEnumerable<FExpr> Shrinks() => new[] { new FConst(0.5) };
+}
+
+internal sealed record FConst(double Value) : FExpr
+{
+    public override string Emit() => Number(Value);
+    public override IEnumerable<FExpr> Shrinks() => Value == 1 ? Array.Empty<FExpr>() : new[] { new FConst(1) };
+}
+
+/// <summary><c>a[index]</c>, where the index is an int expression kept in range.</summary>
+internal sealed record FElement(string Array, string Index) : FExpr
+{
+    public override string Emit() => $"{Array}[{Index}]";
+    public override IEnumerable<FExpr> Shrinks() => new[] { new FConst(0.5) };
+}
+
+internal sealed record FBinary(string Op, FExpr Left, FExpr Right) : FExpr
+{
+    public override string Emit() => Op == "/"
+        ? $"({Left.Emit()} / (1.5 + {Right.Emit()} * {Right.Emit()}))" // a denominator that never reaches zero
+        : $"({Left.Emit()} {Op} {Right.Emit()})";
+
+    public override IEnumerable<FExpr> Shrinks() =>
+        new[] { Left, Right }.Concat(Left.Shrinks().Select(l => this with { Left = l })).Concat(Right.Shrinks().Select(r => this with { Right = r }));
+}
+
+/// <summary>A Math function applied so that it stays in its domain and bounded.</summary>
+internal sealed record FCall(string Function, FExpr Argument, FExpr? Second = null) : FExpr
+{
+    public override string Emit() => Function switch
+    {
+        "Exp" => $"Math.Exp(Math.Sin({Argument.Emit()}))",
+        "Log" => $"Math.Log(1 + {Argument.Emit()} * {Argument.Emit()})",
+        "Sqrt" => $"Math.Sqrt(1 + {Argument.Emit()} * {Argument.Emit()})",
+        "Pow" => $"Math.Pow(1.2 + Math.Sin({Argument.Emit()}), {Second!.Emit()})",
+        "Sigmoid" => $"1 / (1 + Math.Exp(-({Argument.Emit()})))",
+        "Max" or "Min" or "Atan2" => $"Math.{Function}({Argument.Emit()}, {Second!.Emit()})",
+        _ => $"Math.{Function}({Argument.Emit()})",
+    };
+
+    public override IEnumerable<FExpr> Shrinks()
+    {
+        yield return Argument;
+        if (Second is not null) yield return Second;
+        foreach (FExpr a in Argument.Shrinks()) yield return this with { Argument = a };
+        if (Second is not null) foreach (FExpr b in Second.Shrinks()) yield return this with { Second = b };
+    }
+}
+
+/// <summary><c>cond ? a : b</c> with a comparison of two expressions.</summary>
+internal sealed record FConditional(FExpr Left, FExpr Right, FExpr WhenTrue, FExpr WhenFalse) : FExpr
+{
+    public override string Emit() => $"({Left.Emit()} > {Right.Emit()} ? {WhenTrue.Emit()} : {WhenFalse.Emit()})";
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { WhenTrue, WhenFalse }
+        .Concat(WhenTrue.Shrinks().Select(t => this with { WhenTrue = t }))
+        .Concat(WhenFalse.Shrinks().Select(f => this with { WhenFalse = f }));
+}
+
+/// <summary>A random program's statement.</summary>
+internal abstract record FStmt
+{
+    public abstract void Emit(StringBuilder text, int indent);
+
+    /// <summary>Smaller versions of this statement (an empty list means "remove it" is the only shrink).</summary>
+    public abstract IEnumerable<FStmt> Shrinks();
+
+    protected static string Pad(int indent) => new(' ', indent * 4);
+
+    public static void EmitAll(IEnumerable<FStmt> statements, StringBuilder text, int indent)
+    {
+        foreach (FStmt statement in statements) statement.Emit(text, indent);
+    }
+
+    /// <summary>The block with one statement removed or shrunk, each way in turn.</summary>
+    public static IEnumerable<List<FStmt>> ShrinkBlock(List<FStmt> block)
+    {
+        for (int i = 0; i < block.Count; i++)
+        {
+            if (block[i].Removable) yield return block.Take(i).Concat(block.Skip(i + 1)).ToList();
+        }
+
+        for (int i = 0; i < block.Count; i++)
+        {
+            foreach (FStmt smaller in block[i].Shrinks())
+            {
+                var copy = block.ToList();
+                copy[i] = smaller;
+                yield return copy;
+            }
+        }
+    }
+
+    /// <summary>Declarations stay, because later statements read them; they shrink their value instead.</summary>
+    public virtual bool Removable => true;
+}
+
+internal sealed record FDeclare(string Name, FExpr Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}double {Name} = {Value.Emit()};");
+    public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
+    public override bool Removable => false;
+}
+
+internal sealed record FAssign(string Name, string Op, FExpr Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}{Name} {Op} {Value.Emit()};");
+    public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
+}
+
+/// <summary>A local array, declared as long as the parameter array <c>a</c>.</summary>
+internal sealed record FDeclareArray(string Name) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}double[] {Name} = new double[a.Length];");
+    public override IEnumerable<FStmt> Shrinks() => Array.Empty<FStmt>();
+    public override bool Removable => false;
+}
+
+internal sealed record FStore(string Array, string Index, string Op, FExpr Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}{Array}[{Index}] {Op} {Value.Emit()};");
+    public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
+}
+
+internal sealed record FIf(FExpr Left, FExpr Right, List<FStmt> Then, List<FStmt> Else) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent)
+    {
+        text.AppendLine($"{Pad(indent)}if ({Left.Emit()} > {Right.Emit()})");
+        text.AppendLine($"{Pad(indent)}{{");
+        EmitAll(Then, text, indent + 1);
+        text.AppendLine($"{Pad(indent)}}}");
+        if (Else.Count == 0) return;
+        text.AppendLine($"{Pad(indent)}else");
+        text.AppendLine($"{Pad(indent)}{{");
+        EmitAll(Else, text, indent + 1);
+        text.AppendLine($"{Pad(indent)}}}");
+    }
+
+    public override IEnumerable<FStmt> Shrinks() =>
+        ShrinkBlock(Then).Select(t => this with { Then = t }).Concat(ShrinkBlock(Else).Select(e => this with { Else = e }));
+
+    public override bool Removable => !Then.Concat(Else).Any(s => s is FDeclare or FDeclareArray);
+}
+
+/// <summary>A loop: a counted <c>for</c>, a <c>while</c> with its own counter, or a <c>foreach</c> over <c>a</c>.</summary>
+internal sealed record FLoop(string Kind, string Counter, string Trips, List<FStmt> Body) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent)
+    {
+        string pad = Pad(indent);
+        switch (Kind)
+        {
+            case "for":
+                text.AppendLine($"{pad}for (int {Counter} = 0; {Counter} < {Trips}; {Counter}++)");
+                break;
+            case "down":
+                text.AppendLine($"{pad}for (int {Counter} = {Trips} - 1; {Counter} >= 0; {Counter}--)");
+                break;
+            case "while":
+                text.AppendLine($"{pad}int {Counter} = 0;");
+                text.AppendLine($"{pad}while ({Counter} < {Trips})");
+                break;
+        }
+
+        text.AppendLine($"{pad}{{");
+        EmitAll(Body, text, indent + 1);
+        if (Kind == "while") text.AppendLine($"{pad}    {Counter}++;");
+        text.AppendLine($"{pad}}}");
+    }
+
+    public override IEnumerable<FStmt> Shrinks() => ShrinkBlock(Body).Select(b => this with { Body = b });
+
+    public override bool Removable => !Body.Any(s => s is FDeclare or FDeclareArray);
+}
+
+/// <summary><c>if (cond) break;</c>, <c>continue</c> or <c>return</c> inside a loop or branch.</summary>
+internal sealed record FJump(string Kind, FExpr Left, FExpr Right, FExpr? Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) =>
+        text.AppendLine($"{Pad(indent)}if ({Left.Emit()} > {Right.Emit()}) {(Kind == "return" ? "return " + Value!.Emit() : Kind)};");
+
+    public override IEnumerable<FStmt> Shrinks() => Value is null ? Array.Empty<FStmt>() : Value.Shrinks().Select(v => this with { Value = v });
+}
+
+/// <summary>A whole method: <c>double F(double x0, double x1, double x2, double[] a, int n)</c>.</summary>
+internal sealed record FProgram(List<FStmt> Body, FExpr Result)
+{
+    public const int ArrayLength = 4;
+
+    public string Emit(string name)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("    [Differentiable]");
+        text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
+        text.AppendLine("    {");
+        FStmt.EmitAll(Body, text, 2);
+        text.AppendLine($"        return {Result.Emit()};");
+        text.AppendLine("    }");
+        return text.ToString();
+    }
+
+    public IEnumerable<FProgram> Shrinks() =>
+        FStmt.ShrinkBlock(Body).Select(b => this with { Body = b })
+            .Concat(Result.Shrinks().Select(r => this with { Result = r }));
+}
