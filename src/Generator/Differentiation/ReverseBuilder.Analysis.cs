@@ -65,19 +65,19 @@ internal sealed partial class ReverseBuilder
 
     /// <summary>
     /// Whether the adjoint of <paramref name="target"/> must start again from zero after the reverse of
-    /// <paramref name="definition"/>: only if the reverse will still accumulate into it for an older value, that is
-    /// if some statement reading the variable runs before the definition, or in the same loop.
+    /// <paramref name="definition"/>. What the reverse gathers afterwards belongs to an older value, and is consumed by
+    /// the reverse of an older definition (or, for a parameter, by the adjoint parameter at the end): if there is one
+    /// that can run before this definition (earlier in the method, or in the same loop), the adjoint must be reset.
     /// </summary>
     private bool AdjointOutlivesDefinition(string target, Step definition)
     {
-        // A parameter's adjoint is read at the end, for the parameter's own value: what a later value gathered must go.
         if (_parameters.ContainsKey(target)) return true;
-        if (!_readers.TryGetValue(target, out List<Step>? readers)) return false;
         int at = _position[definition];
-        foreach (Step reader in readers)
+        foreach (Step other in _flat)
         {
-            if (_position[reader] < at) return true;
-            if (_enclosingLoops[definition].Any(loop => IsInside(reader, loop))) return true;
+            if (other.Kind != StepKind.Simple || ActivityAnalysis.Definition(other.Stmt) is not var (defined, _) || defined != target) continue;
+            if (_position[other] < at) return true;
+            if (_enclosingLoops[definition].Any(loop => IsInside(other, loop))) return true;
         }
 
         return false;

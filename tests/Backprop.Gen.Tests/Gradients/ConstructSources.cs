@@ -41,7 +41,8 @@ internal static class ConstructSources
                 double a = Math.Exp(x) + Math.Log(x + 3) + Math.Log10(x + 3) + Math.Log2(x + 3) + Math.Sqrt(x + 3) + Math.Cbrt(x + 3);
                 double b = Math.Sin(x) + Math.Cos(x) + Math.Tan(x / 3) + Math.Asin(x / 3) + Math.Acos(x / 3) + Math.Atan(x);
                 double c = Math.Sinh(x) + Math.Cosh(x) + Math.Tanh(x) + Math.Asinh(x) + Math.Acosh(x * x + 2) + Math.Atanh(x / 3);
-                return a * b + c;
+                double d = double.Exp2(x) + double.Exp10(x / 3) + double.Sin(x) * double.Cos(x);
+                return a * b + c + d;
             }
 
             [Differentiable]
