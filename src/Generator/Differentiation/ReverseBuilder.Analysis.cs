@@ -12,6 +12,7 @@ internal sealed partial class ReverseBuilder
     private readonly Dictionary<string, List<Step>> _readers = new();
     private readonly Dictionary<string, List<Step>> _definitions = new(); // whole-variable assignments only
     private readonly Dictionary<string, IrExpr> _aliases = new();
+    private readonly Dictionary<Step, List<(Step Branch, bool Then)>> _branches = new();
 
     /// <summary>Indexes the prepared program: positions, enclosing loops, and who reads and defines what.</summary>
     private void Index(List<Step> steps)
@@ -19,6 +20,7 @@ internal sealed partial class ReverseBuilder
         _flat = Flatten(steps).ToList();
         for (int i = 0; i < _flat.Count; i++) _position[_flat[i]] = i;
         IndexLoops(steps, new List<Step>());
+        IndexBranches(steps, new List<(Step, bool)>());
         foreach (Step step in _flat)
         {
             foreach (string name in OwnReads(step)) AddTo(_readers, name, step);
@@ -42,6 +44,21 @@ internal sealed partial class ReverseBuilder
             IndexLoops(step.Body, inner);
         }
     }
+
+    private void IndexBranches(List<Step> steps, List<(Step, bool)> path)
+    {
+        foreach (Step step in steps)
+        {
+            _branches[step] = path;
+            IndexBranches(step.Then, path.Concat(new[] { (step, true) }).ToList());
+            IndexBranches(step.Else, path.Concat(new[] { (step, false) }).ToList());
+            IndexBranches(step.Body, path);
+        }
+    }
+
+    /// <summary>Whether two statements sit in the two branches of one if, so one execution never runs both.</summary>
+    private bool Exclusive(Step a, Step b) =>
+        _branches[a].Any(x => _branches[b].Any(y => y.Branch == x.Branch && y.Then != x.Then));
 
     private static void AddTo(Dictionary<string, List<Step>> index, string name, Step step)
     {
@@ -76,8 +93,8 @@ internal sealed partial class ReverseBuilder
         foreach (Step other in _flat)
         {
             if (other.Kind != StepKind.Simple || ActivityAnalysis.Definition(other.Stmt) is not var (defined, _) || defined != target) continue;
-            if (_position[other] < at) return true;
             if (_enclosingLoops[definition].Any(loop => IsInside(other, loop))) return true;
+            if (_position[other] < at && !Exclusive(other, definition)) return true;
         }
 
         return false;

@@ -80,6 +80,7 @@ namespace Snapshots
                 {
                     // h[j] = sum > 0 ? sum : 0.01 * sum;
                     double _g0 = _d_h[j];
+                    _d_h[j] = 0.0;
                     if (sum > 0.0)
                     {
                         _d_sum += _g0;
