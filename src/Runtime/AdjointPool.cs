@@ -1,37 +1,29 @@
 using System;
-using System.Buffers;
+using System.Collections.Generic;
 using System.ComponentModel;
 
 namespace Backprop;
 
 /// <summary>
-/// Zeroed scratch buffers for the adjoints of local arrays in generated Backward methods, rented from
-/// <see cref="ArrayPool{T}.Shared"/> so that a steady training loop allocates nothing.
+/// Zeroed scratch arrays for the adjoints of local arrays in generated Backward methods. Unlike
+/// <see cref="System.Buffers.ArrayPool{T}"/>, it hands out arrays of exactly the length asked for, so an adjoint can be
+/// passed on to another Backward (which checks shapes). A small per-thread cache keyed by length keeps a steady training
+/// loop free of allocations.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class AdjointPool
 {
-    /// <summary>Rents a buffer of at least <paramref name="length"/> elements whose first <paramref name="length"/> are zero.</summary>
-    public static T[] RentZeroed<T>(int length)
-    {
-        if (length == 0)
-        {
-            return Array.Empty<T>();
-        }
-
-        T[] buffer = ArrayPool<T>.Shared.Rent(length);
-        Array.Clear(buffer, 0, length);
-        return buffer;
-    }
+    /// <summary>Rents an array of exactly <paramref name="length"/> elements, all zero.</summary>
+    public static T[] RentZeroed<T>(int length) => Cache<T>.Rent(length);
 
     /// <summary>
-    /// Returns <paramref name="buffer"/> if it holds at least <paramref name="length"/> elements; otherwise returns it to
-    /// the pool and rents a larger zeroed one. The generated code keeps adjoint buffers zero between uses, so a buffer
-    /// handed back unchanged is still zero.
+    /// Returns <paramref name="buffer"/> if it has exactly <paramref name="length"/> elements; otherwise returns it to
+    /// the pool and rents a zeroed one of that length. The generated code keeps adjoint buffers zero between uses, so a
+    /// buffer handed back unchanged is still zero.
     /// </summary>
     public static T[] Grow<T>(T[] buffer, int length)
     {
-        if (buffer.Length >= length)
+        if (buffer.Length == length)
         {
             return buffer;
         }
@@ -40,12 +32,51 @@ public static class AdjointPool
         return RentZeroed<T>(length);
     }
 
-    /// <summary>Returns a buffer from <see cref="RentZeroed{T}"/>; an empty array is ignored.</summary>
-    public static void Return<T>(T[] buffer)
+    /// <summary>Gives an array from <see cref="RentZeroed{T}"/> back; an empty array is ignored.</summary>
+    public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
+
+    private static class Cache<T>
     {
-        if (buffer.Length != 0)
+        private const int PerLength = 8;
+        private const int MaxLength = 1 << 24;
+
+        [ThreadStatic]
+        private static Dictionary<int, Stack<T[]>>? _free;
+
+        public static T[] Rent(int length)
         {
-            ArrayPool<T>.Shared.Return(buffer);
+            if (length == 0)
+            {
+                return Array.Empty<T>();
+            }
+
+            if (_free is not null && _free.TryGetValue(length, out Stack<T[]>? stack) && stack.Count > 0)
+            {
+                T[] reused = stack.Pop();
+                Array.Clear(reused, 0, reused.Length);
+                return reused;
+            }
+
+            return new T[length];
+        }
+
+        public static void Return(T[] buffer)
+        {
+            if (buffer.Length == 0 || buffer.Length > MaxLength)
+            {
+                return;
+            }
+
+            _free ??= new Dictionary<int, Stack<T[]>>();
+            if (!_free.TryGetValue(buffer.Length, out Stack<T[]>? stack))
+            {
+                _free[buffer.Length] = stack = new Stack<T[]>();
+            }
+
+            if (stack.Count < PerLength)
+            {
+                stack.Push(buffer);
+            }
         }
     }
 }

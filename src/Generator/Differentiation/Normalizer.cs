@@ -445,8 +445,11 @@ internal sealed class Normalizer
                 foreach (string name in expressions.SelectMany(IrWalker.Reads)) read.Add(name);
             }
 
-            bool Dead(IrStmt s) => (IrWalker.AssignedVariable(s) is { } name && !read.Contains(name)
-                    && IrWalker.OwnExpressions(s).SelectMany(IrWalker.DescendantsAndSelf).All(e => e is not (DiffCall or OpaqueCall or Opaque)))
+            // A variable goes only with all of its assignments: one that calls something stays, declaration and all.
+            var keep = new HashSet<string>(IrWalker.AllStatements(block)
+                .Where(s => IrWalker.OwnExpressions(s).SelectMany(IrWalker.DescendantsAndSelf).Any(e => e is DiffCall or OpaqueCall or Opaque))
+                .Select(IrWalker.AssignedVariable).Where(n => n is not null)!);
+            bool Dead(IrStmt s) => (IrWalker.AssignedVariable(s) is { } name && !read.Contains(name) && !keep.Contains(name))
                 || s is Assign { Target: VarRef target, Value: VarRef source } && target.Name == source.Name;
             if (!IrWalker.AllStatements(block).Any(Dead)) return statements;
             statements = Prune(block, Dead).Statements.ToList();

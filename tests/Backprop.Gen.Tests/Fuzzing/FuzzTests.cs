@@ -122,7 +122,7 @@ public class FuzzTests(ITestOutputHelper output)
 
     private static string Source(IReadOnlyList<FProgram> programs)
     {
-        var text = new StringBuilder("using System;\nusing Backprop;\n\npublic static partial class Fuzz\n{\n");
+        var text = new StringBuilder("using System;\nusing Backprop;\n\npublic static partial class Fuzz\n{\n").AppendLine(FProgram.Helpers);
         for (int i = 0; i < programs.Count; i++) text.AppendLine(programs[i].Emit("P" + i));
         return text.Append("}\n").ToString();
     }

@@ -122,7 +122,8 @@ internal sealed class ProgramGenerator
         string kind = Pick(new[] { "for", "for", "down", "while" });
         string trips = Pick(new[] { "n", "a.Length", "2" });
         var inner = new Scope(scope, counter, kind);
-        return new FLoop(kind, counter, trips, Block(inner, depth + 1, _random.Next(1, 4)));
+        FExpr? guard = kind == "while" && _random.Next(2) == 0 ? Expression(scope, 1) : null; // a data-dependent trip count
+        return new FLoop(kind, counter, trips, Block(inner, depth + 1, _random.Next(1, 4)), guard);
     }
 
     private FStmt Jump(Scope scope)
@@ -146,6 +147,13 @@ internal sealed class ProgramGenerator
         int roll = _random.Next(100);
         if (depth == 0 || roll < 30) return Leaf(scope);
         if (roll < 60) return new FBinary(Pick(new[] { "+", "-", "*", "*", "/" }), Expression(scope, depth - 1), Expression(scope, depth - 1));
+        if (roll < 68)
+        {
+            return _random.Next(2) == 0
+                ? new FHelper("Mix", Expression(scope, depth - 1), Expression(scope, depth - 1), null)
+                : new FHelper("Norm", Expression(scope, depth - 1), null, Pick(scope.AllArrays.ToList()));
+        }
+
         if (roll < 90)
         {
             string function = Pick(new[] { "Exp", "Log", "Sqrt", "Sin", "Cos", "Tanh", "Atan", "Sigmoid", "Pow", "Max", "Min", "Abs", "Atan2" });

@@ -69,6 +69,24 @@ internal sealed record FCall(string Function, FExpr Argument, FExpr? Second = nu
     }
 }
 
+/// <summary>A call to one of the [Differentiable] helpers every fuzz class declares (see <see cref="FProgram.Helpers"/>).</summary>
+internal sealed record FHelper(string Name, FExpr Argument, FExpr? Second, string? Array) : FExpr
+{
+    public override string Emit() => Name switch
+    {
+        "Mix" => $"Mix({Argument.Emit()}, {Second!.Emit()})",
+        _ => $"Norm({Array}, {Argument.Emit()})",
+    };
+
+    public override IEnumerable<FExpr> Shrinks()
+    {
+        yield return Argument;
+        if (Second is not null) yield return Second;
+        foreach (FExpr a in Argument.Shrinks()) yield return this with { Argument = a };
+        if (Second is not null) foreach (FExpr b in Second.Shrinks()) yield return this with { Second = b };
+    }
+}
+
 /// <summary><c>cond ? a : b</c> with a comparison of two expressions.</summary>
 internal sealed record FConditional(FExpr Left, FExpr Right, FExpr WhenTrue, FExpr WhenFalse) : FExpr
 {
@@ -166,7 +184,7 @@ internal sealed record FIf(FExpr Left, FExpr Right, List<FStmt> Then, List<FStmt
 }
 
 /// <summary>A loop: a counted <c>for</c>, a <c>while</c> with its own counter, or a <c>foreach</c> over <c>a</c>.</summary>
-internal sealed record FLoop(string Kind, string Counter, string Trips, List<FStmt> Body) : FStmt
+internal sealed record FLoop(string Kind, string Counter, string Trips, List<FStmt> Body, FExpr? Guard = null) : FStmt
 {
     public override void Emit(StringBuilder text, int indent)
     {
@@ -181,7 +199,7 @@ internal sealed record FLoop(string Kind, string Counter, string Trips, List<FSt
                 break;
             case "while":
                 text.AppendLine($"{pad}int {Counter} = 0;");
-                text.AppendLine($"{pad}while ({Counter} < {Trips})");
+                text.AppendLine($"{pad}while ({Counter} < {Trips}{(Guard is null ? "" : " && " + Guard.Emit() + " > -0.9")})");
                 break;
         }
 
@@ -191,7 +209,8 @@ internal sealed record FLoop(string Kind, string Counter, string Trips, List<FSt
         text.AppendLine($"{pad}}}");
     }
 
-    public override IEnumerable<FStmt> Shrinks() => ShrinkBlock(Body).Select(b => this with { Body = b });
+    public override IEnumerable<FStmt> Shrinks() =>
+        (Guard is null ? Enumerable.Empty<FStmt>() : new[] { this with { Guard = null } }).Concat(ShrinkBlock(Body).Select(b => this with { Body = b }));
 
     public override bool Removable => !Body.Any(s => s is FDeclare or FDeclareArray);
 }
@@ -209,6 +228,20 @@ internal sealed record FJump(string Kind, FExpr Left, FExpr Right, FExpr? Value)
 internal sealed record FProgram(List<FStmt> Body, FExpr Result)
 {
     public const int ArrayLength = 4;
+
+    /// <summary>The [Differentiable] helpers the programs call: one of scalars, one of an array.</summary>
+    public const string Helpers = """
+            [Differentiable]
+            public static double Mix(double u, double v) => Math.Tanh(u) * v + 0.1 * u * u;
+
+            [Differentiable]
+            public static double Norm(double[] q, double scale)
+            {
+                double s = 0;
+                for (int i = 0; i < q.Length; i++) s += q[i] * q[i] * scale;
+                return Math.Sqrt(1 + s);
+            }
+        """;
 
     public string Emit(string name)
     {
