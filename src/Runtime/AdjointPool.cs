@@ -32,6 +32,40 @@ public static class AdjointPool
         return RentZeroed<T>(length);
     }
 
+    /// <summary>
+    /// Rents an array of exactly <paramref name="length"/> elements holding a copy of <paramref name="source"/>, or zeros
+    /// when it is null. Generated code copies the incoming gradient of an output this way, so that the caller's adjoint
+    /// is left unchanged.
+    /// </summary>
+    public static T[] RentCopy<T>(T[]? source, int length)
+    {
+        T[] copy = RentZeroed<T>(length);
+        if (source is not null) Array.Copy(source, copy, Math.Min(length, source.Length));
+        return copy;
+    }
+
+    /// <summary>Rents a copy of a span's elements (zeros when it is empty); see <see cref="RentCopy{T}(T[], int)"/>.</summary>
+    public static T[] RentCopy<T>(ReadOnlySpan<T> source, int length)
+    {
+        T[] copy = RentZeroed<T>(length);
+        source.Slice(0, Math.Min(length, source.Length)).CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>Copies a saved array back over <paramref name="target"/> and gives the copy back to the pool.</summary>
+    public static void Restore<T>(T[] saved, T[] target)
+    {
+        Array.Copy(saved, target, target.Length);
+        Return(saved);
+    }
+
+    /// <summary>Copies a saved array back over a span and gives the copy back to the pool.</summary>
+    public static void Restore<T>(T[] saved, Span<T> target)
+    {
+        saved.AsSpan(0, target.Length).CopyTo(target);
+        Return(saved);
+    }
+
     /// <summary>Gives an array from <see cref="RentZeroed{T}"/> back; an empty array is ignored.</summary>
     public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
 

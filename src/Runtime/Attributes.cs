@@ -56,3 +56,14 @@ public sealed class DerivativeOfAttribute : Attribute
     /// <summary>The target method's name.</summary>
     public string MethodName { get; }
 }
+
+/// <summary>
+/// Marks the adjoint parameter of an <em>output</em> (an array the primal writes) in a Backward method: it carries the
+/// incoming gradient of that output, is read, and is left unchanged. Generated Backward methods carry it so that callers
+/// in other assemblies know which arrays a call writes; put it on the output adjoints of a hand-written derivative whose
+/// primal has no source the generator can see.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class OutputAdjointAttribute : Attribute
+{
+}

@@ -21,7 +21,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("BPG0002",
         "Return type must be double or float",
-        "'{0}' returns '{1}': a [Differentiable] method must return double or float");
+        "'{0}' returns '{1}': a [Differentiable] method returns double or float, or is void and writes its results into output arrays");
 
     public static readonly DiagnosticDescriptor UnknownWrtName = Error("BPG0003",
         "Unknown parameter in the wrt list",
@@ -68,9 +68,9 @@ internal static class DiagnosticDescriptors
         "Write to a field or property",
         "'{0}' writes to a field or property: a [Differentiable] method may assign only its own locals and local arrays");
 
-    public static readonly DiagnosticDescriptor WriteToParameterArray = Error("BPG0105",
-        "Write into a parameter array",
-        "'{0}' writes into parameter '{1}': the Backward would overwrite the caller's data, so copy it into a local array (new {2}[n]) and write there");
+    public static readonly DiagnosticDescriptor OutputReadBeforeWritten = Error("BPG0105",
+        "Output read before it is written",
+        "Output '{0}' is read here before the method has written it: an output's incoming values are not inputs. Write it first (for example h[i] = 0 before h[i] += …), or take the input in another parameter and write the result into '{0}'");
 
     public static readonly DiagnosticDescriptor ArrayLocalReassigned = Error("BPG0106",
         "Array local assigned more than once",
@@ -124,7 +124,7 @@ internal static class DiagnosticDescriptors
         UnsupportedExpression,
         SideEffectInExpression,
         WriteToNonLocal,
-        WriteToParameterArray,
+        OutputReadBeforeWritten,
         ArrayLocalReassigned,
         NoDerivativeForCall,
         LinqNotDifferentiable,

@@ -21,7 +21,7 @@ internal sealed class ActivityAnalysis
     {
     }
 
-    public static ActivityAnalysis Run(NormalizedBody body, IEnumerable<string> differentiableParameters)
+    public static ActivityAnalysis Run(NormalizedBody body, IEnumerable<string> differentiableParameters, IEnumerable<string> outputs)
     {
         var analysis = new ActivityAnalysis();
         foreach (string parameter in differentiableParameters) analysis._varied.Add(parameter);
@@ -33,22 +33,31 @@ internal sealed class ActivityAnalysis
             changed = false;
             foreach (IrStmt stmt in statements)
             {
-                if (Definition(stmt) is not var (target, value)) continue;
-                if (analysis.IsVaried(value) && analysis._varied.Add(target)) changed = true;
+                foreach (var (target, value) in Definitions(stmt))
+                {
+                    if (analysis.IsVariedInto(target, value) && analysis._varied.Add(target)) changed = true;
+                }
             }
         }
 
-        analysis._useful.Add(body.Result.Name);
+        // The result and the outputs are what the derivative is of.
+        if (body.Result is not null) analysis._useful.Add(body.Result.Name);
+        foreach (string output in outputs) analysis._useful.Add(output);
         changed = true;
         while (changed)
         {
             changed = false;
             foreach (IrStmt stmt in statements)
             {
-                if (Definition(stmt) is not var (target, value) || !analysis._useful.Contains(target)) continue;
-                foreach (string name in analysis.FlowSources(value))
+                foreach (var (target, value) in Definitions(stmt))
                 {
-                    if (analysis._useful.Add(name)) changed = true;
+                    if (!analysis._useful.Contains(target)) continue;
+                    foreach (string name in value is DiffCall call && ActivityAnalysis.OutputArguments(call).Contains(target)
+                                 ? analysis.CallInputs(call).SelectMany(analysis.FlowSources)
+                                 : analysis.FlowSources(value))
+                    {
+                        if (analysis._useful.Add(name)) changed = true;
+                    }
                 }
             }
         }
@@ -65,7 +74,45 @@ internal sealed class ActivityAnalysis
         _ => null,
     };
 
+    /// <summary>
+    /// Every variable or array a statement defines, with the value flowing into it: the assigned variable, the array of
+    /// an element store, and the output arrays a call writes (each fed by the call's inputs).
+    /// </summary>
+    public static IEnumerable<(string Target, IrExpr Value)> Definitions(IrStmt stmt)
+    {
+        if (Definition(stmt) is { } single) yield return single;
+        IrExpr? call = stmt switch
+        {
+            Evaluate { Expression: DiffCall c } => c,
+            Declare { Initializer: DiffCall c } => c,
+            Assign { Value: DiffCall c } => c,
+            _ => null,
+        };
+        if (call is not DiffCall diffCall) yield break;
+        foreach (string output in OutputArguments(diffCall)) yield return (output, diffCall);
+    }
+
+    /// <summary>The local or parameter arrays a call passes in its callee's output positions.</summary>
+    public static IEnumerable<string> OutputArguments(DiffCall call)
+    {
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            if (call.Callee.Parameters[i].IsOutput && (call.Arguments[i] is Cast { Operand: VarRef } c ? c.Operand : call.Arguments[i]) is VarRef array)
+            {
+                yield return array.Name;
+            }
+        }
+    }
+
     public bool IsActive(string name) => _varied.Contains(name) && _useful.Contains(name);
+
+    /// <summary>Whether a derivative flows into <paramref name="target"/> from a definition's value (a call's inputs, for its outputs).</summary>
+    public bool IsVariedInto(string target, IrExpr value) =>
+        value is DiffCall call && OutputArguments(call).Contains(target) ? CallInputs(call).Any(IsVaried) : IsVaried(value);
+
+    /// <summary>A call's differentiable inputs: the arguments of differentiable parameters that are not outputs.</summary>
+    public IEnumerable<IrExpr> CallInputs(DiffCall call) =>
+        call.Arguments.Where((_, i) => call.Callee.Parameters[i].Differentiable && !call.Callee.Parameters[i].IsOutput);
 
     /// <summary>Marks a temporary introduced after the analysis (a hoisted active subexpression) as active.</summary>
     public void AddActive(string name)
@@ -88,7 +135,8 @@ internal sealed class ActivityAnalysis
             Cast c => IsVaried(c.Operand),
             MathCall m => !IsZeroRule(m) && m.Arguments.Any(IsVaried),
             Fused f => f.Arguments.Any(IsVaried),
-            DiffCall d => (d.Receiver is not null && IsVaried(d.Receiver)) || d.Arguments.Any(IsVaried),
+            DiffCall d => (d.Receiver is not null && IsVaried(d.Receiver))
+                || d.Arguments.Where((_, i) => !d.Callee.Parameters[i].IsOutput).Any(IsVaried),
             OpaqueCall o => o.Arguments.Concat(o.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { o.Receiver }).Any(ReferencesVaried),
             ElementAt e => IsVaried(e.Array),
             _ => false,
@@ -120,7 +168,7 @@ internal sealed class ActivityAnalysis
             Cast c => new[] { c.Operand },
             MathCall m when !IsZeroRule(m) => m.Arguments,
             Fused f => f.Arguments,
-            DiffCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
+            DiffCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable && !d.Callee.Parameters[i].IsOutput),
             OpaqueCall o => o.Arguments.SelectMany(IrWalker.DescendantsAndSelf).OfType<VarRef>(),
             ElementAt e => new[] { e.Array },
             _ => Enumerable.Empty<IrExpr>(),
@@ -140,7 +188,7 @@ internal sealed class ActivityAnalysis
     {
         foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
         {
-            bool activeTarget = Definition(stmt) is var (target, _) && IsActive(target);
+            bool activeTarget = Definitions(stmt).Any(d => IsActive(d.Target));
             foreach (IrExpr root in IrWalker.OwnExpressions(stmt))
             {
                 foreach (IrExpr expr in IrWalker.DescendantsAndSelf(root))

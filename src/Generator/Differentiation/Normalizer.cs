@@ -9,13 +9,13 @@ namespace Backprop.Gen.Differentiation;
 /// <summary>A method body in the one shape the later passes see.</summary>
 /// <param name="Body">Hoisted declarations first, then the statements: Declare, Assign, Evaluate, Throw, If and Loop only.</param>
 /// <param name="Variables">Every variable by name: parameters, locals, SSA versions, temporaries and flags.</param>
-/// <param name="Result">The variable that holds the returned value.</param>
+/// <param name="Result">The variable that holds the returned value, or null for a void method.</param>
 /// <param name="ParameterVersions">For each parameter, the name of its last SSA version (itself when never reassigned).</param>
 /// <param name="Hoisted">Variables declared at the top because a nested block declared them, or because they are flags.</param>
 internal sealed record NormalizedBody(
     Block Body,
     IReadOnlyDictionary<string, IrVar> Variables,
-    IrVar Result,
+    IrVar? Result,
     IReadOnlyCollection<string> Hoisted,
     IReadOnlyCollection<string> SsaNames);
 
@@ -39,7 +39,7 @@ internal sealed class Normalizer
     private readonly Dictionary<string, IrVar> _variables = new();
     private readonly List<IrVar> _flags = new();
     private readonly Stack<LoopFrame> _loops = new();
-    private readonly IrVar _result;
+    private readonly IrVar? _result;
     private IrVar? _returnFlag;
 
     private sealed class LoopFrame
@@ -52,7 +52,7 @@ internal sealed class Normalizer
     {
         _names = names;
         _returnType = returnType;
-        _result = new IrVar(names.Fresh("_result"), returnType);
+        _result = returnType.Equals(IrType.Void) ? null : new IrVar(names.Fresh("_result"), returnType);
     }
 
     public static NormalizedBody Normalize(MethodModel model, NameAllocator names)
@@ -69,7 +69,7 @@ internal sealed class Normalizer
             if (stmt is ForEach f) normalizer._variables[f.Item.Name] = f.Item;
         }
 
-        normalizer._variables[normalizer._result.Name] = normalizer._result;
+        if (normalizer._result is not null) normalizer._variables[normalizer._result.Name] = normalizer._result;
         List<IrStmt> lowered = normalizer.Lower(model.Body.Statements.ToList());
         return normalizer.HoistAndRename(lowered, model.Parameters.Select(p => p.Name).ToList());
     }
@@ -124,6 +124,8 @@ internal sealed class Normalizer
                 return new[] { stmt };
             case If branch:
                 return new[] { branch with { Then = LowerBlock(branch.Then), Else = LowerBlock(branch.Else) } };
+            case Return ret when _result is null:
+                return new IrStmt[] { new Assign(ret.Origin, ReturnFlag().Ref, True) };
             case Return ret:
                 IrExpr value = ret.Value is null ? Ir.Const(_returnType, 0) : ret.Value;
                 return new IrStmt[] { new Assign(ret.Origin, _result.Ref, value), new Assign(null, ReturnFlag().Ref, True) };
@@ -378,12 +380,12 @@ internal sealed class Normalizer
         // Declarations in nested blocks (and the flags) move to the top, so that the reverse sweep sees them.
         var hoisted = new List<IrVar>(_flags);
         output = output.Select(s => HoistDeclarations(s, hoisted, nested: false)).ToList();
-        IrVar result = _variables[current.TryGetValue(_result.Name, out string? resultName) ? resultName : _result.Name];
-        if (!ssa.Contains(_result.Name)) hoisted.Insert(0, _result);
+        IrVar? result = _result is null ? null : _variables[current.TryGetValue(_result.Name, out string? resultName) ? resultName : _result.Name];
+        if (_result is not null && !ssa.Contains(_result.Name)) hoisted.Insert(0, _result);
         var hoistedNames = new HashSet<string>(hoisted.Select(h => h.Name));
 
         var body = hoisted.Select(v => (IrStmt)new Declare(null, v, DefaultOf(v))).Concat(output).ToList();
-        body = RemoveDeadStores(body, result.Name);
+        body = RemoveDeadStores(body, result?.Name);
         return new NormalizedBody(new Block(body.ToEquatableArray()), _variables, result, hoistedNames, ssaNames);
     }
 
@@ -429,12 +431,13 @@ internal sealed class Normalizer
     /// Drops assignments to locals nobody reads, where the value calls nothing, and self-assignments: they cannot
     /// change the result, and repeating them would repeat the compiler's warnings about them in generated code.
     /// </summary>
-    private static List<IrStmt> RemoveDeadStores(List<IrStmt> statements, string result)
+    private static List<IrStmt> RemoveDeadStores(List<IrStmt> statements, string? result)
     {
         while (true)
         {
             var block = new Block(statements.ToEquatableArray());
-            var read = new HashSet<string> { result };
+            var read = new HashSet<string>();
+            if (result is not null) read.Add(result);
             foreach (IrStmt stmt in IrWalker.AllStatements(block))
             {
                 IEnumerable<IrExpr> expressions = stmt switch

@@ -92,7 +92,7 @@ internal sealed partial class ReverseBuilder
         int at = _position[definition];
         foreach (Step other in _flat)
         {
-            if (other.Kind != StepKind.Simple || ActivityAnalysis.Definition(other.Stmt) is not var (defined, _) || defined != target) continue;
+            if (other.Kind != StepKind.Simple || !ActivityAnalysis.Definitions(other.Stmt).Any(d => d.Target == target)) continue;
             if (_enclosingLoops[definition].Any(loop => IsInside(other, loop))) return true;
             if (_position[other] < at && !Exclusive(other, definition)) return true;
         }

@@ -17,7 +17,7 @@ internal sealed partial class ReverseBuilder
 
     private BackwardBody Assemble(List<Step> steps)
     {
-        var body = new BackwardBody { Result = _body.Result.Name };
+        var body = new BackwardBody { Result = _body.Result?.Name };
         AddValidation(body.Validation);
 
         foreach (Step step in Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
@@ -55,7 +55,10 @@ internal sealed partial class ReverseBuilder
 
         foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
         {
-            body.Declarations.Add(new Declare(null, adjoint, EmptyArray(adjoint.Type)));
+            string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
+            body.Declarations.Add(new Declare(null, adjoint, _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput
+                ? IncomingGradient(output)
+                : EmptyArray(adjoint.Type)));
             if (adjoint.Type.Rank == 1)
             {
                 _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(adjoint.Ref), "", "", false, null)));
@@ -63,7 +66,18 @@ internal sealed partial class ReverseBuilder
         }
 
         body.Forward.AddRange(forward);
-        if (_flat.Any(s => s.Save && s.Target == _body.Result.Name))
+
+        // The reverse sweep may restore older contents of an output: the caller must see the forward's final values.
+        var finals = new List<(ParameterModel Output, IrVar Copy)>();
+        foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Type.Rank <= 1))
+        {
+            if (!_flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name))) continue;
+            var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));
+            body.Forward.Add(new Declare(null, copy, RentCopy(new VarRef(output.Type, output.Name), output.Type.ElementType)));
+            finals.Add((output, copy));
+        }
+
+        if (_body.Result is not null && _flat.Any(s => s.Save && s.Target == _body.Result.Name))
         {
             // The reverse sweep restores older values of the result variable: return the value the forward ended with.
             var value = new IrVar(_names.Fresh("_value"), _body.Result.Type);
@@ -74,12 +88,18 @@ internal sealed partial class ReverseBuilder
         // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed).
         foreach (IrVar adjoint in _adjointLocals.Where(a => a.Type.IsScalar))
         {
-            bool isResult = _adjoints.TryGetValue(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
+            bool isResult = _body.Result is not null && _adjoints.TryGetValue(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
             body.Reverse.Add(new Declare(null, adjoint, isResult ? new VarRef(adjoint.Type, _model.SeedName) : Const(adjoint.Type, 0)));
         }
 
         foreach (IrVar discard in _discardOrder) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
         body.Reverse.AddRange(reverse);
+
+        foreach (var (output, copy) in finals)
+        {
+            body.Epilogue.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Restore", null,
+                Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)), "", "", false, null)));
+        }
 
         foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
         {
@@ -94,6 +114,25 @@ internal sealed partial class ReverseBuilder
         Simplifier.FuseAdjointDeclarations(body.Reverse);
         return body;
     }
+
+    /// <summary>The incoming gradient of an output, copied so that the caller's adjoint is left unchanged.</summary>
+    private static IrExpr IncomingGradient(ParameterModel output)
+    {
+        var primal = new VarRef(output.Type, output.Name);
+        var incoming = new VarRef(output.Type, output.AdjointName);
+        if (output.Type.Rank == 2)
+        {
+            string text = "{0} is null ? new " + output.Type.ElementName + "[{1}.GetLength(0), {1}.GetLength(1)] : (" + output.Type.Name + "){0}.Clone()";
+            return new Opaque(output.Type, text, Array<IrExpr>(incoming, primal));
+        }
+
+        return new OpaqueCall(IrType.ArrayOf(output.Type.ElementType, 1), "global::Backprop.AdjointPool.RentCopy", null,
+            Array<IrExpr>(incoming, new Member(IrType.Int, primal, "Length")), "", "", false, null);
+    }
+
+    private static IrExpr RentCopy(IrExpr array, IrType element) =>
+        new OpaqueCall(IrType.ArrayOf(element, 1), "global::Backprop.AdjointPool.RentCopy", null,
+            Array<IrExpr>(array, new Member(IrType.Int, array, "Length")), "", "", false, null);
 
     private static IrExpr EmptyArray(IrType type) => type.Rank == 1
         ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
@@ -132,6 +171,7 @@ internal sealed partial class ReverseBuilder
             {
                 case StepKind.Simple:
                     if (step.Save) into.Add(SaveValue(step));
+                    foreach (string output in step.SavedOutputs) into.Add(SaveArray(step, output));
                     into.Add(step.Stmt);
                     if (ActivityAnalysis.Definition(step.Stmt) is var (target, value) && !step.StoresElement && _activity.IsActive(target)
                         && _variables[target].Type.IsFloatingContainer && value is NewArray)
@@ -197,6 +237,29 @@ internal sealed partial class ReverseBuilder
         return new Assign(null, slot.Ref, current);
     }
 
+    private readonly Dictionary<(Step, string), IrVar> _arraySlots = new();
+
+    /// <summary>Saves a whole array a call is about to overwrite: a pooled copy, in a local or on a stack of copies.</summary>
+    private IrStmt SaveArray(Step step, string output)
+    {
+        IrVar array = _variables[output];
+        IrExpr copy = RentCopy(array.Ref, array.Type.ElementType);
+        if (step.InLoop) return new Push(Stack(output, copy.Type).Name, copy);
+        IrVar slot = new(_names.Numbered("_saved_" + output.TrimStart('_') + "_"), copy.Type);
+        _arraySlots[(step, output)] = slot;
+        if (step.TopLevel) return new Declare(null, slot, copy);
+        _lateDeclarations.Add(new Declare(null, slot, EmptyArray(copy.Type)));
+        return new Assign(null, slot.Ref, copy);
+    }
+
+    private IrStmt RestoreArray(Step step, string output)
+    {
+        IrVar array = _variables[output];
+        IrType copyType = IrType.ArrayOf(array.Type.ElementType, 1);
+        IrExpr saved = step.InLoop ? new Pop(copyType, Stack(output, copyType).Name) : _arraySlots[(step, output)].Ref;
+        return new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Restore", null, Array(saved, array.Ref), "", "", false, null));
+    }
+
     private IrExpr SavedValue(Step step) => step.Stmt switch
     {
         Declare d => d.Variable.Ref,
@@ -214,11 +277,12 @@ internal sealed partial class ReverseBuilder
     /// <summary>The pooled stack of one variable's saved values (or of one array's saved elements).</summary>
     private IrVar Stack(string variable, IrType type)
     {
-        if (!_stacks.TryGetValue(variable, out IrVar? stack))
+        string key = variable + " " + type.Name;
+        if (!_stacks.TryGetValue(key, out IrVar? stack))
         {
             string typeName = "global::Backprop.ValueStack<" + type.Name + ">";
             stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), new IrType(ShapeKind.Scalar, ElementKind.Other, 0, typeName, typeName));
-            _stacks[variable] = stack;
+            _stacks[key] = stack;
             _stackOrder.Add(stack);
         }
 
@@ -240,6 +304,9 @@ internal sealed partial class ReverseBuilder
                     into.AddRange(step.BeforeRestore);
                     if (step.Save) into.Add(RestoreValue(step));
                     into.AddRange(step.AfterRestore);
+
+                    // A call's outputs get their old contents back after its Backward, which rewrote them.
+                    foreach (string output in step.SavedOutputs.OrderBy(o => o, StringComparer.Ordinal).Reverse()) into.Add(RestoreArray(step, output));
                     break;
                 case StepKind.If:
                     var branch = (If)step.Stmt;

@@ -14,6 +14,22 @@ internal sealed partial class ReverseBuilder
     private void Plan(Step step)
     {
         if (step.Kind != StepKind.Simple) return;
+        DiffCall? call = step.Stmt switch
+        {
+            Evaluate { Expression: DiffCall c } => c,
+            Declare { Initializer: DiffCall c } => c,
+            Assign { Value: DiffCall c } => c,
+            _ => null,
+        };
+        if (call is not null) step.OutputTargets.AddRange(ActivityAnalysis.OutputArguments(call).Distinct());
+        if (step.Stmt is Evaluate && call is not null)
+        {
+            // A call for its outputs only: its reverse hands the outputs' adjoints to the callee's Backward.
+            if (step.OutputTargets.Any(_activity.IsActive)) CallBackward(call, null, step.AfterRestore);
+            CollectReads(step.AfterRestore, step.ReadsAfter);
+            return;
+        }
+
         if (ActivityAnalysis.Definition(step.Stmt) is not var (target, value)) return;
         IrExpr targetExpr = step.Stmt is Declare d ? d.Variable.Ref : ((Assign)step.Stmt).Target;
         step.Target = target;
@@ -23,7 +39,7 @@ internal sealed partial class ReverseBuilder
             foreach (IrExpr index in element.Indices) CollectReads(index, step.IndexReads);
         }
 
-        if (_activity.IsActive(target))
+        if (_activity.IsActive(target) || step.OutputTargets.Any(_activity.IsActive))
         {
             PlanActive(step, target, targetExpr, value);
             for (int i = 0; i < step.BeforeRestore.Count; i++) step.BeforeRestore[i] = Rematerialize(step.BeforeRestore[i]);
@@ -39,6 +55,13 @@ internal sealed partial class ReverseBuilder
         List<IrStmt> before = step.BeforeRestore;
         List<IrStmt> after = step.AfterRestore;
         bool element = targetExpr is ElementAt;
+        if (!_activity.IsActive(target) && value is DiffCall outputsOnly)
+        {
+            // The result carries no derivative, but the call's outputs do.
+            CallBackward(outputsOnly, null, after);
+            return;
+        }
+
         IrExpr g = targetExpr is ElementAt e ? new ElementAt(e.Type, Adjoint(target), e.Indices) : Adjoint(target);
         // After this statement's reverse, does anything still accumulate into the adjoint for an older value?
         bool single = !ReadsTarget(value, targetExpr) && !AdjointOutlivesDefinition(target, step);
@@ -119,7 +142,7 @@ internal sealed partial class ReverseBuilder
     private IrStmt Zero(IrExpr adjoint, IrExpr target)
     {
         if (adjoint.Type.IsScalar) return new Assign(null, adjoint, Const(adjoint.Type, 0));
-        IrExpr clear = target.Type.Rank == 1
+        IrExpr clear = target.Type.Rank <= 1
             ? new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint, new Constant(IrType.Int, "0", 0), new Member(IrType.Int, target, "Length")), "", "", false, null)
             : new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint), "", "", false, null);
         return new Evaluate(null, clear);
@@ -129,7 +152,7 @@ internal sealed partial class ReverseBuilder
     /// The reverse of <c>v = F(args)</c>: <c>FBackward(args, adjoints of args, seed: adjoint of v)</c>. The callee runs
     /// its own forward again (joint mode) and adds into the adjoints it is given.
     /// </summary>
-    private void CallBackward(DiffCall call, IrExpr seed, List<IrStmt> into)
+    private void CallBackward(DiffCall call, IrExpr? seed, List<IrStmt> into)
     {
         var arguments = new List<IrExpr>(call.Arguments);
         var after = new List<IrStmt>();
@@ -145,12 +168,18 @@ internal sealed partial class ReverseBuilder
             }
 
             IrExpr underlying = argument is Cast { Operand: var inner } ? inner : argument;
-            arguments.Add(underlying is VarRef array && _activity.IsActive(array.Name)
-                ? Adjoint(array.Name)
+            bool active = underlying is VarRef array && _activity.IsActive(array.Name);
+            arguments.Add(active
+                ? Adjoint(((VarRef)underlying).Name)
                 : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
+            if (parameter.IsOutput && active)
+            {
+                // The callee reads the output's gradient and leaves it; the call overwrote the output, so it is consumed.
+                after.Add(Zero(Adjoint(((VarRef)underlying).Name), underlying));
+            }
         }
 
-        arguments.Add(ConvertTo(seed, call.Type));
+        if (!call.Type.Equals(IrType.Void)) arguments.Add(seed is null ? Const(call.Type, 0) : ConvertTo(seed, call.Type));
         into.Add(new Evaluate(null, new OpaqueCall(call.Type, call.Callee.Backward, call.Receiver, arguments.ToEquatableArray(), "", "", false, null)));
         into.AddRange(after);
     }
@@ -252,9 +281,9 @@ internal sealed partial class ReverseBuilder
                 changed |= step.BoundReads.Count != count;
             }
 
-            int saves = all.Count(s => s.Save);
+            int saves = all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count);
             Flow(steps, new HashSet<string>());
-            changed |= all.Count(s => s.Save) != saves;
+            changed |= all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count) != saves;
             if (!changed) break;
         }
     }
@@ -263,7 +292,7 @@ internal sealed partial class ReverseBuilder
     {
         bool needs = step.Kind switch
         {
-            StepKind.Simple => step.HasCore || step.Save,
+            StepKind.Simple => step.HasCore || step.SavesAnything,
             StepKind.If => step.Then.Concat(step.Else).Any(s => s.NeedsReverse),
             _ => step.Body.Any(s => s.NeedsReverse),
         };
@@ -296,6 +325,12 @@ internal sealed partial class ReverseBuilder
                     else
                     {
                         pending.UnionWith(reads);
+                    }
+
+                    // A call that writes arrays: each output is a partial definition, saved whole if still pending.
+                    foreach (string output in step.OutputTargets)
+                    {
+                        if (pending.Contains(output) || step.ReadsBefore.Contains(output)) step.SavedOutputs.Add(output);
                     }
 
                     break;

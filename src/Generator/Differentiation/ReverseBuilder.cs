@@ -16,7 +16,8 @@ internal sealed class BackwardBody
     public List<IrStmt> Reverse { get; } = new();
     public List<IrStmt> Epilogue { get; } = new();
     public List<IrStmt> Finally { get; } = new();
-    public string Result { get; set; } = "";
+    /// <summary>The variable the Backward returns, or null for a void method.</summary>
+    public string? Result { get; set; }
 }
 
 /// <summary>
@@ -299,7 +300,7 @@ internal sealed partial class ReverseBuilder
     private IrExpr Adjoint(string name)
     {
         IrVar variable = _variables[name];
-        if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable
+        if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable && !parameter.IsOutput
             && (!parameter.Type.IsScalar || _directParameters.Contains(name)))
         {
             IrType adjointType = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan
@@ -308,22 +309,25 @@ internal sealed partial class ReverseBuilder
             return new VarRef(adjointType, parameter.AdjointName);
         }
 
-        if (name == _body.Result.Name && _singleDefinition.Contains(name))
+        if (name == _body.Result?.Name && _singleDefinition.Contains(name))
         {
             return new VarRef(variable.Type, _model.SeedName);
         }
 
+        // An output span's adjoint is a local array (a copy of the incoming gradient).
+        IrType type = variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1) : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))
         {
             adjoint = _names.Fresh(name.StartsWith("_", StringComparison.Ordinal) ? "_d" + name : "_d_" + name);
             _adjoints[name] = adjoint;
-            _adjointLocals.Add(new IrVar(adjoint, variable.Type));
+            _adjointLocals.Add(new IrVar(adjoint, type));
         }
 
-        return new VarRef(variable.Type, adjoint);
+        return new VarRef(type, adjoint);
     }
 
-    private bool IsParameterArray(string name) => _parameters.TryGetValue(name, out ParameterModel? p) && !p.Type.IsScalar;
+    /// <summary>An input array parameter, whose adjoint is the caller's (which may be null when not wanted).</summary>
+    private bool IsParameterArray(string name) => _parameters.TryGetValue(name, out ParameterModel? p) && !p.Type.IsScalar && !p.IsOutput;
 
     /// <summary><c>_d_x += g</c>, or into the element of an adjoint array (guarded where the caller may pass none).</summary>
     private IrStmt Accumulate(IrExpr target, IrExpr contribution)

@@ -50,6 +50,12 @@ internal sealed class Step
 
     public bool StoresElement { get; set; }
 
+    /// <summary>The arrays a call writes (its output arguments): each is a partial definition, saved whole if needed.</summary>
+    public List<string> OutputTargets { get; } = new();
+
+    /// <summary>The output arrays whose old contents must be saved and restored (decided by the to-be-recorded analysis).</summary>
+    public HashSet<string> SavedOutputs { get; } = new();
+
     /// <summary>Variables (and arrays, by content) the reverse reads before and after the restore.</summary>
     public HashSet<string> ReadsBefore { get; } = new();
 
@@ -62,6 +68,8 @@ internal sealed class Step
     public HashSet<string> BoundReads { get; } = new();
 
     public bool HasCore => BeforeRestore.Count > 0 || AfterRestore.Count > 0;
+
+    public bool SavesAnything => Save || SavedOutputs.Count > 0;
 
     /// <summary>Whether the forward must save the value this statement overwrites (to-be-recorded analysis).</summary>
     public bool Save { get; set; }

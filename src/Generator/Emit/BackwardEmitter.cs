@@ -39,10 +39,20 @@ internal static class BackwardEmitter
     private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body)
     {
         string cref = model.Cref;
+        bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
         string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
         writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Reverse-mode derivative of <see cref=\"{cref}\"/>: returns <c>{Escape(call)}</c> and adds");
-        writer.WriteLine("/// <c>seed</c> times its partial derivative with respect to each differentiable parameter to that parameter's adjoint.");
+        if (isVoid)
+        {
+            writer.WriteLine($"/// Reverse-mode derivative (vector–Jacobian product) of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c>, writing its outputs,");
+            writer.WriteLine("/// and adds to each input's adjoint the gradient that flows back from the outputs' adjoints.");
+        }
+        else
+        {
+            writer.WriteLine($"/// Reverse-mode derivative of <see cref=\"{cref}\"/>: returns <c>{Escape(call)}</c> and adds");
+            writer.WriteLine("/// <c>seed</c> times its partial derivative with respect to each differentiable parameter to that parameter's adjoint.");
+        }
+
         writer.WriteLine("/// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.");
         writer.WriteLine("/// </summary>");
         foreach (ParameterModel parameter in model.Parameters)
@@ -52,19 +62,28 @@ internal static class BackwardEmitter
 
         foreach (ParameterModel parameter in Differentiable(model))
         {
-            string what = parameter.Type.IsScalar
+            string what = parameter.IsOutput
+                ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (null or empty for none); it is read and left unchanged."
+                : isVoid
+                ? $"Receives the gradient that flows back to <paramref name=\"{parameter.Name.TrimStart('@')}\"/> from the outputs' adjoints, added to what it holds"
+                    + (parameter.Type.IsScalar ? "." : "; null (or empty) when it is not wanted.")
+                : parameter.Type.IsScalar
                 ? $"Receives ∂{model.Name}/∂{parameter.Name} times <paramref name=\"{model.SeedName}\"/>, added to its value."
                 : $"Receives ∂{model.Name}/∂{parameter.Name} times <paramref name=\"{model.SeedName}\"/>, added element by element; it must have the shape of <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, or be null (or empty) when that gradient is not wanted.";
             writer.WriteLine($"/// <param name=\"{parameter.AdjointName.TrimStart('@')}\">{what}</param>");
         }
 
-        writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result; 1 gives the plain gradient.</param>");
-        writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+        if (!isVoid)
+        {
+            writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result; 1 gives the plain gradient.</param>");
+            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+        }
+
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
 
         var parameters = model.Parameters.Select(p => p.Declaration)
-            .Concat(Differentiable(model).Select(p => p.AdjointType + " " + p.AdjointName))
-            .Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
+            .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
+        if (!isVoid) parameters = parameters.Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
         writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Backward({string.Join(", ", parameters)})");
         writer.OpenBlock();
 
@@ -84,7 +103,7 @@ internal static class BackwardEmitter
         printer.Synthesized = true;
         printer.Statements(body.Reverse);
         printer.Statements(body.Epilogue);
-        writer.WriteLine("return " + body.Result + ";");
+        if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
 
         if (guarded)
         {

@@ -9,7 +9,9 @@ namespace Backprop.Gen.Model;
 /// <param name="Differentiable">Whether it gets an adjoint parameter.</param>
 /// <param name="AdjointName">The adjoint parameter's name (<c>dW</c>), for differentiable parameters.</param>
 /// <param name="AdjointType">The adjoint parameter's type as declared (<c>ref double</c>, <c>double[]?</c>).</param>
-internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType);
+/// <param name="IsOutput">Whether the method writes into this array: its adjoint is the incoming gradient of the output.</param>
+internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType,
+    bool IsOutput = false);
 
 /// <summary>
 /// Everything the differentiation and the emitter need about one [Differentiable] method, as plain equatable data.
@@ -19,7 +21,7 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="Name">The method's name.</param>
 /// <param name="HintName">The generated file's name.</param>
 /// <param name="Modifiers">The Backward's modifiers: the primal's accessibility and <c>static</c>.</param>
-/// <param name="ReturnType">double or float.</param>
+/// <param name="ReturnType">double or float, or void for a method that only writes outputs.</param>
 /// <param name="Parameters">The primal's parameters, in order.</param>
 /// <param name="SeedName">The seed parameter's name: <c>seed</c>, or <c>seed_</c> when a parameter is called seed.</param>
 /// <param name="Cref">The primal as a cref, such as <c>Loss(double[], double)</c>.</param>

@@ -25,15 +25,20 @@ namespace Backprop.Gen.Parsing;
 internal sealed class BodyParser
 {
     private readonly IMethodSymbol _method;
+    private readonly Compilation _compilation;
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<ISymbol, string> _names = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _reserved;
     private bool _usesOpaqueSyntax;
+    private readonly HashSet<string> _writtenParameters = new();
+    private readonly Dictionary<string, SyntaxNode> _readBeforeWritten = new();
+    private readonly Dictionary<IMethodSymbol, ImmutableArray<bool>> _calleeOutputs = new(SymbolEqualityComparer.Default);
 
-    public BodyParser(IMethodSymbol method, IEnumerable<string> reservedNames, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    public BodyParser(IMethodSymbol method, Compilation compilation, IEnumerable<string> reservedNames, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         _method = method;
+        _compilation = compilation;
         _diagnostics = diagnostics;
         _cancellationToken = cancellationToken;
         _reserved = new HashSet<string>(reservedNames);
@@ -45,6 +50,19 @@ internal sealed class BodyParser
 
     /// <summary>Every name in use: parameters, locals (after renaming) and the reserved member names.</summary>
     public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values);
+
+    /// <summary>The parameters the body writes into: the method's outputs.</summary>
+    public IReadOnlyCollection<string> WrittenParameters => _writtenParameters;
+
+    /// <summary>For each parameter, the first place its elements are read before the body has written it.</summary>
+    public IReadOnlyDictionary<string, SyntaxNode> ReadsBeforeWritten => _readBeforeWritten;
+
+    private void NoteRead(IParameterSymbol parameter, SyntaxNode at)
+    {
+        if (!_writtenParameters.Contains(parameter.Name) && !_readBeforeWritten.ContainsKey(parameter.Name)) _readBeforeWritten[parameter.Name] = at;
+    }
+
+    private void NoteWrite(IParameterSymbol parameter) => _writtenParameters.Add(parameter.Name);
 
     /// <summary>Whether some expression was kept as the user's own text, which needs the file's usings.</summary>
     public bool UsesOpaqueSyntax => _usesOpaqueSyntax;
@@ -238,7 +256,9 @@ internal sealed class BodyParser
         switch (expression)
         {
             case ISimpleAssignmentOperation assignment when !assignment.IsRef:
-                IrExpr? target = AssignmentTarget(assignment.Target, expression);
+                // The value is read before the target is written (p[i] = p[i - 1] reads p first).
+                IrExpr assigned = assignment.Value is IArrayCreationOperation ? new Constant(IrType.Void, "default", 0) : Expr(assignment.Value);
+                IrExpr? target = AssignmentTarget(assignment.Target, expression, readsTarget: false);
                 if (target is null) return;
                 if (assignment.Value is IArrayCreationOperation { Initializer: not null })
                 {
@@ -253,10 +273,10 @@ internal sealed class BodyParser
                     return;
                 }
 
-                into.Add(new Assign(origin, target, Expr(assignment.Value)));
+                into.Add(new Assign(origin, target, assignment.Value is IArrayCreationOperation ? Expr(assignment.Value) : assigned));
                 return;
             case ICompoundAssignmentOperation compound:
-                IrExpr? compoundTarget = AssignmentTarget(compound.Target, expression);
+                IrExpr? compoundTarget = AssignmentTarget(compound.Target, expression, readsTarget: true);
                 if (compoundTarget is null) return;
                 if (compound.OperatorMethod is not null)
                 {
@@ -272,7 +292,7 @@ internal sealed class BodyParser
                 into.Add(new Assign(origin, compoundTarget, combined));
                 return;
             case IIncrementOrDecrementOperation step:
-                IrExpr? stepTarget = AssignmentTarget(step.Target, expression);
+                IrExpr? stepTarget = AssignmentTarget(step.Target, expression, readsTarget: true);
                 if (stepTarget is null) return;
                 IrExpr one = stepTarget.Type.IsFloating ? Ir.Const(stepTarget.Type, 1) : new Constant(stepTarget.Type, "1", 1);
                 BinaryOp op = step.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract;
@@ -294,7 +314,7 @@ internal sealed class BodyParser
         }
     }
 
-    private IrExpr? AssignmentTarget(IOperation target, IOperation statement)
+    private IrExpr? AssignmentTarget(IOperation target, IOperation statement, bool readsTarget)
     {
         switch (target)
         {
@@ -303,13 +323,14 @@ internal sealed class BodyParser
             case IParameterReferenceOperation parameter:
                 return new VarRef(Contract.TypeOf(parameter.Type!), _names[parameter.Parameter]);
             case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation parameter } element:
-                Report(DiagnosticDescriptors.WriteToParameterArray, statement.Syntax, Origin(statement.Syntax), parameter.Parameter.Name,
-                    Contract.TypeOf(element.Type!).Name);
-                return null;
+                // Writing into a parameter array makes it an output of the method.
+                IrExpr stored = Expr(element, noteRead: readsTarget);
+                NoteWrite(parameter.Parameter);
+                return stored;
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation parameter } indexer when IsSpan(indexer.Instance?.Type):
-                Report(DiagnosticDescriptors.WriteToParameterArray, statement.Syntax, Origin(statement.Syntax), parameter.Parameter.Name,
-                    Contract.TypeOf(indexer.Type!).Name);
-                return null;
+                IrExpr storedSpan = Expr(indexer, noteRead: readsTarget);
+                NoteWrite(parameter.Parameter);
+                return storedSpan;
             case IArrayElementReferenceOperation element:
                 return Expr(element);
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when IsSpan(indexer.Instance?.Type):
@@ -348,7 +369,9 @@ internal sealed class BodyParser
 
     // ---------------------------------------------------------------- expressions
 
-    private IrExpr Expr(IOperation operation)
+    private IrExpr Expr(IOperation operation) => Expr(operation, noteRead: true);
+
+    private IrExpr Expr(IOperation operation, bool noteRead)
     {
         _cancellationToken.ThrowIfCancellationRequested();
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
@@ -398,8 +421,10 @@ internal sealed class BodyParser
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
                 return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
             case IArrayElementReferenceOperation element:
+                if (noteRead && element.ArrayReference is IParameterReferenceOperation readArray) NoteRead(readArray.Parameter, element.Syntax);
                 return new ElementAt(type, Expr(element.ArrayReference), element.Indices.Select(Expr).ToEquatableArray());
             case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer when IsSpan(indexer.Instance?.Type):
+                if (noteRead && indexer.Instance is IParameterReferenceOperation readSpan) NoteRead(readSpan.Parameter, indexer.Syntax);
                 return new ElementAt(type, Expr(indexer.Instance!), Ir.Array(Expr(indexer.Arguments[0].Value)));
             case IPropertyReferenceOperation { Arguments.Length: 0 } property:
                 return Member(property, property.Property, property.Instance, type);
@@ -517,6 +542,23 @@ internal sealed class BodyParser
         }
 
         Callee? callee = ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);
+
+        // Whole arrays passed on: a callee reads its inputs, and writes its outputs after.
+        var written = new List<IParameterSymbol>();
+        for (int i = 0; i < byParameter.Length; i++)
+        {
+            if (byParameter[i] is not { } argument || StripConversion(argument) is not IParameterReferenceOperation { Type: var argumentType } passed
+                || !Contract.TypeOf(argumentType!).IsFloatingContainer)
+            {
+                continue;
+            }
+
+            if (callee is not null && callee.Parameters[i].IsOutput) written.Add(passed.Parameter);
+            else NoteRead(passed.Parameter, argument.Syntax);
+        }
+
+        foreach (IParameterSymbol parameter in written) NoteWrite(parameter);
+
         if (callee is not null)
         {
             if (target.IsGenericMethod)
@@ -565,7 +607,8 @@ internal sealed class BodyParser
         if (!differentiable && handWritten is null) return null;
 
         ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
-        var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i])).ToEquatableArray();
+        ImmutableArray<bool> outputs = Outputs(target, handWritten, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+        var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], outputs[i])).ToEquatableArray();
         string backward = isInstance
             ? Contract.Escape(backwardName)
             : SymbolEqualityComparer.Default.Equals(target.ContainingType, _method.ContainingType)
@@ -580,6 +623,72 @@ internal sealed class BodyParser
         }
 
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters);
+    }
+
+    /// <summary>
+    /// Which parameters a callee writes into (its outputs): read from its body when the generator can see it, else from
+    /// the <c>[OutputAdjoint]</c> marks on its Backward's adjoint parameters.
+    /// </summary>
+    private ImmutableArray<bool> Outputs(IMethodSymbol method, IMethodSymbol? backward, HashSet<IMethodSymbol> visiting)
+    {
+        if (_calleeOutputs.TryGetValue(method, out ImmutableArray<bool> known)) return known;
+        bool[] outputs = new bool[method.Parameters.Length];
+        if (!visiting.Add(method)) return outputs.ToImmutableArray();
+
+        foreach (IMethodSymbol candidate in backward is null
+                     ? method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
+                     : new[] { backward })
+        {
+            var names = method.Parameters.Select(p => p.Name).ToList();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                string adjoint = Contract.AdjointName(method.Parameters[i].Name, names);
+                outputs[i] |= candidate.Parameters.Any(p => p.Name == adjoint && Contract.HasAttribute(p, Contract.OutputAdjointAttribute));
+            }
+        }
+
+        IMethodSymbol source = method.PartialImplementationPart ?? method;
+        if (source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax { } declaration
+            && (declaration.Body is not null || declaration.ExpressionBody is not null))
+        {
+            SemanticModel model = _compilation.GetSemanticModel(declaration.SyntaxTree);
+            if (model.GetOperation(declaration, _cancellationToken) is { } body)
+            {
+                foreach (IOperation operation in body.DescendantsAndSelf())
+                {
+                    IOperation? target = operation switch
+                    {
+                        ISimpleAssignmentOperation a => a.Target,
+                        ICompoundAssignmentOperation c => c.Target,
+                        IIncrementOrDecrementOperation d => d.Target,
+                        _ => null,
+                    };
+                    IParameterSymbol? written = target switch
+                    {
+                        IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation p } => p.Parameter,
+                        IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation p } => p.Parameter,
+                        _ => null,
+                    };
+                    if (written is not null) outputs[written.Ordinal] = true;
+                    if (operation is not IInvocationOperation call) continue;
+                    ImmutableArray<bool> inner = Outputs(call.TargetMethod.ReducedFrom ?? call.TargetMethod, null, visiting);
+                    foreach (IArgumentOperation argument in call.Arguments)
+                    {
+                        if (argument.Parameter is { } parameter && parameter.Ordinal < inner.Length && inner[parameter.Ordinal]
+                            && StripConversion(argument.Value) is IParameterReferenceOperation passed
+                            && SymbolEqualityComparer.Default.Equals(passed.Parameter.ContainingSymbol, source))
+                        {
+                            outputs[passed.Parameter.Ordinal] = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        visiting.Remove(method);
+        ImmutableArray<bool> result = outputs.ToImmutableArray();
+        _calleeOutputs[method] = result;
+        return result;
     }
 
     private static bool IsMathType(INamedTypeSymbol type) =>

@@ -16,6 +16,7 @@ internal static class Contract
     public const string DifferentiableAttribute = "Backprop.DifferentiableAttribute";
     public const string NoDerivativeAttribute = "Backprop.NoDerivativeAttribute";
     public const string DerivativeOfAttribute = "Backprop.DerivativeOfAttribute";
+    public const string OutputAdjointAttribute = "Backprop.OutputAdjointAttribute";
     public const string BackwardSuffix = "Backward";
 
     public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -131,7 +132,7 @@ internal static class Contract
             expected.Add(type.IsScalar ? (name, p.Type, null, RefKind.Ref) : (name, null, type, RefKind.None));
         }
 
-        expected.Add(("seed", primal.ReturnType, null, RefKind.None));
+        if (!primal.ReturnsVoid) expected.Add(("seed", primal.ReturnType, null, RefKind.None));
 
         if (!SymbolEqualityComparer.Default.Equals(derivative.ReturnType, primal.ReturnType))
         {
@@ -160,7 +161,9 @@ internal static class Contract
 
         if (derivative.Parameters.Length > expected.Count)
         {
-            return $"parameter {expected.Count + 1} '{derivative.Parameters[expected.Count].Name}' is one too many: seed comes last";
+            return primal.ReturnsVoid
+                ? $"parameter {expected.Count + 1} '{derivative.Parameters[expected.Count].Name}' is one too many: a void method's Backward has no seed"
+                : $"parameter {expected.Count + 1} '{derivative.Parameters[expected.Count].Name}' is one too many: seed comes last";
         }
 
         return null;

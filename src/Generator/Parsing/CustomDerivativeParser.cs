@@ -47,7 +47,10 @@ internal static class CustomDerivativeParser
                 if (problem is not null) continue;
 
                 ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
-                var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i])).ToEquatableArray();
+                var names = target.Parameters.Select(p => p.Name).ToList();
+                var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i],
+                    derivative.Parameters.Any(d => d.Name == Contract.AdjointName(p.Name, names) && Contract.HasAttribute(d, Contract.OutputAdjointAttribute))))
+                    .ToEquatableArray();
                 string backward = derivative.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(derivative.Name);
                 return new Result<CustomDerivative>(
                     new CustomDerivative(Contract.Key(target), new Callee(targetType.Name + "." + target.Name, backward, parameters)),

@@ -58,10 +58,12 @@ internal static class MethodParser
         {
             Report(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(syntax.Modifiers.First(m => m.IsKind(SyntaxKind.AsyncKeyword))), method.Name);
         }
-        else if (!returnType.IsFloating)
+        else if (!returnType.IsFloating && !method.ReturnsVoid)
         {
             Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, method.ReturnType.ToDisplayString());
         }
+
+        if (method.ReturnsVoid) returnType = IrType.Void;
 
         if (method.IsGenericMethod)
         {
@@ -120,8 +122,28 @@ internal static class MethodParser
 
         var reserved = new HashSet<string>(method.ContainingType.GetMembers().Select(m => m.Name));
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) reserved.Add(type.Name);
-        var parser = new BodyParser(method, reserved, diagnostics, cancellationToken);
+        var parser = new BodyParser(method, semanticModel.Compilation, reserved, diagnostics, cancellationToken);
         Block block = parser.ParseBody(body);
+        if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+        {
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
+        // An output (an array the body writes) must be written before it is read: its incoming values are no input.
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (mask[parameter.Ordinal] && parser.WrittenParameters.Contains(parameter.Name)
+                && parser.ReadsBeforeWritten.TryGetValue(parameter.Name, out SyntaxNode? read))
+            {
+                Report(DiagnosticDescriptors.OutputReadBeforeWritten, LocationInfo.From(read), parameter.Name);
+            }
+        }
+
+        if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && parser.WrittenParameters.Contains(p.Name)))
+        {
+            Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, "void");
+        }
+
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
         {
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
@@ -133,11 +155,12 @@ internal static class MethodParser
             IrType type = Contract.TypeOf(p.Type);
             string declaration = (p.IsThis ? "this " : "") + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
             string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(p.Name, primalNames)) : "";
-            return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "");
+            return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
+                parser.WrittenParameters.Contains(p.Name));
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
-        bool allScalar = parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
+        bool allScalar = !method.ReturnsVoid && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
         bool tupleTaken = method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
             .Any(m => m.Parameters.Length == method.Parameters.Length
                 && m.Parameters.Zip(method.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(x => x));
