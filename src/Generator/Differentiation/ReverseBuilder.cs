@@ -109,7 +109,12 @@ internal sealed partial class ReverseBuilder
                 return;
         }
 
-        if (ActivityAnalysis.Definition(stmt) is var (target, value) && _activity.IsActive(target) && _activity.IsVaried(value))
+        if (stmt is Evaluate { Expression: DiffCall layer } && ActivityAnalysis.OutputArguments(layer).Any(_activity.IsActive))
+        {
+            // A call made for its outputs: its arguments must be as cheap to read again as any operand.
+            stmt = new Evaluate(stmt.Origin, PrepareArguments(layer, new PrepareContext(stmt.Origin, topLevel, inLoop, into)));
+        }
+        else if (ActivityAnalysis.Definition(stmt) is var (target, value) && _activity.IsActive(target) && _activity.IsVaried(value))
         {
             var context = new PrepareContext(stmt.Origin, topLevel, inLoop, into);
             IrExpr prepared = Prep(value, root: true, context);
@@ -153,16 +158,19 @@ internal sealed partial class ReverseBuilder
                 var call = m with { Arguments = m.Arguments.Select(a => Operand(a, context)).ToEquatableArray() };
                 return root ? call : Hoist(call, context);
             case DiffCall d:
-                var diffCall = d with
-                {
-                    Receiver = d.Receiver is null ? null : Operand(d.Receiver, context),
-                    Arguments = d.Arguments.Select(a => Operand(a, context)).ToEquatableArray(),
-                };
+                DiffCall diffCall = PrepareArguments(d, context);
                 return root ? diffCall : Hoist(diffCall, context);
             default:
                 return e;
         }
     }
+
+    /// <summary>A call's arguments, each made cheap to read again: its Backward gets them in the reverse sweep.</summary>
+    private DiffCall PrepareArguments(DiffCall call, PrepareContext context) => call with
+    {
+        Receiver = call.Receiver is null ? null : Operand(call.Receiver, context),
+        Arguments = call.Arguments.Select(a => Operand(a, context)).ToEquatableArray(),
+    };
 
     private IrExpr Operand(IrExpr e, PrepareContext context)
     {

@@ -71,6 +71,13 @@ internal sealed class ProgramGenerator
         }
 
         if (roll < 62 && scope.AllArrays.Any(a => a != "a") && scope.InLoop) return Store(scope);
+        if (roll < 66 && scope.AllArrays.Any(a => a != "a"))
+        {
+            string output = Pick(scope.AllArrays.Where(a => a != "a").ToList());
+            string input = Pick(scope.AllArrays.Where(a => a != output).ToList());
+            return new FLayer(input, Expression(scope, 1), output);
+        }
+
         if (roll < 74 && depth < 2) return If(scope, depth);
         if (roll < 88 && depth < 2) return Loop(scope, depth);
         if (roll < 96 && depth > 0) return Jump(scope);

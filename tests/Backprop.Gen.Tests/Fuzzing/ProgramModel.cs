@@ -162,6 +162,13 @@ internal sealed record FStore(string Array, string Index, string Op, FExpr Value
     public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
 }
 
+/// <summary><c>Squash(input, scale, output);</c>: a layer call writing a local array.</summary>
+internal sealed record FLayer(string Input, FExpr Scale, string Output) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}Squash({Input}, {Scale.Emit()}, {Output});");
+    public override IEnumerable<FStmt> Shrinks() => Scale.Shrinks().Select(s => this with { Scale = s });
+}
+
 internal sealed record FIf(FExpr Left, FExpr Right, List<FStmt> Then, List<FStmt> Else) : FStmt
 {
     public override void Emit(StringBuilder text, int indent)
@@ -233,6 +240,12 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result)
     public const string Helpers = """
             [Differentiable]
             public static double Mix(double u, double v) => Math.Tanh(u) * v + 0.1 * u * u;
+
+            [Differentiable]
+            public static void Squash(double[] q, double scale, double[] r)
+            {
+                for (int i = 0; i < q.Length; i++) r[i] = Math.Tanh(q[i] * scale) + 0.1 * q[(i + 1) % q.Length];
+            }
 
             [Differentiable]
             public static double Norm(double[] q, double scale)
