@@ -1,5 +1,6 @@
 using System.Linq;
 using Backprop.Gen.Differentiation;
+using Backprop.Gen.Emit;
 using Backprop.Gen.Model;
 using Backprop.Gen.Parsing;
 using Microsoft.CodeAnalysis;
@@ -43,7 +44,19 @@ public sealed class BackwardGenerator : IIncrementalGenerator
             .Select(static (pair, cancellationToken) => Differentiator.Run(pair.Left, pair.Right, cancellationToken))
             .WithTrackingName(TrackingNames.Differentiate);
 
-        // 5. Report and add.
+        // 5. One Gradients class per model class whose instance methods are differentiated.
+        IncrementalValueProvider<EquatableArray<ModelInfo>> models = methods
+            .Select(static (result, _) => result.Value?.Model)
+            .Where(static model => model is not null)
+            .Collect()
+            .Select(static (all, _) => all.Distinct().OrderBy(m => m!.FileName, System.StringComparer.Ordinal).Select(m => m!).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Models);
+        context.RegisterSourceOutput(models, static (spc, all) =>
+        {
+            foreach (ModelInfo model in all) spc.AddSource(model.FileName, GradientsEmitter.Emit(model));
+        });
+
+        // 6. Report and add.
         context.RegisterSourceOutput(customDerivatives, static (spc, result) =>
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());

@@ -7,4 +7,5 @@ internal static class TrackingNames
     public const string CustomDerivatives = nameof(CustomDerivatives);
     public const string Registry = nameof(Registry);
     public const string Differentiate = nameof(Differentiate);
+    public const string Models = nameof(Models);
 }

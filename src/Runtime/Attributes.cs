@@ -25,9 +25,10 @@ public sealed class DifferentiableAttribute : Attribute
 
 /// <summary>
 /// Excludes a parameter of a <see cref="DifferentiableAttribute"/> method from differentiation: it is treated as a
-/// constant and gets no adjoint parameter in the generated Backward.
+/// constant and gets no adjoint parameter in the generated Backward. On a field or property of a model class, it
+/// excludes that member from the model's gradients.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class NoDerivativeAttribute : Attribute
 {
 }

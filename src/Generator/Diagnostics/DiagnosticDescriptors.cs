@@ -105,6 +105,14 @@ internal static class DiagnosticDescriptors
         "Callee has no Backward",
         "'{0}' is [Differentiable] but its assembly has no matching '{1}': build that assembly with Backprop.Gen");
 
+    public static readonly DiagnosticDescriptor LayerMemberReadDirectly = Error("BPG0208",
+        "A layer's members are read directly",
+        "'{0}' reads a differentiable member of layer '{1}' directly: call one of the layer's [Differentiable] methods instead, so that its gradients go to gradients.{1}");
+
+    public static readonly DiagnosticDescriptor ModelMemberNameClash = Error("BPG0209",
+        "Model member named like a Gradients member",
+        "Member '{0}' of model '{1}' has the name of a member of its generated Gradients class (Gradients, Clear, Accumulate, MultiplyBy, ApplyFrom): rename it, or mark it [NoDerivative]");
+
     // BPG9999: never a crash.
     public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
         "Backprop.Gen internal error",
@@ -133,6 +141,8 @@ internal static class DiagnosticDescriptors
         ArgumentLosesDerivative,
         DerivativeOfNotStatic,
         CalleeHasNoBackward,
+        LayerMemberReadDirectly,
+        ModelMemberNameClash,
         InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

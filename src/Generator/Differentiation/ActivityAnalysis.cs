@@ -108,7 +108,9 @@ internal sealed class ActivityAnalysis
 
     /// <summary>Whether a derivative flows into <paramref name="target"/> from a definition's value (a call's inputs, for its outputs).</summary>
     public bool IsVariedInto(string target, IrExpr value) =>
-        value is DiffCall call && OutputArguments(call).Contains(target) ? CallInputs(call).Any(IsVaried) : IsVaried(value);
+        value is DiffCall call && OutputArguments(call).Contains(target)
+            ? call.GradientsPath is not null || CallInputs(call).Any(IsVaried)
+            : IsVaried(value);
 
     /// <summary>A call's differentiable inputs: the arguments of differentiable parameters that are not outputs.</summary>
     public IEnumerable<IrExpr> CallInputs(DiffCall call) =>
@@ -135,7 +137,8 @@ internal sealed class ActivityAnalysis
             Cast c => IsVaried(c.Operand),
             MathCall m => !IsZeroRule(m) && m.Arguments.Any(IsVaried),
             Fused f => f.Arguments.Any(IsVaried),
-            DiffCall d => (d.Receiver is not null && IsVaried(d.Receiver))
+            DiffCall d => d.GradientsPath is not null // a model method: the model's own members carry derivatives
+                || (d.Receiver is not null && IsVaried(d.Receiver))
                 || d.Arguments.Where((_, i) => !d.Callee.Parameters[i].IsOutput).Any(IsVaried),
             OpaqueCall o => o.Arguments.Concat(o.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { o.Receiver }).Any(ReferencesVaried),
             ElementAt e => IsVaried(e.Array),

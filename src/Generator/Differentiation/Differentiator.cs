@@ -35,7 +35,8 @@ internal static class Differentiator
 
             names.Reserve(model.SeedName);
             NormalizedBody body = Normalizer.Normalize(model, names);
-            ActivityAnalysis activity = ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name),
+            ActivityAnalysis activity = ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
+                    .Concat(Normalizer.ModelMembers(model).Select(m => m.Name)),
                 model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name));
             var diagnostics = parsed.Diagnostics.Concat(activity.Check(body)).ToList();
             if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))

@@ -63,6 +63,11 @@ internal sealed class Normalizer
             normalizer._variables[parameter.Name] = new IrVar(parameter.Name, parameter.Type);
         }
 
+        foreach (ParameterModel member in ModelMembers(model))
+        {
+            normalizer._variables[member.Name] = new IrVar(member.Name, member.Type);
+        }
+
         foreach (IrStmt stmt in IrWalker.AllStatements(model.Body))
         {
             if (stmt is Declare d) normalizer._variables[d.Variable.Name] = d.Variable;
@@ -72,6 +77,21 @@ internal sealed class Normalizer
         if (normalizer._result is not null) normalizer._variables[normalizer._result.Name] = normalizer._result;
         List<IrStmt> lowered = normalizer.Lower(model.Body.Statements.ToList());
         return normalizer.HoistAndRename(lowered, model.Parameters.Select(p => p.Name).ToList());
+    }
+
+    /// <summary>
+    /// A model's differentiable members, as parameters the method never assigns: the variable is the member's name
+    /// (<c>this.W1</c> where a parameter shadows it), and the adjoint is the member of the <c>Gradients</c> argument.
+    /// </summary>
+    public static IEnumerable<ParameterModel> ModelMembers(MethodModel model)
+    {
+        if (model.Model is null) yield break;
+        foreach (Parsing.ModelMember member in model.Model.Members)
+        {
+            if (member.NestedModel is not null) continue;
+            string name = model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name;
+            yield return new ParameterModel(name, member.Type, "", true, model.GradientsName + "." + member.Name, "");
+        }
     }
 
     // ------------------------------------------------------------ control flow

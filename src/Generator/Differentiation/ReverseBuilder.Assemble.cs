@@ -101,7 +101,8 @@ internal sealed partial class ReverseBuilder
                 Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)), "", "", false, null)));
         }
 
-        foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
+        foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.ModelMembers(_model))
+                     .Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
         {
             if (_adjoints.TryGetValue(parameter.Name, out string? local))
             {

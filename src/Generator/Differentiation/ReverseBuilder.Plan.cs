@@ -27,6 +27,7 @@ internal sealed partial class ReverseBuilder
             // A call for its outputs only: its reverse hands the outputs' adjoints to the callee's Backward.
             if (step.OutputTargets.Any(_activity.IsActive)) CallBackward(call, null, step.AfterRestore);
             CollectReads(step.AfterRestore, step.ReadsAfter);
+            ForgetOutputReads(step);
             return;
         }
 
@@ -48,6 +49,17 @@ internal sealed partial class ReverseBuilder
 
         CollectReads(step.BeforeRestore, step.ReadsBefore);
         CollectReads(step.AfterRestore, step.ReadsAfter);
+        ForgetOutputReads(step);
+    }
+
+    /// <summary>A callee's Backward rewrites its outputs itself: passing them is no read of their contents.</summary>
+    private static void ForgetOutputReads(Step step)
+    {
+        foreach (string output in step.OutputTargets)
+        {
+            step.ReadsBefore.Remove(output);
+            step.ReadsAfter.Remove(output);
+        }
     }
 
     private void PlanActive(Step step, string target, IrExpr targetExpr, IrExpr value)
@@ -156,6 +168,13 @@ internal sealed partial class ReverseBuilder
     {
         var arguments = new List<IrExpr>(call.Arguments);
         var after = new List<IrStmt>();
+        if (call.GradientsPath is { } path)
+        {
+            // A model method's Backward takes the model's gradients (or the layer's, inside them) after the primal arguments.
+            string gradients = path.Length == 0 ? _model.GradientsName : _model.GradientsName + "." + path;
+            arguments.Add(new VarRef(new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "Gradients", "Gradients"), gradients));
+        }
+
         for (int i = 0; i < call.Arguments.Count; i++)
         {
             CalleeParameter parameter = call.Callee.Parameters[i];
@@ -308,6 +327,12 @@ internal sealed partial class ReverseBuilder
             switch (step.Kind)
             {
                 case StepKind.Simple:
+                    // A call that writes arrays: each output is a partial definition, saved whole if still pending.
+                    foreach (string output in step.OutputTargets)
+                    {
+                        if (pending.Contains(output)) step.SavedOutputs.Add(output);
+                    }
+
                     var reads = new HashSet<string>(step.ReadsBefore.Concat(step.ReadsAfter));
                     if (step.Save || step.HasCore) reads.UnionWith(step.IndexReads);
                     if (step.Target is { } target && !step.StoresElement)
@@ -327,11 +352,6 @@ internal sealed partial class ReverseBuilder
                         pending.UnionWith(reads);
                     }
 
-                    // A call that writes arrays: each output is a partial definition, saved whole if still pending.
-                    foreach (string output in step.OutputTargets)
-                    {
-                        if (pending.Contains(output) || step.ReadsBefore.Contains(output)) step.SavedOutputs.Add(output);
-                    }
 
                     break;
                 case StepKind.If:

@@ -45,6 +45,7 @@ internal sealed partial class ReverseBuilder
     private readonly List<IrVar> _extraHoisted = new();
     private readonly Dictionary<string, ParameterModel> _parameters;
     private readonly HashSet<string> _directParameters = new();
+    private readonly HashSet<string> _members = new();
     private readonly List<IrVar> _adjointLocals = new();
     private readonly Dictionary<string, IrVar> _stacks = new();
     private readonly List<IrVar> _stackOrder = new();
@@ -60,6 +61,11 @@ internal sealed partial class ReverseBuilder
         _variables = new Dictionary<string, IrVar>(body.Variables.ToDictionary(p => p.Key, p => p.Value));
         _singleDefinition = new HashSet<string>(body.SsaNames);
         _parameters = model.Parameters.ToDictionary(p => p.Name);
+        foreach (ParameterModel member in Normalizer.ModelMembers(model))
+        {
+            _parameters[member.Name] = member;
+            _members.Add(member.Name);
+        }
     }
 
     public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
@@ -295,7 +301,7 @@ internal sealed partial class ReverseBuilder
     {
         var assigned = new HashSet<string>(Flatten(steps).Select(s => IrWalker.AssignedVariable(s.Stmt)).Where(n => n is not null)!);
         var readInLoops = new HashSet<string>(Flatten(steps).Where(s => s.InLoop).SelectMany(s => IrWalker.OwnExpressions(s.Stmt)).SelectMany(IrWalker.Reads));
-        foreach (ParameterModel parameter in _model.Parameters)
+        foreach (ParameterModel parameter in _parameters.Values)
         {
             if (parameter.Differentiable && parameter.Type.IsScalar && !assigned.Contains(parameter.Name) && !readInLoops.Contains(parameter.Name))
             {
@@ -326,7 +332,8 @@ internal sealed partial class ReverseBuilder
         IrType type = variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1) : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))
         {
-            adjoint = _names.Fresh(name.StartsWith("_", StringComparison.Ordinal) ? "_d" + name : "_d_" + name);
+            string plain = name.Replace("this.", "");
+            adjoint = _names.Fresh(plain.StartsWith("_", StringComparison.Ordinal) ? "_d" + plain : "_d_" + plain);
             _adjoints[name] = adjoint;
             _adjointLocals.Add(new IrVar(adjoint, type));
         }
@@ -335,7 +342,8 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>An input array parameter, whose adjoint is the caller's (which may be null when not wanted).</summary>
-    private bool IsParameterArray(string name) => _parameters.TryGetValue(name, out ParameterModel? p) && !p.Type.IsScalar && !p.IsOutput;
+    private bool IsParameterArray(string name) => _parameters.TryGetValue(name, out ParameterModel? p) && !p.Type.IsScalar && !p.IsOutput
+        && !_members.Contains(name);
 
     /// <summary><c>_d_x += g</c>, or into the element of an adjoint array (guarded where the caller may pass none).</summary>
     private IrStmt Accumulate(IrExpr target, IrExpr contribution)

@@ -60,6 +60,11 @@ internal static class BackwardEmitter
             writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
         }
 
+        if (model.Model is not null)
+        {
+            writer.WriteLine($"/// <param name=\"{model.GradientsName.TrimStart('@')}\">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>");
+        }
+
         foreach (ParameterModel parameter in Differentiable(model))
         {
             string what = parameter.IsOutput
@@ -82,6 +87,7 @@ internal static class BackwardEmitter
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
 
         var parameters = model.Parameters.Select(p => p.Declaration)
+            .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { "Gradients " + model.GradientsName })
             .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
         if (!isVoid) parameters = parameters.Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
         writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Backward({string.Join(", ", parameters)})");

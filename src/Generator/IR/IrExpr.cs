@@ -67,12 +67,15 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="Display">The primal's name for messages, such as <c>Net.Sigmoid</c>.</param>
 /// <param name="Backward">The Backward to call: a qualified static method, or a method name for an instance call.</param>
 /// <param name="Parameters">The primal's parameters, in order.</param>
-internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters);
+/// <param name="TakesGradients">Whether the callee is a model method whose Backward takes the model's <c>Gradients</c>.</param>
+internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false);
 
 /// <summary>A call whose derivative is a Backward method (a [Differentiable] method or a custom derivative).</summary>
 /// <param name="Primal">The primal method to call in the forward sweep: qualified, or a name for an instance call.</param>
 /// <param name="Receiver">The instance for an instance method, else null.</param>
-internal sealed record DiffCall(IrType Type, string Primal, IrExpr? Receiver, Callee Callee, EquatableArray<IrExpr> Arguments, LocationInfo? Location)
+/// <param name="GradientsPath">For a model method: "" when called on this, else the layer member it is called on.</param>
+internal sealed record DiffCall(IrType Type, string Primal, IrExpr? Receiver, Callee Callee, EquatableArray<IrExpr> Arguments, LocationInfo? Location,
+    string? GradientsPath = null)
     : IrExpr(Type);
 
 /// <summary>

@@ -30,6 +30,8 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="Usings">The using directives of the method's file, for expressions kept as the user wrote them.</param>
 /// <param name="EmitTupleOverload">Whether to emit the all-scalar tuple overload.</param>
 /// <param name="Location">The method's name, where an internal error is reported.</param>
+/// <param name="Model">For an instance method of a model class, the model's differentiable members.</param>
+/// <param name="GradientsName">The name of the Backward's <c>Gradients</c> parameter.</param>
 internal sealed record MethodModel(
     HierarchyInfo Hierarchy,
     string Name,
@@ -43,4 +45,6 @@ internal sealed record MethodModel(
     EquatableArray<string> ReservedNames,
     EquatableArray<string> Usings,
     bool EmitTupleOverload,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    Parsing.ModelInfo? Model = null,
+    string GradientsName = "gradients");

@@ -26,6 +26,7 @@ internal sealed class BodyParser
 {
     private readonly IMethodSymbol _method;
     private readonly Compilation _compilation;
+    private readonly ModelInfo? _model;
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<ISymbol, string> _names = new(SymbolEqualityComparer.Default);
@@ -35,10 +36,12 @@ internal sealed class BodyParser
     private readonly Dictionary<string, SyntaxNode> _readBeforeWritten = new();
     private readonly Dictionary<IMethodSymbol, ImmutableArray<bool>> _calleeOutputs = new(SymbolEqualityComparer.Default);
 
-    public BodyParser(IMethodSymbol method, Compilation compilation, IEnumerable<string> reservedNames, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    public BodyParser(IMethodSymbol method, Compilation compilation, IEnumerable<string> reservedNames, List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken, ModelInfo? model = null)
     {
         _method = method;
         _compilation = compilation;
+        _model = model;
         _diagnostics = diagnostics;
         _cancellationToken = cancellationToken;
         _reserved = new HashSet<string>(reservedNames);
@@ -488,6 +491,28 @@ internal sealed class BodyParser
             return new Member(type, null, StaticMemberName(member));
         }
 
+        if (instance is IInstanceReferenceOperation && ModelMember(member) is { NestedModel: null } own)
+        {
+            // A differentiable member of the model: a variable the method reads, whose adjoint is gradients.Name.
+            return new VarRef(type, MemberVariable(own.Name));
+        }
+
+        if (member.Name is "Length" or "LongLength" or "Rank" && member.ContainingType?.SpecialType == SpecialType.System_Array
+            && instance is IFieldReferenceOperation or IPropertyReferenceOperation && LayerMember(InstanceOf(instance)) is { } shaped)
+        {
+            // A layer's array length is its shape, not its values: Hidden.B.Length needs no derivative.
+            var array = new Member(Contract.TypeOf(instance.Type!), new Member(Contract.TypeOf(InstanceOf(instance)!.Type!), null, MemberVariable(shaped.Name)),
+                Contract.Escape(instance is IFieldReferenceOperation f ? f.Field.Name : ((IPropertyReferenceOperation)instance).Property.Name));
+            return new Member(type, array, member.Name);
+        }
+
+        if (instance is IFieldReferenceOperation or IPropertyReferenceOperation && LayerMember(instance) is { } layer
+            && Contract.IsDifferentiableType(type) && !Contract.HasAttribute(member, Contract.NoDerivativeAttribute))
+        {
+            Report(DiagnosticDescriptors.LayerMemberReadDirectly, operation.Syntax, Origin(operation.Syntax), layer.Name);
+            return new Constant(type, "default", 0);
+        }
+
         if (instance is IInstanceReferenceOperation { IsImplicit: true })
         {
             _reserved.Add(member.Name);
@@ -495,6 +520,33 @@ internal sealed class BodyParser
         }
 
         return new Member(type, Expr(instance), Contract.Escape(member.Name));
+    }
+
+    private ModelMember? ModelMember(ISymbol member) =>
+        _model is null || !SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType)
+            ? null
+            : _model.Members.FirstOrDefault(m => m.Name == member.Name);
+
+    /// <summary>The layer member of this model that an operation reads (<c>Layer1</c> in <c>Layer1.Forward(x)</c>), if any.</summary>
+    private ModelMember? LayerMember(IOperation? operation) => operation switch
+    {
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f => ModelMember(f.Field) is { NestedModel: not null } m ? m : null,
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation } p => ModelMember(p.Property) is { NestedModel: not null } m ? m : null,
+        _ => null,
+    };
+
+    private static IOperation? InstanceOf(IOperation operation) => operation switch
+    {
+        IFieldReferenceOperation f => f.Instance,
+        IPropertyReferenceOperation p => p.Instance,
+        _ => null,
+    };
+
+    /// <summary>A model member's variable: its name, or <c>this.Name</c> where a parameter shadows it.</summary>
+    private string MemberVariable(string name)
+    {
+        _reserved.Add(name);
+        return _method.Parameters.Any(p => p.Name == name) ? "this." + Contract.Escape(name) : Contract.Escape(name);
     }
 
     private string StaticMemberName(ISymbol member)
@@ -530,7 +582,12 @@ internal sealed class BodyParser
         }
 
         var arguments = byParameter.Select(a => a is null ? new Constant(IrType.Void, "default", 0) : Expr(a)).ToEquatableArray();
-        IrExpr? receiver = invocation.Instance is null or IInstanceReferenceOperation { IsImplicit: true } ? null : Expr(invocation.Instance);
+        // A model method called on this, or on one of the model's layers, takes (part of) the model's gradients.
+        ModelMember? layer = LayerMember(invocation.Instance);
+        string? gradientsPath = invocation.Instance is IInstanceReferenceOperation ? "" : layer?.Name;
+        IrExpr? receiver = invocation.Instance is null or IInstanceReferenceOperation { IsImplicit: true }
+            ? null
+            : layer is not null ? new Member(Contract.TypeOf(invocation.Instance.Type!), null, MemberVariable(layer.Name)) : Expr(invocation.Instance);
         bool implicitThis = invocation.Instance is IInstanceReferenceOperation { IsImplicit: true };
         string methodText = MethodText(target, implicitThis || receiver is not null);
 
@@ -566,8 +623,18 @@ internal sealed class BodyParser
                 return Unsupported(invocation, $"The generic call '{target.Name}'", "call a non-generic [Differentiable] method");
             }
 
-            return new DiffCall(type, methodText, receiver, callee, arguments, LocationInfo.From(invocation.Syntax));
+            if (callee.TakesGradients && gradientsPath is null)
+            {
+                // No gradients to hand to a model method on some other object: it is plain forward code, or BPG0201.
+                callee = null;
+            }
+            else
+            {
+                return new DiffCall(type, methodText, receiver, callee, arguments, LocationInfo.From(invocation.Syntax),
+                    callee.TakesGradients ? gradientsPath : null);
+            }
         }
+
 
         bool isLinq = target.ContainingType.ToDisplayString() == "System.Linq.Enumerable";
         return new OpaqueCall(type, methodText, receiver, arguments, target.ContainingType.Name + "." + target.Name,
@@ -622,7 +689,8 @@ internal sealed class BodyParser
             if (!hasBackward) Report(DiagnosticDescriptors.CalleeHasNoBackward, call, target.ToDisplayString(), backwardName);
         }
 
-        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters);
+        bool takesGradients = !target.IsStatic && ModelAnalysis.Describe(target.ContainingType) is not null;
+        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients);
     }
 
     /// <summary>

@@ -81,8 +81,21 @@ internal static class MethodParser
 
         CheckWrtList(context, method, diagnostics);
 
+        // An instance method of a model class differentiates the model's members too.
+        ModelInfo? modelInfo = method.IsStatic ? null : ModelAnalysis.Describe(method.ContainingType);
+
+        foreach (Parsing.ModelMember member in modelInfo?.Members ?? EquatableArray<Parsing.ModelMember>.Empty)
+        {
+            if (Emit.GradientsEmitter.ReservedMembers.Contains(member.Name))
+            {
+                ISymbol? symbol = method.ContainingType.GetMembers(member.Name).FirstOrDefault();
+                Report(DiagnosticDescriptors.ModelMemberNameClash, symbol?.Locations.FirstOrDefault() is { } at ? LocationInfo.From(at) : null,
+                    member.Name, method.ContainingType.Name);
+            }
+        }
+
         // A hand-written XBackward with the contract signature is the derivative: emit nothing for this method.
-        if (FindHandWrittenBackward(method, diagnostics) is not null)
+        if (modelInfo is null && FindHandWrittenBackward(method, diagnostics) is not null)
         {
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
         }
@@ -105,7 +118,7 @@ internal static class MethodParser
         }
 
         ImmutableArray<bool> mask = Contract.DifferentiableMask(method);
-        if (!mask.Contains(true))
+        if (!mask.Contains(true) && modelInfo is null)
         {
             Report(DiagnosticDescriptors.NoDifferentiableParameters, LocationInfo.From(syntax.Identifier), method.Name);
         }
@@ -122,7 +135,7 @@ internal static class MethodParser
 
         var reserved = new HashSet<string>(method.ContainingType.GetMembers().Select(m => m.Name));
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) reserved.Add(type.Name);
-        var parser = new BodyParser(method, semanticModel.Compilation, reserved, diagnostics, cancellationToken);
+        var parser = new BodyParser(method, semanticModel.Compilation, reserved, diagnostics, cancellationToken, modelInfo);
         Block block = parser.ParseBody(body);
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
         {
@@ -160,7 +173,7 @@ internal static class MethodParser
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
-        bool allScalar = !method.ReturnsVoid && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
+        bool allScalar = modelInfo is null && !method.ReturnsVoid && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
         bool tupleTaken = method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
             .Any(m => m.Parameters.Length == method.Parameters.Length
                 && m.Parameters.Zip(method.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(x => x));
@@ -178,7 +191,9 @@ internal static class MethodParser
             parser.UsedNames.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray(),
             parser.UsesOpaqueSyntax ? Usings(syntax) : EquatableArray<string>.Empty,
             allScalar && !tupleTaken,
-            LocationInfo.From(syntax.Identifier));
+            LocationInfo.From(syntax.Identifier),
+            modelInfo,
+            Contract.Escape(GradientsName(primalNames)));
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 
@@ -223,6 +238,13 @@ internal static class MethodParser
         }
 
         return null;
+    }
+
+    private static string GradientsName(List<string> parameters)
+    {
+        string name = "gradients";
+        while (parameters.Contains(name)) name += "_";
+        return name;
     }
 
     /// <summary>The primal as an XML doc cref that resolves without usings: <c>Loss(double[], global::System.Span{double})</c>.</summary>
