@@ -172,11 +172,23 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>A call's arguments, each made cheap to read again: its Backward gets them in the reverse sweep.</summary>
-    private DiffCall PrepareArguments(DiffCall call, PrepareContext context) => call with
+    private DiffCall PrepareArguments(DiffCall call, PrepareContext context)
     {
-        Receiver = call.Receiver is null ? null : Operand(call.Receiver, context),
-        Arguments = call.Arguments.Select(a => Operand(a, context)).ToEquatableArray(),
-    };
+        // An argument that reads an array this same call writes must be taken before the call overwrites it.
+        var outputs = new HashSet<string>(ActivityAnalysis.OutputArguments(call));
+        IrExpr Argument(IrExpr a, int i)
+        {
+            if (call.Callee.Parameters[i].IsOutput) return a;
+            IrExpr prepared = Operand(a, context);
+            return prepared is not VarRef && IrWalker.Reads(prepared).Any(outputs.Contains) ? Hoist(prepared, context) : prepared;
+        }
+
+        return call with
+        {
+            Receiver = call.Receiver is null ? null : Operand(call.Receiver, context),
+            Arguments = call.Arguments.Select(Argument).ToEquatableArray(),
+        };
+    }
 
     private IrExpr Operand(IrExpr e, PrepareContext context)
     {
