@@ -21,6 +21,27 @@ public sealed class DifferentiableAttribute : Attribute
 
     /// <summary>The parameters to differentiate with respect to; empty means every differentiable parameter.</summary>
     public string[] Wrt { get; }
+
+    /// <summary>
+    /// Which derivatives to generate: <see cref="DifferentiationModes.Reverse"/> (the default) emits
+    /// <c>&lt;Method&gt;Backward</c>, <see cref="DifferentiationModes.Forward"/> emits <c>&lt;Method&gt;Tangent</c>, and
+    /// <see cref="DifferentiationModes.SecondOrder"/> (which implies both) adds <c>&lt;Method&gt;HessianVector</c>.
+    /// </summary>
+    public DifferentiationModes Modes { get; set; } = DifferentiationModes.Reverse;
+}
+
+/// <summary>The derivatives a <see cref="DifferentiableAttribute"/> method gets.</summary>
+[Flags]
+public enum DifferentiationModes
+{
+    /// <summary>Reverse mode: <c>&lt;Method&gt;Backward</c>, the value and the gradient.</summary>
+    Reverse = 1,
+
+    /// <summary>Forward mode: <c>&lt;Method&gt;Tangent</c>, the value and a directional derivative.</summary>
+    Forward = 2,
+
+    /// <summary>Second order: <c>&lt;Method&gt;HessianVector</c> (and <c>&lt;Method&gt;Hessian</c> for scalars); implies both others.</summary>
+    SecondOrder = 4,
 }
 
 /// <summary>

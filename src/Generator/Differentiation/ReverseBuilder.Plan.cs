@@ -166,14 +166,14 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private void CallBackward(DiffCall call, IrExpr? seed, List<IrStmt> into)
     {
-        var arguments = new List<IrExpr>(call.Arguments);
+        var arguments = new List<IrExpr>();
         var after = new List<IrStmt>();
-        if (call.GradientsPath is { } path)
-        {
-            // A model method's Backward takes the model's gradients (or the layer's, inside them) after the primal arguments.
-            string gradients = path.Length == 0 ? _model.GradientsName : _model.GradientsName + "." + path;
-            arguments.Add(new VarRef(new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "Gradients", "Gradients"), gradients));
-        }
+
+        // A model method's Backward takes the model's gradients (or the layer's, inside them) after the primal arguments.
+        IrExpr? gradients = call.GradientsPath is { } path
+            ? new VarRef(new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "Gradients", "Gradients"),
+                path.Length == 0 ? _model.GradientsName : _model.GradientsName + "." + path)
+            : null;
 
         for (int i = 0; i < call.Arguments.Count; i++)
         {
@@ -198,8 +198,8 @@ internal sealed partial class ReverseBuilder
             }
         }
 
-        if (!call.Type.Equals(IrType.Void)) arguments.Add(seed is null ? Const(call.Type, 0) : ConvertTo(seed, call.Type));
-        into.Add(new Evaluate(null, new OpaqueCall(call.Type, call.Callee.Backward, call.Receiver, arguments.ToEquatableArray(), "", "", false, null)));
+        IrExpr? seedArgument = call.Type.Equals(IrType.Void) ? null : seed is null ? Const(call.Type, 0) : ConvertTo(seed, call.Type);
+        into.Add(new Evaluate(null, new BackwardCall(call.Type, call, gradients, arguments.ToEquatableArray(), seedArgument)));
         into.AddRange(after);
     }
 

@@ -222,6 +222,12 @@ internal sealed class CSharpPrinter
                 return ("ref " + Expr(r.Target), Primary);
             case Pop p:
                 return (p.Stack + ".Pop()", Primary);
+            case BackwardCall b:
+                var arguments = b.Call.Arguments.AsEnumerable();
+                if (b.Gradients is not null) arguments = arguments.Append(b.Gradients);
+                arguments = arguments.Concat(b.Adjoints);
+                if (b.Seed is not null) arguments = arguments.Append(b.Seed);
+                return (Call(b.Call.Receiver, b.Call.Callee.Backward, arguments), Primary);
             default:
                 throw new InvalidOperationException("cannot print " + e.GetType().Name);
         }

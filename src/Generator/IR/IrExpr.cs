@@ -114,3 +114,10 @@ internal sealed record RefTo(IrExpr Target) : IrExpr(Target.Type);
 
 /// <summary><c>Stack.Pop()</c>: the value a loop saved, restored as the reverse sweep passes its statement again.</summary>
 internal sealed record Pop(IrType Type, string Stack) : IrExpr(Type);
+
+/// <summary>
+/// A call to another method's Backward in a reverse sweep: <paramref name="Call"/>'s primal arguments, then (for a
+/// model method) its gradients, then <paramref name="Adjoints"/>, then <paramref name="Seed"/> (none for a void callee).
+/// Kept apart from opaque calls, so that forward mode can turn it into the callee's HessianVector.
+/// </summary>
+internal sealed record BackwardCall(IrType Type, DiffCall Call, IrExpr? Gradients, EquatableArray<IrExpr> Adjoints, IrExpr? Seed) : IrExpr(Type);

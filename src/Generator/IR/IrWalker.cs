@@ -35,6 +35,12 @@ internal static class IrWalker
             case Opaque o: foreach (IrExpr h in o.Holes) yield return h; break;
             case Fused f: foreach (IrExpr a in f.Arguments) yield return a; break;
             case RefTo r: yield return r.Target; break;
+            case BackwardCall b:
+                foreach (IrExpr c in Children(b.Call)) yield return c;
+                if (b.Gradients is not null) yield return b.Gradients;
+                foreach (IrExpr a in b.Adjoints) yield return a;
+                if (b.Seed is not null) yield return b.Seed;
+                break;
         }
     }
 
@@ -68,6 +74,13 @@ internal static class IrWalker
             Opaque o => o with { Holes = RewriteAll(o.Holes, map) },
             Fused f => f with { Arguments = RewriteAll(f.Arguments, map), Original = Rewrite(f.Original, map) },
             RefTo r => r with { Target = Rewrite(r.Target, map) },
+            BackwardCall b => b with
+            {
+                Call = (DiffCall)Rewrite(b.Call, map),
+                Gradients = b.Gradients is null ? null : Rewrite(b.Gradients, map),
+                Adjoints = RewriteAll(b.Adjoints, map),
+                Seed = b.Seed is null ? null : Rewrite(b.Seed, map),
+            },
             _ => expr,
         };
         return map(rebuilt) ?? rebuilt;
