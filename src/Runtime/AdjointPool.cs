@@ -66,6 +66,23 @@ public static class AdjointPool
         Return(saved);
     }
 
+    /// <summary>
+    /// A zeroed array of exactly <paramref name="length"/> elements: <paramref name="buffer"/> cleared if it has that
+    /// length, else a fresh one from the pool (the old one goes back). Forward mode gives a new local array its
+    /// tangent this way.
+    /// </summary>
+    public static T[] Zeroed<T>(T[] buffer, int length)
+    {
+        if (buffer.Length == length)
+        {
+            Array.Clear(buffer, 0, length);
+            return buffer;
+        }
+
+        Return(buffer);
+        return RentZeroed<T>(length);
+    }
+
     /// <summary>Gives an array from <see cref="RentZeroed{T}"/> back; an empty array is ignored.</summary>
     public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
 

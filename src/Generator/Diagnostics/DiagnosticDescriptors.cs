@@ -113,6 +113,10 @@ internal static class DiagnosticDescriptors
         "Model member named like a Gradients member",
         "Member '{0}' of model '{1}' has the name of a member of its generated Gradients class (Gradients, Clear, Accumulate, MultiplyBy, ApplyFrom): rename it, or mark it [NoDerivative]");
 
+    public static readonly DiagnosticDescriptor CalleeLacksMode = Error("BPG0210",
+        "Callee lacks a derivative mode",
+        "'{0}' needs the {1} derivative of '{2}', which has none: add Modes = DifferentiationModes.{3} to its [Differentiable], or write {4} by hand");
+
     // BPG9999: never a crash.
     public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
         "Backprop.Gen internal error",
@@ -143,6 +147,7 @@ internal static class DiagnosticDescriptors
         CalleeHasNoBackward,
         LayerMemberReadDirectly,
         ModelMemberNameClash,
+        CalleeLacksMode,
         InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -44,8 +44,24 @@ internal static class Differentiator
                 return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
             }
 
-            BackwardBody backward = ReverseBuilder.Build(model, body, activity, names);
-            string text = BackwardEmitter.Emit(model, backward);
+            // Every call a derivative goes through must have that derivative too.
+            diagnostics.AddRange(MissingModes(model, body, activity));
+            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
+            {
+                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
+            }
+
+            // Each generated method gets its own names: the same temporaries may appear in two of them.
+            NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
+            BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, Names()) : null;
+            TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
+            if (tangent is not null) diagnostics.AddRange(tangent.Diagnostics);
+            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
+            {
+                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
+            }
+
+            string text = BackwardEmitter.Emit(model, backward, tangent);
             return new GeneratedSource(model.HintName, text, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
@@ -56,6 +72,30 @@ internal static class Differentiator
         {
             var error = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.Name, exception.GetType().Name + ": " + exception.Message);
             return new GeneratedSource(null, null, parsed.Diagnostics.Concat(new[] { error }).ToEquatableArray());
+        }
+    }
+
+    private static IEnumerable<DiagnosticInfo> MissingModes(MethodModel model, NormalizedBody body, ActivityAnalysis activity)
+    {
+        var seen = new HashSet<string>();
+        foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
+        {
+            foreach (DiffCall call in IrWalker.OwnExpressions(stmt).SelectMany(IrWalker.DescendantsAndSelf).OfType<DiffCall>())
+            {
+                bool matters = activity.IsVaried(call) || ActivityAnalysis.OutputArguments(call).Any(activity.IsActive);
+                if (!matters) continue;
+                foreach (var (mode, name, suffix, flag) in new[]
+                {
+                    (Contract.Reverse, "reverse-mode", "Backward", "Reverse"),
+                    (Contract.Forward, "forward-mode", "Tangent", "Forward"),
+                    (Contract.SecondOrder, "second-order", "HessianVector", "SecondOrder"),
+                })
+                {
+                    if ((model.Modes & mode) == 0 || (call.Callee.Modes & mode) != 0 || !seen.Add(call.Callee.Display + flag)) continue;
+                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.CalleeLacksMode, call.Location, model.Name, name, call.Callee.Display, flag,
+                        call.Callee.Display.Split('.').Last() + suffix);
+                }
+            }
         }
     }
 

@@ -68,6 +68,24 @@ internal sealed partial class ReverseBuilder
         }
     }
 
+    /// <summary>
+    /// The body prepared for differentiation (temporaries where rules reuse values, calls as statements of their
+    /// own) as plain statements, with the temporaries nested blocks need declared: what forward mode starts from.
+    /// </summary>
+    public static (List<IrStmt> Statements, List<IrVar> Hoisted) Prepared(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    {
+        var builder = new ReverseBuilder(model, body, activity, names);
+        List<Step> steps = builder.PrepareBlock(body.Body.Statements, topLevel: true, inLoop: false);
+        return (ToStatements(steps), builder._extraHoisted);
+    }
+
+    private static List<IrStmt> ToStatements(List<Step> steps) => steps.Select(step => step.Kind switch
+    {
+        StepKind.If => ((If)step.Stmt) with { Then = new Block(ToStatements(step.Then).ToEquatableArray()), Else = new Block(ToStatements(step.Else).ToEquatableArray()) },
+        StepKind.Loop => ((Loop)step.Stmt) with { Body = new Block(ToStatements(step.Body).ToEquatableArray()) },
+        _ => step.Stmt,
+    }).ToList();
+
     public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
     {
         var builder = new ReverseBuilder(model, body, activity, names);

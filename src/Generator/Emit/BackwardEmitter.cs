@@ -8,7 +8,7 @@ namespace Backprop.Gen.Emit;
 /// <summary>Writes the generated file of one method: the Backward, its XML docs, and the all-scalar tuple overload.</summary>
 internal static class BackwardEmitter
 {
-    public static string Emit(MethodModel model, BackwardBody body)
+    public static string Emit(MethodModel model, BackwardBody? body, TangentBody? tangent)
     {
         var writer = new SourceWriter();
         var printer = new CSharpPrinter(writer);
@@ -22,11 +22,23 @@ internal static class BackwardEmitter
             writer.OpenBlock("partial " + type.Keyword + " " + type.Name + (type.TypeParameters.Length > 0 ? "<" + type.TypeParameters + ">" : ""));
         }
 
-        WriteBackward(writer, printer, model, body);
-        if (model.EmitTupleOverload)
+        bool first = true;
+        if (body is not null)
         {
-            writer.WriteLine();
-            WriteTupleOverload(writer, model);
+            WriteBackward(writer, printer, model, body);
+            if (model.EmitTupleOverload)
+            {
+                writer.WriteLine();
+                WriteTupleOverload(writer, model);
+            }
+
+            first = false;
+        }
+
+        if (tangent is not null)
+        {
+            if (!first) writer.WriteLine();
+            WriteTangent(writer, printer, model, tangent);
         }
 
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();
@@ -110,6 +122,66 @@ internal static class BackwardEmitter
         printer.Statements(body.Reverse);
         printer.Statements(body.Epilogue);
         if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
+
+        if (guarded)
+        {
+            writer.CloseBlock();
+            writer.OpenBlock("finally");
+            printer.Statements(body.Finally);
+            writer.CloseBlock();
+        }
+
+        writer.CloseBlock();
+    }
+
+    private static void WriteTangent(SourceWriter writer, CSharpPrinter printer, MethodModel model, TangentBody body)
+    {
+        string cref = model.Cref;
+        bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
+        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine($"/// Forward-mode derivative of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c> and, alongside, its directional derivative");
+        writer.WriteLine("/// along the given tangents (the Jacobian-vector product).");
+        writer.WriteLine("/// </summary>");
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
+        }
+
+        foreach (ParameterModel parameter in Differentiable(model))
+        {
+            string what = parameter.IsOutput
+                ? $"Receives the tangent of the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (empty when it is not wanted)."
+                : parameter.Type.IsScalar
+                    ? $"The direction's component along <paramref name=\"{parameter.Name.TrimStart('@')}\"/>."
+                    : $"The direction's components along <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (empty means zero).";
+            writer.WriteLine($"/// <param name=\"{parameter.TangentName.TrimStart('@')}\">{what}</param>");
+        }
+
+        if (!isVoid)
+        {
+            writer.WriteLine($"/// <param name=\"{model.TangentName}\">Receives the directional derivative of the result.</param>");
+            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+        }
+
+        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
+        var parameters = model.Parameters.Select(p => p.Declaration)
+            .Concat(Differentiable(model).Select(p => TangentBuilder.TangentTypeText(p) + " " + p.TangentName));
+        if (!isVoid) parameters = parameters.Concat(new[] { "out " + model.ReturnType.Name + " " + model.TangentName });
+        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Tangent({string.Join(", ", parameters)})");
+        writer.OpenBlock();
+        printer.Synthesized = true;
+        printer.Statements(body.Prologue);
+        printer.Statements(body.Declarations);
+        bool guarded = body.Finally.Count > 0;
+        if (guarded) writer.OpenBlock("try");
+        printer.MixedStatements(body.Statements);
+        printer.Synthesized = true;
+        if (body.Result is not null)
+        {
+            writer.WriteLine(model.TangentName + " = " + printer.Expr(body.ResultTangent!) + ";");
+            writer.WriteLine("return " + body.Result + ";");
+        }
 
         if (guarded)
         {

@@ -20,6 +20,32 @@ internal sealed class CSharpPrinter
     /// <summary>True while printing synthesized code.</summary>
     public bool Synthesized { get; set; }
 
+    /// <summary>
+    /// Prints each statement in the mode its origin calls for: the user's statements as written, synthesized ones
+    /// (which have no source line) with every conversion spelled out.
+    /// </summary>
+    public void MixedStatements(IEnumerable<IrStmt> statements)
+    {
+        bool saved = Synthesized;
+        foreach (IrStmt stmt in statements)
+        {
+            Synthesized = stmt.Origin is null;
+            if (stmt is If or Loop)
+            {
+                // Control flow prints its children through Statements: keep the mixed choice inside too.
+                Synthesized = false;
+                MixedMode = true;
+            }
+
+            Statement(stmt);
+            MixedMode = false;
+        }
+
+        Synthesized = saved;
+    }
+
+    private bool MixedMode { get; set; }
+
     // ------------------------------------------------------------ statements
 
     public void Statements(IEnumerable<IrStmt> statements)
@@ -28,7 +54,10 @@ internal sealed class CSharpPrinter
         foreach (IrStmt stmt in statements)
         {
             if (stmt is Comment && !first) _writer.WriteLine();
+            bool saved = Synthesized;
+            if (MixedMode && stmt is not (If or Loop)) Synthesized = stmt.Origin is null;
             Statement(stmt);
+            Synthesized = saved;
             first = false;
         }
     }
@@ -219,7 +248,7 @@ internal sealed class CSharpPrinter
             case Opaque o:
                 return (Fill(o), Primary);
             case RefTo r:
-                return ("ref " + Expr(r.Target), Primary);
+                return ((r.Out ? "out " : "ref ") + Expr(r.Target), Primary);
             case Pop p:
                 return (p.Stack + ".Pop()", Primary);
             case BackwardCall b:

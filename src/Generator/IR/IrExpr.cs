@@ -68,7 +68,14 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="Backward">The Backward to call: a qualified static method, or a method name for an instance call.</param>
 /// <param name="Parameters">The primal's parameters, in order.</param>
 /// <param name="TakesGradients">Whether the callee is a model method whose Backward takes the model's <c>Gradients</c>.</param>
-internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false);
+/// <param name="Modes">The derivatives the callee has: 1 reverse, 2 forward (<c>…Tangent</c>), 4 second order (<c>…HessianVector</c>).</param>
+internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1)
+{
+    /// <summary>The name of the callee's forward-mode derivative, as the Backward's name is spelled.</summary>
+    public string Tangent => Backward.Substring(0, Backward.Length - "Backward".Length) + "Tangent";
+
+    public string HessianVector => Backward.Substring(0, Backward.Length - "Backward".Length) + "HessianVector";
+}
 
 /// <summary>A call whose derivative is a Backward method (a [Differentiable] method or a custom derivative).</summary>
 /// <param name="Primal">The primal method to call in the forward sweep: qualified, or a name for an instance call.</param>
@@ -109,8 +116,8 @@ internal sealed record Opaque(IrType Type, string Template, EquatableArray<IrExp
 /// </summary>
 internal sealed record Fused(IrType Type, string Rule, EquatableArray<IrExpr> Arguments, IrExpr Original) : IrExpr(Type);
 
-/// <summary><c>ref Target</c>, an argument passed by reference to a Backward's adjoint parameter.</summary>
-internal sealed record RefTo(IrExpr Target) : IrExpr(Target.Type);
+/// <summary><c>ref Target</c> (or <c>out Target</c>), an argument passed by reference to a derivative's parameter.</summary>
+internal sealed record RefTo(IrExpr Target, bool Out = false) : IrExpr(Target.Type);
 
 /// <summary><c>Stack.Pop()</c>: the value a loop saved, restored as the reverse sweep passes its statement again.</summary>
 internal sealed record Pop(IrType Type, string Stack) : IrExpr(Type);

@@ -178,6 +178,9 @@ internal sealed class NameAllocator
 
     public NameAllocator(IEnumerable<string> taken) => _taken = new HashSet<string>(taken);
 
+    /// <summary>Every name handed out or reserved so far.</summary>
+    public IEnumerable<string> Taken => _taken;
+
     public void Reserve(string name) => _taken.Add(name);
 
     public bool IsTaken(string name) => _taken.Contains(name);

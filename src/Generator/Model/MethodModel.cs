@@ -10,8 +10,11 @@ namespace Backprop.Gen.Model;
 /// <param name="AdjointName">The adjoint parameter's name (<c>dW</c>), for differentiable parameters.</param>
 /// <param name="AdjointType">The adjoint parameter's type as declared (<c>ref double</c>, <c>double[]?</c>).</param>
 /// <param name="IsOutput">Whether the method writes into this array: its adjoint is the incoming gradient of the output.</param>
+/// <param name="TangentName">Its tangent parameter in <c>…Tangent</c> (<c>tW</c>).</param>
+/// <param name="DirectionName">Its direction parameter in <c>…HessianVector</c> (<c>vW</c>).</param>
+/// <param name="HessianName">Its Hessian-vector output in <c>…HessianVector</c> (<c>hW</c>).</param>
 internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType,
-    bool IsOutput = false);
+    bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "");
 
 /// <summary>
 /// Everything the differentiation and the emitter need about one [Differentiable] method, as plain equatable data.
@@ -32,6 +35,8 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="Location">The method's name, where an internal error is reported.</param>
 /// <param name="Model">For an instance method of a model class, the model's differentiable members.</param>
 /// <param name="GradientsName">The name of the Backward's <c>Gradients</c> parameter.</param>
+/// <param name="Modes">The derivatives to emit: 1 reverse, 2 forward, 4 second order (which implies both).</param>
+/// <param name="TangentName">The name of the Tangent method's <c>out</c> parameter.</param>
 internal sealed record MethodModel(
     HierarchyInfo Hierarchy,
     string Name,
@@ -47,4 +52,6 @@ internal sealed record MethodModel(
     bool EmitTupleOverload,
     LocationInfo? Location,
     Parsing.ModelInfo? Model = null,
-    string GradientsName = "gradients");
+    string GradientsName = "gradients",
+    int Modes = 1,
+    string TangentName = "tangent");

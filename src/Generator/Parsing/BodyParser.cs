@@ -690,7 +690,7 @@ internal sealed class BodyParser
         }
 
         bool takesGradients = !target.IsStatic && ModelAnalysis.Describe(target.ContainingType) is not null;
-        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients);
+        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target));
     }
 
     /// <summary>

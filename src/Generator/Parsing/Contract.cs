@@ -76,6 +76,35 @@ internal static class Contract
         return argument.Values.Select(v => v.Value as string ?? "").ToImmutableArray();
     }
 
+    public const int Reverse = 1, Forward = 2, SecondOrder = 4;
+
+    /// <summary>The modes a [Differentiable] attribute asks for (SecondOrder implies the others), 0 without the attribute.</summary>
+    public static int Modes(AttributeData? attribute)
+    {
+        if (attribute is null) return 0;
+        int modes = Reverse;
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "Modes" && argument.Value.Value is int value) modes = value;
+        }
+
+        return (modes & SecondOrder) != 0 ? modes | Reverse | Forward : modes;
+    }
+
+    /// <summary>
+    /// The modes a callee can be differentiated in: its attribute's, plus any mode a hand-written derivative of the
+    /// contract's name provides (<c>XTangent</c>, <c>XHessianVector</c>).
+    /// </summary>
+    public static int CalleeModes(IMethodSymbol method)
+    {
+        int modes = Modes(GetAttribute(method, DifferentiableAttribute));
+        var members = method.ContainingType.GetMembers();
+        if (members.Any(m => m.Name == method.Name + BackwardSuffix)) modes |= Reverse;
+        if (members.Any(m => m.Name == method.Name + "Tangent")) modes |= Forward;
+        if (members.Any(m => m.Name == method.Name + "HessianVector")) modes |= SecondOrder;
+        return modes;
+    }
+
     /// <summary>Which of a method's parameters are differentiable under the contract.</summary>
     public static ImmutableArray<bool> DifferentiableMask(IMethodSymbol method)
     {
@@ -94,6 +123,14 @@ internal static class Contract
         string name = "d" + char.ToUpperInvariant(parameterName[0]) + parameterName.Substring(1);
         HashSet<string> taken = new(primalNames);
         while (taken.Contains(name)) name += "_";
+        return name;
+    }
+
+    /// <summary><paramref name="name"/>, with underscores appended while it clashes with <paramref name="taken"/>.</summary>
+    public static string Unique(string name, IEnumerable<string> taken)
+    {
+        var set = new HashSet<string>(taken);
+        while (set.Contains(name)) name += "_";
         return name;
     }
 

@@ -168,8 +168,10 @@ internal static class MethodParser
             IrType type = Contract.TypeOf(p.Type);
             string declaration = (p.IsThis ? "this " : "") + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
             string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(p.Name, primalNames)) : "";
+            string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
+            string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
             return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
-                parser.WrittenParameters.Contains(p.Name));
+                parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"));
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
@@ -193,7 +195,9 @@ internal static class MethodParser
             allScalar && !tupleTaken,
             LocationInfo.From(syntax.Identifier),
             modelInfo,
-            Contract.Escape(GradientsName(primalNames)));
+            Contract.Escape(GradientsName(primalNames)),
+            Contract.Modes(context.Attributes[0]),
+            Contract.Unique("tangent", primalNames));
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 

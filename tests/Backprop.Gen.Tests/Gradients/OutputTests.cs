@@ -10,7 +10,7 @@ namespace Backprop.Gen.Tests.Gradients;
 /// <summary>Methods that write output arrays (layers): their vector–Jacobian products, and losses composed of them.</summary>
 public class OutputTests
 {
-    private const string Source = """
+    internal const string Source = """
         using System;
         using Backprop;
 

@@ -1,0 +1,171 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>The generated Tangent body, in sections the emitter prints in order.</summary>
+internal sealed class TangentBody
+{
+    public List<IrStmt> Prologue { get; } = new();
+    public List<IrStmt> Declarations { get; } = new();
+    public List<IrStmt> Statements { get; } = new();
+    public List<IrStmt> Finally { get; } = new();
+    public string? Result { get; set; }
+    public IrExpr? ResultTangent { get; set; }
+    public List<DiagnosticInfo> Diagnostics { get; } = new();
+}
+
+/// <summary>
+/// Builds <c>…Tangent</c>: the prepared body with, after each statement, the tangent of what it assigns (forward
+/// mode). A call to another [Differentiable] method goes through that method's own <c>…Tangent</c>.
+/// </summary>
+internal static class TangentBuilder
+{
+    public static TangentBody Build(MethodModel model, NormalizedBody normalized, ActivityAnalysis activity, NameAllocator names)
+    {
+        var body = new TangentBody();
+        (List<IrStmt> statements, List<IrVar> hoisted) = ReverseBuilder.Prepared(model, normalized, activity, names);
+        var members = new HashSet<string>(Normalizer.ModelMembers(model).Select(m => m.Name));
+        var tangents = new Dictionary<string, IrExpr>();
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable))
+        {
+            tangents[parameter.Name] = new VarRef(TangentType(parameter), parameter.TangentName);
+            AddTangentSetup(parameter, body, names);
+        }
+
+        ForwardTransformer? transformer = null;
+        IReadOnlyList<IrStmt>? Rewrite(IrStmt stmt) => RewriteCall(stmt, transformer!, body.Diagnostics, model);
+        transformer = new ForwardTransformer(names, name => activity.IsActive(name) && !members.Contains(name), tangents, Rewrite);
+
+        foreach (IrVar temp in hoisted) body.Declarations.Add(new Declare(null, temp, null));
+        body.Statements.AddRange(transformer.Transform(statements));
+        foreach (IrVar tangent in transformer.NewTangents)
+        {
+            body.Declarations.Add(new Declare(null, tangent, tangent.Type.IsScalar ? Const(tangent.Type, 0) : EmptyArray(tangent.Type)));
+            if (!tangent.Type.IsScalar && tangent.Type.Rank == 1)
+            {
+                body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(tangent.Ref), "", "", false, null)));
+            }
+        }
+
+        if (normalized.Result is { } result)
+        {
+            body.Result = result.Name;
+            body.ResultTangent = transformer.Tangent(result.Ref, null) ?? Const(result.Type, 0);
+        }
+
+        return body;
+    }
+
+    /// <summary>
+    /// A tangent parameter's type: by value for scalars, the same array type for arrays (null means zero, or for an
+    /// output, not wanted), <c>ReadOnlySpan&lt;T&gt;</c> for an input span and <c>Span&lt;T&gt;</c> for an output span.
+    /// </summary>
+    public static IrType TangentType(ParameterModel parameter) => parameter.Type switch
+    {
+        { IsScalar: true } or { Shape: ShapeKind.Array } => parameter.Type,
+        _ => IrType.SpanOf(parameter.Type.ElementType, readOnly: !parameter.IsOutput),
+    };
+
+    public static string TangentTypeText(ParameterModel parameter) => parameter.Type switch
+    {
+        { IsScalar: true } => parameter.Type.Name,
+        { Shape: ShapeKind.Array } => parameter.Type.Name + "?",
+        _ => TangentType(parameter).Name,
+    };
+
+    /// <summary>A missing tangent (null, or an empty span) means zero, or for an output, not wanted: a pooled buffer stands in.</summary>
+    private static void AddTangentSetup(ParameterModel parameter, TangentBody body, NameAllocator names)
+    {
+        if (parameter.Type.IsScalar) return;
+        string t = parameter.TangentName;
+        string x = parameter.Name;
+        string element = parameter.Type.ElementName;
+        if (parameter.Type.Rank == 2)
+        {
+            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{t} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+            return;
+        }
+
+        bool isArray = parameter.Type.Shape == ShapeKind.Array;
+        string missing = isArray ? $"{t} is null" : $"{t}.IsEmpty";
+        string check = isArray ? $"{t} is not null && {t}.Length != {x}.Length" : $"!{t}.IsEmpty && {t}.Length != {x}.Length";
+        string message = $"$\"The tangent {t} must have the length of {x} ({{{{{x}.Length}}}}), but has {{{{{t}.Length}}}}.\"";
+        body.Prologue.Add(new If(null, new Opaque(IrType.Bool, check, EquatableArray<IrExpr>.Empty),
+            new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void, "new global::System.ArgumentException(" + message + ", nameof(" + t + "))", EquatableArray<IrExpr>.Empty)))),
+            Block.Empty));
+        var zeros = new IrVar(names.Fresh("_zero_" + x.TrimStart('@')), IrType.ArrayOf(parameter.Type.ElementType, 1));
+        body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
+            $"{missing} ? global::Backprop.AdjointPool.RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()",
+            EquatableArray<IrExpr>.Empty)));
+        body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
+            new Block(Array<IrStmt>(new Assign(null, new VarRef(TangentType(parameter), t), zeros.Ref))), Block.Empty));
+        body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(zeros.Ref), "", "", false, null)));
+    }
+
+    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
+        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
+        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
+
+    /// <summary>
+    /// The tangent form of a statement with a call: <c>v = F(a)</c> becomes <c>v = FTangent(a, ȧ, out v̇)</c>, and a new
+    /// local array gets a zeroed tangent array. Null leaves the statement to the general rules.
+    /// </summary>
+    public static IReadOnlyList<IrStmt>? RewriteCall(IrStmt stmt, ForwardTransformer transformer, List<DiagnosticInfo> diagnostics, MethodModel model)
+    {
+        (IrExpr? target, IrExpr? value) = stmt switch
+        {
+            Declare { Initializer: { } init } d => (d.Variable.Ref, init),
+            Assign a => (a.Target, a.Value),
+            Evaluate e => ((IrExpr?)null, e.Expression),
+            _ => ((IrExpr?)null, (IrExpr?)null),
+        };
+        if (value is null) return null;
+
+        if (value is NewArray && target is VarRef array && transformer.HasTangent(array.Name))
+        {
+            // A new array is all zeros, and so is its tangent.
+            IrExpr tangent = transformer.TangentOf(array);
+            IrExpr zeroed = array.Type.Rank == 1
+                ? new OpaqueCall(tangent.Type, "global::Backprop.AdjointPool.Zeroed", null, Array(tangent, new Member(IrType.Int, array, "Length")), "", "", false, null)
+                : new NewArray(array.Type, ((NewArray)value).Sizes);
+            return new IrStmt[] { stmt, new Assign(null, tangent, zeroed) };
+        }
+
+        if (value is not DiffCall call) return null;
+        bool outputsActive = ActivityAnalysis.OutputArguments(call).Any(transformer.HasTangent);
+        bool resultActive = target is not null && transformer.TargetTangent(target) is not null;
+        if (!outputsActive && !resultActive && call.Arguments.All(a => transformer.Tangent(a, null) is null)) return null;
+
+        var arguments = new List<IrExpr>(call.Arguments);
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            CalleeParameter parameter = call.Callee.Parameters[i];
+            if (!parameter.Differentiable) continue;
+            IrExpr argument = call.Arguments[i] is Cast { Type.IsFloatingContainer: true, Operand: var inner } ? inner : call.Arguments[i];
+            IrExpr? tangent = transformer.Tangent(argument, null);
+            arguments.Add(tangent ?? (parameter.Type.IsScalar ? Const(parameter.Type, 0)
+                : new Constant(IrType.Void, parameter.Type.Shape == ShapeKind.Array ? "null" : "default", 0)));
+        }
+
+        if (!call.Type.Equals(IrType.Void))
+        {
+            arguments.Add(target is not null && transformer.TargetTangent(target) is { } resultTangent
+                ? new RefTo(resultTangent, Out: true)
+                : new RefTo(new VarRef(call.Type, "_"), Out: true));
+        }
+
+        var tangentCall = new OpaqueCall(call.Type, call.Callee.Tangent, call.Receiver, arguments.ToEquatableArray(), "", "", false, null);
+        IrStmt rewritten = stmt switch
+        {
+            Declare d => d with { Initializer = tangentCall },
+            Assign a => a with { Value = tangentCall },
+            _ => new Evaluate(stmt.Origin, tangentCall),
+        };
+        return new[] { rewritten };
+    }
+}
