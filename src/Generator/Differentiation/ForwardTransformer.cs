@@ -144,7 +144,8 @@ internal sealed class ForwardTransformer
         IrExpr? early = Tangent(a.Value, null, allowRecompute: false);
         if (early is not null || !NeedsResult(a.Value))
         {
-            output.Add(new Assign(null, tangentTarget, early ?? Zero(a.Target.Type)));
+            // x += c leaves x's tangent as it is.
+            if (!tangentTarget.Equals(early)) output.Add(new Assign(null, tangentTarget, early ?? Zero(a.Target.Type)));
             output.Add(a);
             return;
         }

@@ -175,6 +175,10 @@ internal sealed partial class ReverseBuilder
                 return b with { Left = Prep(b.Left, false, context), Right = Prep(b.Right, false, context) };
             case Binary b:
                 return b with { Left = Operand(b.Left, context), Right = Operand(b.Right, context) };
+            case Conditional { Condition: Constant { Type.Element: ElementKind.Bool } constant } c:
+                // true ? a : b is a; only the branch that runs needs preparing.
+                IrExpr taken = Prep(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false, context);
+                return constant.Value != 0 ? c with { WhenTrue = taken } : c with { WhenFalse = taken };
             case Conditional c:
                 if (!WouldHoist(c.WhenTrue, false) && !WouldHoist(c.WhenFalse, false)) return c;
                 return LowerConditional(c, context);
@@ -226,6 +230,7 @@ internal sealed partial class ReverseBuilder
             Binary b when IsSigmoid(b, out IrExpr? x, out _) => !root || WouldHoist(x!, false),
             Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b => WouldHoist(b.Left, false) || WouldHoist(b.Right, false),
             Binary b => OperandHoists(b.Left) || OperandHoists(b.Right),
+            Conditional { Condition: Constant constant } c => WouldHoist(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false),
             Conditional c => WouldHoist(c.WhenTrue, false) || WouldHoist(c.WhenFalse, false),
             MathCall m => !root || m.Arguments.Any(OperandHoists),
             DiffCall d => !root || d.Arguments.Any(OperandHoists),
@@ -414,7 +419,7 @@ internal sealed partial class ReverseBuilder
     /// <summary>Adds <paramref name="g"/>·∂e/∂v to the adjoint of every active variable v in <paramref name="e"/>.</summary>
     private void Propagate(IrExpr e, IrExpr g, List<IrStmt> into, IrExpr? result = null)
     {
-        if (!_activity.IsVaried(e)) return;
+        if (!_activity.IsVaried(e) || IsConst(g, 0)) return;
         switch (e)
         {
             case VarRef or ElementAt:

@@ -421,6 +421,9 @@ internal sealed class BodyParser
                 return op is null
                     ? UnsupportedIfFloating(operation, type, "This operator", "use +, -, *, / and Math functions")
                     : new Unary(type, op.Value, Expr(unary.Operand));
+            case IConditionalOperation { Condition.ConstantValue: { HasValue: true, Value: bool constant }, WhenFalse: not null } folded:
+                // c ? a : b with a constant c: keep the shape (no new warnings), with the constant the compiler sees.
+                return new Conditional(type, constant ? Ir.True : Ir.False, Expr(folded.WhenTrue), Expr(folded.WhenFalse!));
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
                 return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
             case IArrayElementReferenceOperation element:

@@ -47,7 +47,7 @@ public class FuzzTests(ITestOutputHelper output)
                     Outcome outcome = Evaluate(assembly, "P" + k, arguments);
                     if (outcome == Outcome.Kink) kinks++;
                     else checkedPoints++;
-                    if (outcome is Outcome.Mismatch or Outcome.ValueDiffers)
+                    if (outcome is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers)
                     {
                         FProgram smallest = Shrink(programs[k], arguments);
                         Report(smallest, Describe(CompileOne(smallest) is null ? Evaluate(Compile(new List<FProgram> { smallest }, out _), "P0", arguments) : outcome, arguments), start + k);
@@ -66,6 +66,7 @@ public class FuzzTests(ITestOutputHelper output)
         Kink,
         Mismatch,
         ValueDiffers,
+        TangentDiffers,
     }
 
     private static object?[] RandomArguments(Random random) => new object?[]
@@ -89,7 +90,7 @@ public class FuzzTests(ITestOutputHelper output)
         double[] analytic = new[] { (double)backwardArguments[5]!, (double)backwardArguments[6]!, (double)backwardArguments[7]! }
             .Concat((double[])backwardArguments[8]!).ToArray();
         double[] numeric = Backprop.GradientCheck.NumericGradient(F, x);
-        if (Backprop.GradientCheck.Compare(analytic, numeric, floor: 1e-5).Passed(1e-6)) return Outcome.Match;
+        if (Backprop.GradientCheck.Compare(analytic, numeric, floor: 1e-5).Passed(1e-6)) return TangentAgrees(assembly, name, x, value, analytic);
 
         // A primitive at a singular point (Atan2(0, 0), Sqrt at 0) makes the chain rule give NaN or ∞, as IEEE
         // arithmetic (and PyTorch and JAX) do, even where the whole function is smooth: that is a kink too.
@@ -105,6 +106,18 @@ public class FuzzTests(ITestOutputHelper output)
         }
 
         return Outcome.Mismatch;
+    }
+
+    /// <summary>Forward mode along a direction u must give ⟨u, gradient⟩ (the dot-product identity).</summary>
+    private static Outcome TangentAgrees(Assembly assembly, string name, double[] x, double value, double[] analytic)
+    {
+        double[] u = x.Select((_, i) => Math.Sin(12.9898 * (i + 1) + x[0] * 78.233)).ToArray();
+        MethodInfo tangentMethod = Invoke.Method(assembly, "Fuzz", name + "Tangent", 10);
+        object?[] tangentArguments = Unflatten(x).Concat(new object?[] { u[0], u[1], u[2], u.Skip(3).ToArray(), null }).ToArray();
+        if (!((double)Invoke.Call(tangentMethod, tangentArguments)!).Equals(value)) return Outcome.ValueDiffers;
+        double tangent = (double)tangentArguments[^1]!;
+        double expected = u.Zip(analytic, (ui, gi) => ui * gi).Sum();
+        return Backprop.GradientCheck.RelativeError(tangent, expected, 1e-6) < 1e-8 ? Outcome.Match : Outcome.TangentDiffers;
     }
 
     private static double Central(Func<double[], double> f, double[] x, int i, double h)
@@ -151,7 +164,7 @@ public class FuzzTests(ITestOutputHelper output)
             if (problem is not null) return false;
             try
             {
-                return Evaluate(assembly, "P0", arguments) is Outcome.Mismatch or Outcome.ValueDiffers;
+                return Evaluate(assembly, "P0", arguments) is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers;
             }
             catch (Exception)
             {
