@@ -124,7 +124,8 @@ public static class AdjointPool
                 _free[buffer.Length] = stack = new Stack<T[]>();
             }
 
-            if (stack.Count < PerLength)
+            // A buffer given back twice would later be handed out twice: keep one copy (the stack holds at most 8).
+            if (stack.Count < PerLength && !stack.Contains(buffer))
             {
                 stack.Push(buffer);
             }

@@ -53,15 +53,22 @@ internal static class Differentiator
 
             // Each generated method gets its own names: the same temporaries may appear in two of them.
             NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
-            BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, Names()) : null;
+            NameAllocator backwardNames = Names();
+            BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, backwardNames) : null;
             TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
+
+            // Second order is forward mode applied to the generated Backward: it reuses the Backward's names.
+            string seedTangent = Contract.Unique("seedTangent", model.Parameters.Select(p => p.Name));
+            HessianVectorBody? hessianVector = (model.Modes & Contract.SecondOrder) != 0 && backward is not null
+                ? HessianVectorBuilder.Build(model, backward, new NameAllocator(backwardNames.Taken), seedTangent)
+                : null;
             if (tangent is not null) diagnostics.AddRange(tangent.Diagnostics);
             if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
             {
                 return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
             }
 
-            string text = BackwardEmitter.Emit(model, backward, tangent);
+            string text = BackwardEmitter.Emit(model, backward, tangent, hessianVector, seedTangent);
             return new GeneratedSource(model.HintName, text, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)

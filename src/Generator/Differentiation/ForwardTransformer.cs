@@ -59,7 +59,7 @@ internal sealed class ForwardTransformer
 
     private void TransformOne(IrStmt stmt, List<IrStmt> output)
     {
-        if (stmt is Declare or Assign or Evaluate && _rewriteCall(stmt) is { } special)
+        if (stmt is Declare or Assign or Evaluate or Push && _rewriteCall(stmt) is { } special)
         {
             output.AddRange(special);
             return;
@@ -70,7 +70,7 @@ internal sealed class ForwardTransformer
             case Declare d:
                 output.Add(d);
                 if (!_hasTangent(d.Variable.Name)) return;
-                IrExpr tangent = d.Initializer is null ? Const(d.Variable.Type.IsScalar ? d.Variable.Type : IrType.Double, 0) : Tangent(d.Initializer, d.Variable.Ref) ?? Zero(d.Variable.Type);
+                IrExpr tangent = d.Initializer is null ? Zero(d.Variable.Type) : Tangent(d.Initializer, d.Variable.Ref) ?? Zero(d.Variable.Type);
                 output.Add(new Assign(null, TangentOf(d.Variable.Ref), tangent));
                 return;
             case Assign { Target: var target, Value: Pop pop } a:
@@ -140,10 +140,10 @@ internal sealed class ForwardTransformer
         };
         bool readsTarget = IrWalker.Reads(a.Value).Contains(readName);
 
-        // A tangent that reads no result can be taken first, from the old values the value reads.
-        IrExpr? early = Tangent(a.Value, null, allowRecompute: false);
-        if (early is not null || !NeedsResult(a.Value))
+        // A tangent whose root rule reads no result can be taken first, from the old values the value reads.
+        if (!RootNeedsResult(a.Value))
         {
+            IrExpr? early = Tangent(a.Value, null);
             // x += c leaves x's tangent as it is.
             if (!tangentTarget.Equals(early)) output.Add(new Assign(null, tangentTarget, early ?? Zero(a.Target.Type)));
             output.Add(a);
@@ -164,23 +164,32 @@ internal sealed class ForwardTransformer
         output.Add(a with { Value = temp.Ref });
     }
 
-    private static IrExpr Zero(IrType type) => Const(type.IsFloatingElement && type.IsScalar ? type : IrType.Double, 0);
-
-    private bool NeedsResult(IrExpr e) => IrWalker.DescendantsAndSelf(e).Any(n => n switch
+    /// <summary>A zero tangent of a type: 0 for scalars, an empty array for an array (filled when the array is created).</summary>
+    private static IrExpr Zero(IrType type) => type switch
     {
+        { IsScalar: true } => Const(type.IsFloatingElement ? type : IrType.Double, 0),
+        { Shape: ShapeKind.Array, Rank: 1 } => new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null),
+        { Shape: ShapeKind.Array } => new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0))),
+        _ => Const(IrType.Double, 0),
+    };
+
+    /// <summary>Whether the value's outermost rule reuses its result (exp, tanh, sqrt): then the tangent follows the assignment.</summary>
+    private bool RootNeedsResult(IrExpr e) => e switch
+    {
+        Cast c => RootNeedsResult(c.Operand),
         MathCall m => RuleOf(m.Function, m.Arguments) is { UsesResult: true } && m.Arguments.Any(x => Tangent(x, null) is not null),
-        Fused f => RuleOf(f.Rule, f.Arguments) is { UsesResult: true },
+        Fused f => RuleOf(f.Rule, f.Arguments) is { UsesResult: true } && f.Arguments.Any(x => Tangent(x, null) is not null),
         _ => false,
-    });
+    };
 
     private static DerivativeRule? RuleOf(string name, EquatableArray<IrExpr> arguments) =>
         DerivativeRules.TryGet(name, arguments.Count(a => a.Type.IsFloating), out DerivativeRule rule) ? rule : null;
 
     /// <summary>
     /// The tangent of an expression, or null when it is zero. <paramref name="result"/> is the expression's own value
-    /// where a rule can reuse it; without one, a rule that needs it recomputes the call (unless that is not allowed).
+    /// where its rule can reuse it; a nested call whose rule needs its result recomputes it.
     /// </summary>
-    public IrExpr? Tangent(IrExpr e, IrExpr? result, bool allowRecompute = true)
+    public IrExpr? Tangent(IrExpr e, IrExpr? result)
     {
         switch (e)
         {
@@ -189,30 +198,30 @@ internal sealed class ForwardTransformer
             case ElementAt { Array: VarRef array } element:
                 return _hasTangent(array.Name) ? new ElementAt(element.Type, TangentOf(array), element.Indices) : null;
             case Cast c when c.Type.IsFloating:
-                return Tangent(c.Operand, null, allowRecompute) is { } inner ? ConvertTo(inner, c.Type) : null;
+                return Tangent(c.Operand, null) is { } inner ? ConvertTo(inner, c.Type) : null;
             case Cast c when c.Type.IsFloatingContainer:
-                return Tangent(c.Operand, null, allowRecompute);
+                return Tangent(c.Operand, null);
             case Unary { Op: UnaryOp.Negate } u:
-                return Tangent(u.Operand, null, allowRecompute) is { } negated ? Neg(negated) : null;
+                return Tangent(u.Operand, null) is { } negated ? Neg(negated) : null;
             case Unary { Op: UnaryOp.Plus } u:
-                return Tangent(u.Operand, null, allowRecompute);
+                return Tangent(u.Operand, null);
             case Binary b when b.Type.IsFloating:
-                return BinaryTangent(b, result, allowRecompute);
+                return BinaryTangent(b, result);
             case Conditional c when c.Type.IsFloating:
-                IrExpr? whenTrue = Tangent(c.WhenTrue, null, allowRecompute), whenFalse = Tangent(c.WhenFalse, null, allowRecompute);
+                IrExpr? whenTrue = Tangent(c.WhenTrue, null), whenFalse = Tangent(c.WhenFalse, null);
                 return whenTrue is null && whenFalse is null ? null : Cond(c.Condition, whenTrue ?? Zero(c.Type), whenFalse ?? Zero(c.Type));
             case MathCall m:
-                return RuleTangent(e, m.Function, m.Arguments, result, allowRecompute);
+                return RuleTangent(e, m.Function, m.Arguments, result);
             case Fused f:
-                return RuleTangent(e, f.Rule, f.Arguments, result, allowRecompute);
+                return RuleTangent(e, f.Rule, f.Arguments, result);
             default:
                 return null;
         }
     }
 
-    private IrExpr? BinaryTangent(Binary b, IrExpr? result, bool allowRecompute)
+    private IrExpr? BinaryTangent(Binary b, IrExpr? result)
     {
-        IrExpr? l = Tangent(b.Left, null, allowRecompute), r = Tangent(b.Right, null, allowRecompute);
+        IrExpr? l = Tangent(b.Left, null), r = Tangent(b.Right, null);
         if (l is null && r is null) return null;
         return b.Op switch
         {
@@ -228,12 +237,11 @@ internal sealed class ForwardTransformer
 
     private static IrExpr? Sum(IrExpr? a, IrExpr? b) => a is null ? b : b is null ? a : Add(a, b);
 
-    private IrExpr? RuleTangent(IrExpr call, string name, EquatableArray<IrExpr> arguments, IrExpr? result, bool allowRecompute)
+    private IrExpr? RuleTangent(IrExpr call, string name, EquatableArray<IrExpr> arguments, IrExpr? result)
     {
-        if (RuleOf(name, arguments) is not { Partials: { } partials } rule) return null;
-        IrExpr?[] argumentTangents = arguments.Select(a => Tangent(a, null, allowRecompute)).ToArray();
+        if (RuleOf(name, arguments) is not { Partials: { } partials }) return null;
+        IrExpr?[] argumentTangents = arguments.Select(a => Tangent(a, null)).ToArray();
         if (argumentTangents.All(t => t is null)) return null;
-        if (rule.UsesResult && result is null && !allowRecompute) return null;
         IrExpr resultValue = result ?? (call is Fused f ? f.Original : call);
         var inputs = new RuleInputs(call.Type, arguments.Select(a => a.Type.IsFloating ? ConvertTo(a, call.Type) : a).ToArray(), resultValue);
         IrExpr?[] terms = partials(inputs);

@@ -8,7 +8,7 @@ namespace Backprop.Gen.Emit;
 /// <summary>Writes the generated file of one method: the Backward, its XML docs, and the all-scalar tuple overload.</summary>
 internal static class BackwardEmitter
 {
-    public static string Emit(MethodModel model, BackwardBody? body, TangentBody? tangent)
+    public static string Emit(MethodModel model, BackwardBody? body, TangentBody? tangent, HessianVectorBody? hessianVector = null, string seedTangent = "seedTangent")
     {
         var writer = new SourceWriter();
         var printer = new CSharpPrinter(writer);
@@ -39,6 +39,18 @@ internal static class BackwardEmitter
         {
             if (!first) writer.WriteLine();
             WriteTangent(writer, printer, model, tangent);
+            first = false;
+        }
+
+        if (hessianVector is not null)
+        {
+            if (!first) writer.WriteLine();
+            WriteHessianVector(writer, printer, model, hessianVector, seedTangent);
+            if (model.EmitTupleOverload)
+            {
+                writer.WriteLine();
+                WriteHessian(writer, model);
+            }
         }
 
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();
@@ -191,6 +203,111 @@ internal static class BackwardEmitter
             writer.CloseBlock();
         }
 
+        writer.CloseBlock();
+    }
+
+    private static void WriteHessianVector(SourceWriter writer, CSharpPrinter printer, MethodModel model, HessianVectorBody body, string seedTangent)
+    {
+        string cref = model.Cref;
+        bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
+        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine($"/// Second-order derivative of <see cref=\"{cref}\"/>, forward over reverse: in one pass, the value of <c>{Escape(call)}</c>,");
+        writer.WriteLine("/// its gradient added to the <c>d…</c> adjoints (as the Backward adds it), and the Hessian-vector product H·v added to the");
+        writer.WriteLine("/// <c>h…</c> buffers, for the direction given in the <c>v…</c> parameters.");
+        writer.WriteLine("/// </summary>");
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
+        }
+
+        foreach (ParameterModel parameter in Differentiable(model).Where(p => !p.IsOutput))
+        {
+            writer.WriteLine($"/// <param name=\"{parameter.DirectionName.TrimStart('@')}\">The direction's component along <paramref name=\"{parameter.Name.TrimStart('@')}\"/>{(parameter.Type.IsScalar ? "" : " (null or empty means zero)")}.</param>");
+        }
+
+        foreach (ParameterModel parameter in Differentiable(model))
+        {
+            writer.WriteLine($"/// <param name=\"{parameter.AdjointName.TrimStart('@')}\">Receives the gradient with respect to <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.</param>");
+            writer.WriteLine($"/// <param name=\"{parameter.HessianName.TrimStart('@')}\">Receives (H·v) for <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.</param>");
+        }
+
+        if (!isVoid)
+        {
+            writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result, as for the Backward.</param>");
+            writer.WriteLine($"/// <param name=\"{seedTangent}\">The seed's own derivative along the direction (0 unless this is part of a larger second-order pass).</param>");
+            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>.</returns>");
+        }
+
+        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
+        var parameters = model.Parameters.Select(p => p.Declaration)
+            .Concat(Differentiable(model).Where(p => !p.IsOutput).Select(p => TangentBuilder.TangentTypeText(p) + " " + p.DirectionName))
+            .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName))
+            .Concat(Differentiable(model).Select(p => p.AdjointType + " " + p.HessianName));
+        if (!isVoid)
+        {
+            string one = model.ReturnType.Name == "float" ? "1f" : "1.0", zero = model.ReturnType.Name == "float" ? "0f" : "0.0";
+            parameters = parameters.Concat(new[] { $"{model.ReturnType.Name} {model.SeedName} = {one}", $"{model.ReturnType.Name} {seedTangent} = {zero}" });
+        }
+
+        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}HessianVector({string.Join(", ", parameters)})");
+        writer.OpenBlock();
+        printer.Synthesized = true;
+        printer.Statements(body.Prologue);
+        printer.Statements(body.Declarations);
+        bool guarded = body.Finally.Count > 0;
+        if (guarded) writer.OpenBlock("try");
+        printer.MixedStatements(body.Statements);
+        printer.Synthesized = true;
+        if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
+        if (guarded)
+        {
+            writer.CloseBlock();
+            writer.OpenBlock("finally");
+            printer.Statements(body.Finally);
+            writer.CloseBlock();
+        }
+
+        writer.CloseBlock();
+    }
+
+    /// <summary>The all-scalar convenience: value, gradient and the full Hessian, one HessianVector per column.</summary>
+    private static void WriteHessian(SourceWriter writer, MethodModel model)
+    {
+        List<ParameterModel> inputs = Differentiable(model).ToList();
+        string type = model.ReturnType.Name;
+        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine($"/// Value, gradient and Hessian of <see cref=\"{model.Cref}\"/>: <c>{Escape(call)}</c>, its partial derivatives, and its second");
+        writer.WriteLine("/// partial derivatives, one Hessian-vector product per column.");
+        writer.WriteLine("/// </summary>");
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
+        }
+
+        writer.WriteLine("/// <returns>The value, the gradient and the Hessian, with the differentiable parameters in order.</returns>");
+        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
+        writer.WriteLine($"{model.Modifiers} ({type} Value, {type}[] Gradient, {type}[,] Hessian) {model.Name}Hessian({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
+        writer.OpenBlock();
+        writer.WriteLine($"var gradient = new {type}[{inputs.Count}];");
+        writer.WriteLine($"var hessian = new {type}[{inputs.Count}, {inputs.Count}];");
+        writer.WriteLine($"{type} value = default;");
+        writer.OpenBlock($"for (int column = 0; column < {inputs.Count}; column++)");
+        foreach (ParameterModel p in inputs) writer.WriteLine($"{type} {p.AdjointName} = 0, {p.HessianName} = 0;");
+        string primal = string.Join(", ", model.Parameters.Select(p => p.Name));
+        string directions = string.Join(", ", inputs.Select((p, k) => $"column == {k} ? 1 : 0"));
+        string adjoints = string.Join(", ", inputs.Select(p => "ref " + p.AdjointName));
+        string hessians = string.Join(", ", inputs.Select(p => "ref " + p.HessianName));
+        writer.WriteLine($"value = {model.Name}HessianVector({primal}, {directions}, {adjoints}, {hessians});");
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            writer.WriteLine($"gradient[{k}] = {inputs[k].AdjointName};");
+            writer.WriteLine($"hessian[{k}, column] = {inputs[k].HessianName};");
+        }
+
+        writer.CloseBlock();
+        writer.WriteLine("return (value, gradient, hessian);");
         writer.CloseBlock();
     }
 

@@ -1,0 +1,331 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>The generated HessianVector body, in sections the emitter prints in order.</summary>
+internal sealed class HessianVectorBody
+{
+    public List<IrStmt> Prologue { get; } = new();
+    public List<IrStmt> Declarations { get; } = new();
+    public List<IrStmt> Statements { get; } = new();
+    public List<IrStmt> Finally { get; } = new();
+    public string? Result { get; set; }
+}
+
+/// <summary>
+/// Builds <c>…HessianVector</c> forward over reverse: the generated Backward, with forward mode applied to every one
+/// of its statements. The tangent of each adjoint is the Hessian-vector product's contribution, so one pass gives the
+/// value, the gradient (into <c>d…</c>) and H·v (into <c>h…</c>). Pushes get twin stacks for their tangents; calls to
+/// other Backwards become their HessianVector; the runtime's pool operations are mirrored on the tangent buffers.
+/// </summary>
+internal static class HessianVectorBuilder
+{
+    private const string Pool = "global::Backprop.AdjointPool.";
+
+    public static HessianVectorBody Build(MethodModel model, BackwardBody backward, NameAllocator names, string seedTangentName)
+    {
+        var body = new HessianVectorBody { Result = backward.Result };
+        var tangents = new Dictionary<string, IrExpr>();
+        var seeds = new HashSet<string> { model.SeedName };
+        tangents[model.SeedName] = new VarRef(model.ReturnType.IsFloating ? model.ReturnType : IrType.Double, seedTangentName);
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable))
+        {
+            IrType adjointType = parameter.Type.IsScalar ? parameter.Type : parameter.Type.Shape == ShapeKind.Array ? parameter.Type : IrType.SpanOf(parameter.Type.ElementType, false);
+            tangents[parameter.AdjointName] = new VarRef(adjointType, parameter.HessianName);
+            seeds.Add(parameter.AdjointName);
+            if (!parameter.IsOutput)
+            {
+                tangents[parameter.Name] = new VarRef(TangentBuilder.TangentType(parameter), parameter.DirectionName);
+                seeds.Add(parameter.Name);
+            }
+        }
+
+        List<IrStmt> all = backward.Declarations.Concat(backward.Forward).Concat(backward.Reverse).Concat(backward.Epilogue).ToList();
+        HashSet<string> dependent = DependsOnDirection(all, seeds, out HashSet<string> stacks);
+
+        ForwardTransformer? transformer = null;
+        IReadOnlyList<IrStmt>? Rewrite(IrStmt stmt) => RewriteStatement(stmt, transformer!, model);
+        transformer = new ForwardTransformer(names, dependent.Contains, tangents, Rewrite);
+
+        body.Prologue.AddRange(backward.Validation);
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))
+        {
+            AddBufferSetup(parameter, body, names);
+        }
+
+        // The declarations stay before the try block (the finally block disposes what they create).
+        body.Declarations.AddRange(transformer.Transform(backward.Declarations.Where(d => !(d is Declare { Variable.Type.Element: ElementKind.Other }))));
+        body.Declarations.AddRange(backward.Declarations.Where(d => d is Declare { Variable.Type.Element: ElementKind.Other }));
+        List<IrStmt> transformed = transformer.Transform(backward.Forward.Concat(backward.Reverse).Concat(backward.Epilogue));
+        // An output has no direction parameter: the tangent of its values lives in a local buffer of its length.
+        var outputTangents = model.Parameters.Where(p => p.IsOutput && p.Type.Rank <= 1 && transformer.HasTangent(p.Name))
+            .ToDictionary(p => ((VarRef)transformer.TangentOf(new VarRef(p.Type, p.Name))).Name, p => p);
+        foreach (IrVar tangent in transformer.NewTangents)
+        {
+            IrExpr initial = tangent.Type.IsScalar ? Const(tangent.Type, 0)
+                : outputTangents.TryGetValue(tangent.Name, out ParameterModel? output)
+                    ? new OpaqueCall(IrType.ArrayOf(output.Type.ElementType, 1), Pool + "RentZeroed<" + output.Type.ElementName + ">", null,
+                        Array<IrExpr>(new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")), "", "", false, null)
+                    : EmptyArray(tangent.Type);
+            body.Declarations.Insert(0, new Declare(null, outputTangents.ContainsKey(tangent.Name) ? new IrVar(tangent.Name, IrType.ArrayOf(tangent.Type.ElementType, 1)) : tangent, initial));
+        }
+
+        // A tangent buffer goes back to the pool where its primal buffer does: in the finally block (snapshots are
+        // given back by their restore), and so do the outputs' tangent buffers, which only the HessianVector rents.
+        foreach (IrStmt returned in backward.Finally)
+        {
+            if (returned is Evaluate { Expression: OpaqueCall { Method: Pool + "Return" } call } && call.Arguments[0] is VarRef buffer && transformer.HasTangent(buffer.Name))
+            {
+                body.Finally.Add(PoolCall("Return", transformer.TangentOf(buffer)));
+            }
+        }
+
+        foreach (string tangent in outputTangents.Keys.OrderBy(n => n, System.StringComparer.Ordinal))
+        {
+            body.Finally.Add(PoolCall("Return", new VarRef(IrType.ArrayOf(IrType.Double, 1), tangent)));
+        }
+
+        // Twin stacks for the tangents of pushed values.
+        foreach (KeyValuePair<string, string> pair in transformer.TangentStacks.OrderBy(p => p.Value, System.StringComparer.Ordinal))
+        {
+            string stack = pair.Key, twin = pair.Value;
+            Declare original = backward.Declarations.OfType<Declare>().First(d => d.Variable.Name == stack);
+            body.Declarations.Add(new Declare(null, new IrVar(twin, original.Variable.Type), original.Initializer));
+            body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", new VarRef(original.Variable.Type, twin), EquatableArray<IrExpr>.Empty, "", "", false, null)));
+        }
+
+        body.Statements.AddRange(transformed);
+        body.Finally.InsertRange(0, backward.Finally);
+        return body;
+    }
+
+    /// <summary>
+    /// The variables (and arrays, and stacks) of a Backward whose values move when the inputs move along the direction
+    /// (or the seed, or the incoming output gradients, move): those get tangents.
+    /// </summary>
+    private static HashSet<string> DependsOnDirection(List<IrStmt> statements, HashSet<string> seeds, out HashSet<string> stacks)
+    {
+        var dependent = new HashSet<string>(seeds);
+        var movingStacks = new HashSet<string>();
+        stacks = movingStacks;
+        var flat = IrWalker.AllStatements(new Block(statements.ToEquatableArray())).ToList();
+        bool Moves(IrExpr e) => IrWalker.DescendantsAndSelf(e).Any(n => n is VarRef v && dependent.Contains(v.Name) && v.Type.CanBeActive
+            || n is Pop p && movingStacks.Contains(p.Stack));
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            void Mark(string name)
+            {
+                if (dependent.Add(name)) changed = true;
+            }
+
+            foreach (IrStmt stmt in flat)
+            {
+                switch (stmt)
+                {
+                    case Declare { Initializer: { } init } d when d.Variable.Type.CanBeActive && Moves(init):
+                        Mark(d.Variable.Name);
+                        break;
+                    case Assign { Target: VarRef v } a when v.Type.CanBeActive && Moves(a.Value):
+                        Mark(v.Name);
+                        break;
+                    case Assign { Target: ElementAt { Array: VarRef array } } a when Moves(a.Value):
+                        Mark(array.Name);
+                        break;
+                    case Push p when Moves(p.Value):
+                        if (movingStacks.Add(p.Stack)) changed = true;
+                        break;
+                    case Evaluate { Expression: BackwardCall call } when call.Call.Arguments.Any(Moves) || (call.Seed is not null && Moves(call.Seed)) || call.Adjoints.Any(Moves):
+                        foreach (IrExpr adjoint in call.Adjoints) foreach (string name in IrWalker.Reads(adjoint)) Mark(name);
+                        break;
+                    case Evaluate { Expression: DiffCall call } when call.Arguments.Any(Moves):
+                        foreach (string output in ActivityAnalysis.OutputArguments(call)) Mark(output);
+                        break;
+                    case Evaluate { Expression: OpaqueCall { Method: "global::Backprop.AdjointPool.Restore" } restore } when Moves(restore.Arguments[0]):
+                        foreach (string name in IrWalker.Reads(restore.Arguments[1])) Mark(name);
+                        break;
+                }
+            }
+        }
+
+        return dependent;
+    }
+
+    /// <summary>Missing d or h buffers become pooled scratch, so that the gradient's guards never skip the Hessian's terms.</summary>
+    private static void AddBufferSetup(ParameterModel parameter, HessianVectorBody body, NameAllocator names)
+    {
+        string x = parameter.Name;
+        string element = parameter.Type.ElementName;
+        foreach (string buffer in new[] { parameter.AdjointName, parameter.HessianName })
+        {
+            if (parameter.Type.Rank == 2)
+            {
+                body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{buffer} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+                continue;
+            }
+
+            bool isArray = parameter.Type.Shape == ShapeKind.Array;
+            string missing = isArray ? $"{buffer} is null" : $"{buffer}.IsEmpty";
+            var scratch = new IrVar(names.Fresh("_scratch_" + buffer), IrType.ArrayOf(parameter.Type.ElementType, 1));
+            body.Prologue.Add(new Declare(null, scratch, new Opaque(scratch.Type,
+                $"{missing} ? {Pool}RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
+            body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
+                new Block(Array<IrStmt>(new Assign(null, new VarRef(parameter.Type, buffer), scratch.Ref))), Block.Empty));
+            body.Finally.Add(PoolCall("Return", scratch.Ref));
+        }
+
+        if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 2 && !parameter.IsOutput)
+        {
+            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void,
+                $"{parameter.DirectionName} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+        }
+
+        if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 1 && !parameter.IsOutput)
+        {
+            string v = parameter.DirectionName;
+            var zeros = new IrVar(names.Fresh("_zero_" + v), IrType.ArrayOf(parameter.Type.ElementType, 1));
+            body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
+                $"{v} is null ? {Pool}RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
+            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{v} ??= {zeros.Name}", EquatableArray<IrExpr>.Empty)));
+            body.Finally.Add(PoolCall("Return", zeros.Ref));
+        }
+    }
+
+    private static IrStmt PoolCall(string method, params IrExpr[] arguments) =>
+        new Evaluate(null, new OpaqueCall(IrType.Void, Pool + method, null, arguments.ToEquatableArray(), "", "", false, null));
+
+    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
+        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
+        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
+
+    /// <summary>The forward-mode form of a Backward statement the general rules cannot handle.</summary>
+    private static IReadOnlyList<IrStmt>? RewriteStatement(IrStmt stmt, ForwardTransformer transformer, MethodModel model)
+    {
+        // A snapshot of an array pushed before a call overwrites it: its tangent gets a snapshot on the twin stack.
+        if (stmt is Push { Value: OpaqueCall { Method: Pool + "RentCopy", Arguments: var copied } } push)
+        {
+            if (copied[0] is not VarRef snapshot || !transformer.HasTangent(snapshot.Name)) return new[] { stmt };
+            var twin = new OpaqueCall(push.Value.Type, Pool + "RentCopy", null, Array(transformer.TangentOf(snapshot), copied[1]), "", "", false, null);
+            return new IrStmt[] { stmt, new Push(transformer.TangentStack(push.Stack), twin) };
+        }
+
+        if (stmt is Push) return null;
+
+        IrExpr? value = stmt switch
+        {
+            Declare { Initializer: { } init } => init,
+            Assign a => a.Value,
+            Evaluate e => e.Expression,
+            _ => null,
+        };
+        IrExpr? target = stmt switch
+        {
+            Declare d => d.Variable.Ref,
+            Assign a => a.Target,
+            _ => null,
+        };
+
+        switch (value)
+        {
+            case BackwardCall call:
+                return new[] { (IrStmt)new Evaluate(stmt.Origin, HessianVectorCall(call, transformer)) };
+            case DiffCall:
+                return TangentBuilder.RewriteCall(stmt, transformer, new List<DiagnosticInfo>(), model);
+            case OpaqueCall { Method: var method } call when method.StartsWith(Pool, System.StringComparison.Ordinal) || method == "global::System.Array.Clear":
+                return MirrorPoolCall(stmt, target, call, transformer);
+            case NewArray when target is VarRef array && transformer.HasTangent(array.Name):
+                return TangentBuilder.RewriteCall(stmt, transformer, new List<DiagnosticInfo>(), model);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>_d_h = AdjointPool.Grow(_d_h, n)</c> and its kin act on buffers; the tangent buffer gets the same treatment,
+    /// with each buffer argument replaced by its tangent.
+    /// </summary>
+    private static IReadOnlyList<IrStmt>? MirrorPoolCall(IrStmt stmt, IrExpr? target, OpaqueCall call, ForwardTransformer transformer)
+    {
+        bool tracked = call.Method == Pool + "Restore"
+            ? call.Arguments[1] is VarRef restored && transformer.HasTangent(restored.Name)
+            : (target is VarRef t && transformer.HasTangent(t.Name)) || call.Arguments.Any(a => a is VarRef v && transformer.HasTangent(v.Name));
+        if (!tracked) return null;
+        IrExpr Mirror(IrExpr argument) => argument switch
+        {
+            VarRef v when v.Type.IsFloatingContainer || v.Type.Shape != ShapeKind.Scalar => transformer.HasTangent(v.Name)
+                ? transformer.TangentOf(v)
+                : new Constant(IrType.Void, "null", 0),
+            Pop p => new Pop(p.Type, transformer.TangentStack(p.Stack)),
+            _ => argument,
+        };
+
+        var mirrored = call with { Arguments = call.Arguments.Select(Mirror).ToEquatableArray() };
+        if (call.Method == Pool + "RentCopy" && mirrored.Arguments[0] is Constant { Text: "null" })
+        {
+            mirrored = mirrored with { Method = Pool + "RentZeroed<" + call.Type.ElementName + ">", Arguments = Array(call.Arguments[1]) };
+        }
+
+        if (mirrored.Arguments.Any(a => a is Constant { Text: "null" }) && call.Method is not (Pool + "RentCopy")) return null;
+        IrStmt twin = stmt switch
+        {
+            Declare d => new Declare(null, new IrVar(((VarRef)transformer.TangentOf(d.Variable.Ref)).Name, d.Variable.Type), mirrored),
+            Assign a => new Assign(null, transformer.TargetTangent(a.Target) ?? transformer.TangentOf((VarRef)a.Target), mirrored),
+            _ => new Evaluate(null, mirrored),
+        };
+        if (stmt is Declare declared)
+        {
+            // The tangent local is declared up front; here it is only assigned.
+            twin = new Assign(null, transformer.TangentOf(declared.Variable.Ref), mirrored);
+        }
+
+        return new[] { stmt, twin };
+    }
+
+    /// <summary><c>FBackward(args, adjoints, seed)</c> becomes <c>FHessianVector(args, tangents, adjoints, their tangents, seed, seed's tangent)</c>.</summary>
+    private static IrExpr HessianVectorCall(BackwardCall call, ForwardTransformer transformer)
+    {
+        var arguments = new List<IrExpr>(call.Call.Arguments);
+        var directions = new List<IrExpr>();
+        var hessians = new List<IrExpr>();
+        int adjoint = 0;
+        for (int i = 0; i < call.Call.Arguments.Count; i++)
+        {
+            CalleeParameter parameter = call.Call.Callee.Parameters[i];
+            if (!parameter.Differentiable) continue;
+            IrExpr argument = call.Call.Arguments[i] is Cast { Type.IsFloatingContainer: true, Operand: var inner } ? inner : call.Call.Arguments[i];
+            if (!parameter.IsOutput)
+            {
+                // Outputs take no direction: their tangents come out of the callee's own forward sweep.
+                IrExpr? direction = transformer.Tangent(argument, null);
+                directions.Add(direction ?? (parameter.Type.IsScalar ? Const(parameter.Type, 0) : new Constant(IrType.Void, parameter.Type.Shape == ShapeKind.Array ? "null" : "default", 0)));
+            }
+
+            IrExpr adjointArgument = call.Adjoints[adjoint++];
+            hessians.Add(adjointArgument switch
+            {
+                RefTo r => new RefTo(transformer.TargetTangent(r.Target) ?? transformer.TangentOf(Scratch(r.Target))),
+                VarRef v when transformer.HasTangent(v.Name) => transformer.TangentOf(v),
+                _ => new Constant(IrType.Void, parameter.Type.Shape == ShapeKind.Array ? "null" : "default", 0),
+            });
+        }
+
+        arguments.AddRange(directions);
+        arguments.AddRange(call.Adjoints);
+        arguments.AddRange(hessians);
+        if (call.Seed is not null)
+        {
+            arguments.Add(call.Seed);
+            arguments.Add(transformer.Tangent(call.Seed, null) ?? Const(call.Seed.Type, 0));
+        }
+
+        return new OpaqueCall(call.Type, call.Call.Callee.HessianVector, call.Call.Receiver, arguments.ToEquatableArray(), "", "", false, null);
+    }
+
+    // A ref adjoint argument whose variable has no tangent of its own (a discard): its tangent is a fresh discard too.
+    private static VarRef Scratch(IrExpr target) => target is VarRef v ? v with { Name = v.Name + "_h" } : new VarRef(target.Type, "_discard_h");
+}
