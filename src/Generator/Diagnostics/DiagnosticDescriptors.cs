@@ -117,6 +117,10 @@ internal static class DiagnosticDescriptors
         "Callee lacks a derivative mode",
         "'{0}' needs the {1} derivative of '{2}', which has none: add Modes = DifferentiationModes.{3} to its [Differentiable], or write {4} by hand");
 
+    public static readonly DiagnosticDescriptor SecondOrderModelMethod = Error("BPG0211",
+        "Second order is not supported on model methods",
+        "'{0}' is a method of model class '{1}', which has no HessianVector yet: use Modes = Reverse or Forward here, or write the computation as a static method of arrays");
+
     // BPG9999: never a crash.
     public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
         "Backprop.Gen internal error",
@@ -148,6 +152,7 @@ internal static class DiagnosticDescriptors
         LayerMemberReadDirectly,
         ModelMemberNameClash,
         CalleeLacksMode,
+        SecondOrderModelMethod,
         InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

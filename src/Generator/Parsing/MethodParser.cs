@@ -94,6 +94,12 @@ internal static class MethodParser
             }
         }
 
+        if (modelInfo is not null && (Contract.Modes(context.Attributes[0]) & Contract.SecondOrder) != 0)
+        {
+            Report(DiagnosticDescriptors.SecondOrderModelMethod, LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken)),
+                method.Name, method.ContainingType.Name);
+        }
+
         // A hand-written XBackward with the contract signature is the derivative: emit nothing for this method.
         if (modelInfo is null && FindHandWrittenBackward(method, diagnostics) is not null)
         {

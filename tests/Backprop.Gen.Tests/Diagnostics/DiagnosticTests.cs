@@ -49,6 +49,7 @@ public class DiagnosticTests
         ("BPG0208", "public sealed partial class Layer { public double[] W = new double[2]; [Differentiable] public double G(double x) => W[0] * x; } public sealed partial class Model { public Layer Inner = new Layer(); public double B; [Differentiable] public double F(double x) => [|Inner.W|][0] * x + B; }"),
         ("BPG0209", "public sealed partial class Model { public double[] [|Clear|] = new double[2]; [Differentiable] public double F(double x) => Clear[0] * x; }"),
         ("BPG0210", "public static partial class Net { [Differentiable] public static double G(double x) => x * x; [Differentiable(Modes = DifferentiationModes.Forward)] public static double F(double x) => [|G(x)|] + x; }"),
+        ("BPG0211", "public sealed partial class Model { public double[] W = new double[2]; [[|Differentiable(Modes = DifferentiationModes.SecondOrder)|]] public double F(double x) => W[0] * x; }"),
         ("BPG0206", "public static class Lib { public static double G(double x) => x; } public class D { [DerivativeOf(typeof(Lib), nameof(Lib.G))] public double [|GBackward|](double x, ref double dX, double seed = 1) => x; }"),
     }.Select(c => new object[] { c.Id, c.Source });
 
