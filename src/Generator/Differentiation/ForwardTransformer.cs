@@ -39,6 +39,12 @@ internal sealed class ForwardTransformer
 
     public bool HasTangent(string name) => _hasTangent(name);
 
+    private readonly HashSet<string> _pruned = new();
+
+    /// <summary>Whether <paramref name="name"/> has a tangent that survived <see cref="RemoveUnreadTangents"/>.</summary>
+    public bool HasLiveTangent(string name) =>
+        _tangents.TryGetValue(name, out IrExpr? tangent) && !(tangent is VarRef v && _pruned.Contains(v.Name));
+
     /// <summary>The tangent variable of <paramref name="variable"/>.</summary>
     public IrExpr TangentOf(VarRef variable)
     {
@@ -56,6 +62,51 @@ internal sealed class ForwardTransformer
         foreach (IrStmt stmt in statements) TransformOne(stmt, output);
         return output;
     }
+
+    /// <summary>
+    /// Drops the tangents nobody reads (those of dead locals kept for their calls, say) with their assignments, so the
+    /// generated code has no unused variables. The lists are pruned in place; reads in any of them count.
+    /// </summary>
+    public void RemoveUnreadTangents(params List<IrStmt>[] lists)
+    {
+        while (true)
+        {
+            var read = new HashSet<string>();
+            foreach (List<IrStmt> list in lists)
+            {
+                foreach (IrStmt stmt in IrWalker.AllStatements(new Block(list.ToEquatableArray())))
+                {
+                    IEnumerable<IrExpr> expressions = stmt switch
+                    {
+                        Assign { Target: VarRef } a => new[] { a.Value },
+                        Assign { Target: ElementAt target } a => target.Indices.Append(a.Value),
+                        _ => IrWalker.OwnExpressions(stmt),
+                    };
+                    foreach (string name in expressions.SelectMany(IrWalker.Reads)) read.Add(name);
+                }
+            }
+
+            var unread = new HashSet<string>(NewTangents.Where(t => !read.Contains(t.Name)).Select(t => t.Name));
+            if (unread.Count == 0) return;
+            NewTangents.RemoveAll(t => unread.Contains(t.Name));
+            _pruned.UnionWith(unread);
+            foreach (List<IrStmt> list in lists)
+            {
+                List<IrStmt> pruned = Prune(new Block(list.ToEquatableArray()), s => s is Assign { Target: VarRef v } && unread.Contains(v.Name)
+                    || s is Assign { Target: ElementAt { Array: VarRef a } } && unread.Contains(a.Name)).Statements.ToList();
+                list.Clear();
+                list.AddRange(pruned);
+            }
+        }
+    }
+
+    private static Block Prune(Block block, Func<IrStmt, bool> dead) =>
+        new(block.Statements.Where(s => !dead(s)).Select(s => s switch
+        {
+            If i => i with { Then = Prune(i.Then, dead), Else = Prune(i.Else, dead) },
+            Loop l => l with { Body = Prune(l.Body, dead) },
+            _ => s,
+        }).ToEquatableArray());
 
     private void TransformOne(IrStmt stmt, List<IrStmt> output)
     {

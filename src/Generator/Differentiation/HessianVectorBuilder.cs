@@ -61,8 +61,9 @@ internal static class HessianVectorBuilder
         body.Declarations.AddRange(transformer.Transform(backward.Declarations.Where(d => !(d is Declare { Variable.Type.Element: ElementKind.Other }))));
         body.Declarations.AddRange(backward.Declarations.Where(d => d is Declare { Variable.Type.Element: ElementKind.Other }));
         List<IrStmt> transformed = transformer.Transform(backward.Forward.Concat(backward.Reverse).Concat(backward.Epilogue));
+        transformer.RemoveUnreadTangents(body.Declarations, transformed);
         // An output has no direction parameter: the tangent of its values lives in a local buffer of its length.
-        var outputTangents = model.Parameters.Where(p => p.IsOutput && p.Type.Rank <= 1 && transformer.HasTangent(p.Name))
+        var outputTangents = model.Parameters.Where(p => p.IsOutput && p.Type.Rank <= 1 && transformer.HasLiveTangent(p.Name))
             .ToDictionary(p => ((VarRef)transformer.TangentOf(new VarRef(p.Type, p.Name))).Name, p => p);
         foreach (IrVar tangent in transformer.NewTangents)
         {
@@ -78,7 +79,7 @@ internal static class HessianVectorBuilder
         // given back by their restore), and so do the outputs' tangent buffers, which only the HessianVector rents.
         foreach (IrStmt returned in backward.Finally)
         {
-            if (returned is Evaluate { Expression: OpaqueCall { Method: Pool + "Return" } call } && call.Arguments[0] is VarRef buffer && transformer.HasTangent(buffer.Name))
+            if (returned is Evaluate { Expression: OpaqueCall { Method: Pool + "Return" } call } && call.Arguments[0] is VarRef buffer && transformer.HasLiveTangent(buffer.Name))
             {
                 body.Finally.Add(PoolCall("Return", transformer.TangentOf(buffer)));
             }
@@ -141,7 +142,7 @@ internal static class HessianVectorBuilder
                         if (movingStacks.Add(p.Stack)) changed = true;
                         break;
                     case Evaluate { Expression: BackwardCall call } when call.Call.Arguments.Any(Moves) || (call.Seed is not null && Moves(call.Seed)) || call.Adjoints.Any(Moves):
-                        foreach (IrExpr adjoint in call.Adjoints) foreach (string name in IrWalker.Reads(adjoint)) Mark(name);
+                        foreach (IrExpr adjoint in call.Adjoints) if (WrittenVariable(adjoint) is { } written) Mark(written);
                         break;
                     case Evaluate { Expression: DiffCall call } when call.Arguments.Any(Moves):
                         foreach (string output in ActivityAnalysis.OutputArguments(call)) Mark(output);
@@ -155,6 +156,15 @@ internal static class HessianVectorBuilder
 
         return dependent;
     }
+
+    /// <summary>The variable an adjoint argument writes to: <c>ref _d_x</c>, <c>ref _d_a[i]</c> or the buffer <c>_d_a</c>, not its indices.</summary>
+    private static string? WrittenVariable(IrExpr adjoint) => adjoint switch
+    {
+        RefTo r => WrittenVariable(r.Target),
+        VarRef v => v.Name,
+        ElementAt e => WrittenVariable(e.Array),
+        _ => IrWalker.Reads(adjoint).FirstOrDefault(),
+    };
 
     /// <summary>Missing d or h buffers become pooled scratch, so that the gradient's guards never skip the Hessian's terms.</summary>
     private static void AddBufferSetup(ParameterModel parameter, HessianVectorBody body, NameAllocator names)

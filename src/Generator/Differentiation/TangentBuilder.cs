@@ -42,7 +42,12 @@ internal static class TangentBuilder
         transformer = new ForwardTransformer(names, name => activity.IsActive(name) && !members.Contains(name), tangents, Rewrite);
 
         foreach (IrVar temp in hoisted) body.Declarations.Add(new Declare(null, temp, null));
-        body.Statements.AddRange(transformer.Transform(statements));
+        List<IrStmt> transformed = transformer.Transform(statements);
+        IrExpr? resultTangent = normalized.Result is { } returned ? transformer.Tangent(returned.Ref, null) : null;
+        if (resultTangent is not null) transformed.Add(new Evaluate(null, resultTangent)); // keep what the result reads
+        transformer.RemoveUnreadTangents(transformed);
+        if (resultTangent is not null) transformed.RemoveAt(transformed.Count - 1);
+        body.Statements.AddRange(transformed);
         foreach (IrVar tangent in transformer.NewTangents)
         {
             body.Declarations.Add(new Declare(null, tangent, tangent.Type.IsScalar ? Const(tangent.Type, 0) : EmptyArray(tangent.Type)));

@@ -35,7 +35,9 @@ public class FuzzTests(ITestOutputHelper output)
             if (problem is not null)
             {
                 int culprit = programs.FindIndex(p => CompileOne(p) is not null);
-                Report(culprit < 0 ? programs[0] : programs[culprit], culprit < 0 ? problem : CompileOne(programs[culprit])!, start + Math.Max(culprit, 0));
+                if (culprit < 0) Report(programs[0], problem, start);
+                FProgram smallest = Shrink(programs[culprit], candidate => CompileOne(candidate) is not null);
+                Report(smallest, CompileOne(smallest)!, start + culprit);
             }
 
             for (int k = 0; k < programs.Count; k++)
@@ -47,9 +49,10 @@ public class FuzzTests(ITestOutputHelper output)
                     Outcome outcome = Evaluate(assembly, "P" + k, arguments);
                     if (outcome == Outcome.Kink) kinks++;
                     else checkedPoints++;
-                    if (outcome is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers)
+                    if (outcome is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers or Outcome.HessianDiffers)
                     {
-                        FProgram smallest = Shrink(programs[k], arguments);
+                        object?[] at = arguments;
+                        FProgram smallest = Shrink(programs[k], candidate => EvaluationFails(candidate, at));
                         Report(smallest, Describe(CompileOne(smallest) is null ? Evaluate(Compile(new List<FProgram> { smallest }, out _), "P0", arguments) : outcome, arguments), start + k);
                     }
                 }
@@ -67,6 +70,7 @@ public class FuzzTests(ITestOutputHelper output)
         Mismatch,
         ValueDiffers,
         TangentDiffers,
+        HessianDiffers,
     }
 
     private static object?[] RandomArguments(Random random) => new object?[]
@@ -117,7 +121,58 @@ public class FuzzTests(ITestOutputHelper output)
         if (!((double)Invoke.Call(tangentMethod, tangentArguments)!).Equals(value)) return Outcome.ValueDiffers;
         double tangent = (double)tangentArguments[^1]!;
         double expected = u.Zip(analytic, (ui, gi) => ui * gi).Sum();
-        return Backprop.GradientCheck.RelativeError(tangent, expected, 1e-6) < 1e-8 ? Outcome.Match : Outcome.TangentDiffers;
+        if (Backprop.GradientCheck.RelativeError(tangent, expected, 1e-6) >= 1e-8) return Outcome.TangentDiffers;
+        return HessianAgrees(assembly, name, x, u, analytic);
+    }
+
+    /// <summary>
+    /// The HessianVector's gradient must equal the Backward's, its H·u the central difference of the gradient along u,
+    /// and ⟨w, H·u⟩ must equal ⟨u, H·w⟩. Where the gradient itself has a kink, differences mean nothing: skipped.
+    /// </summary>
+    private static Outcome HessianAgrees(Assembly assembly, string name, double[] x, double[] u, double[] gradient)
+    {
+        MethodInfo backward = Invoke.Method(assembly, "Fuzz", name + "Backward", 10);
+        MethodInfo hvp = Invoke.Method(assembly, "Fuzz", name + "HessianVector", 19);
+        double[] Gradient(double[] point)
+        {
+            object?[] call = Unflatten(point).Concat(new object?[] { 0.0, 0.0, 0.0, new double[FProgram.ArrayLength], 1.0 }).ToArray();
+            Invoke.Call(backward, call);
+            return new[] { (double)call[5]!, (double)call[6]!, (double)call[7]! }.Concat((double[])call[8]!).ToArray();
+        }
+
+        (double[] G, double[] Hv) HessianVector(double[] v)
+        {
+            object?[] call = Unflatten(x).Concat(new object?[] { v[0], v[1], v[2], v.Skip(3).ToArray(), 0.0, 0.0, 0.0, new double[FProgram.ArrayLength],
+                0.0, 0.0, 0.0, new double[FProgram.ArrayLength], 1.0, 0.0 }).ToArray();
+            Invoke.Call(hvp, call);
+            double[] g = new[] { (double)call[9]!, (double)call[10]!, (double)call[11]! }.Concat((double[])call[12]!).ToArray();
+            double[] h = new[] { (double)call[13]!, (double)call[14]!, (double)call[15]! }.Concat((double[])call[16]!).ToArray();
+            return (g, h);
+        }
+
+        (double[] g, double[] hu) = HessianVector(u);
+        if (!Backprop.GradientCheck.Compare(g, gradient, 1e-9).Passed(1e-12)) return Outcome.HessianDiffers;
+        if (hu.Any(v => !double.IsFinite(v))) return Outcome.Kink;
+        double[] numeric = new double[x.Length];
+        double[] rough = new double[x.Length];
+        for (int k = 0; k < x.Length; k++)
+        {
+            int component = k;
+            double Along(double[] t) => Gradient(x.Zip(u, (xi, ui) => xi + t[0] * ui).ToArray())[component];
+            numeric[k] = Backprop.GradientCheck.NumericGradient(Along, new[] { 0.0 })[0];
+            rough[k] = (Along(new[] { 1e-6 }) - Along(new[] { -1e-6 })) / 2e-6;
+        }
+
+        if (!Backprop.GradientCheck.Compare(hu, numeric, 1e-4).Passed(1e-5))
+        {
+            // A kink of the gradient (a branch, Abs, Max) between the difference steps: the estimates disagree.
+            return Backprop.GradientCheck.Compare(numeric, rough, 1e-3).Passed(1e-3) ? Outcome.HessianDiffers : Outcome.Kink;
+        }
+
+        double[] w = u.Select((ui, i) => Math.Cos(3.1 * i + ui)).ToArray();
+        (_, double[] hw) = HessianVector(w);
+        double left = w.Zip(hu, (a, b) => a * b).Sum(), right = u.Zip(hw, (a, b) => a * b).Sum();
+        return Backprop.GradientCheck.RelativeError(left, right, 1e-6) < 1e-7 ? Outcome.Match : Outcome.HessianDiffers;
     }
 
     private static double Central(Func<double[], double> f, double[] x, int i, double h)
@@ -148,29 +203,46 @@ public class FuzzTests(ITestOutputHelper output)
         return problem is null ? TestCompiler.Load(run) : typeof(FuzzTests).Assembly;
     }
 
-    /// <summary>Null when the program compiles cleanly with the generator, else what went wrong.</summary>
+    /// <summary>
+    /// Null when the program compiles cleanly with the generator, else what went wrong, with the generated lines the
+    /// errors point at.
+    /// </summary>
     private static string? CompileOne(FProgram program)
     {
-        Compile(new List<FProgram> { program }, out string? problem);
-        return problem;
+        GeneratorRun run = TestCompiler.Generate(Source(new List<FProgram> { program }));
+        var issues = run.GeneratorDiagnostics.Concat(run.CompilationProblems).Take(5).ToList();
+        if (issues.Count == 0) return null;
+        var text = new StringBuilder();
+        foreach (Microsoft.CodeAnalysis.Diagnostic issue in issues)
+        {
+            text.AppendLine(issue.ToString());
+            if (issue.Location.SourceTree is { } tree && tree.FilePath.EndsWith(".g.cs", StringComparison.Ordinal))
+            {
+                text.AppendLine("    > " + tree.GetText().Lines[issue.Location.GetLineSpan().StartLinePosition.Line].ToString().Trim());
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static bool EvaluationFails(FProgram candidate, object?[] arguments)
+    {
+        Assembly assembly = Compile(new List<FProgram> { candidate }, out string? problem);
+        if (problem is not null) return false;
+        try
+        {
+            return Evaluate(assembly, "P0", arguments) is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers or Outcome.HessianDiffers;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
     }
 
     /// <summary>Greedily replaces the program by smaller ones that still fail, within a budget.</summary>
-    private static FProgram Shrink(FProgram program, object?[] arguments)
+    private static FProgram Shrink(FProgram program, Func<FProgram, bool> fails)
     {
-        bool Fails(FProgram candidate)
-        {
-            Assembly assembly = Compile(new List<FProgram> { candidate }, out string? problem);
-            if (problem is not null) return false;
-            try
-            {
-                return Evaluate(assembly, "P0", arguments) is Outcome.Mismatch or Outcome.ValueDiffers or Outcome.TangentDiffers;
-            }
-            catch (Exception)
-            {
-                return false;
-            }
-        }
+        bool Fails(FProgram candidate) => fails(candidate);
 
         int budget = 150;
         bool progress = true;
@@ -193,6 +265,7 @@ public class FuzzTests(ITestOutputHelper output)
     private static string Describe(Outcome outcome, object?[] arguments) =>
         $"{outcome} at x = ({string.Join(", ", Flatten(arguments).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))})";
 
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private void Report(FProgram program, string problem, int index)
     {
         string text = $"Fuzz program #{index} (seed {Seed}) fails: {problem}\n{program.Emit("P0")}";

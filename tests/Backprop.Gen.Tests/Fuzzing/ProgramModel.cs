@@ -238,16 +238,16 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result)
 
     /// <summary>The [Differentiable] helpers the programs call: one of scalars, one of an array.</summary>
     public const string Helpers = """
-            [Differentiable(Modes = DifferentiationModes.Forward | DifferentiationModes.Reverse)]
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static double Mix(double u, double v) => Math.Tanh(u) * v + 0.1 * u * u;
 
-            [Differentiable(Modes = DifferentiationModes.Forward | DifferentiationModes.Reverse)]
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static void Squash(double[] q, double scale, double[] r)
             {
                 for (int i = 0; i < q.Length; i++) r[i] = Math.Tanh(q[i] * scale) + 0.1 * q[(i + 1) % q.Length];
             }
 
-            [Differentiable(Modes = DifferentiationModes.Forward | DifferentiationModes.Reverse)]
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static double Norm(double[] q, double scale)
             {
                 double s = 0;
@@ -259,7 +259,7 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result)
     public string Emit(string name)
     {
         var text = new StringBuilder();
-        text.AppendLine("    [Differentiable(Modes = DifferentiationModes.Forward | DifferentiationModes.Reverse)]");
+        text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
         text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
         text.AppendLine("    {");
         FStmt.EmitAll(Body, text, 2);

@@ -109,7 +109,6 @@ namespace HigherOrder
         {
             double _dot_g0 = 0.0;
             double _dot_d_w = 0.0;
-            double _dot_result = 0.0;
             double _dot_w = 0.0;
             var _saved_w = new global::Backprop.ValueStack<double>();
             var _dot_saved_w = new global::Backprop.ValueStack<double>();
@@ -125,7 +124,6 @@ namespace HigherOrder
                     w *= w;
                 }
                 double _result = w;
-                _dot_result = _dot_w;
                 // return w;
                 double _d_w = seed;
                 _dot_d_w = seedTangent;

@@ -101,12 +101,10 @@ namespace HigherOrder
             double _dot_g3 = 0.0;
             double _dot_g2 = 0.0;
             double _dot_d_t0 = 0.0;
-            double _dot_result = 0.0;
             double _dot_t0 = 0.0;
             double _t0 = 100 * (y - x * x);
             _dot_t0 = 100.0 * (vY - (vX * x + x * vX));
             double _result = (1 - x) * (1 - x) + _t0 * (y - x * x);
-            _dot_result = -(vX * (1.0 - x)) - (1.0 - x) * vX + (_dot_t0 * (y - x * x) + _t0 * (vY - (vX * x + x * vX)));
             // return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
             hX -= 2.0 * seedTangent * (1.0 - x) - 2.0 * seed * vX;
             dX -= 2.0 * seed * (1.0 - x);

@@ -73,9 +73,7 @@ namespace HigherOrder
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double SquareHessianVector(double x, double vX, ref double dX, ref double hX, double seed = 1.0, double seedTangent = 0.0)
         {
-            double _dot_result = 0.0;
             double _result = x * x;
-            _dot_result = vX * x + x * vX;
             // return x * x;
             hX += 2.0 * seedTangent * x + 2.0 * seed * vX;
             dX += 2.0 * seed * x;
