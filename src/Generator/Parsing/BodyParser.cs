@@ -473,13 +473,15 @@ internal sealed class BodyParser
             return new IrCast(type, operand, conversion.IsImplicit);
         }
 
-        if (conversion.OperatorMethod is null && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Array)
+        // Before C# 14 these go through Span's own implicit operators; from C# 14 they are built-in span conversions.
+        bool spanConversion = conversion.OperatorMethod is null || IsSpan(conversion.OperatorMethod.ContainingType);
+        if (spanConversion && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Array)
         {
             // An array passed where a span is expected: the span views the same elements.
             return new IrCast(type, operand, conversion.IsImplicit);
         }
 
-        if (conversion.OperatorMethod is null && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Span)
+        if (spanConversion && IsSpan(conversion.Type) && operand.Type.Shape == ShapeKind.Span)
         {
             return new IrCast(type, operand, conversion.IsImplicit);
         }

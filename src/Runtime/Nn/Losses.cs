@@ -1,0 +1,193 @@
+using System;
+
+namespace Backprop.Nn;
+
+/// <summary>
+/// Losses and the softmax. <see cref="CrossEntropy"/>, <see cref="MeanSquaredError"/> and
+/// <see cref="BinaryCrossEntropyWithLogits"/> are <see cref="DifferentiableAttribute">[Differentiable]</see>;
+/// <see cref="LogSumExp"/>, <see cref="Softmax"/> and <see cref="SoftmaxCrossEntropy"/> have hand-written fused
+/// Backward methods (the gradient of log-sum-exp is the softmax), which the generator calls from your
+/// [Differentiable] code like any other Backward.
+/// </summary>
+public static partial class Losses
+{
+    /// <summary>
+    /// <c>ln Σ e^xᵢ</c>, computed stably as <c>m + ln Σ e^(xᵢ − m)</c> with <c>m = max x</c>, so it neither overflows
+    /// nor underflows.
+    /// </summary>
+    /// <param name="x">The values; at least one.</param>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is empty.</exception>
+    public static double LogSumExp(ReadOnlySpan<double> x)
+    {
+        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
+        double max = Max(x);
+        if (double.IsInfinity(max)) return max;
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>
+    /// The Backward of <see cref="LogSumExp"/>: adds <c>seed · softmax(x)</c> to <paramref name="dX"/> and returns the
+    /// value.
+    /// </summary>
+    /// <param name="x">The values.</param>
+    /// <param name="dX">Receives the gradient, added to what it holds; empty when it is not wanted.</param>
+    /// <param name="seed">The gradient flowing into the result.</param>
+    public static double LogSumExpBackward(ReadOnlySpan<double> x, Span<double> dX, double seed = 1.0)
+    {
+        RequireLength(dX, x.Length, nameof(dX));
+        double value = LogSumExp(x);
+        if (!dX.IsEmpty) AddSoftmax(x, seed, dX);
+        return value;
+    }
+
+    /// <summary>Writes <c>softmax(logits)ᵢ = e^(logitsᵢ − m) / Σ e^(logitsⱼ − m)</c> into <paramref name="probabilities"/>.</summary>
+    /// <param name="logits">The scores; at least one.</param>
+    /// <param name="probabilities">Receives the probabilities (an output); the same length as <paramref name="logits"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or there are no logits.</exception>
+    public static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("Softmax needs at least one logit.", nameof(logits));
+        if (probabilities.Length != logits.Length)
+        {
+            throw new ArgumentException($"probabilities has length {probabilities.Length}; it must have the length of logits, {logits.Length}.", nameof(probabilities));
+        }
+
+        double max = Max(logits);
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            double e = Math.Exp(logits[i] - max);
+            probabilities[i] = e;
+            sum += e;
+        }
+
+        double inverse = 1 / sum;
+        for (int i = 0; i < probabilities.Length; i++) probabilities[i] *= inverse;
+    }
+
+    /// <summary>
+    /// The Backward of <see cref="Softmax"/>, a layer: writes the probabilities as the primal does, and adds
+    /// <c>pᵢ (dPᵢ − Σⱼ pⱼ dPⱼ)</c> to <paramref name="dLogits"/>.
+    /// </summary>
+    /// <param name="logits">The scores.</param>
+    /// <param name="probabilities">Receives the probabilities, as in the primal.</param>
+    /// <param name="dLogits">Receives the gradient with respect to the logits, added to what it holds; empty when not wanted.</param>
+    /// <param name="dProbabilities">The incoming gradient of the probabilities (read, left unchanged); empty for none.</param>
+    public static void SoftmaxBackward(ReadOnlySpan<double> logits, Span<double> probabilities, Span<double> dLogits, [OutputAdjoint] Span<double> dProbabilities)
+    {
+        RequireLength(dLogits, logits.Length, nameof(dLogits));
+        RequireLength(dProbabilities, logits.Length, nameof(dProbabilities));
+        Softmax(logits, probabilities);
+        if (dLogits.IsEmpty || dProbabilities.IsEmpty) return;
+        double dot = 0;
+        for (int i = 0; i < probabilities.Length; i++) dot += probabilities[i] * dProbabilities[i];
+        for (int i = 0; i < probabilities.Length; i++) dLogits[i] += probabilities[i] * (dProbabilities[i] - dot);
+    }
+
+    /// <summary>
+    /// The cross-entropy of the softmax of <paramref name="logits"/> against the class <paramref name="label"/>:
+    /// <c>−ln softmax(logits)[label] = LogSumExp(logits) − logits[label]</c>, which stays finite however confident
+    /// the scores are.
+    /// </summary>
+    /// <param name="logits">The scores, one per class.</param>
+    /// <param name="label">The true class, in <c>[0, logits.Length)</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="label"/> is not a class.</exception>
+    public static double SoftmaxCrossEntropy(ReadOnlySpan<double> logits, int label)
+    {
+        RequireLabel(label, logits.Length);
+        return LogSumExp(logits) - logits[label];
+    }
+
+    /// <summary>
+    /// The fused Backward of <see cref="SoftmaxCrossEntropy"/>: adds <c>seed · (softmax(logits) − onehot(label))</c> to
+    /// <paramref name="dLogits"/> in one pass, and returns the loss.
+    /// </summary>
+    /// <param name="logits">The scores.</param>
+    /// <param name="label">The true class.</param>
+    /// <param name="dLogits">Receives the gradient, added to what it holds; empty when it is not wanted.</param>
+    /// <param name="seed">The gradient flowing into the loss (for example <c>1 / batchSize</c>).</param>
+    public static double SoftmaxCrossEntropyBackward(ReadOnlySpan<double> logits, int label, Span<double> dLogits, double seed = 1.0)
+    {
+        RequireLength(dLogits, logits.Length, nameof(dLogits));
+        RequireLabel(label, logits.Length);
+        double loss = LogSumExp(logits) - logits[label];
+        if (!dLogits.IsEmpty)
+        {
+            AddSoftmax(logits, seed, dLogits);
+            dLogits[label] -= seed;
+        }
+
+        return loss;
+    }
+
+    /// <summary>The cross-entropy <c>−ln p[label]</c> of probabilities that already sum to one (see <see cref="Softmax"/>).</summary>
+    /// <param name="probabilities">The probabilities, one per class.</param>
+    /// <param name="label">The true class.</param>
+    /// <remarks>Prefer <see cref="SoftmaxCrossEntropy"/> on logits: it cannot take the log of an underflowed zero.</remarks>
+    [Differentiable]
+    public static double CrossEntropy(double[] probabilities, int label) => -Math.Log(probabilities[label]);
+
+    /// <summary>The mean squared error <c>(1/n) Σ (predictionᵢ − targetᵢ)²</c>.</summary>
+    /// <param name="prediction">The predicted values.</param>
+    /// <param name="target">The targets, of the same length (differentiable too, as for an autoencoder).</param>
+    [Differentiable]
+    public static double MeanSquaredError(double[] prediction, double[] target)
+    {
+        double sum = 0;
+        for (int i = 0; i < prediction.Length; i++)
+        {
+            double error = prediction[i] - target[i];
+            sum += error * error;
+        }
+
+        return sum / prediction.Length;
+    }
+
+    /// <summary>
+    /// The binary cross-entropy of <c>sigmoid(logit)</c> against a target probability, computed stably as
+    /// <c>max(z, 0) − z·t + ln(1 + e^−|z|)</c>.
+    /// </summary>
+    /// <param name="logit">The score z.</param>
+    /// <param name="target">The target probability t, usually 0 or 1.</param>
+    [Differentiable(Modes = DifferentiationModes.SecondOrder)]
+    public static double BinaryCrossEntropyWithLogits(double logit, [NoDerivative] double target)
+    {
+        if (logit > 0) return logit - logit * target + Math.Log(1 + Math.Exp(-logit));
+        return -logit * target + Math.Log(1 + Math.Exp(logit));
+    }
+
+    /// <summary>Adds <c>scale · softmax(x)</c> to <paramref name="into"/>.</summary>
+    private static void AddSoftmax(ReadOnlySpan<double> x, double scale, Span<double> into)
+    {
+        double max = Max(x);
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
+        double factor = scale / sum;
+        for (int i = 0; i < x.Length; i++) into[i] += factor * Math.Exp(x[i] - max);
+    }
+
+    private static double Max(ReadOnlySpan<double> x)
+    {
+        double max = x[0];
+        for (int i = 1; i < x.Length; i++) if (x[i] > max || double.IsNaN(x[i])) max = x[i];
+        return max;
+    }
+
+    private static void RequireLength(Span<double> adjoint, int length, string name)
+    {
+        if (!adjoint.IsEmpty && adjoint.Length != length)
+        {
+            throw new ArgumentException($"{name} has length {adjoint.Length}; it must have length {length}, or be empty when that gradient is not wanted.", name);
+        }
+    }
+
+    private static void RequireLabel(int label, int classes)
+    {
+        if ((uint)label >= (uint)classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(label), label, $"The label must be a class index in [0, {classes}).");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Linq;
+using Backprop.Nn;
+using Xunit;
+
+namespace Backprop.Runtime.Tests;
+
+/// <summary>
+/// A user's [Differentiable] code calling the toolkit from another assembly: the generator finds the toolkit's
+/// Backward methods (generated or hand-written) in metadata and chains through them.
+/// </summary>
+public static partial class TinyNet
+{
+    /// <summary>A 3-4-3 network with tanh, sigmoid and softplus units, and a softmax cross-entropy loss.</summary>
+    [Differentiable]
+    public static double Loss(double[] w1, double[] w2, [NoDerivative] double[] x, int label)
+    {
+        double[] hidden = new double[4];
+        for (int j = 0; j < 4; j++)
+        {
+            double sum = 0;
+            for (int i = 0; i < 3; i++) sum += w1[j * 3 + i] * x[i];
+            hidden[j] = j % 2 == 0 ? Activations.Tanh(sum) : Activations.Sigmoid(sum) + Activations.Softplus(0.5 * sum);
+        }
+
+        double[] logits = new double[3];
+        for (int k = 0; k < 3; k++)
+        {
+            double sum = 0;
+            for (int j = 0; j < 4; j++) sum += w2[k * 4 + j] * hidden[j];
+            logits[k] = Activations.LeakyRelu(sum, 0.1);
+        }
+
+        return Losses.SoftmaxCrossEntropy(logits, label);
+    }
+
+    /// <summary>The softmax as an output layer, then the cross-entropy of its probabilities, plus an MSE term.</summary>
+    [Differentiable]
+    public static double Probabilities(double[] logits, double[] target, int label)
+    {
+        double[] p = new double[logits.Length];
+        Losses.Softmax(logits, p);
+        return Losses.CrossEntropy(p, label) + Losses.MeanSquaredError(p, target) + Losses.LogSumExp(target);
+    }
+}
+
+public class ToolkitInUserCodeTests
+{
+    [Fact]
+    public void A_network_built_from_toolkit_calls_has_exact_gradients()
+    {
+        var random = new Random(3);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            double[] x = Numeric.RandomVector(random, 3, 2);
+            int label = random.Next(3);
+            double[] point = Numeric.RandomVector(random, 24);
+            Numeric.AssertGradient(
+                v => TinyNet.Loss(v[..12], v[12..], x, label),
+                (v, d) =>
+                {
+                    double[] dW1 = new double[12], dW2 = new double[12];
+                    TinyNet.LossBackward(v[..12], v[12..], x, label, dW1, dW2);
+                    for (int i = 0; i < 12; i++) (d[i], d[12 + i]) = (d[i] + dW1[i], d[12 + i] + dW2[i]);
+                },
+                point);
+        }
+    }
+
+    [Fact]
+    public void The_softmax_layer_chains_through_its_hand_written_backward()
+    {
+        var random = new Random(5);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            double[] point = Numeric.RandomVector(random, 8, 2);
+            int label = random.Next(4);
+            Numeric.AssertGradient(
+                v => TinyNet.Probabilities(v[..4], v[4..], label),
+                (v, d) =>
+                {
+                    double[] dLogits = new double[4], dTarget = new double[4];
+                    TinyNet.ProbabilitiesBackward(v[..4], v[4..], label, dLogits, dTarget);
+                    for (int i = 0; i < 4; i++) (d[i], d[4 + i]) = (d[i] + dLogits[i], d[4 + i] + dTarget[i]);
+                },
+                point);
+        }
+    }
+}
