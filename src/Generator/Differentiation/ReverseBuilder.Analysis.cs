@@ -126,7 +126,67 @@ internal sealed partial class ReverseBuilder
             bool readInside = !_readers.TryGetValue(name, out List<Step>? readers) || readers.All(r => IsInside(r, loop));
             if (arrayFixed && indexFixed && readInside) _aliases[name] = value;
         }
+
+        FindRecomputedIndices();
     }
+
+    /// <summary>
+    /// An integer or bool computed in a counted loop from the loop counters and values that never change
+    /// (<c>int y = r * stride + u - padding;</c>, or a flag like <c>y &lt; 0 || y &gt;= height</c>) is computed again
+    /// in the reverse sweep instead of being saved on a stack: index arithmetic costs less than its memory traffic.
+    /// </summary>
+    private void FindRecomputedIndices()
+    {
+        foreach (KeyValuePair<string, List<Step>> entry in _definitions.OrderBy(e => _position[e.Value[0]]))
+        {
+            string name = entry.Key;
+            if (entry.Value.Count != 1 || _aliases.ContainsKey(name) || _parameters.ContainsKey(name) || _counters.Contains(name)) continue;
+            IrType type = _variables[name].Type;
+            if (!type.IsScalar || !(type.IsIntegral || type.Element == ElementKind.Bool)) continue;
+            Step definition = entry.Value[0];
+            if (ActivityAnalysis.Definition(definition.Stmt) is not var (_, value)) continue;
+            if (_enclosingLoops[definition].LastOrDefault() is not { Stmt: Loop { IsCounted: true } } loop) continue;
+            if (!IsRecomputable(value, definition)) continue;
+            // Every read must see this iteration's value: after the definition, in its loop, and within the branches
+            // the definition sits in (outside them, the variable may still hold an older iteration's value).
+            int at = _position[definition];
+            List<(Step Branch, bool Then)> path = _branches[definition];
+            bool readAfterInside = !_readers.TryGetValue(name, out List<Step>? readers)
+                || readers.All(r => r != definition && IsInside(r, loop) && _position[r] > at
+                    && _branches[r].Count >= path.Count && path.Select((b, i) => _branches[r][i] == b).All(same => same));
+            if (readAfterInside) _aliases[name] = Resolve(value);
+        }
+    }
+
+    /// <summary>
+    /// Whether an expression can be evaluated again in the reverse sweep, anywhere inside the loops around
+    /// <paramref name="at"/>, to the same value: arithmetic on constants, the enclosing loops' counters, parameters and
+    /// top-level values never reassigned, array lengths, and other recomputed values.
+    /// </summary>
+    private bool IsRecomputable(IrExpr expr, Step at)
+    {
+        bool Fixed(string name) =>
+            _counters.Contains(name) && _enclosingLoops[at].Any(l => ((Loop)l.Stmt).Counter?.Name == name)
+            || _aliases.ContainsKey(name) && _aliases[name].Type.IsScalar && !_aliases[name].Type.IsFloatingElement
+            || !_definitions.ContainsKey(name) && _parameters.ContainsKey(name)
+            || _singleDefinition.Contains(name) && _definitions.TryGetValue(name, out List<Step>? d) && d.All(x => x.TopLevel && _enclosingLoops[x].Count == 0);
+
+        return expr switch
+        {
+            Constant => true,
+            VarRef v => Fixed(v.Name),
+            Member { Receiver: VarRef array, Name: "Length" } => Fixed(array.Name),
+            Unary u => IsRecomputable(u.Operand, at),
+            Binary b => IsRecomputable(b.Left, at) && IsRecomputable(b.Right, at),
+            Cast c => c.Type.IsScalar && !c.Type.IsFloatingElement && IsRecomputable(c.Operand, at),
+            Conditional c => IsRecomputable(c.Condition, at) && IsRecomputable(c.WhenTrue, at) && IsRecomputable(c.WhenFalse, at),
+            _ => false,
+        } && !expr.Type.IsFloatingElement;
+    }
+
+    /// <summary>An expression with the recomputed values it reads replaced by their own expressions.</summary>
+    private IrExpr Resolve(IrExpr expr) =>
+        IrWalker.Rewrite(expr, n => n is VarRef v && _aliases.TryGetValue(v.Name, out IrExpr? alias) ? alias : null);
 
     /// <summary>Replaces reads of aliased copies in reverse code by the element they copy.</summary>
     private IrStmt Rematerialize(IrStmt stmt) => _aliases.Count == 0

@@ -22,6 +22,12 @@ internal sealed partial class ReverseBuilder
 
         foreach (Step step in Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
         {
+            if (step.Kind == StepKind.If && step.InLoop && IsRecomputable(((If)step.Stmt).Condition, step))
+            {
+                step.Recomputed = Resolve(((If)step.Stmt).Condition);
+                continue;
+            }
+
             if (step.Kind == StepKind.If)
             {
                 step.Record = NewVariable("_c", IrType.Bool);
@@ -315,16 +321,26 @@ internal sealed partial class ReverseBuilder
                     var elsePart = new List<IrStmt>();
                     EmitReverse(step.Then, thenPart, branch.Origin);
                     EmitReverse(step.Else, elsePart, branch.Origin);
-                    IrVar decision = step.Record!;
                     if (branch.Origin is not null && branch.Origin != lastOrigin) into.Add(new Comment(branch.Origin));
-                    if (step.InLoop) into.Add(new Assign(null, decision.Ref, new Pop(IrType.Bool, Stack(decision.Name, IrType.Bool).Name)));
-                    if (thenPart.Count == 0 && elsePart.Count > 0)
+                    IrExpr taken;
+                    if (step.Recomputed is { } recomputed)
                     {
-                        into.Add(new If(null, new Unary(IrType.Bool, UnaryOp.Not, decision.Ref), new Block(elsePart.ToEquatableArray()), Block.Empty));
+                        taken = recomputed;
                     }
                     else
                     {
-                        into.Add(new If(null, decision.Ref, new Block(thenPart.ToEquatableArray()), new Block(elsePart.ToEquatableArray())));
+                        IrVar decision = step.Record!;
+                        if (step.InLoop) into.Add(new Assign(null, decision.Ref, new Pop(IrType.Bool, Stack(decision.Name, IrType.Bool).Name)));
+                        taken = decision.Ref;
+                    }
+
+                    if (thenPart.Count == 0 && elsePart.Count > 0)
+                    {
+                        into.Add(new If(null, Ir.Not(taken), new Block(elsePart.ToEquatableArray()), Block.Empty));
+                    }
+                    else
+                    {
+                        into.Add(new If(null, taken, new Block(thenPart.ToEquatableArray()), new Block(elsePart.ToEquatableArray())));
                     }
 
                     lastOrigin = null;

@@ -79,4 +79,7 @@ internal sealed class Step
 
     /// <summary>The recorded branch decision of an if, or the trip counter of a general loop.</summary>
     public IrVar? Record { get; set; }
+
+    /// <summary>For an if in a loop whose condition is recomputed in the reverse sweep instead of recorded: that condition.</summary>
+    public IrExpr? Recomputed { get; set; }
 }

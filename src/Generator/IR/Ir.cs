@@ -81,6 +81,9 @@ internal static class Ir
 
     public static IrExpr Square(IrExpr a) => Mul(a, a);
 
+    /// <summary>The negation of a condition, without a double negation.</summary>
+    public static IrExpr Not(IrExpr a) => a is Unary { Op: UnaryOp.Not } n ? n.Operand : new Unary(IrType.Bool, UnaryOp.Not, a);
+
     public static readonly Constant True = new(IrType.Bool, "true", 1);
     public static readonly Constant False = new(IrType.Bool, "false", 0);
 

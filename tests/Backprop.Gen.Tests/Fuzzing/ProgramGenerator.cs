@@ -34,6 +34,8 @@ internal sealed class ProgramGenerator
         public string? Counter { get; }
         public List<string> Doubles { get; } = new();
         public List<string> Arrays { get; } = new();
+        public List<string> Ints { get; } = new();
+        public IEnumerable<string> AllInts => Ints.Concat(Parent?.AllInts ?? Enumerable.Empty<string>());
 
         public IEnumerable<string> AllDoubles => Doubles.Concat(Parent?.AllDoubles ?? Enumerable.Empty<string>());
         public IEnumerable<string> AllArrays => Arrays.Concat(Parent?.AllArrays ?? Enumerable.Empty<string>());
@@ -61,6 +63,8 @@ internal sealed class ProgramGenerator
     private FStmt Statement(Scope scope, int depth)
     {
         int roll = _random.Next(100);
+        if (roll < 6 && scope.InLoop) return DeclareIndex(scope);
+        if (roll < 8 && scope.Ints.Count > 0) return new FStepIndex(Pick(scope.Ints));
         if (roll < 25) return Declare(scope);
         if (roll < 45) return Assign(scope);
         if (roll < 52 && depth == 0 && !scope.AllArrays.Any(a => a != "a"))
@@ -90,6 +94,21 @@ internal sealed class ProgramGenerator
         FExpr value = Expression(scope, 2);
         scope.Doubles.Add(name);
         return new FDeclare(name, value);
+    }
+
+    private FStmt DeclareIndex(Scope scope)
+    {
+        string name = "j" + _names++;
+        var sources = scope.Counters.Concat(scope.AllInts).ToList();
+        string first = Pick(sources), second = Pick(sources);
+        string value = _random.Next(3) switch
+        {
+            0 => $"({first} + {_random.Next(1, 4)}) % a.Length",
+            1 => $"({first} * 2 + {second}) % a.Length",
+            _ => $"a.Length - 1 - {first} % a.Length",
+        };
+        scope.Ints.Add(name);
+        return new FDeclareIndex(name, value);
     }
 
     private FStmt Assign(Scope scope)
@@ -145,6 +164,7 @@ internal sealed class ProgramGenerator
     {
         var counters = scope.Counters.ToList();
         if (counters.Count == 0 || _random.Next(4) == 0) return _random.Next(FProgram.ArrayLength).ToString();
+        if (scope.AllInts.Any() && _random.Next(2) == 0) return Pick(scope.AllInts.ToList());
         string counter = Pick(counters);
         return _random.Next(3) == 0 ? $"({counter} + 1) % a.Length" : counter;
     }

@@ -148,6 +148,21 @@ internal sealed record FAssign(string Name, string Op, FExpr Value) : FStmt
     public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
 }
 
+/// <summary><c>int j = (i + 1) % a.Length;</c>: index arithmetic on loop counters, used as an index afterwards.</summary>
+internal sealed record FDeclareIndex(string Name, string Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}int {Name} = {Value};");
+    public override IEnumerable<FStmt> Shrinks() => Array.Empty<FStmt>();
+    public override bool Removable => false;
+}
+
+/// <summary><c>j = (j + 1) % a.Length;</c>: an index carried from one iteration to the next.</summary>
+internal sealed record FStepIndex(string Name) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}{Name} = ({Name} + 1) % a.Length;");
+    public override IEnumerable<FStmt> Shrinks() => Array.Empty<FStmt>();
+}
+
 /// <summary>A local array, declared as long as the parameter array <c>a</c>.</summary>
 internal sealed record FDeclareArray(string Name) : FStmt
 {

@@ -105,6 +105,16 @@ public class ConstructGradientTests
         Check(Flow.Value, "Samples.Flow", "ReturnInLoop", r => new object?[] { RandomArray(r, 6, 3), RandomScalar(r) }, points: 10);
 
     [Fact]
+    public void Index_arithmetic_recomputed_in_the_reverse_sweep()
+    {
+        Check(Flow.Value, "Samples.Flow", "Stencil", r => new object?[] { RandomArray(r, 7), RandomArray(r, 3), 1 }, points: 6);
+        string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".Stencil.Backward.g.cs");
+        Assert.DoesNotContain("_saved_y", generated);
+        Assert.DoesNotContain("_saved_mirrored", generated);
+        Assert.Contains("_saved_previous", generated);
+    }
+
+    [Fact]
     public void Nested_loops() =>
         Check(Flow.Value, "Samples.Flow", "Nested", r => new object?[] { RandomArray(r, 12), RandomArray(r, 4), 3 });
 

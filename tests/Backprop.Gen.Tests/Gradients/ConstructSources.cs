@@ -123,6 +123,30 @@ internal static class ConstructSources
 
         public static partial class Flow
         {
+            // Index arithmetic and flags computed from loop counters are recomputed in the reverse sweep; the
+            // loop-carried 'previous' is not (it is read before its definition in the next iteration).
+            [Differentiable]
+            public static double Stencil(double[] a, double[] k, int pad)
+            {
+                double total = 0;
+                int previous = 0;
+                for (int r = 0; r < a.Length; r++)
+                {
+                    double sum = 0;
+                    for (int u = 0; u < k.Length; u++)
+                    {
+                        int y = r + u - pad;
+                        bool inside = y >= 0 && y < a.Length;
+                        if (!inside) continue;
+                        int mirrored = a.Length - 1 - y;
+                        sum += k[u] * a[y] * (y % 2 == 0 ? a[mirrored] : a[previous]);
+                    }
+                    previous = r / 2;
+                    total += sum * sum;
+                }
+                return total;
+            }
+
             [Differentiable]
             public static double Branch(double x, double y)
             {

@@ -1,0 +1,207 @@
+using System;
+
+namespace Backprop.Nn;
+
+/// <summary>
+/// Layers: <see cref="DifferentiableAttribute">[Differentiable]</see> methods that fill an output span from their
+/// inputs, so that a loss can be written as a chain of calls (<c>Dense → Relu → Dense → SoftmaxCrossEntropy</c>) and
+/// the generator chains their Backward methods. Each Backward takes the incoming gradient of the output (read, left
+/// unchanged) and adds the gradients of the inputs and weights. Images are laid out channel by channel, row by row
+/// (CHW); weight matrices are row-major, one row per output. The softmax and its cross-entropy are in
+/// <see cref="Losses"/>.
+/// </summary>
+public static partial class Layers
+{
+    /// <summary>A fully connected layer: <c>y[j] = b[j] + Σᵢ w[j·n + i] · x[i]</c> with <c>n = x.Length</c>.</summary>
+    /// <param name="w">The weights, <c>y.Length × x.Length</c>, row-major.</param>
+    /// <param name="b">The biases, one per output.</param>
+    /// <param name="x">The input.</param>
+    /// <param name="y">Receives the output.</param>
+    [Differentiable]
+    public static void Dense(double[] w, double[] b, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length;
+        for (int j = 0; j < y.Length; j++)
+        {
+            double sum = b[j];
+            for (int i = 0; i < n; i++) sum += w[j * n + i] * x[i];
+            y[j] = sum;
+        }
+    }
+
+    /// <summary>The rectifier over a span: <c>y[i] = max(x[i], 0)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">Receives the output, of the same length.</param>
+    [Differentiable]
+    public static void Relu(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    }
+
+    /// <summary>The hyperbolic tangent over a span.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">Receives the output, of the same length.</param>
+    [Differentiable]
+    public static void Tanh(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]);
+    }
+
+    /// <summary>The logistic sigmoid over a span (see <see cref="Activations.Sigmoid(double)"/>).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">Receives the output, of the same length.</param>
+    [Differentiable]
+    public static void Sigmoid(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Activations.Sigmoid(x[i]);
+    }
+
+    /// <summary>The side of a convolution's or a pooling's output: <c>(size + 2·padding − kernel) / stride + 1</c>.</summary>
+    /// <param name="size">The input's side.</param>
+    /// <param name="kernel">The kernel's side.</param>
+    /// <param name="stride">The stride.</param>
+    /// <param name="padding">The zero padding on each border.</param>
+    public static int OutputSize(int size, int kernel, int stride = 1, int padding = 0)
+    {
+        if (size <= 0 || kernel <= 0 || stride <= 0 || padding < 0 || size + 2 * padding < kernel)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), $"No output for size {size}, kernel {kernel}, stride {stride}, padding {padding}.");
+        }
+
+        return (size + 2 * padding - kernel) / stride + 1;
+    }
+
+    /// <summary>
+    /// A two-dimensional convolution (cross-correlation, as in every framework) with zero padding:
+    /// <c>output[o, r, c] = bias[o] + Σ kernel[o, i, u, v] · input[i, r·stride + u − padding, c·stride + v − padding]</c>.
+    /// </summary>
+    /// <param name="kernel">The kernels, <c>channelsOut × channelsIn × size × size</c>.</param>
+    /// <param name="bias">One bias per output channel.</param>
+    /// <param name="input">The input image, <c>channelsIn × height × width</c>.</param>
+    /// <param name="output">Receives the output, <c>channelsOut × OutputSize(height) × OutputSize(width)</c>.</param>
+    /// <param name="channelsIn">The input's channels.</param>
+    /// <param name="height">The input's height.</param>
+    /// <param name="width">The input's width.</param>
+    /// <param name="size">The kernels' side.</param>
+    /// <param name="stride">The stride.</param>
+    /// <param name="padding">The zero padding on each border.</param>
+    [Differentiable]
+    public static void Conv2d(double[] kernel, double[] bias, ReadOnlySpan<double> input, Span<double> output,
+        int channelsIn, int height, int width, int size, int stride, int padding)
+    {
+        int outHeight = (height + 2 * padding - size) / stride + 1;
+        int outWidth = (width + 2 * padding - size) / stride + 1;
+        for (int o = 0; o < bias.Length; o++)
+        {
+            for (int r = 0; r < outHeight; r++)
+            {
+                for (int c = 0; c < outWidth; c++)
+                {
+                    double sum = bias[o];
+                    for (int i = 0; i < channelsIn; i++)
+                    {
+                        for (int u = 0; u < size; u++)
+                        {
+                            int y = r * stride + u - padding;
+                            if (y < 0 || y >= height) continue;
+                            for (int v = 0; v < size; v++)
+                            {
+                                int x = c * stride + v - padding;
+                                if (x < 0 || x >= width) continue;
+                                sum += kernel[((o * channelsIn + i) * size + u) * size + v] * input[(i * height + y) * width + x];
+                            }
+                        }
+                    }
+
+                    output[(o * outHeight + r) * outWidth + c] = sum;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Max pooling: <c>output[ch, r, c]</c> is the largest <c>input[ch, r·stride + u, c·stride + v]</c> over the
+    /// <c>size × size</c> window (no padding). Its Backward sends each output's gradient to the first largest input of
+    /// its window.
+    /// </summary>
+    /// <param name="input">The input, <c>channels × height × width</c>.</param>
+    /// <param name="output">Receives the output, <c>channels × OutputSize(height, size, stride) × OutputSize(width, size, stride)</c>.</param>
+    /// <param name="channels">The channels.</param>
+    /// <param name="height">The input's height.</param>
+    /// <param name="width">The input's width.</param>
+    /// <param name="size">The window's side.</param>
+    /// <param name="stride">The stride.</param>
+    public static void MaxPool2d(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride)
+    {
+        int outHeight = OutputSize(height, size, stride), outWidth = OutputSize(width, size, stride);
+        CheckLength(input.Length, channels * height * width, nameof(input));
+        CheckLength(output.Length, channels * outHeight * outWidth, nameof(output));
+        for (int ch = 0; ch < channels; ch++)
+        {
+            for (int r = 0; r < outHeight; r++)
+            {
+                for (int c = 0; c < outWidth; c++)
+                {
+                    output[(ch * outHeight + r) * outWidth + c] = input[ArgMax(input, ch, r, c, height, width, size, stride)];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The fused Backward of <see cref="MaxPool2d"/>: writes the output as the primal does, and adds each output's
+    /// incoming gradient to the input that won its window.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="output">Receives the output.</param>
+    /// <param name="channels">The channels.</param>
+    /// <param name="height">The input's height.</param>
+    /// <param name="width">The input's width.</param>
+    /// <param name="size">The window's side.</param>
+    /// <param name="stride">The stride.</param>
+    /// <param name="dInput">Receives the input's gradient, added to what it holds; empty when not wanted.</param>
+    /// <param name="dOutput">The incoming gradient of the output (read, left unchanged); empty for none.</param>
+    public static void MaxPool2dBackward(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride,
+        Span<double> dInput, [OutputAdjoint] Span<double> dOutput)
+    {
+        int outHeight = OutputSize(height, size, stride), outWidth = OutputSize(width, size, stride);
+        CheckLength(input.Length, channels * height * width, nameof(input));
+        CheckLength(output.Length, channels * outHeight * outWidth, nameof(output));
+        if (!dInput.IsEmpty) CheckLength(dInput.Length, input.Length, nameof(dInput));
+        if (!dOutput.IsEmpty) CheckLength(dOutput.Length, output.Length, nameof(dOutput));
+        bool backward = !dInput.IsEmpty && !dOutput.IsEmpty;
+        for (int ch = 0; ch < channels; ch++)
+        {
+            for (int r = 0; r < outHeight; r++)
+            {
+                for (int c = 0; c < outWidth; c++)
+                {
+                    int at = (ch * outHeight + r) * outWidth + c;
+                    int winner = ArgMax(input, ch, r, c, height, width, size, stride);
+                    output[at] = input[winner];
+                    if (backward) dInput[winner] += dOutput[at];
+                }
+            }
+        }
+    }
+
+    private static int ArgMax(ReadOnlySpan<double> input, int ch, int r, int c, int height, int width, int size, int stride)
+    {
+        int best = (ch * height + r * stride) * width + c * stride;
+        for (int u = 0; u < size; u++)
+        {
+            int row = (ch * height + r * stride + u) * width + c * stride;
+            for (int v = 0; v < size; v++)
+            {
+                if (input[row + v] > input[best]) best = row + v;
+            }
+        }
+
+        return best;
+    }
+
+    private static void CheckLength(int actual, int expected, string name)
+    {
+        if (actual != expected) throw new ArgumentException($"{name} has length {actual}; the shape needs {expected}.", name);
+    }
+}
