@@ -5,8 +5,8 @@ using Backprop.Nn;
 namespace Mnist;
 
 /// <summary>
-/// A 784-128-10 multilayer perceptron, written by hand: a ReLU hidden layer, a linear output layer and the softmax
-/// cross-entropy. The weights are flat arrays, row-major: <c>w1[j * Inputs + i]</c> links pixel i to hidden unit j.
+/// A 784-128-10 multilayer perceptron, written by hand as a chain of layers: a ReLU hidden layer, a linear output
+/// layer and the softmax cross-entropy. The weights are flat arrays, row-major: <c>w1[j * Inputs + i]</c> links pixel i to hidden unit j.
 /// The generator writes <c>LogitsBackward</c> and <c>LossBackward</c>; nothing else computes a gradient.
 /// </summary>
 public static partial class Network
@@ -20,7 +20,10 @@ public static partial class Network
     /// <summary>Classes (digits).</summary>
     public const int Classes = 10;
 
-    /// <summary>The scores of the ten digits for one image: a layer that writes <paramref name="logits"/>.</summary>
+    /// <summary>
+    /// The scores of the ten digits for one image, as a chain of toolkit layers: dense, ReLU, dense. A layer itself,
+    /// it writes <paramref name="logits"/>.
+    /// </summary>
     /// <param name="w1">Hidden weights, <c>Hidden × Inputs</c>.</param>
     /// <param name="b1">Hidden biases.</param>
     /// <param name="w2">Output weights, <c>Classes × Hidden</c>.</param>
@@ -31,19 +34,10 @@ public static partial class Network
     public static void Logits(double[] w1, double[] b1, double[] w2, double[] b2, [NoDerivative] ReadOnlySpan<double> image, double[] logits)
     {
         double[] hidden = new double[Hidden];
-        for (int j = 0; j < Hidden; j++)
-        {
-            double sum = b1[j];
-            for (int i = 0; i < Inputs; i++) sum += w1[j * Inputs + i] * image[i];
-            hidden[j] = Activations.Relu(sum);
-        }
-
-        for (int k = 0; k < Classes; k++)
-        {
-            double sum = b2[k];
-            for (int j = 0; j < Hidden; j++) sum += w2[k * Hidden + j] * hidden[j];
-            logits[k] = sum;
-        }
+        Layers.Dense(w1, b1, image, hidden);
+        double[] active = new double[Hidden];
+        Layers.Relu(hidden, active);
+        Layers.Dense(w2, b2, active, logits);
     }
 
     /// <summary>The cross-entropy loss of one image against its label.</summary>

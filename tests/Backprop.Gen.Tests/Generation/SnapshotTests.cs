@@ -167,7 +167,7 @@ public class SnapshotTests
             string name = Path.GetFileName(directory);
             foreach (var (hint, text) in run.Sources.OrderBy(s => s.Key, System.StringComparer.Ordinal))
             {
-                if (Snapshot.Check("Sample." + name + "." + hint.Replace(".Backward.g.cs", ""), text) is { } problem) problems.Add(problem);
+                if (Snapshot.Check("Sample." + name + "." + hint.Replace(".Backward.g.cs", "").Replace(".g.cs", ""), text) is { } problem) problems.Add(problem);
             }
         }
 

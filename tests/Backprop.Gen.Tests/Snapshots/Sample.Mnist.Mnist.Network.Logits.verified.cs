@@ -45,98 +45,37 @@ namespace Mnist
                 throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
             }
 
-            var _saved_sum = new global::Backprop.ValueStack<double>();
             double[] _d_hidden = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             try
             {
                 // forward sweep
-                double sum = 0;
-                double sum_2 = 0;
                 double[] hidden = new double[Hidden];
                 _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
-                for (int j = 0; j < Hidden; j++)
-                {
-                    _saved_sum.Push(sum);
-                    sum = b1[j];
-                    for (int i = 0; i < Inputs; i++)
-                    {
-                        sum += w1[j * Inputs + i] * image[i];
-                    }
-                    hidden[j] = global::Backprop.Nn.Activations.Relu(sum);
-                }
-                for (int k = 0; k < Classes; k++)
-                {
-                    sum_2 = b2[k];
-                    for (int j_2 = 0; j_2 < Hidden; j_2++)
-                    {
-                        sum_2 += w2[k * Hidden + j_2] * hidden[j_2];
-                    }
-                    logits[k] = sum_2;
-                }
+                global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
+                double[] active = new double[Hidden];
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.Dense(w2, b2, active, logits);
 
                 // reverse sweep
-                double _d_sum = 0.0;
-                double _d_sum_2 = 0.0;
+                // Layers.Dense(w2, b2, active, logits);
+                global::Backprop.Nn.Layers.DenseBackward(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
+                global::System.Array.Clear(_d_logits, 0, logits.Length);
 
-                // for (int k = 0; k < Classes; k++)
-                for (int k = Classes - 1; k >= 0; k--)
-                {
-                    // logits[k] = sum;
-                    double _g1 = _d_logits[k];
-                    _d_logits[k] = 0.0;
-                    _d_sum_2 += _g1;
+                // Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluBackward(hidden, active, _d_hidden, _d_active);
+                global::System.Array.Clear(_d_active, 0, active.Length);
 
-                    // for (int j = 0; j < Hidden; j++)
-                    for (int j_2 = Hidden - 1; j_2 >= 0; j_2--)
-                    {
-                        // sum += w2[k * Hidden + j] * hidden[j];
-                        if (dW2 != null)
-                        {
-                            dW2[k * Hidden + j_2] += _d_sum_2 * hidden[j_2];
-                        }
-                        _d_hidden[j_2] += _d_sum_2 * w2[k * Hidden + j_2];
-                    }
-
-                    // double sum = b2[k];
-                    if (dB2 != null)
-                    {
-                        dB2[k] += _d_sum_2;
-                    }
-                    _d_sum_2 = 0.0;
-                }
-
-                // for (int j = 0; j < Hidden; j++)
-                for (int j = Hidden - 1; j >= 0; j--)
-                {
-                    // hidden[j] = Activations.Relu(sum);
-                    double _g0 = _d_hidden[j];
-                    _d_hidden[j] = 0.0;
-                    global::Backprop.Nn.Activations.ReluBackward(sum, ref _d_sum, _g0);
-
-                    // for (int i = 0; i < Inputs; i++)
-                    for (int i = Inputs - 1; i >= 0; i--)
-                    {
-                        // sum += w1[j * Inputs + i] * image[i];
-                        if (dW1 != null)
-                        {
-                            dW1[j * Inputs + i] += _d_sum * image[i];
-                        }
-                    }
-
-                    // double sum = b1[j];
-                    sum = _saved_sum.Pop();
-                    if (dB1 != null)
-                    {
-                        dB1[j] += _d_sum;
-                    }
-                    _d_sum = 0.0;
-                }
+                // Layers.Dense(w1, b1, image, hidden);
+                global::Backprop.Nn.Layers.DenseBackward(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
+                global::System.Array.Clear(_d_hidden, 0, hidden.Length);
             }
             finally
             {
-                _saved_sum.Dispose();
                 global::Backprop.AdjointPool.Return(_d_hidden);
+                global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_logits);
             }
         }
