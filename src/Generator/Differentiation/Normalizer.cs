@@ -274,11 +274,29 @@ internal sealed class Normalizer
         var assigned = new HashSet<string>(IrWalker.AllStatements(loop.Body).Select(IrWalker.AssignedVariable).Where(n => n is not null)!);
         var stored = new HashSet<string>(IrWalker.AllStatements(loop.Body).Select(IrWalker.StoredArray).Where(n => n is not null)!);
         if (assigned.Contains(declare.Variable.Name)) return null;
-        if (IrWalker.Reads(bound).Any(n => assigned.Contains(n) || stored.Contains(n))) return null;
+        foreach (DiffCall call in IrWalker.AllStatements(loop.Body).SelectMany(IrWalker.OwnExpressions).SelectMany(IrWalker.DescendantsAndSelf).OfType<DiffCall>())
+        {
+            stored.UnionWith(ActivityAnalysis.OutputArguments(call));
+        }
+
+        if (IrWalker.Reads(bound).Any(assigned.Contains) || ReadsContents(bound, stored)) return null;
         if (IrWalker.DescendantsAndSelf(bound).Any(e => e is DiffCall)) return null;
         if (ContainsJump<Break>(loop.Body) || IrWalker.AllStatements(loop.Body).Any(s => s is Return)) return null;
         return new Loop(loop.Origin, declare.Variable, start, bound, inclusive, descending, null, true, loop.Body);
     }
+
+    /// <summary>
+    /// Whether an expression reads the elements of one of <paramref name="arrays"/>. Their lengths do not count: storing
+    /// into an array's elements leaves its length alone, so <c>j &lt; y.Length</c> stays a fixed bound while the body
+    /// writes <c>y[j]</c>.
+    /// </summary>
+    private static bool ReadsContents(IrExpr expr, HashSet<string> arrays) => expr switch
+    {
+        Member { Receiver: VarRef, Name: "Length" } => false,
+        OpaqueCall { Method: "GetLength", Receiver: VarRef } call => call.Arguments.Any(a => ReadsContents(a, arrays)),
+        VarRef v => arrays.Contains(v.Name),
+        _ => IrWalker.Children(expr).Any(c => ReadsContents(c, arrays)),
+    };
 
     /// <summary>Whether a block holds a break or continue that belongs to the loop around it (not to a nested loop).</summary>
     private static bool ContainsJump<T>(Block block) where T : IrStmt => block.Statements.Any(ContainsJump<T>);

@@ -64,6 +64,16 @@ internal static class Simplifier
 
         for (int i = 0; i < statements.Count; i++)
         {
+            if (statements[i] is Loop loop && Unswitch(loop) is { } unswitched)
+            {
+                statements.RemoveAt(i);
+                statements.InsertRange(i, unswitched);
+                i += unswitched.Count - 1;
+            }
+        }
+
+        for (int i = 0; i < statements.Count; i++)
+        {
             if (statements[i] is Assign { Target: VarRef zeroed, Value: Constant { Value: 0 } } && zeroed.Name.StartsWith("_d", System.StringComparison.Ordinal))
             {
                 int next = statements.FindIndex(i + 1, s => Mentions(s, zeroed.Name));
@@ -98,6 +108,51 @@ internal static class Simplifier
         }
 
         return statements;
+    }
+
+    /// <summary>
+    /// A counted loop whose body only accumulates into adjoint arrays, each statement under its own "is it wanted"
+    /// guard (<c>for (…) { if (dW != null) dW[…] += …; if (!dX.IsEmpty) dX[i] += …; }</c>), becomes one loop per
+    /// statement inside its guard, so the inner loop tests nothing (<c>if (dW != null) for (…) dW[…] += …;</c>). The
+    /// statements write different arrays and read none of them, so running them one after the other is the same.
+    /// Null when the loop does not have that shape.
+    /// </summary>
+    private static List<IrStmt>? Unswitch(Loop loop)
+    {
+        if (!loop.IsCounted) return null;
+        var comments = loop.Body.Statements.OfType<Comment>().ToList();
+        var parts = loop.Body.Statements.Where(s => s is not Comment).ToList();
+        if (parts.Count == 0 || !parts.Any(p => p is If)) return null;
+        var written = new List<string>();
+        foreach (IrStmt part in parts)
+        {
+            IrStmt store = part is If { Else.Statements.Count: 0, Then.Statements.Count: 1 } guarded && IsNullGuard(guarded.Condition)
+                ? guarded.Then.Statements[0]
+                : part;
+            if (store is not Assign { Target: ElementAt { Array: VarRef array } }) return null;
+            written.Add(array.Name);
+        }
+
+        if (written.Distinct().Count() != written.Count) return null;
+        foreach (IrStmt part in parts)
+        {
+            // No statement reads what another writes (a store reads its own target only to add to it).
+            var reads = IrWalker.OwnExpressions(part is If i ? i.Then.Statements[0] : part).SelectMany(IrWalker.Reads).ToList();
+            if (part is If guard) reads.AddRange(IrWalker.Reads(guard.Condition));
+            string own = written[parts.IndexOf(part)];
+            if (reads.Any(r => r != own && written.Contains(r))) return null;
+            if (part is If g && IrWalker.Reads(g.Condition).Contains(loop.Counter!.Name)) return null;
+        }
+
+        var result = new List<IrStmt>(comments);
+        foreach (IrStmt part in parts)
+        {
+            result.Add(part is If g
+                ? g with { Then = new Block(IR.Ir.Array<IrStmt>(loop with { Body = g.Then })) }
+                : loop with { Body = new Block(IR.Ir.Array(part)) });
+        }
+
+        return result;
     }
 
     private static bool IsNullGuard(IrExpr condition) => condition is Binary { Op: BinaryOp.NotEqual, Right: Constant { Text: "null" } }

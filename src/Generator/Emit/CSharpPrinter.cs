@@ -51,9 +51,11 @@ internal sealed class CSharpPrinter
     public void Statements(IEnumerable<IrStmt> statements)
     {
         bool first = true;
+        IrStmt? previous = null;
         foreach (IrStmt stmt in statements)
         {
-            if (stmt is Comment && !first) _writer.WriteLine();
+            if (stmt is Comment && !first && previous is not Comment) _writer.WriteLine();
+            previous = stmt;
             bool saved = Synthesized;
             if (MixedMode && stmt is not (If or Loop)) Synthesized = stmt.Origin is null;
             Statement(stmt);

@@ -41,14 +41,17 @@ namespace Snapshots
             double _d_s = seed;
 
             // for (int i = 0; i < a.Length; i++)
-            for (int i = a.Length - 1; i >= 0; i--)
+            // s += a[i] * b[i];
+            if (dA != null)
             {
-                // s += a[i] * b[i];
-                if (dA != null)
+                for (int i = a.Length - 1; i >= 0; i--)
                 {
                     dA[i] += _d_s * b[i];
                 }
-                if (dB != null)
+            }
+            if (dB != null)
+            {
+                for (int i = a.Length - 1; i >= 0; i--)
                 {
                     dB[i] += _d_s * a[i];
                 }

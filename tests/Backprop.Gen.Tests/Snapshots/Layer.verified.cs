@@ -91,10 +91,10 @@ namespace Snapshots
                     }
 
                     // for (int i = 0; i < x.Length; i++)
-                    for (int i = x.Length - 1; i >= 0; i--)
+                    // sum += w[j * x.Length + i] * x[i];
+                    if (dW != null)
                     {
-                        // sum += w[j * x.Length + i] * x[i];
-                        if (dW != null)
+                        for (int i = x.Length - 1; i >= 0; i--)
                         {
                             dW[j * x.Length + i] += _d_sum * x[i];
                         }
