@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Backprop.Gen.Differentiation;
+using Backprop.Gen.IR;
 using Backprop.Gen.Model;
 
 namespace Backprop.Gen.Emit;
@@ -64,7 +65,7 @@ internal static class BackwardEmitter
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        string call = Call(model);
         writer.WriteLine("/// <summary>");
         if (isVoid)
         {
@@ -150,7 +151,7 @@ internal static class BackwardEmitter
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        string call = Call(model);
         writer.WriteLine("/// <summary>");
         writer.WriteLine($"/// Forward-mode derivative of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c> and, alongside, its directional derivative");
         writer.WriteLine("/// along the given tangents (the Jacobian-vector product).");
@@ -181,36 +182,19 @@ internal static class BackwardEmitter
             .Concat(Differentiable(model).Select(p => TangentBuilder.TangentTypeText(p) + " " + p.TangentName));
         if (!isVoid) parameters = parameters.Concat(new[] { "out " + model.ReturnType.Name + " " + model.TangentName });
         writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Tangent({string.Join(", ", parameters)})");
-        writer.OpenBlock();
-        printer.Synthesized = true;
-        printer.Statements(body.Prologue);
-        printer.Statements(body.Declarations);
-        bool guarded = body.Finally.Count > 0;
-        if (guarded) writer.OpenBlock("try");
-        printer.MixedStatements(body.Statements);
-        printer.Synthesized = true;
-        if (body.Result is not null)
+        WriteForwardBody(writer, printer, body.Prologue, body.Declarations, body.Statements, body.Finally, () =>
         {
+            if (body.Result is null) return;
             writer.WriteLine(model.TangentName + " = " + printer.Expr(body.ResultTangent!) + ";");
             writer.WriteLine("return " + body.Result + ";");
-        }
-
-        if (guarded)
-        {
-            writer.CloseBlock();
-            writer.OpenBlock("finally");
-            printer.Statements(body.Finally);
-            writer.CloseBlock();
-        }
-
-        writer.CloseBlock();
+        });
     }
 
     private static void WriteHessianVector(SourceWriter writer, CSharpPrinter printer, MethodModel model, HessianVectorBody body, string seedTangent)
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+        string call = Call(model);
         writer.WriteLine("/// <summary>");
         writer.WriteLine($"/// Second-order derivative of <see cref=\"{cref}\"/>, forward over reverse: in one pass, the value of <c>{Escape(call)}</c>,");
         writer.WriteLine("/// its gradient added to the <c>d…</c> adjoints (as the Backward adds it), and the Hessian-vector product H·v added to the");
@@ -251,20 +235,33 @@ internal static class BackwardEmitter
         }
 
         writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}HessianVector({string.Join(", ", parameters)})");
+        WriteForwardBody(writer, printer, body.Prologue, body.Declarations, body.Statements, body.Finally, () =>
+        {
+            if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
+        });
+    }
+
+    /// <summary>
+    /// The body of a forward-mode method (Tangent or HessianVector): checks, declarations, then the statements, the
+    /// result and the pooled buffers' return in a try/finally when there are any.
+    /// </summary>
+    private static void WriteForwardBody(SourceWriter writer, CSharpPrinter printer, List<IrStmt> prologue, List<IrStmt> declarations,
+        List<IrStmt> statements, List<IrStmt> cleanup, System.Action writeResult)
+    {
         writer.OpenBlock();
         printer.Synthesized = true;
-        printer.Statements(body.Prologue);
-        printer.Statements(body.Declarations);
-        bool guarded = body.Finally.Count > 0;
+        printer.Statements(prologue);
+        printer.Statements(declarations);
+        bool guarded = cleanup.Count > 0;
         if (guarded) writer.OpenBlock("try");
-        printer.MixedStatements(body.Statements);
+        printer.MixedStatements(statements);
         printer.Synthesized = true;
-        if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
+        writeResult();
         if (guarded)
         {
             writer.CloseBlock();
             writer.OpenBlock("finally");
-            printer.Statements(body.Finally);
+            printer.Statements(cleanup);
             writer.CloseBlock();
         }
 
@@ -276,18 +273,10 @@ internal static class BackwardEmitter
     {
         List<ParameterModel> inputs = Differentiable(model).ToList();
         string type = model.ReturnType.Name;
-        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Value, gradient and Hessian of <see cref=\"{model.Cref}\"/>: <c>{Escape(call)}</c>, its partial derivatives, and its second");
-        writer.WriteLine("/// partial derivatives, one Hessian-vector product per column.");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
-        }
-
-        writer.WriteLine("/// <returns>The value, the gradient and the Hessian, with the differentiable parameters in order.</returns>");
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
+        WriteConvenienceHeader(writer, model,
+            $"/// Value, gradient and Hessian of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c>, its partial derivatives, and its second",
+            "/// partial derivatives, one Hessian-vector product per column.",
+            "The value, the gradient and the Hessian, with the differentiable parameters in order.");
         writer.WriteLine($"{model.Modifiers} ({type} Value, {type}[] Gradient, {type}[,] Hessian) {model.Name}Hessian({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
         writer.OpenBlock();
         writer.WriteLine($"var gradient = new {type}[{inputs.Count}];");
@@ -311,22 +300,32 @@ internal static class BackwardEmitter
         writer.CloseBlock();
     }
 
-    private static void WriteTupleOverload(SourceWriter writer, MethodModel model)
+    private static string Call(MethodModel model) => model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
+
+    /// <summary>The XML docs and attribute of a convenience overload whose parameters are the primal's.</summary>
+    private static void WriteConvenienceHeader(SourceWriter writer, MethodModel model, string summary, string summaryContinued, string returns)
     {
-        List<ParameterModel> adjoints = Differentiable(model).ToList();
-        string type = model.ReturnType.Name;
-        string call = model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
         writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Value and gradient of <see cref=\"{model.Cref}\"/>: <c>{Escape(call)}</c> and its partial derivative with respect");
-        writer.WriteLine("/// to each differentiable parameter, with seed 1.");
+        writer.WriteLine(summary);
+        writer.WriteLine(summaryContinued);
         writer.WriteLine("/// </summary>");
         foreach (ParameterModel parameter in model.Parameters)
         {
             writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
         }
 
-        writer.WriteLine("/// <returns>The value and one partial derivative per differentiable parameter, in order.</returns>");
+        writer.WriteLine($"/// <returns>{returns}</returns>");
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
+    }
+
+    private static void WriteTupleOverload(SourceWriter writer, MethodModel model)
+    {
+        List<ParameterModel> adjoints = Differentiable(model).ToList();
+        string type = model.ReturnType.Name;
+        WriteConvenienceHeader(writer, model,
+            $"/// Value and gradient of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c> and its partial derivative with respect",
+            "/// to each differentiable parameter, with seed 1.",
+            "The value and one partial derivative per differentiable parameter, in order.");
         string tuple = "(" + type + " Value, " + string.Join(", ", adjoints.Select(a => type + " " + a.AdjointName)) + ")";
         writer.WriteLine($"{model.Modifiers} {tuple} {model.Name}Backward({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
         writer.OpenBlock();
