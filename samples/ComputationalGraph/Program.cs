@@ -4,6 +4,7 @@ using ComputationalGraph;
 
 // Backward passes through a computational graph, checked against the worked numbers of the reference example.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+bool allMatch = true;
 
 var (price, dApple, dCount, dTax) = Shop.PriceBackward(100, 2, 1.1);
 Console.WriteLine("apple × count × tax with apple = 100, count = 2, tax = 1.1");
@@ -21,7 +22,11 @@ Report("∂price/∂appleCount", basket.dAppleCount, 110);
 Report("∂price/∂orange", basket.dOrange, 3.3);
 Report("∂price/∂orangeCount", basket.dOrangeCount, 165);
 Report("∂price/∂tax", basket.dTax, 650);
-return 0;
+return allMatch ? 0 : 1;
 
-static void Report(string name, double value, double reference) =>
-    Console.WriteLine($"  {name,-20} {value,10:0.####}   reference {reference,8:0.####}   {(Math.Abs(value - reference) < 1e-9 * Math.Max(1, Math.Abs(reference)) ? "ok" : "MISMATCH")}");
+void Report(string name, double value, double reference)
+{
+    bool ok = Math.Abs(value - reference) < 1e-9 * Math.Max(1, Math.Abs(reference));
+    allMatch &= ok;
+    Console.WriteLine($"  {name,-20} {value,10:0.####}   reference {reference,8:0.####}   {(ok ? "ok" : "MISMATCH")}");
+}

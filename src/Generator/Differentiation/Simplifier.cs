@@ -29,10 +29,10 @@ internal static class Simplifier
                 continue;
             }
 
-            if (reverse[first] is Assign { Target: VarRef target, Value: Binary { Op: BinaryOp.Add, Left: VarRef left } sum } assign
+            if (reverse[first] is Assign { Target: VarRef target, Value: Binary { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarRef left } sum } assign
                 && target.Name == name && left.Name == name && !IrWalker.Reads(sum.Right).Contains(name))
             {
-                reverse[first] = new Declare(assign.Origin, declaration.Variable, sum.Right);
+                reverse[first] = new Declare(assign.Origin, declaration.Variable, sum.Op == BinaryOp.Add ? sum.Right : IR.Ir.Neg(sum.Right));
                 reverse.RemoveAt(i--);
             }
         }
@@ -77,10 +77,10 @@ internal static class Simplifier
             if (statements[i] is Assign { Target: VarRef zeroed, Value: Constant { Value: 0 } } && zeroed.Name.StartsWith("_d", System.StringComparison.Ordinal))
             {
                 int next = statements.FindIndex(i + 1, s => Mentions(s, zeroed.Name));
-                if (next > 0 && statements[next] is Assign { Target: VarRef t, Value: Binary { Op: BinaryOp.Add, Left: VarRef l } sum } add
+                if (next > 0 && statements[next] is Assign { Target: VarRef t, Value: Binary { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarRef l } sum } add
                     && t.Name == zeroed.Name && l.Name == zeroed.Name && !IrWalker.Reads(sum.Right).Contains(zeroed.Name))
                 {
-                    statements[next] = add with { Value = sum.Right };
+                    statements[next] = add with { Value = sum.Op == BinaryOp.Add ? sum.Right : IR.Ir.Neg(sum.Right) };
                     statements.RemoveAt(i--);
                 }
             }
