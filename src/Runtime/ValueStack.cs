@@ -66,11 +66,28 @@ public struct ValueStack<T> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="additional"/> more values at once. The generated code calls it before a counted
+    /// loop that pushes, so the buffer is rented once at its size instead of doubling its way there.
+    /// </summary>
+    /// <param name="additional">The number of pushes to come; nothing happens if it is not positive.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Reserve(int additional)
+    {
+        if (additional > 0 && (_items is null || _items.Length - _count < additional)) Grow(_count + additional);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void PushSlow(T value)
     {
+        Grow(_count + 1);
+        _items![_count++] = value;
+    }
+
+    private void Grow(int capacity)
+    {
         T[]? old = _items;
-        T[] grown = ArrayPool<T>.Shared.Rent(old is null ? 64 : old.Length * 2);
+        T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(capacity, old is null ? 64 : old.Length * 2));
         if (old is not null)
         {
             Array.Copy(old, grown, _count);
@@ -78,7 +95,6 @@ public struct ValueStack<T> : IDisposable
         }
 
         _items = grown;
-        grown[_count++] = value;
     }
 
     private static void ThrowEmpty() =>

@@ -118,6 +118,7 @@ internal static class DerivativeRules
         Zero("Round"),
         Zero("Truncate"),
         Zero("Sign"),
+        new DerivativeRule("Stop", 1, "0", "`Backprop.Gradient.Stop(x)`: the value passes, its derivative is 0 (JAX's stop_gradient)", false, null),
         Rule(SigmoidPattern, 1, "σ(x)·(1 − σ(x))", "recognised in code written as 1 / (1 + Exp(-x))", usesResult: true,
             r => new[] { Mul(r.Result, Sub(r.C(1), r.Result)) }));
 

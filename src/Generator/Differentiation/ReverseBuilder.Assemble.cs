@@ -213,6 +213,7 @@ internal sealed partial class ReverseBuilder
                         loopBody.Add(new Assign(null, trips.Ref, new Binary(IrType.Int, BinaryOp.Add, trips.Ref, new Constant(IrType.Int, "1", 1))));
                     }
 
+                    if (loop.IsCounted) into.AddRange(ReserveStacks(loop, loopBody));
                     into.Add(loop with { Body = new Block(loopBody.ToEquatableArray()) });
                     if (step.Record is { } counted && step.InLoop) into.Add(new Push(Stack(counted.Name, IrType.Int).Name, counted.Ref));
                     break;
@@ -370,6 +371,30 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary><c>for (int i = a; i &lt; b; i++)</c> runs back as <c>for (int i = b - 1; i &gt;= a; i--)</c>, storing nothing.</summary>
+    /// <summary>
+    /// Before a counted loop, room on each stack its body pushes to (outside nested loops, which reserve their own):
+    /// one rental at the right size instead of a doubling every so often.
+    /// </summary>
+    private IEnumerable<IrStmt> ReserveStacks(Loop loop, List<IrStmt> body)
+    {
+        IEnumerable<IrStmt> Direct(IEnumerable<IrStmt> statements) => statements.SelectMany(s => s switch
+        {
+            If i => Direct(i.Then.Statements).Concat(Direct(i.Else.Statements)),
+            Loop => Enumerable.Empty<IrStmt>(),
+            _ => new[] { s },
+        });
+
+        var stacks = Direct(body).OfType<Push>().Select(p => p.Stack).Distinct().ToList();
+        if (stacks.Count == 0) yield break;
+        IrExpr from = loop.Descending ? loop.Bound! : loop.Start!, to = loop.Descending ? loop.Start! : loop.Bound!;
+        IrExpr trips = from is Constant { Value: 0 } ? to : new Binary(IrType.Int, BinaryOp.Subtract, to, from);
+        if (loop.Inclusive) trips = IntOffset(trips, 1);
+        foreach (IrVar stack in _stackOrder.Where(s => stacks.Contains(s.Name)))
+        {
+            yield return new Evaluate(null, new OpaqueCall(IrType.Void, "Reserve", stack.Ref, Array(trips), "", "", false, null));
+        }
+    }
+
     private static Loop ReverseCountedLoop(Loop loop, List<IrStmt> body)
     {
         IrExpr last = loop.Inclusive ? loop.Bound! : IntOffset(loop.Bound!, loop.Descending ? 1 : -1);

@@ -147,12 +147,29 @@ internal static class Simplifier
         var result = new List<IrStmt>(comments);
         foreach (IrStmt part in parts)
         {
-            result.Add(part is If g
-                ? g with { Then = new Block(IR.Ir.Array<IrStmt>(loop with { Body = g.Then })) }
-                : loop with { Body = new Block(IR.Ir.Array(part)) });
+            IrStmt store = part is If g ? g.Then.Statements[0] : part;
+            Loop alone = InOrder(loop) with { Body = new Block(IR.Ir.Array(store)) };
+            result.Add(part is If guard ? guard with { Then = new Block(IR.Ir.Array<IrStmt>(alone)) } : alone);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A reverse-sweep loop whose iterations are independent accumulations, run first to last as a person would write
+    /// it: <c>for (int i = n - 1; i &gt;= 0; i--)</c> becomes <c>for (int i = 0; i &lt; n; i++)</c>.
+    /// </summary>
+    private static Loop InOrder(Loop reversed)
+    {
+        if (!reversed.Inclusive || reversed.Start is null || reversed.Bound is null) return reversed;
+        IrExpr first = reversed.Bound, last = reversed.Start;
+        bool ascending = reversed.Descending;
+        if (last is Binary { Op: var op, Right: Constant { Value: 1 } } edge && op == (ascending ? BinaryOp.Subtract : BinaryOp.Add))
+        {
+            return reversed with { Start = first, Bound = edge.Left, Inclusive = false, Descending = !ascending };
+        }
+
+        return reversed with { Start = first, Bound = last, Inclusive = true, Descending = !ascending };
     }
 
     private static bool IsNullGuard(IrExpr condition) => condition is Binary { Op: BinaryOp.NotEqual, Right: Constant { Text: "null" } }

@@ -766,7 +766,8 @@ internal sealed class BodyParser
 
     private static bool IsMathType(INamedTypeSymbol type) =>
         type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true }
-        && type.Name is "Math" or "MathF" or "Double" or "Single";
+        && type.Name is "Math" or "MathF" or "Double" or "Single"
+        || type.ContainingNamespace is { Name: "Backprop", ContainingNamespace.IsGlobalNamespace: true } && type.Name == "Gradient";
 
     private static bool IsSpan(ITypeSymbol? type) =>
         type is INamedTypeSymbol { IsGenericType: true } named

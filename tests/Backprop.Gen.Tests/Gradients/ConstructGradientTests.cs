@@ -25,6 +25,16 @@ public class ConstructGradientTests
             : new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
 
     [Fact]
+    public void Stopped_gradients()
+    {
+        Check(Straight.Value, "Samples.Straight", "ShiftedLogSumExp", r => new object?[] { RandomScalar(r, 3), RandomScalar(r, 3) }, points: 8);
+        MethodInfo halfStopped = Invoke.Method(Straight.Value, "Samples.Straight", "HalfStoppedBackward", 1);
+        var (value, dX) = ((double, double))Invoke.Call(halfStopped, new object?[] { 1.5 })!;
+        Assert.Equal(2.25, value);
+        Assert.Equal(1.5, dX);
+    }
+
+    [Fact]
     public void Reassignment_and_compound_assignment() =>
         Check(Straight.Value, "Samples.Straight", "Reassign", r => new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
 

@@ -57,6 +57,18 @@ internal static class ConstructSources
             [Differentiable]
             public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
+            // The stopped shift leaves the value's dependence on x intact, so the gradient is still exact.
+            [Differentiable]
+            public static double ShiftedLogSumExp(double x, double y)
+            {
+                double shift = Gradient.Stop(Math.Max(x, y));
+                return shift + Math.Log(Math.Exp(x - shift) + Math.Exp(y - shift));
+            }
+
+            // Here the stop changes the derivative on purpose: d/dx of x·stop(x) is stop(x) = x, not 2x.
+            [Differentiable]
+            public static double HalfStopped(double x) => x * Gradient.Stop(x);
+
             [Differentiable]
             public static double Nested(double x, double y) => Math.Exp(Math.Sin(x * y) * Math.Cos(x)) / (1 + Math.Sqrt(y * y + 1));
 

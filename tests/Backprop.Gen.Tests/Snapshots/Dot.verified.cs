@@ -44,14 +44,14 @@ namespace Snapshots
             // s += a[i] * b[i];
             if (dA != null)
             {
-                for (int i = a.Length - 1; i >= 0; i--)
+                for (int i = 0; i < a.Length; i++)
                 {
                     dA[i] += _d_s * b[i];
                 }
             }
             if (dB != null)
             {
-                for (int i = a.Length - 1; i >= 0; i--)
+                for (int i = 0; i < a.Length; i++)
                 {
                     dB[i] += _d_s * a[i];
                 }

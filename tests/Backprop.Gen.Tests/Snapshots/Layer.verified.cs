@@ -39,6 +39,7 @@ namespace Snapshots
                 int n = b.Length;
                 double[] h = new double[n];
                 _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
+                _saved_sum.Reserve(n);
                 for (int j = 0; j < n; j++)
                 {
                     _saved_sum.Push(sum);
@@ -94,7 +95,7 @@ namespace Snapshots
                     // sum += w[j * x.Length + i] * x[i];
                     if (dW != null)
                     {
-                        for (int i = x.Length - 1; i >= 0; i--)
+                        for (int i = 0; i < x.Length; i++)
                         {
                             dW[j * x.Length + i] += _d_sum * x[i];
                         }

@@ -27,6 +27,7 @@ namespace Snapshots
             {
                 // forward sweep
                 double h = x;
+                _saved_h.Reserve(n);
                 for (int i = 0; i < n; i++)
                 {
                     _saved_h.Push(h);

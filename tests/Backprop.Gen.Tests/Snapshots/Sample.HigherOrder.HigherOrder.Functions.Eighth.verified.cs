@@ -22,6 +22,7 @@ namespace HigherOrder
             {
                 // forward sweep
                 double w = x;
+                _saved_w.Reserve(3);
                 for (int i = 0; i < 3; i++)
                 {
                     _saved_w.Push(w);
@@ -116,6 +117,7 @@ namespace HigherOrder
             {
                 double w = x;
                 _dot_w = vX;
+                _saved_w.Reserve(3);
                 for (int i = 0; i < 3; i++)
                 {
                     _saved_w.Push(w);
