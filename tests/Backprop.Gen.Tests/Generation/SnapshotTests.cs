@@ -53,7 +53,9 @@ public class SnapshotTests
         Snapshot.Verify("Dot", source);
         Assert.DoesNotContain("ValueStack", source);
         Assert.DoesNotContain("_trips", source);
-        Assert.Contains("for (int i = a.Length - 1; i >= 0; i--)", source); // the counted loop runs back without a stored counter
+        // The reverse needs no stored counter: independent accumulations run in order, one loop per wanted gradient.
+        Assert.Contains("if (dA != null)", source);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(source, @"for \(int i = 0; i < a\.Length; i\+\+\)").Count);
     }
 
     [Fact]
