@@ -55,7 +55,7 @@ public class SnapshotTests
         Assert.DoesNotContain("_trips", source);
         // The reverse needs no stored counter: independent accumulations run in order, one loop per wanted gradient.
         Assert.Contains("if (dA != null)", source);
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(source, @"for \(int i = 0; i < a\.Length; i\+\+\)").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(source, @"^\s*for \(int i = 0; i < a\.Length; i\+\+\)", System.Text.RegularExpressions.RegexOptions.Multiline).Count);
     }
 
     [Fact]
