@@ -37,9 +37,18 @@ public static partial class Losses
     public static double LogSumExpBackward(ReadOnlySpan<double> x, Span<double> dX, double seed = 1.0)
     {
         RequireLength(dX, x.Length, nameof(dX));
-        double value = LogSumExp(x);
-        if (!dX.IsEmpty) AddSoftmax(x, seed, dX);
-        return value;
+        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
+        double max = Max(x);
+        if (double.IsInfinity(max)) return max;
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
+        if (!dX.IsEmpty)
+        {
+            double factor = seed / sum;
+            for (int i = 0; i < x.Length; i++) dX[i] += factor * Math.Exp(x[i] - max);
+        }
+
+        return max + Math.Log(sum);
     }
 
     /// <summary>Writes <c>softmax(logits)ᵢ = e^(logitsᵢ − m) / Σ e^(logitsⱼ − m)</c> into <paramref name="probabilities"/>.</summary>
@@ -112,14 +121,17 @@ public static partial class Losses
     {
         RequireLength(dLogits, logits.Length, nameof(dLogits));
         RequireLabel(label, logits.Length);
-        double loss = LogSumExp(logits) - logits[label];
+        double max = Max(logits);
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
         if (!dLogits.IsEmpty)
         {
-            AddSoftmax(logits, seed, dLogits);
+            double factor = seed / sum;
+            for (int i = 0; i < logits.Length; i++) dLogits[i] += factor * Math.Exp(logits[i] - max);
             dLogits[label] -= seed;
         }
 
-        return loss;
+        return max + Math.Log(sum) - logits[label];
     }
 
     /// <summary>The cross-entropy <c>−ln p[label]</c> of probabilities that already sum to one (see <see cref="Softmax"/>).</summary>
@@ -156,16 +168,6 @@ public static partial class Losses
     {
         if (logit > 0) return logit - logit * target + Math.Log(1 + Math.Exp(-logit));
         return -logit * target + Math.Log(1 + Math.Exp(logit));
-    }
-
-    /// <summary>Adds <c>scale · softmax(x)</c> to <paramref name="into"/>.</summary>
-    private static void AddSoftmax(ReadOnlySpan<double> x, double scale, Span<double> into)
-    {
-        double max = Max(x);
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
-        double factor = scale / sum;
-        for (int i = 0; i < x.Length; i++) into[i] += factor * Math.Exp(x[i] - max);
     }
 
     private static double Max(ReadOnlySpan<double> x)
