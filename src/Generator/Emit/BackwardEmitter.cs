@@ -26,7 +26,15 @@ internal static class BackwardEmitter
         bool first = true;
         if (body is not null)
         {
-            WriteBackward(writer, printer, model, body);
+            WriteBackward(writer, printer, model, body, body.Forward, body.Declarations, pullback: false);
+            if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
+            {
+                // Split mode: the same reverse sweep without the forward work it does not need, for generated callers.
+                List<IrStmt> forward = PullbackPruner.Forward(body);
+                writer.WriteLine();
+                WriteBackward(writer, printer, model, body, forward, PullbackPruner.Declarations(body, forward), pullback: true);
+            }
+
             if (model.EmitTupleOverload)
             {
                 writer.WriteLine();
@@ -61,13 +69,20 @@ internal static class BackwardEmitter
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
 
-    private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body)
+    private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body,
+        List<IrStmt> forward, List<IrStmt> declarations, bool pullback)
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
         string call = Call(model);
         writer.WriteLine("/// <summary>");
-        if (isVoid)
+        if (pullback)
+        {
+            writer.WriteLine($"/// The reverse sweep of <see cref=\"{cref}\"/> alone, for a caller that has just run <c>{Escape(call)}</c> with the same");
+            writer.WriteLine($"/// inputs: adds the same gradients as <c>{model.Name}Backward</c>, but keeps of the forward sweep only what the reverse");
+            writer.WriteLine("/// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).");
+        }
+        else if (isVoid)
         {
             writer.WriteLine($"/// Reverse-mode derivative (vector–Jacobian product) of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c>, writing its outputs,");
             writer.WriteLine("/// and adds to each input's adjoint the gradient that flows back from the outputs' adjoints.");
@@ -115,7 +130,7 @@ internal static class BackwardEmitter
             .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { "Gradients " + model.GradientsName })
             .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
         if (!isVoid) parameters = parameters.Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
-        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Backward({string.Join(", ", parameters)})");
+        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}{(pullback ? "Pullback" : "Backward")}({string.Join(", ", parameters)})");
         writer.OpenBlock();
 
         printer.Synthesized = true;
@@ -123,12 +138,12 @@ internal static class BackwardEmitter
         if (body.Validation.Count > 0) writer.WriteLine();
 
         bool guarded = body.Finally.Count > 0;
-        printer.Statements(body.Declarations);
+        printer.Statements(declarations);
         if (guarded) writer.OpenBlock("try");
 
-        writer.WriteLine("// forward sweep");
+        writer.WriteLine(pullback ? "// forward sweep: only what the reverse sweep reads" : "// forward sweep");
         printer.Synthesized = false;
-        printer.Statements(body.Forward);
+        printer.Statements(forward);
         writer.WriteLine();
         writer.WriteLine("// reverse sweep");
         printer.Synthesized = true;

@@ -258,7 +258,8 @@ internal sealed class CSharpPrinter
                 if (b.Gradients is not null) arguments = arguments.Append(b.Gradients);
                 arguments = arguments.Concat(b.Adjoints);
                 if (b.Seed is not null) arguments = arguments.Append(b.Seed);
-                return (Call(b.Call.Receiver, b.Call.Callee.Backward, arguments), Primary);
+                // The caller has run the callee in its forward sweep: a layer's reverse sweep alone is enough.
+                return (Call(b.Call.Receiver, b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.Backward, arguments), Primary);
             default:
                 throw new InvalidOperationException("cannot print " + e.GetType().Name);
         }

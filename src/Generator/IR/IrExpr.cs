@@ -69,8 +69,13 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="Parameters">The primal's parameters, in order.</param>
 /// <param name="TakesGradients">Whether the callee is a model method whose Backward takes the model's <c>Gradients</c>.</param>
 /// <param name="Modes">The derivatives the callee has: 1 reverse, 2 forward (<c>…Tangent</c>), 4 second order (<c>…HessianVector</c>).</param>
-internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1)
+/// <param name="HasPullback">Whether the callee, a layer, has a <c>…Pullback</c>: its reverse sweep alone, which a caller that has run it uses.</param>
+internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1,
+    bool HasPullback = false)
 {
+    /// <summary>The name of the callee's split-mode reverse sweep, as the Backward's name is spelled.</summary>
+    public string Pullback => Backward.Substring(0, Backward.Length - "Backward".Length) + "Pullback";
+
     /// <summary>The name of the callee's forward-mode derivative, as the Backward's name is spelled.</summary>
     public string Tangent => Backward.Substring(0, Backward.Length - "Backward".Length) + "Tangent";
 

@@ -202,4 +202,44 @@ public class OutputTests
         Assert.Equal(new[] { "dH" }, marked);
         Assert.Equal(typeof(void), backward.ReturnType);
     }
+
+    [Theory]
+    [InlineData("Dense", new[] { 12, 3, 4 }, 3)]
+    [InlineData("Tanh", new[] { 5 }, 5)]
+    [InlineData("Softmax", new[] { 6 }, 6)]
+    public void A_pullback_adds_what_the_backward_adds_whatever_the_output_holds(string layer, int[] inputSizes, int outputSize)
+    {
+        // Split mode: a caller runs the layer forward, then calls its Pullback in the reverse sweep. The Pullback must not
+        // depend on the output's contents on entry (the caller may have reused the array since), and must agree with the Backward.
+        int arity = 2 * inputSizes.Length + 2;
+        MethodInfo backward = Invoke.Method(Compiled.Value, "Layers.L", layer + "Backward", arity);
+        MethodInfo pullback = Invoke.Method(Compiled.Value, "Layers.L", layer + "Pullback", arity);
+        var random = new Random(7);
+        double[][] inputs = inputSizes.Select(n => RandomArray(random, n)).ToArray();
+        double[] dOutput = RandomArray(random, outputSize);
+
+        double[][] Run(MethodInfo method, double fill)
+        {
+            double[] output = Enumerable.Repeat(fill, outputSize).ToArray();
+            double[][] adjoints = inputSizes.Select(n => new double[n]).ToArray();
+            Invoke.Call(method, inputs.Cast<object?>().Append(output).Concat(adjoints).Append(dOutput).ToArray());
+            return adjoints;
+        }
+
+        double[][] expected = Run(backward, 0);
+        Assert.Contains(expected.SelectMany(a => a), g => g != 0);
+        foreach (double fill in new[] { 0, double.NaN, 1e300 })
+        {
+            double[][] actual = Run(pullback, fill);
+            for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k]);
+        }
+    }
+
+    [Fact]
+    public void Generated_callers_use_the_pullback_of_a_generated_layer()
+    {
+        string generated = TestCompiler.Generate(Source).Source(".L.Loss.Backward.g.cs");
+        Assert.Contains("DensePullback(", generated);
+        Assert.DoesNotContain("DenseBackward(", generated);
+    }
 }

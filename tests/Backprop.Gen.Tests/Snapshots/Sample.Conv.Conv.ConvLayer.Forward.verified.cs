@@ -35,7 +35,46 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-                global::Backprop.Nn.Layers.Conv2dBackward(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
+                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
+                global::System.Array.Clear(_d_output, 0, output.Length);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_output);
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> alone, for a caller that has just run <c>Forward(input, output)</c> with the same
+        /// inputs: adds the same gradients as <c>ForwardBackward</c>, but keeps of the forward sweep only what the reverse
+        /// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).
+        /// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.
+        /// </summary>
+        /// <param name="input">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="output">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>
+        /// <param name="dInput">Receives the gradient that flows back to <paramref name="input"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dOutput">The gradient flowing into the output <paramref name="output"/> (null or empty for none); it is read and left unchanged.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardPullback(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
+        {
+            if (!dInput.IsEmpty && dInput.Length != input.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dInput must have the shape of input: input has {input.Length} but dInput has {dInput.Length}.", nameof(dInput));
+            }
+            if (!dOutput.IsEmpty && dOutput.Length != output.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
+            }
+
+            double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
+            try
+            {
+                // forward sweep: only what the reverse sweep reads
+
+                // reverse sweep
+                // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
+                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
                 global::System.Array.Clear(_d_output, 0, output.Length);
             }
             finally

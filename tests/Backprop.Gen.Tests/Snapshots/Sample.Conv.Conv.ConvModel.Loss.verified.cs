@@ -44,7 +44,7 @@ namespace Conv
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Output.Forward(pooled, logits);
-                Output.ForwardBackward(pooled, logits, gradients.Output, _d_pooled, _d_logits);
+                Output.ForwardPullback(pooled, logits, gradients.Output, _d_pooled, _d_logits);
                 global::System.Array.Clear(_d_logits, 0, logits.Length);
 
                 // Layers.MaxPool2d(active, pooled, ConvNet.Channels, ConvNet.Side, ConvNet.Side, 2, 2);
@@ -52,11 +52,11 @@ namespace Conv
                 global::System.Array.Clear(_d_pooled, 0, pooled.Length);
 
                 // Layers.Relu(features, active);
-                global::Backprop.Nn.Layers.ReluBackward(features, active, _d_features, _d_active);
+                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
                 global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Conv.Forward(image, features);
-                Conv.ForwardBackward(image, features, gradients.Conv, default, _d_features);
+                Conv.ForwardPullback(image, features, gradients.Conv, default, _d_features);
                 global::System.Array.Clear(_d_features, 0, features.Length);
                 return _result;
             }

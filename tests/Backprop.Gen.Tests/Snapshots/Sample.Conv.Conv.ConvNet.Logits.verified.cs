@@ -65,7 +65,7 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DenseBackward(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
+                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
                 global::System.Array.Clear(_d_logits, 0, logits.Length);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
@@ -73,11 +73,95 @@ namespace Conv
                 global::System.Array.Clear(_d_pooled, 0, pooled.Length);
 
                 // Layers.Relu(features, active);
-                global::Backprop.Nn.Layers.ReluBackward(features, active, _d_features, _d_active);
+                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
                 global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dBackward(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
+                global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
+                global::System.Array.Clear(_d_features, 0, features.Length);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_features);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_pooled);
+                global::Backprop.AdjointPool.Return(_d_logits);
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> alone, for a caller that has just run <c>Logits(kernel, bias, w, b, image, logits)</c> with the same
+        /// inputs: adds the same gradients as <c>LogitsBackward</c>, but keeps of the forward sweep only what the reverse
+        /// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).
+        /// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="bias">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="dKernel">Receives the gradient that flows back to <paramref name="kernel"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dBias">Receives the gradient that flows back to <paramref name="bias"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dW">Receives the gradient that flows back to <paramref name="w"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dB">Receives the gradient that flows back to <paramref name="b"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none); it is read and left unchanged.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsPullback(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
+        {
+            if (dKernel is not null && dKernel.Length != kernel.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
+            }
+            if (dBias is not null && dBias.Length != bias.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
+            }
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            if (dB is not null && dB.Length != b.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
+            }
+            if (dLogits is not null && dLogits.Length != logits.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
+            }
+
+            double[] _d_features = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_pooled = global::System.Array.Empty<double>();
+            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            try
+            {
+                // forward sweep: only what the reverse sweep reads
+                double[] features = new double[Channels * Side * Side];
+                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                global::Backprop.Nn.Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
+                double[] active = new double[features.Length];
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.Relu(features, active);
+                double[] pooled = new double[Features];
+                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
+
+                // reverse sweep
+                // Layers.Dense(w, b, pooled, logits);
+                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
+                global::System.Array.Clear(_d_logits, 0, logits.Length);
+
+                // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
+                global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
+                global::System.Array.Clear(_d_pooled, 0, pooled.Length);
+
+                // Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
+                global::System.Array.Clear(_d_active, 0, active.Length);
+
+                // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
+                global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
                 global::System.Array.Clear(_d_features, 0, features.Length);
             }
             finally

@@ -56,7 +56,7 @@ namespace Conv
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Logits(kernel, bias, w, b, image, logits);
-                LogitsBackward(kernel, bias, w, b, image, logits, dKernel, dBias, dW, dB, _d_logits);
+                LogitsPullback(kernel, bias, w, b, image, logits, dKernel, dBias, dW, dB, _d_logits);
                 global::System.Array.Clear(_d_logits, 0, logits.Length);
                 return _result;
             }

@@ -35,7 +35,46 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Dense(W, B, x, y)
-                global::Backprop.Nn.Layers.DenseBackward(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
+                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
+                global::System.Array.Clear(_d_y, 0, y.Length);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_y);
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> alone, for a caller that has just run <c>Forward(x, y)</c> with the same
+        /// inputs: adds the same gradients as <c>ForwardBackward</c>, but keeps of the forward sweep only what the reverse
+        /// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).
+        /// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.
+        /// </summary>
+        /// <param name="x">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="y">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>
+        /// <param name="dX">Receives the gradient that flows back to <paramref name="x"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dY">The gradient flowing into the output <paramref name="y"/> (null or empty for none); it is read and left unchanged.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardPullback(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
+        {
+            if (!dX.IsEmpty && dX.Length != x.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
+            }
+            if (!dY.IsEmpty && dY.Length != y.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
+            }
+
+            double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
+            try
+            {
+                // forward sweep: only what the reverse sweep reads
+
+                // reverse sweep
+                // Layers.Dense(W, B, x, y)
+                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
                 global::System.Array.Clear(_d_y, 0, y.Length);
             }
             finally

@@ -61,15 +61,90 @@ namespace Mnist
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DenseBackward(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
+                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
                 global::System.Array.Clear(_d_logits, 0, logits.Length);
 
                 // Layers.Relu(hidden, active);
-                global::Backprop.Nn.Layers.ReluBackward(hidden, active, _d_hidden, _d_active);
+                global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
                 global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DenseBackward(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
+                global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
+                global::System.Array.Clear(_d_hidden, 0, hidden.Length);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_hidden);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_logits);
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> alone, for a caller that has just run <c>Logits(w1, b1, w2, b2, image, logits)</c> with the same
+        /// inputs: adds the same gradients as <c>LogitsBackward</c>, but keeps of the forward sweep only what the reverse
+        /// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).
+        /// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.
+        /// </summary>
+        /// <param name="w1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="dW1">Receives the gradient that flows back to <paramref name="w1"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dB1">Receives the gradient that flows back to <paramref name="b1"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dW2">Receives the gradient that flows back to <paramref name="w2"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dB2">Receives the gradient that flows back to <paramref name="b2"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none); it is read and left unchanged.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsPullback(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
+        {
+            if (dW1 is not null && dW1.Length != w1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
+            }
+            if (dB1 is not null && dB1.Length != b1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
+            }
+            if (dW2 is not null && dW2.Length != w2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
+            }
+            if (dB2 is not null && dB2.Length != b2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
+            }
+            if (dLogits is not null && dLogits.Length != logits.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
+            }
+
+            double[] _d_hidden = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            try
+            {
+                // forward sweep: only what the reverse sweep reads
+                double[] hidden = new double[Hidden];
+                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
+                double[] active = new double[Hidden];
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.Relu(hidden, active);
+
+                // reverse sweep
+                // Layers.Dense(w2, b2, active, logits);
+                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
+                global::System.Array.Clear(_d_logits, 0, logits.Length);
+
+                // Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
+                global::System.Array.Clear(_d_active, 0, active.Length);
+
+                // Layers.Dense(w1, b1, image, hidden);
+                global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
                 global::System.Array.Clear(_d_hidden, 0, hidden.Length);
             }
             finally

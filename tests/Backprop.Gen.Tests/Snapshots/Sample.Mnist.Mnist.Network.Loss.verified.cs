@@ -56,7 +56,7 @@ namespace Mnist
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Logits(w1, b1, w2, b2, image, logits);
-                LogitsBackward(w1, b1, w2, b2, image, logits, dW1, dB1, dW2, dB2, _d_logits);
+                LogitsPullback(w1, b1, w2, b2, image, logits, dW1, dB1, dW2, dB2, _d_logits);
                 global::System.Array.Clear(_d_logits, 0, logits.Length);
                 return _result;
             }
