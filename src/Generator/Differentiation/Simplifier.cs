@@ -192,4 +192,84 @@ internal static class Simplifier
 
     private static bool Mentions(IrStmt stmt, string name) =>
         IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).Any(s => IrWalker.OwnExpressions(s).Any(e => IrWalker.Reads(e).Contains(name)));
+
+    /// <summary>
+    /// Zero-adjoint skipping: a counted reverse loop that only accumulates terms proportional to one scalar adjoint
+    /// (<c>for (…) { dW[…] += _d_s * x[i]; dX[i] += _d_s * w[…]; }</c>) runs under <c>if (_d_s != 0)</c>, as a
+    /// hand-written gradient would. Behind a ReLU or a max-pool most such adjoints are zero, and the loop would only add
+    /// zeros. (It adds nothing where a term would be <c>0 · ∞</c> or <c>0 · NaN</c>; docs/contract.md says so.)
+    /// </summary>
+    public static List<IrStmt> SkipZeroAdjoints(IReadOnlyList<IrStmt> block, bool inLoop = false) => block.Select(s => s switch
+    {
+        // Only inside a loop: there the adjoint changes per iteration; outside it is the seed's multiple, rarely zero.
+        Loop loop when inLoop && loop.IsCounted && Proportional(loop) is { } adjoint =>
+            new If(null, IR.Ir.Compare(BinaryOp.NotEqual, adjoint, IR.Ir.Const(adjoint.Type, 0)), new Block(IR.Ir.Array(s)), new Block(EquatableArray<IrStmt>.Empty)),
+        Loop loop => loop with { Body = new Block(SkipZeroAdjoints(loop.Body.Statements, inLoop: true).ToEquatableArray()) },
+        If branch => branch with
+        {
+            Then = new Block(SkipZeroAdjoints(branch.Then.Statements, inLoop).ToEquatableArray()),
+            Else = new Block(SkipZeroAdjoints(branch.Else.Statements, inLoop).ToEquatableArray()),
+        },
+        _ => s,
+    }).ToList();
+
+    /// <summary>The scalar adjoint every accumulation in <paramref name="loop"/> is proportional to, if there is one.</summary>
+    private static VarRef? Proportional(Loop loop)
+    {
+        if (loop.Condition is not null || !Pure(loop.Start) || !Pure(loop.Bound)) return null;
+        HashSet<VarRef>? common = null;
+        var assigned = new HashSet<string>();
+        foreach (IrStmt stmt in IrWalker.AllStatements(loop.Body))
+        {
+            switch (stmt)
+            {
+                case Comment:
+                    continue;
+                case Loop { IsCounted: true, Condition: null } inner when Pure(inner.Start) && Pure(inner.Bound):
+                    assigned.Add(inner.Counter!.Name);
+                    continue;
+                case If branch when Pure(branch.Condition):
+                    continue;
+                case Assign { Value: Binary { Op: BinaryOp.Add or BinaryOp.Subtract, Left: var left, Right: var term } } add
+                    when add.Target is VarRef or ElementAt { Array: VarRef } && left.Equals(add.Target) && Pure(add.Target) && Pure(term):
+                    assigned.Add(add.Target is VarRef v ? v.Name : ((VarRef)((ElementAt)add.Target).Array).Name);
+                    var factors = new HashSet<VarRef>();
+                    Factors(term, factors);
+                    if (common is null) common = factors;
+                    else common.IntersectWith(factors);
+                    if (common.Count == 0) return null;
+                    continue;
+                default:
+                    return null;
+            }
+        }
+
+        return common?.Where(a => !assigned.Contains(a.Name)).OrderBy(a => a.Name, System.StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>The generator's scalar adjoints a term is a multiple of (<c>_d_s * x</c>, <c>-(_g0 * w) / c</c>…).</summary>
+    private static void Factors(IrExpr term, HashSet<VarRef> into)
+    {
+        switch (term)
+        {
+            case VarRef v when v.Type.IsFloating && (v.Name.StartsWith("_d", System.StringComparison.Ordinal) || v.Name.StartsWith("_g", System.StringComparison.Ordinal)):
+                into.Add(v);
+                break;
+            case Binary { Op: BinaryOp.Multiply } product:
+                Factors(product.Left, into);
+                Factors(product.Right, into);
+                break;
+            case Binary { Op: BinaryOp.Divide } quotient:
+                Factors(quotient.Left, into);
+                break;
+            case Unary { Op: UnaryOp.Negate } negated:
+                Factors(negated.Operand, into);
+                break;
+            case Cast cast:
+                Factors(cast.Operand, into);
+                break;
+        }
+    }
+
+    private static bool Pure(IrExpr? e) => e is null || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall or Opaque or Pop or DiffCall or BackwardCall or Fused);
 }

@@ -107,6 +107,7 @@ public class SnapshotTests
         Snapshot.Verify("Layer", source);
         Assert.Contains("AdjointPool.Grow", source);
         Assert.DoesNotContain("dX", source); // x is [NoDerivative]: no adjoint
+        Assert.Contains("if (_d_sum != 0.0)", source); // a zero adjoint skips its row of dW, as a hand-written gradient would
     }
 
     [Fact]

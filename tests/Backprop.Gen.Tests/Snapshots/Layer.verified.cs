@@ -95,9 +95,12 @@ namespace Snapshots
                     // sum += w[j * x.Length + i] * x[i];
                     if (dW != null)
                     {
-                        for (int i = 0; i < x.Length; i++)
+                        if (_d_sum != 0.0)
                         {
-                            dW[j * x.Length + i] += _d_sum * x[i];
+                            for (int i = 0; i < x.Length; i++)
+                            {
+                                dW[j * x.Length + i] += _d_sum * x[i];
+                            }
                         }
                     }
 
