@@ -92,7 +92,7 @@ public sealed class MlpByHand
         {
             double d = _da[j];
             dB1[j] += d;
-            for (int i = 0; i < n; i++) dW1[j * n + i] += d * x[i];
+            if (d != 0) for (int i = 0; i < n; i++) dW1[j * n + i] += d * x[i]; // a dead unit has no row to add
         }
 
         return loss;

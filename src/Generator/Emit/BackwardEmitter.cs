@@ -26,6 +26,7 @@ internal static class BackwardEmitter
         bool first = true;
         if (body is not null)
         {
+            body = Differentiation.IndexedSaves.Apply(body);
             WriteBackward(writer, printer, model, body, body.Forward, body.Declarations, pullback: false);
             if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
             {

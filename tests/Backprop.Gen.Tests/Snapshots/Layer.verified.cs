@@ -29,7 +29,7 @@ namespace Snapshots
                 throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
             }
 
-            var _saved_sum = new global::Backprop.ValueStack<double>();
+            double[] _saved_sum = global::System.Array.Empty<double>();
             double[] _d_h = global::System.Array.Empty<double>();
             try
             {
@@ -39,10 +39,10 @@ namespace Snapshots
                 int n = b.Length;
                 double[] h = new double[n];
                 _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
-                _saved_sum.Reserve(n);
+                _saved_sum = global::Backprop.AdjointPool.Grow(_saved_sum, global::System.Math.Max(n, 0));
                 for (int j = 0; j < n; j++)
                 {
-                    _saved_sum.Push(sum);
+                    _saved_sum[j] = sum;
                     sum = b[j];
                     for (int i = 0; i < x.Length; i++)
                     {
@@ -105,7 +105,7 @@ namespace Snapshots
                     }
 
                     // double sum = b[j];
-                    sum = _saved_sum.Pop();
+                    sum = _saved_sum[j];
                     if (dB != null)
                     {
                         dB[j] += _d_sum;
@@ -116,7 +116,7 @@ namespace Snapshots
             }
             finally
             {
-                _saved_sum.Dispose();
+                global::Backprop.AdjointPool.Return(_saved_sum);
                 global::Backprop.AdjointPool.Return(_d_h);
             }
         }

@@ -22,15 +22,15 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double RnnBackward(double w, double x, double b, int n, ref double dW, ref double dX, ref double dB, double seed = 1.0)
         {
-            var _saved_h = new global::Backprop.ValueStack<double>();
+            double[] _saved_h = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
                 double h = x;
-                _saved_h.Reserve(n);
+                _saved_h = global::Backprop.AdjointPool.Grow(_saved_h, global::System.Math.Max(n, 0));
                 for (int i = 0; i < n; i++)
                 {
-                    _saved_h.Push(h);
+                    _saved_h[i] = h;
                     h = global::System.Math.Tanh(w * h + b);
                 }
                 double _result = h;
@@ -47,7 +47,7 @@ namespace Snapshots
                 {
                     // h = Math.Tanh(w * h + b);
                     double _g1 = _d_h * (1.0 - h * h);
-                    h = _saved_h.Pop();
+                    h = _saved_h[i];
                     _d_w += _g1 * h;
                     _d_h = _g1 * w;
                     _d_b += _g1;
@@ -61,7 +61,7 @@ namespace Snapshots
             }
             finally
             {
-                _saved_h.Dispose();
+                global::Backprop.AdjointPool.Return(_saved_h);
             }
         }
 

@@ -17,15 +17,15 @@ namespace HigherOrder
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double EighthBackward(double x, ref double dX, double seed = 1.0)
         {
-            var _saved_w = new global::Backprop.ValueStack<double>();
+            double[] _saved_w = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
                 double w = x;
-                _saved_w.Reserve(3);
+                _saved_w = global::Backprop.AdjointPool.Grow(_saved_w, 3);
                 for (int i = 0; i < 3; i++)
                 {
-                    _saved_w.Push(w);
+                    _saved_w[i] = w;
                     w *= w;
                 }
                 double _result = w;
@@ -39,7 +39,7 @@ namespace HigherOrder
                 {
                     // w = w * w;
                     double _g0 = _d_w;
-                    w = _saved_w.Pop();
+                    w = _saved_w[i];
                     _d_w = 2.0 * _g0 * w;
                 }
 
@@ -49,7 +49,7 @@ namespace HigherOrder
             }
             finally
             {
-                _saved_w.Dispose();
+                global::Backprop.AdjointPool.Return(_saved_w);
             }
         }
 
