@@ -68,10 +68,8 @@ internal static class IndexedSaves
 
         var array = new IrVar(stack, IrType.ArrayOf(element, 1));
         IrExpr trips = ((OpaqueCall)((Evaluate)body.Forward[reserveAt]).Expression).Arguments[0];
-        // A loop that does not run has a negative trip count here; a length never is.
-        IrExpr length = trips is Member { Name: "Length" } or Constant { Value: >= 0 } ? trips : new OpaqueCall(IrType.Int, "global::System.Math.Max", null, Ir.Array(trips, new Constant(IrType.Int, "0", 0)), "", "", false, null);
         body.Forward[reserveAt] = new Assign(null, array.Ref,
-            new OpaqueCall(array.Type, "global::Backprop.AdjointPool.Grow", null, Ir.Array<IrExpr>(array.Ref, length), "", "", false, null));
+            new OpaqueCall(array.Type, "global::Backprop.SavePool.Rent<" + element.Name + ">", null, Ir.Array(trips), "", "", false, null));
         var slot = new ElementAt(element, array.Ref, Ir.Array(index));
         body.Forward[forwardAt] = loop with
         {
@@ -89,7 +87,7 @@ internal static class IndexedSaves
         body.Declarations[declared] = new Declare(null, array, new OpaqueCall(array.Type, "global::System.Array.Empty<" + element.Name + ">", null,
             EquatableArray<IrExpr>.Empty, "", "", false, null));
         int disposed = body.Finally.FindIndex(s => s is Evaluate { Expression: OpaqueCall { Method: "Dispose", Receiver: VarRef v } } && v.Name == stack);
-        body.Finally[disposed] = new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null));
+        body.Finally[disposed] = new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.SavePool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null));
     }
 
     /// <summary>The slot of the current iteration: the counter's distance from the loop's constant first (or last) value.</summary>

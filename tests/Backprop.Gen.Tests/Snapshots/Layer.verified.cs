@@ -39,7 +39,7 @@ namespace Snapshots
                 int n = b.Length;
                 double[] h = new double[n];
                 _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
-                _saved_sum = global::Backprop.AdjointPool.Grow(_saved_sum, global::System.Math.Max(n, 0));
+                _saved_sum = global::Backprop.SavePool.Rent<double>(n);
                 for (int j = 0; j < n; j++)
                 {
                     _saved_sum[j] = sum;
@@ -116,7 +116,7 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_saved_sum);
+                global::Backprop.SavePool.Return(_saved_sum);
                 global::Backprop.AdjointPool.Return(_d_h);
             }
         }

@@ -27,7 +27,7 @@ namespace Snapshots
             {
                 // forward sweep
                 double h = x;
-                _saved_h = global::Backprop.AdjointPool.Grow(_saved_h, global::System.Math.Max(n, 0));
+                _saved_h = global::Backprop.SavePool.Rent<double>(n);
                 for (int i = 0; i < n; i++)
                 {
                     _saved_h[i] = h;
@@ -61,7 +61,7 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_saved_h);
+                global::Backprop.SavePool.Return(_saved_h);
             }
         }
 

@@ -22,7 +22,7 @@ namespace HigherOrder
             {
                 // forward sweep
                 double w = x;
-                _saved_w = global::Backprop.AdjointPool.Grow(_saved_w, 3);
+                _saved_w = global::Backprop.SavePool.Rent<double>(3);
                 for (int i = 0; i < 3; i++)
                 {
                     _saved_w[i] = w;
@@ -49,7 +49,7 @@ namespace HigherOrder
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_saved_w);
+                global::Backprop.SavePool.Return(_saved_w);
             }
         }
 
