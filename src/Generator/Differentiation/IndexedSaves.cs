@@ -17,13 +17,7 @@ internal static class IndexedSaves
     /// <summary>A copy of <paramref name="body"/> with every eligible stack turned into a counter-indexed pooled array.</summary>
     public static BackwardBody Apply(BackwardBody body)
     {
-        var result = new BackwardBody { Result = body.Result };
-        result.Validation.AddRange(body.Validation);
-        result.Declarations.AddRange(body.Declarations);
-        result.Forward.AddRange(body.Forward);
-        result.Reverse.AddRange(body.Reverse);
-        result.Epilogue.AddRange(body.Epilogue);
-        result.Finally.AddRange(body.Finally);
+        BackwardBody result = body.Copy();
 
         foreach (Declare declaration in body.Declarations.OfType<Declare>())
         {

@@ -27,13 +27,15 @@ internal static class BackwardEmitter
         if (body is not null)
         {
             body = Differentiation.IndexedSaves.Apply(body);
-            WriteBackward(writer, printer, model, body, body.Forward, body.Declarations, pullback: false);
+            BackwardBody backward = Differentiation.PooledLocals.Apply(body);
+            WriteBackward(writer, printer, model, backward, pullback: false);
             if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
             {
                 // Split mode: the same reverse sweep without the forward work it does not need, for generated callers.
                 List<IrStmt> forward = PullbackPruner.Forward(body);
+                BackwardBody pullback = Differentiation.PooledLocals.Apply(body.Copy(forward, PullbackPruner.Declarations(body, forward)));
                 writer.WriteLine();
-                WriteBackward(writer, printer, model, body, forward, PullbackPruner.Declarations(body, forward), pullback: true);
+                WriteBackward(writer, printer, model, pullback, pullback: true);
             }
 
             if (model.EmitTupleOverload)
@@ -70,8 +72,7 @@ internal static class BackwardEmitter
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
 
-    private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body,
-        List<IrStmt> forward, List<IrStmt> declarations, bool pullback)
+    private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, bool pullback)
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
@@ -139,12 +140,12 @@ internal static class BackwardEmitter
         if (body.Validation.Count > 0) writer.WriteLine();
 
         bool guarded = body.Finally.Count > 0;
-        printer.Statements(declarations);
+        printer.Statements(body.Declarations);
         if (guarded) writer.OpenBlock("try");
 
         writer.WriteLine(pullback ? "// forward sweep: only what the reverse sweep reads" : "// forward sweep");
         printer.Synthesized = false;
-        printer.Statements(forward);
+        printer.Statements(body.Forward);
         writer.WriteLine();
         writer.WriteLine("// reverse sweep");
         printer.Synthesized = true;

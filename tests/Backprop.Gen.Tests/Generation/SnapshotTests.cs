@@ -109,6 +109,8 @@ public class SnapshotTests
         Snapshot.Verify("Layer", source);
         Assert.Contains("AdjointPool.Grow", source);
         Assert.DoesNotContain("dX", source); // x is [NoDerivative]: no adjoint
+        Assert.Contains("h = global::Backprop.AdjointPool.RentZeroed<double>(n);", source); // h lives only as long as the call
+        Assert.Contains("global::Backprop.AdjointPool.Return(h);", source);
         Assert.Contains("if (_d_sum != 0.0)", source); // a zero adjoint skips its row of dW, as a hand-written gradient would
     }
 
@@ -177,5 +179,40 @@ public class SnapshotTests
         }
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void A_local_array_that_may_escape_is_allocated_as_written()
+    {
+        // Handed to a method the generator cannot see into, the array might be kept: it is not pooled.
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Kept(double[] w)
+                {
+                    double[] t = new double[w.Length];
+                    double[] u = new double[w.Length];
+                    Keeper.Keep(u);
+                    double s = 0;
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        t[i] = w[i] * w[i];
+                        s += t[i] * u.Length;
+                    }
+
+                    return s;
+                }
+            }
+
+            public static class Keeper
+            {
+                public static double[]? Last;
+                public static void Keep(double[] a) => Last = a;
+            }
+            """, "Kept");
+        Assert.Contains("double[] u = new double[w.Length];", source);
+        Assert.Contains("t = global::Backprop.AdjointPool.RentZeroed<double>(w.Length);", source);
+        Assert.DoesNotContain("Return(u)", source);
     }
 }

@@ -31,13 +31,14 @@ namespace Snapshots
 
             double[] _saved_sum = global::System.Array.Empty<double>();
             double[] _d_h = global::System.Array.Empty<double>();
+            double[] h = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
                 double sum = 0;
                 double v = 0;
                 int n = b.Length;
-                double[] h = new double[n];
+                h = global::Backprop.AdjointPool.RentZeroed<double>(n);
                 _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
                 _saved_sum = global::Backprop.SavePool.Rent<double>(n);
                 for (int j = 0; j < n; j++)
@@ -118,6 +119,7 @@ namespace Snapshots
             {
                 global::Backprop.SavePool.Return(_saved_sum);
                 global::Backprop.AdjointPool.Return(_d_h);
+                global::Backprop.AdjointPool.Return(h);
             }
         }
     }

@@ -22,19 +22,23 @@ namespace Conv
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
             double[] _d_logits = global::System.Array.Empty<double>();
+            double[] features = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] pooled = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                double[] features = new double[global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side];
+                features = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
                 Conv.Forward(image, features);
-                double[] active = new double[features.Length];
+                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(features, active);
-                double[] pooled = new double[global::Conv.ConvNet.Features];
+                pooled = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2);
-                double[] logits = new double[global::Conv.ConvNet.Classes];
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
                 Output.Forward(pooled, logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
@@ -66,6 +70,10 @@ namespace Conv
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(features);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(pooled);
+                global::Backprop.AdjointPool.Return(logits);
             }
         }
     }

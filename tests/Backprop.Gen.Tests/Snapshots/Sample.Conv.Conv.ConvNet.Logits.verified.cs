@@ -49,16 +49,19 @@ namespace Conv
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] features = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] pooled = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                double[] features = new double[Channels * Side * Side];
+                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
                 global::Backprop.Nn.Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                double[] active = new double[features.Length];
+                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(features, active);
-                double[] pooled = new double[Features];
+                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.Dense(w, b, pooled, logits);
@@ -86,6 +89,9 @@ namespace Conv
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(features);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(pooled);
             }
         }
 
@@ -134,16 +140,19 @@ namespace Conv
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] features = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] pooled = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep: only what the reverse sweep reads
-                double[] features = new double[Channels * Side * Side];
+                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
                 global::Backprop.Nn.Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                double[] active = new double[features.Length];
+                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(features, active);
-                double[] pooled = new double[Features];
+                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
 
@@ -170,6 +179,9 @@ namespace Conv
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(features);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(pooled);
             }
         }
     }

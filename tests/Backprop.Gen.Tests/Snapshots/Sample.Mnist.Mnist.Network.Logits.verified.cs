@@ -48,13 +48,15 @@ namespace Mnist
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] hidden = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                double[] hidden = new double[Hidden];
+                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
-                double[] active = new double[Hidden];
+                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.Dense(w2, b2, active, logits);
@@ -77,6 +79,8 @@ namespace Mnist
                 global::Backprop.AdjointPool.Return(_d_hidden);
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(hidden);
+                global::Backprop.AdjointPool.Return(active);
             }
         }
 
@@ -124,13 +128,15 @@ namespace Mnist
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] hidden = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep: only what the reverse sweep reads
-                double[] hidden = new double[Hidden];
+                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
-                double[] active = new double[Hidden];
+                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(hidden, active);
 
@@ -152,6 +158,8 @@ namespace Mnist
                 global::Backprop.AdjointPool.Return(_d_hidden);
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(hidden);
+                global::Backprop.AdjointPool.Return(active);
             }
         }
     }

@@ -43,10 +43,11 @@ namespace Mnist
             }
 
             double[] _d_logits = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                double[] logits = new double[Classes];
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
                 Logits(w1, b1, w2, b2, image, logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
@@ -63,6 +64,7 @@ namespace Mnist
             finally
             {
                 global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(logits);
             }
         }
     }
