@@ -139,6 +139,12 @@ internal static class MethodParser
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
         }
 
+        if (body.DescendantsAndSelf().Any(o => o is IInvalidOperation || o.Type is { TypeKind: TypeKind.Error }))
+        {
+            // The body does not compile: the compiler says why, and a BPG error about the broken code would only mislead.
+            return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
+        }
+
         var reserved = new HashSet<string>(method.ContainingType.GetMembers().Select(m => m.Name));
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) reserved.Add(type.Name);
         var parser = new BodyParser(method, semanticModel.Compilation, reserved, diagnostics, cancellationToken, modelInfo);

@@ -116,6 +116,21 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_method_that_does_not_compile_gets_the_compiler_error_alone()
+    {
+        // Math.Hypot does not exist: CS0117 says so, and no BPG error about the broken expression adds to the noise.
+        GeneratorRun run = TestCompiler.Generate(Prelude + """
+            public static partial class Net
+            {
+                [Differentiable] public static double F(double x) => Math.Sqrt(x) + Math.Hypot(x, 1);
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains(run.Output.GetDiagnostics(), d => d.Id == "CS0117");
+        Assert.DoesNotContain(run.Sources.Keys, k => k.EndsWith("Net.F.Backward.g.cs"));
+    }
+
+    [Fact]
     public void Inactive_calls_and_expressions_need_no_derivative()
     {
         GeneratorRun run = TestCompiler.Generate(Prelude + """
