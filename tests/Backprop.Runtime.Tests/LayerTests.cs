@@ -138,6 +138,28 @@ public class LayerTests
         Assert.Equal(forward, fromBackward);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(2, 0)]
+    public void A_layer_pullback_adds_what_its_backward_adds_without_running_the_layer(int stride, int padding)
+    {
+        // Generated callers run the layer, then call its Pullback: it must not need the output's contents.
+        double[] x = Numeric.RandomVector(_random, 2 * 5 * 4);
+        double[] kernel = Numeric.RandomVector(_random, 3 * 2 * 9), bias = Numeric.RandomVector(_random, 3);
+        int outputs = 3 * Layers.OutputSize(5, 3, stride, padding) * Layers.OutputSize(4, 3, stride, padding);
+        double[] dY = Numeric.RandomVector(_random, outputs);
+        double[] dKernel = new double[kernel.Length], dBias = new double[3], dX = new double[x.Length];
+        Layers.Conv2dBackward(kernel, bias, x, new double[outputs], 2, 5, 4, 3, stride, padding, dKernel, dBias, dX, dY);
+        double[] pKernel = new double[kernel.Length], pBias = new double[3], pX = new double[x.Length];
+        double[] garbage = Enumerable.Repeat(double.NaN, outputs).ToArray();
+        Layers.Conv2dPullback(kernel, bias, x, garbage, 2, 5, 4, 3, stride, padding, pKernel, pBias, pX, dY);
+        Assert.Equal(dKernel, pKernel);
+        Assert.Equal(dBias, pBias);
+        Assert.Equal(dX, pX);
+        Assert.Contains(dX, g => g != 0);
+    }
+
     [Fact]
     public void Shapes_are_checked()
     {

@@ -203,7 +203,7 @@ internal sealed class ActivityAnalysis
                                 call.Location, call.Display);
                             break;
                         case OpaqueCall call when call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
-                            .SelectMany(IrWalker.DescendantsAndSelf).Any(a => a.Type.IsFloatingContainer && a is VarRef v && IsActive(v.Name))
+                            .SelectMany(PassedArrays).Any(v => v.Type.IsFloatingContainer && IsActive(v.Name))
                             && !IsArrayShapeQuery(call):
                             // A call that receives an active array might change it behind the derivative's back.
                             yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
@@ -224,6 +224,29 @@ internal sealed class ActivityAnalysis
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The arrays an argument hands over: not those it only measures (<c>a.Length</c>, <c>a.GetLength(0)</c>) or reads
+    /// an element of (<c>a[i]</c> passes a value).
+    /// </summary>
+    private static IEnumerable<VarRef> PassedArrays(IrExpr argument)
+    {
+        switch (argument)
+        {
+            case VarRef v:
+                yield return v;
+                yield break;
+            case Member:
+                yield break;
+            case OpaqueCall call when IsArrayShapeQuery(call):
+                yield break;
+            case ElementAt element:
+                foreach (VarRef v in element.Indices.SelectMany(PassedArrays)) yield return v;
+                yield break;
+        }
+
+        foreach (VarRef v in IrWalker.Children(argument).SelectMany(PassedArrays)) yield return v;
     }
 
     private static bool IsArrayShapeQuery(OpaqueCall call) =>

@@ -31,6 +31,9 @@ internal static class PullbackPruner
 
         public HashSet<string> Contents { get; } = new();
 
+        /// <summary>Variables a kept statement assigns: their declarations must stay.</summary>
+        public HashSet<string> Assigned { get; } = new();
+
         public int Count => Variables.Count + Contents.Count;
 
         public Liveness Copy()
@@ -38,6 +41,7 @@ internal static class PullbackPruner
             var copy = new Liveness();
             copy.Variables.UnionWith(Variables);
             copy.Contents.UnionWith(Contents);
+            copy.Assigned.UnionWith(Assigned);
             return copy;
         }
 
@@ -45,6 +49,7 @@ internal static class PullbackPruner
         {
             Variables.UnionWith(other.Variables);
             Contents.UnionWith(other.Contents);
+            Assigned.UnionWith(other.Assigned);
         }
 
         public void AddReads(IrStmt stmt)
@@ -134,6 +139,10 @@ internal static class PullbackPruner
             if (stmt is null) continue;
             kept.Insert(0, stmt);
             live.AddReads(stmt);
+            foreach (IrStmt inner in IrWalker.AllStatements(new Block(Ir.Array(stmt))))
+            {
+                if (IrWalker.AssignedVariable(inner) is { } assigned) live.Assigned.Add(assigned);
+            }
         }
 
         return kept;
@@ -167,7 +176,7 @@ internal static class PullbackPruner
     /// <summary>A simple statement stays if it defines something live or acts beyond its own variables (a call, a push).</summary>
     private static bool IsLive(IrStmt stmt, Liveness live) => stmt switch
     {
-        Declare d => live.Variables.Contains(d.Variable.Name) || d.Initializer is not null && Acts(d.Initializer, live),
+        Declare d => live.Variables.Contains(d.Variable.Name) || live.Assigned.Contains(d.Variable.Name) || d.Initializer is not null && Acts(d.Initializer, live),
         Assign { Target: VarRef v } a => live.Variables.Contains(v.Name) || Acts(a.Value, live),
         Assign { Target: ElementAt { Array: VarRef array } } a => live.Contents.Contains(array.Name) || Acts(a.Value, live),
         Evaluate e => Acts(e.Expression, live),
@@ -208,6 +217,6 @@ internal static class PullbackPruner
     /// Whether computing <paramref name="expr"/> acts beyond its value: a pop, a call the generator cannot see into, or a
     /// call that writes outputs. A call to a [Differentiable] function of scalars is pure: the caller already ran it.
     /// </summary>
-    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall or Opaque or Pop
+    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !Ir.IsPureOpaque(opaque) || e is Opaque or Pop
         || e is DiffCall call && call.Callee.Parameters.Any(p => p.IsOutput));
 }

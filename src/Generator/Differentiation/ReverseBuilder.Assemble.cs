@@ -353,7 +353,7 @@ internal sealed partial class ReverseBuilder
                     if (loop.Origin is not null) into.Add(new Comment(loop.Origin));
                     if (loop.IsCounted)
                     {
-                        into.Add(ReverseCountedLoop(loop, body));
+                        into.Add(ReverseCountedLoop(loop with { Start = Resolve(loop.Start!), Bound = Resolve(loop.Bound!) }, body));
                     }
                     else
                     {

@@ -295,8 +295,9 @@ internal sealed partial class ReverseBuilder
             {
                 var loop = (Loop)step.Stmt;
                 int count = step.BoundReads.Count;
-                CollectReads(loop.Start!, step.BoundReads);
-                CollectReads(loop.Bound!, step.BoundReads);
+                // The reverse loop runs between the same bounds, with recomputed integers computed again.
+                CollectReads(Resolve(loop.Start!), step.BoundReads);
+                CollectReads(Resolve(loop.Bound!), step.BoundReads);
                 changed |= step.BoundReads.Count != count;
             }
 

@@ -271,5 +271,6 @@ internal static class Simplifier
         }
     }
 
-    private static bool Pure(IrExpr? e) => e is null || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall or Opaque or Pop or DiffCall or BackwardCall or Fused);
+    private static bool Pure(IrExpr? e) => e is null
+        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
 }

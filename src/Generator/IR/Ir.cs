@@ -125,4 +125,11 @@ internal static class Ir
     }
 
     public static EquatableArray<T> Array<T>(params T[] items) where T : IEquatable<T> => items.ToEquatableArray();
+
+    /// <summary>
+    /// A call the generator cannot see into but knows has no effects: integer <c>Math.Max</c>, <c>Min</c> and <c>Abs</c>
+    /// (the floating-point ones are rules, not opaque calls).
+    /// </summary>
+    public static bool IsPureOpaque(OpaqueCall call) =>
+        call.Receiver is null && call.Display is "Math.Max" or "Math.Min" or "Math.Abs" && !call.Type.IsFloatingElement;
 }

@@ -95,21 +95,21 @@ public static partial class Layers
         {
             for (int r = 0; r < outHeight; r++)
             {
+                // The kernel rows that fall inside the image: no test per tap.
+                int top = r * stride - padding;
+                int uFirst = Math.Max(0, -top), uEnd = Math.Min(size, height - top);
                 for (int c = 0; c < outWidth; c++)
                 {
+                    int left = c * stride - padding;
+                    int vFirst = Math.Max(0, -left), vEnd = Math.Min(size, width - left);
                     double sum = bias[o];
                     for (int i = 0; i < channelsIn; i++)
                     {
-                        for (int u = 0; u < size; u++)
+                        for (int u = uFirst; u < uEnd; u++)
                         {
-                            int y = r * stride + u - padding;
-                            if (y < 0 || y >= height) continue;
-                            for (int v = 0; v < size; v++)
-                            {
-                                int x = c * stride + v - padding;
-                                if (x < 0 || x >= width) continue;
-                                sum += kernel[((o * channelsIn + i) * size + u) * size + v] * input[(i * height + y) * width + x];
-                            }
+                            int k = ((o * channelsIn + i) * size + u) * size;
+                            int at = (i * height + top + u) * width + left;
+                            for (int v = vFirst; v < vEnd; v++) sum += kernel[k + v] * input[at + v];
                         }
                     }
 

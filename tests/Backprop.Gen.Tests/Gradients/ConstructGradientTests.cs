@@ -115,6 +115,15 @@ public class ConstructGradientTests
         Check(Flow.Value, "Samples.Flow", "ReturnInLoop", r => new object?[] { RandomArray(r, 6, 3), RandomScalar(r) }, points: 10);
 
     [Fact]
+    public void Loop_bounds_clipped_with_integer_Max_and_Min()
+    {
+        Check(Flow.Value, "Samples.Flow", "Clipped", r => new object?[] { RandomArray(r, 5), RandomArray(r, 9) }, points: 6);
+        string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".Clipped.Backward.g.cs");
+        Assert.DoesNotContain("_saved_first", generated);
+        Assert.DoesNotContain("_saved_end", generated);
+    }
+
+    [Fact]
     public void Index_arithmetic_recomputed_in_the_reverse_sweep()
     {
         Check(Flow.Value, "Samples.Flow", "Stencil", r => new object?[] { RandomArray(r, 7), RandomArray(r, 3), 1 }, points: 6);

@@ -137,6 +137,24 @@ internal static class ConstructSources
         {
             // Index arithmetic and flags computed from loop counters are recomputed in the reverse sweep; the
             // loop-carried 'previous' is not (it is read before its definition in the next iteration).
+            // A 1-D convolution whose taps are clipped to the signal with integer Max/Min: the bounds are recomputed.
+            [Differentiable]
+            public static double Clipped(double[] kernel, double[] x)
+            {
+                int half = kernel.Length / 2;
+                double loss = 0;
+                for (int c = 0; c < x.Length; c++)
+                {
+                    int left = c - half;
+                    int first = Math.Max(0, -left), end = Math.Min(kernel.Length, x.Length - left);
+                    double sum = 0;
+                    for (int v = first; v < end; v++) sum += kernel[v] * x[left + v];
+                    loss += Math.Tanh(sum) * sum;
+                }
+
+                return loss;
+            }
+
             [Differentiable]
             public static double Stencil(double[] a, double[] k, int pad)
             {
