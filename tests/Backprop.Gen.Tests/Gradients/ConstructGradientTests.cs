@@ -115,6 +115,15 @@ public class ConstructGradientTests
         Check(Flow.Value, "Samples.Flow", "ReturnInLoop", r => new object?[] { RandomArray(r, 6, 3), RandomScalar(r) }, points: 10);
 
     [Fact]
+    public void An_element_accumulated_at_a_fixed_index_is_summed_in_a_local()
+    {
+        Check(Flow.Value, "Samples.Flow", "BiasPerPosition", r => new object?[] { RandomArray(r, 3), RandomArray(r, 3), RandomArray(r, 5) }, points: 6);
+        string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".BiasPerPosition.Backward.g.cs");
+        Assert.Contains("_sum_dB += ", generated);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, @"dB\[o\] \+= _sum_dB;"));
+    }
+
+    [Fact]
     public void Loop_bounds_clipped_with_integer_Max_and_Min()
     {
         Check(Flow.Value, "Samples.Flow", "Clipped", r => new object?[] { RandomArray(r, 5), RandomArray(r, 9) }, points: 6);

@@ -137,6 +137,23 @@ internal static class ConstructSources
         {
             // Index arithmetic and flags computed from loop counters are recomputed in the reverse sweep; the
             // loop-carried 'previous' is not (it is read before its definition in the next iteration).
+            // One bias per channel, read at every position: its adjoint is summed in a local, stored once per channel.
+            [Differentiable]
+            public static double BiasPerPosition(double[] w, double[] b, double[] x)
+            {
+                double loss = 0;
+                for (int o = 0; o < b.Length; o++)
+                {
+                    for (int p = 0; p < x.Length; p++)
+                    {
+                        double s = b[o] + w[o] * x[p];
+                        loss += s > 0 ? s * s : 0.1 * s;
+                    }
+                }
+
+                return loss;
+            }
+
             // A 1-D convolution whose taps are clipped to the signal with integer Max/Min: the bounds are recomputed.
             [Differentiable]
             public static double Clipped(double[] kernel, double[] x)
