@@ -271,6 +271,8 @@ internal sealed partial class ReverseBuilder
     private IrExpr SavedValue(Step step) => step.Stmt switch
     {
         Declare d => d.Variable.Ref,
+        // An element's index with recomputed integers computed again: IndexReads counts those, not their variables.
+        Assign { Target: ElementAt } a => Resolve(a.Target),
         Assign a => a.Target,
         _ => throw new InvalidOperationException(),
     };

@@ -37,7 +37,8 @@ internal sealed partial class ReverseBuilder
         step.StoresElement = targetExpr is ElementAt;
         if (targetExpr is ElementAt element)
         {
-            foreach (IrExpr index in element.Indices) CollectReads(index, step.IndexReads);
+            // The reverse indexes the adjoint with recomputed integers computed again, not with their variables.
+            foreach (IrExpr index in element.Indices) CollectReads(Resolve(index), step.IndexReads);
         }
 
         if (_activity.IsActive(target) || step.OutputTargets.Any(_activity.IsActive))

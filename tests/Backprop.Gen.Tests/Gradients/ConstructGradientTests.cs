@@ -115,6 +115,14 @@ public class ConstructGradientTests
         Check(Flow.Value, "Samples.Flow", "ReturnInLoop", r => new object?[] { RandomArray(r, 6, 3), RandomScalar(r) }, points: 10);
 
     [Fact]
+    public void A_row_offset_in_a_stored_index_is_computed_again()
+    {
+        Check(Flow.Value, "Samples.Flow", "Rows", r => new object?[] { RandomArray(r, 12), 4 }, points: 6);
+        string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".Rows.Backward.g.cs");
+        Assert.DoesNotContain("_saved_at", generated);
+    }
+
+    [Fact]
     public void An_element_accumulated_at_a_fixed_index_is_summed_in_a_local()
     {
         Check(Flow.Value, "Samples.Flow", "BiasPerPosition", r => new object?[] { RandomArray(r, 3), RandomArray(r, 3), RandomArray(r, 5) }, points: 6);

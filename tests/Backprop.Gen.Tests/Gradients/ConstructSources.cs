@@ -137,6 +137,23 @@ internal static class ConstructSources
         {
             // Index arithmetic and flags computed from loop counters are recomputed in the reverse sweep; the
             // loop-carried 'previous' is not (it is read before its definition in the next iteration).
+            // A row offset computed per row and used in the index of a stored element: computed again, not saved.
+            [Differentiable]
+            public static double Rows(double[] x, int width)
+            {
+                int rows = x.Length / width;
+                double[] t = new double[x.Length];
+                for (int r = 0; r < rows; r++)
+                {
+                    int at = r * width;
+                    for (int c = 0; c < width; c++) t[at + c] = Math.Sin(x[at + c]) * x[at + c];
+                }
+
+                double s = 0;
+                for (int i = 0; i < t.Length; i++) s += t[i] * t[i];
+                return s;
+            }
+
             // One bias per channel, read at every position: its adjoint is summed in a local, stored once per channel.
             [Differentiable]
             public static double BiasPerPosition(double[] w, double[] b, double[] x)
