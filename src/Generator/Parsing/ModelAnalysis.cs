@@ -40,7 +40,7 @@ internal static class ModelAnalysis
             (ITypeSymbol? memberType, bool isProperty, bool isReadOnly) = member switch
             {
                 IFieldSymbol { IsStatic: false, IsConst: false, IsImplicitlyDeclared: false } f => (f.Type, false, f.IsReadOnly),
-                IPropertySymbol { IsStatic: false, IsIndexer: false, GetMethod: not null } p when IsAutoProperty(p) => (p.Type, true, p.SetMethod is null),
+                IPropertySymbol { IsStatic: false, IsIndexer: false, GetMethod: not null } p when IsAutoProperty(p) => (p.Type, true, p.SetMethod is null || p.SetMethod.IsInitOnly),
                 _ => (null, false, false),
             };
             if (memberType is null || Contract.HasAttribute(member, Contract.NoDerivativeAttribute)) continue;

@@ -240,6 +240,39 @@ public class ModelTests
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "BPG0208");
     }
 
+    [Fact]
+    public void Members_an_optimizer_could_not_write_back_are_constants()
+    {
+        // A positional record's properties are init-only, a readonly scalar cannot be assigned, and a struct's
+        // members would only be updated on a copy: none is a parameter, and the generated code compiles cleanly.
+        GeneratorRun run = TestCompiler.Generate("""
+            using System;
+            using Backprop;
+
+            public partial record Scaled(double K)
+            {
+                public double[] W = new double[2];
+                public readonly double Fixed = 3;
+                public double Init { get; init; } = 2;
+                [Differentiable] public double F(double x) => K * W[0] * x + Fixed * Init * W[1];
+            }
+
+            public partial struct Point
+            {
+                public double A;
+                [Differentiable] public double G(double x) => A * x * x;
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+        string gradients = run.Source("Scaled.Gradients.g.cs");
+        Assert.Contains("public double[] W;", gradients);
+        Assert.DoesNotContain("public double K;", gradients);
+        Assert.DoesNotContain("Fixed", gradients);
+        Assert.DoesNotContain("Init", gradients);
+        Assert.DoesNotContain(run.Sources.Keys, k => k.Contains("Point.Gradients"));
+    }
+
     private static void AssertClose(double[] expected, double[] actual)
     {
         var result = GradientCheck.Compare(actual, expected, 1e-9);
