@@ -76,6 +76,10 @@ internal static class DiagnosticDescriptors
         "Array local assigned more than once",
         "Array local '{0}' is assigned more than once or from something other than 'new': give each array its own local, created once with new");
 
+    public static readonly DiagnosticDescriptor OutputAliasesArgument = Error("BPG0107",
+        "A layer's output is also another of its arguments",
+        "'{0}' is both an output of '{1}' and another of its arguments: a layer cannot work in place. Write the result into a new array (double[] {0}2 = new double[{0}.Length]) and use that");
+
     // BPG02xx: calls and custom derivatives.
     public static readonly DiagnosticDescriptor NoDerivativeForCall = Error("BPG0201",
         "Call has no derivative",
@@ -142,6 +146,7 @@ internal static class DiagnosticDescriptors
         WriteToNonLocal,
         OutputReadBeforeWritten,
         ArrayLocalReassigned,
+        OutputAliasesArgument,
         NoDerivativeForCall,
         LinqNotDifferentiable,
         CustomDerivativeSignature,

@@ -604,6 +604,11 @@ internal sealed class BodyParser
         }
 
         Callee? callee = ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);
+        if (callee is not null && OutputAlias(byParameter, callee) is var (aliased, at))
+        {
+            Report(DiagnosticDescriptors.OutputAliasesArgument, at, aliased, callee.Display);
+            return new Constant(type, "default", 0);
+        }
 
         // Whole arrays passed on: a callee reads its inputs, and writes its outputs after.
         var written = new List<IParameterSymbol>();
@@ -644,6 +649,31 @@ internal sealed class BodyParser
         bool isLinq = target.ContainingType.ToDisplayString() == "System.Linq.Enumerable";
         return new OpaqueCall(type, methodText, receiver, arguments, target.ContainingType.Name + "." + target.Name,
             Contract.Key(target.ReducedFrom ?? target), isLinq, LocationInfo.From(invocation.Syntax));
+    }
+
+    /// <summary>An array passed both as an output of <paramref name="callee"/> and as another argument, with that argument.</summary>
+    private static (string Name, SyntaxNode At)? OutputAlias(IOperation?[] byParameter, Callee callee)
+    {
+        static ISymbol? ArrayOf(IOperation? argument) => StripConversion(argument!) switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+
+        for (int i = 0; i < byParameter.Length; i++)
+        {
+            if (!callee.Parameters[i].IsOutput || byParameter[i] is null || ArrayOf(byParameter[i]) is not { } output) continue;
+            for (int j = 0; j < byParameter.Length; j++)
+            {
+                if (j != i && byParameter[j] is { } other && SymbolEqualityComparer.Default.Equals(ArrayOf(other), output))
+                {
+                    return (output.Name, other.Syntax);
+                }
+            }
+        }
+
+        return null;
     }
 
     private string MethodText(IMethodSymbol target, bool isInstance)
