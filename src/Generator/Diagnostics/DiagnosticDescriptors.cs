@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NoDifferentiableParameters = Warning("BPG0009",
         "Method has no differentiable parameter",
-        "'{0}' has no differentiable parameter, so its Backward only returns the value: check [NoDerivative] and the wrt list");
+        "'{0}' has no differentiable parameter, so its Backward only returns the value: {1}");
 
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",

@@ -300,7 +300,8 @@ internal static class BackwardEmitter
         writer.WriteLine($"var hessian = new {type}[{inputs.Count}, {inputs.Count}];");
         writer.WriteLine($"{type} value = default;");
         writer.OpenBlock($"for (int column = 0; column < {inputs.Count}; column++)");
-        foreach (ParameterModel p in inputs) writer.WriteLine($"{type} {p.AdjointName} = 0, {p.HessianName} = 0;");
+        // Each parameter's derivatives have its own type; the arrays have the result's (a mixed method casts).
+        foreach (ParameterModel p in inputs) writer.WriteLine($"{p.Type.Name} {p.AdjointName} = 0, {p.HessianName} = 0;");
         string primal = string.Join(", ", model.Parameters.Select(p => p.Name));
         string directions = string.Join(", ", inputs.Select((p, k) => $"column == {k} ? 1 : 0"));
         string adjoints = string.Join(", ", inputs.Select(p => "ref " + p.AdjointName));
@@ -308,8 +309,9 @@ internal static class BackwardEmitter
         writer.WriteLine($"value = {model.Name}HessianVector({primal}, {directions}, {adjoints}, {hessians});");
         for (int k = 0; k < inputs.Count; k++)
         {
-            writer.WriteLine($"gradient[{k}] = {inputs[k].AdjointName};");
-            writer.WriteLine($"hessian[{k}, column] = {inputs[k].HessianName};");
+            string cast = inputs[k].Type.Name == type ? "" : "(" + type + ")";
+            writer.WriteLine($"gradient[{k}] = {cast}{inputs[k].AdjointName};");
+            writer.WriteLine($"hessian[{k}, column] = {cast}{inputs[k].HessianName};");
         }
 
         writer.CloseBlock();
@@ -343,10 +345,11 @@ internal static class BackwardEmitter
             $"/// Value and gradient of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c> and its partial derivative with respect",
             "/// to each differentiable parameter, with seed 1.",
             "The value and one partial derivative per differentiable parameter, in order.");
-        string tuple = "(" + type + " Value, " + string.Join(", ", adjoints.Select(a => type + " " + a.AdjointName)) + ")";
+        // Each partial derivative has its parameter's type (a float parameter of a double method has a float adjoint).
+        string tuple = "(" + type + " Value, " + string.Join(", ", adjoints.Select(a => a.Type.Name + " " + a.AdjointName)) + ")";
         writer.WriteLine($"{model.Modifiers} {tuple} {model.Name}Backward({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
         writer.OpenBlock();
-        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{type} {adjoint.AdjointName} = 0;");
+        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = 0;");
         string arguments = string.Join(", ", model.Parameters.Select(p => p.Name).Concat(adjoints.Select(a => "ref " + a.AdjointName)));
         string value = model.Parameters.Any(p => p.Name == "value") ? "_value" : "value";
         writer.WriteLine($"{type} {value} = {model.Name}Backward({arguments});");

@@ -126,7 +126,13 @@ internal static class MethodParser
         ImmutableArray<bool> mask = Contract.DifferentiableMask(method);
         if (!mask.Contains(true) && modelInfo is null)
         {
-            Report(DiagnosticDescriptors.NoDifferentiableParameters, LocationInfo.From(syntax.Identifier), method.Name);
+            // Floating-point data in a shape the contract does not differentiate deserves a pointer to one it does.
+            IParameterSymbol? unsupported = method.Parameters.FirstOrDefault(p => !Contract.HasAttribute(p, Contract.NoDerivativeAttribute)
+                && HoldsFloatingData(p.Type) && !Contract.IsDifferentiableType(Contract.TypeOf(p.Type)));
+            string advice = unsupported is null
+                ? "check [NoDerivative] and the wrt list"
+                : $"'{unsupported.Type.ToDisplayString()} {unsupported.Name}' is not a differentiable type; use double or float, a double[] or double[,] (flatten a jagged array or a list), or a span";
+            Report(DiagnosticDescriptors.NoDifferentiableParameters, LocationInfo.From(syntax.Identifier), method.Name, advice);
         }
 
         SemanticModel semanticModel = syntax.SyntaxTree == context.TargetNode.SyntaxTree
@@ -314,4 +320,13 @@ internal static class MethodParser
 
         return usings.ToEquatableArray();
     }
+
+    /// <summary>Whether a type carries double or float values somewhere in it (a jagged array, a list, a struct…).</summary>
+    private static bool HoldsFloatingData(ITypeSymbol type) => type switch
+    {
+        { SpecialType: SpecialType.System_Double or SpecialType.System_Single } => true,
+        IArrayTypeSymbol array => HoldsFloatingData(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Any(HoldsFloatingData),
+        _ => false,
+    };
 }

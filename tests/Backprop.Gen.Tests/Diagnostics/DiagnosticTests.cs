@@ -83,6 +83,15 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_jagged_array_parameter_is_named_in_the_warning()
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + "public static partial class Net { [Differentiable] public static double F(double[][] w) => w[0][1] * w[1][0]; }");
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("BPG0009", diagnostic.Id);
+        Assert.Contains("'double[][] w' is not a differentiable type", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void A_callee_compiled_without_the_generator_is_reported_at_the_call()
     {
         // A library compiled without Backprop.Gen: its [Differentiable] method has no Backward.

@@ -116,4 +116,34 @@ public class SecondOrderTests
         Assert.Equal(200, hessian[1, 1], 9);
         Assert.Equal(-2 * 0.5 - 400 * 0.5 * (1.5 - 0.25), gradient[0], 9);
     }
+
+    [Fact]
+    public void A_method_mixing_float_and_double_parameters_gets_each_derivative_in_its_own_type()
+    {
+        Assembly assembly = TestCompiler.CompileAndLoad("""
+            using System;
+            using Backprop;
+
+            namespace Mixed;
+
+            public static partial class M
+            {
+                [Differentiable(Modes = DifferentiationModes.SecondOrder)]
+                public static double F(float x, double y) => x * x * y + Math.Sin(y);
+            }
+            """);
+        // The tuple overload: (double Value, float dX, double dY).
+        object tuple = Invoke.Call(Invoke.Method(assembly, "Mixed.M", "FBackward", 2), new object?[] { 1.5f, 0.5 })!;
+        var (value, dX, dY) = ((double, float, double))tuple;
+        Assert.Equal(1.5 * 1.5 * 0.5 + Math.Sin(0.5), value, 6);
+        Assert.Equal(2 * 1.5f * 0.5f, dX, 5);
+        Assert.Equal(1.5 * 1.5 + Math.Cos(0.5), dY, 6);
+
+        var (_, gradient, hessian) = ((double, double[], double[,]))Invoke.Call(Invoke.Method(assembly, "Mixed.M", "FHessian", 2), new object?[] { 1.5f, 0.5 })!;
+        Assert.Equal(dY, gradient[1], 6);
+        Assert.Equal(2 * 0.5, hessian[0, 0], 5);
+        Assert.Equal(2 * 1.5, hessian[0, 1], 5);
+        Assert.Equal(hessian[0, 1], hessian[1, 0], 5);
+        Assert.Equal(-Math.Sin(0.5), hessian[1, 1], 5);
+    }
 }
