@@ -891,6 +891,10 @@ internal sealed class BodyParser
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument:
                     Report(DiagnosticDescriptors.SideEffectInExpression, argument.Syntax, Origin(argument.Syntax));
                     return new Constant(type, "default", 0);
+                case IDeclarationPatternOperation { DeclaredSymbol: not null } or IRecursivePatternOperation { DeclaredSymbol: not null }
+                    or IListPatternOperation { DeclaredSymbol: not null }:
+                    // The variable would live only inside this expression: the reverse sweep could not read it.
+                    return Unsupported(descendant, "A pattern that declares a variable", "declare a local first and test it, as in 'double d = x; if (d > 0) …'");
                 case ILocalReferenceOperation local:
                     holes.Add((local.Syntax.Span, new VarRef(Contract.TypeOf(local.Type!), _names[local.Local])));
                     break;
@@ -898,6 +902,15 @@ internal sealed class BodyParser
                     holes.Add((parameter.Syntax.Span, new VarRef(Contract.TypeOf(parameter.Type!), _names[parameter.Parameter])));
                     break;
             }
+        }
+
+        // (A conversion, such as an array passed as IEnumerable<double>, is the call's business: BPG0201/BPG0202.)
+        if (type.Element == ElementKind.Other && operation is not IConversionOperation
+            && !type.Name.EndsWith("string", System.StringComparison.Ordinal) && operation.Descendants().Any(CarriesDerivative))
+        {
+            // A tuple, struct or object built from values that may carry a derivative: reading it back would lose it.
+            return Unsupported(operation, $"The value '{Origin(operation.Syntax)}', which holds floating-point values the generator cannot follow,",
+                "keep them in double or float locals (or arrays) instead of a tuple, struct or object");
         }
 
         _usesOpaqueSyntax = true;
@@ -918,6 +931,15 @@ internal sealed class BodyParser
         var ordered = holes.Where(h => h.Span.Start >= syntax.SpanStart).OrderBy(h => h.Span.Start).Select(h => h.Value).ToEquatableArray();
         return new Opaque(type, Collapse(template.ToString()), ordered);
     }
+
+    /// <summary>A read of a floating local, or of a floating parameter not marked [NoDerivative]: it may carry a derivative.</summary>
+    private bool CarriesDerivative(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation local => Contract.TypeOf(local.Type!).IsFloatingElement,
+        IParameterReferenceOperation parameter => Contract.TypeOf(parameter.Type!).IsFloatingElement
+            && Contract.DifferentiableMask(_method)[parameter.Parameter.Ordinal],
+        _ => false,
+    };
 
     private static string EscapeBraces(string text) => text.Replace("{", "{{").Replace("}", "}}");
 

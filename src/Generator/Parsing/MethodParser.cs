@@ -327,6 +327,8 @@ internal static class MethodParser
         { SpecialType: SpecialType.System_Double or SpecialType.System_Single } => true,
         IArrayTypeSymbol array => HoldsFloatingData(array.ElementType),
         INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Any(HoldsFloatingData),
+        INamedTypeSymbol { TypeKind: TypeKind.Struct } value => value.GetMembers().OfType<IFieldSymbol>()
+            .Any(f => !f.IsStatic && f.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single),
         _ => false,
     };
 }

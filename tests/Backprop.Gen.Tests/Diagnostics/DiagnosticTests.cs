@@ -35,6 +35,8 @@ public class DiagnosticTests
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|v => v * 2|]; return x; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double[] a) => ([|from v in a select v * 2|]).Sum(); }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Span<double> s = [|stackalloc double[2]|]; return x; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { var t = [|(x, 2.0)|]; return t.Item1 * t.Item2; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) => x is [|double d|] ? d * d : 0; }"),
         ("BPG0103", "public static partial class Net { [Differentiable] public static double F(double x, int i) { double y = x * [|i++|]; return y; } }"),
         ("BPG0104", "public static partial class Net { static double Field; [Differentiable] public static double F(double x) { [|Field = x|]; return x; } }"),
         ("BPG0105", "public static partial class Net { [Differentiable] public static void F(double[] x, double[] h) { [|h[0]|] += x[0]; } }"),
@@ -80,6 +82,26 @@ public class DiagnosticTests
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
         Assert.Equal(expected, diagnostic.Location.SourceSpan);
         Assert.Contains(run.Sources.Keys, k => k.EndsWith("Net.F.Backward.g.cs"));
+    }
+
+    [Fact]
+    public void Values_that_carry_no_derivative_may_be_tuples_strings_and_patterns()
+    {
+        GeneratorRun run = TestCompiler.Generate(Prelude + """
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double F(double x, [NoDerivative] double y, object tag)
+                {
+                    var pair = (y, 2.0);
+                    string note = $"x = {x}";
+                    if (tag is string) note += "!";
+                    return x * pair.Item1 * pair.Item2 + note.Length;
+                }
+            }
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
     }
 
     [Fact]
