@@ -209,6 +209,13 @@ internal sealed class ActivityAnalysis
                             yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
                                 call.Location, call.Display);
                             break;
+                        case OpaqueCall call when call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))
+                            && call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver }).Any(a => a.Type.IsFloatingContainer)
+                            && !IsArrayShapeQuery(call):
+                            // It could write a value carrying a derivative into an array (Array.Fill(t, w)) behind the derivative's back.
+                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
+                                call.Location, call.Display);
+                            break;
                         case DiffCall call when activeTarget && IsVaried(expr):
                             for (int i = 0; i < call.Arguments.Count; i++)
                             {

@@ -45,6 +45,7 @@ public class DiagnosticTests
         ("BPG0106", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] h = [|x|]; return h[0]; } }"),
         ("BPG0107", "public static partial class Net { [Differentiable] public static void Tanh(double[] x, double[] y) { for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]); } [Differentiable] public static double F(double[] h) { double[] a = new double[h.Length]; Tanh(h, a); Tanh([|a|], a); return a[0]; } }"),
         ("BPG0201", "public static partial class Net { static double Helper(double v) => v * v; [Differentiable] public static double F(double x) => [|Helper(x)|] + x; }"),
+        ("BPG0201", "public static partial class Net { [Differentiable] public static double F(double w) { double[] t = new double[3]; [|Array.Fill(t, w)|]; return t[0] * t[1]; } }"),
         ("BPG0202", "public static partial class Net { [Differentiable] public static double F(double[] a) => [|a.Sum()|]; }"),
         ("BPG0203", "public static partial class Net { [Differentiable] public static double F(double x) => x * x; public static double [|FBackward|](double x, double dX, double seed = 1) => x; }"),
         ("BPG0204", "public static class Lib { public static double G(double x) => x; } public static class D { [DerivativeOf(typeof(Lib), \"H\")] public static double [|HBackward|](double x, ref double dX, double seed = 1) => x; }"),
