@@ -79,7 +79,7 @@ internal sealed class ProgramGenerator
         {
             string output = Pick(scope.AllArrays.Where(a => a != "a").ToList());
             string input = Pick(scope.AllArrays.Where(a => a != output).ToList());
-            return new FLayer(input, Expression(scope, 1), output);
+            return _random.Next(3) == 0 ? new FBlur(input, output) : new FLayer(input, Expression(scope, 1), output);
         }
 
         if (roll < 74 && depth < 2) return If(scope, depth);

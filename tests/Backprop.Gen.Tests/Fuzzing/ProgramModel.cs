@@ -184,6 +184,16 @@ internal sealed record FLayer(string Input, FExpr Scale, string Output) : FStmt
     public override IEnumerable<FStmt> Shrinks() => Scale.Shrinks().Select(s => this with { Scale = s });
 }
 
+/// <summary>
+/// <c>Blur(input, a, output);</c>: a layer with clipped integer bounds, a bias read at every position and a ReLU, which
+/// exercise recomputed Max/Min bounds, the summed bias gradient and zero-adjoint skipping in the caller's Pullback.
+/// </summary>
+internal sealed record FBlur(string Input, string Output) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine($"{Pad(indent)}Blur({Input}, a, {Output});");
+    public override IEnumerable<FStmt> Shrinks() => Array.Empty<FStmt>();
+}
+
 internal sealed record FIf(FExpr Left, FExpr Right, List<FStmt> Then, List<FStmt> Else) : FStmt
 {
     public override void Emit(StringBuilder text, int indent)
@@ -260,6 +270,18 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result)
             public static void Squash(double[] q, double scale, double[] r)
             {
                 for (int i = 0; i < q.Length; i++) r[i] = Math.Tanh(q[i] * scale) + 0.1 * q[(i + 1) % q.Length];
+            }
+
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
+            public static void Blur(double[] q, double[] bias, double[] r)
+            {
+                for (int c = 0; c < r.Length; c++)
+                {
+                    int first = Math.Max(0, c - 1), end = Math.Min(q.Length, c + 2);
+                    double s = bias[0];
+                    for (int v = first; v < end; v++) s += q[v] * (0.5 + 0.25 * v);
+                    r[c] = s > 0 ? s : 0;
+                }
             }
 
             [Differentiable(Modes = DifferentiationModes.SecondOrder)]
