@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Backprop.Gen.Diagnostics;
@@ -199,22 +200,19 @@ internal sealed class ActivityAnalysis
                     switch (expr)
                     {
                         case OpaqueCall call when activeTarget && expr.Type.CanBeActive && IsVaried(expr):
-                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
-                                call.Location, call.Display);
+                            yield return OpaqueCallDiagnostic(call);
                             break;
                         case OpaqueCall call when call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
                             .SelectMany(PassedArrays).Any(v => v.Type.IsFloatingContainer && IsActive(v.Name))
                             && !IsArrayShapeQuery(call):
                             // A call that receives an active array might change it behind the derivative's back.
-                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
-                                call.Location, call.Display);
+                            yield return OpaqueCallDiagnostic(call);
                             break;
                         case OpaqueCall call when call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))
                             && call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver }).Any(a => a.Type.IsFloatingContainer)
                             && !IsArrayShapeQuery(call):
                             // It could write a value carrying a derivative into an array (Array.Fill(t, w)) behind the derivative's back.
-                            yield return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall,
-                                call.Location, call.Display);
+                            yield return OpaqueCallDiagnostic(call);
                             break;
                         case DiffCall call when activeTarget && IsVaried(expr):
                             for (int i = 0; i < call.Arguments.Count; i++)
@@ -231,6 +229,19 @@ internal sealed class ActivityAnalysis
                 }
             }
         }
+    }
+
+    /// <summary>Why a derivative cannot flow through an opaque call: LINQ, a slice, or a call without a derivative.</summary>
+    private static DiagnosticInfo OpaqueCallDiagnostic(OpaqueCall call)
+    {
+        if (call.Display is "MemoryExtensions.AsSpan" or "Span.Slice" or "ReadOnlySpan.Slice" || call.Method.EndsWith("AsSpan", StringComparison.Ordinal)
+            || call.Method.EndsWith("Slice", StringComparison.Ordinal))
+        {
+            return DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, call.Location, "A slice of an array that carries a derivative",
+                "copy the elements into a local array (double[] part = new double[n]; for (int i = 0; i < n; i++) part[i] = xs[start + i];) and pass that");
+        }
+
+        return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall, call.Location, call.Display);
     }
 
     /// <summary>

@@ -380,6 +380,9 @@ internal sealed class BodyParser
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
         switch (operation)
         {
+            case ILiteralOperation { IsImplicit: true } omitted when omitted.ConstantValue.HasValue:
+                // An omitted optional argument: its syntax is the whole call, its value the parameter's default.
+                return ConstantOf(omitted.ConstantValue.Value, type, omitted.Syntax);
             case ILiteralOperation literal:
                 return new Constant(type, literal.Syntax.ToString(), NumericValue(literal.ConstantValue));
             case IFieldReferenceOperation field:

@@ -191,6 +191,15 @@ public class ConstructGradientTests
         Check(CallsAssembly.Value, "Samples.Calls", "Caller", r => new object?[] { RandomScalar(r), RandomScalar(r), RandomArray(r, 3) });
 
     [Fact]
+    public void Calls_with_omitted_optional_and_named_arguments()
+    {
+        Check(CallsAssembly.Value, "Samples.Calls", "Defaults", r => new object?[] { 0.5 + r.NextDouble(), 0.5 + r.NextDouble() });
+        // The omitted argument is the callee's default, not a copy of the call (which once recursed into itself).
+        string generated = TestCompiler.Generate(ConstructSources.Calls).Source(".Defaults.Backward.g.cs");
+        Assert.Contains("Scaled(x, 1.5, 2)", generated);
+    }
+
+    [Fact]
     public void Recursion() =>
         Check(CallsAssembly.Value, "Samples.Calls", "Power", r => new object?[] { RandomScalar(r), 5 });
 

@@ -443,6 +443,13 @@ internal static class ConstructSources
             [Differentiable]
             public static double Power(double x, int n) => n == 0 ? 1 : x * Power(x, n - 1);
 
+            // Optional arguments left out take the callee's defaults; named arguments may come in any order.
+            [Differentiable]
+            public static double Scaled(double x, double scale = 1.5, int times = 2) => scale * Math.Pow(x, times);
+
+            [Differentiable]
+            public static double Defaults(double x, double y) => Scaled(x) + Scaled(y, 0.5) + Scaled(times: 3, x: x * y);
+
             [Differentiable]
             public static double Special(double x) => Erf(x) * x;
 
