@@ -44,8 +44,47 @@ public static partial class TinyNet
     }
 }
 
+/// <summary>The same kind of network over float, as a chain of the toolkit's float layers.</summary>
+public static partial class TinyFloatNet
+{
+    [Differentiable]
+    public static float Loss(float[] w1, float[] b1, float[] w2, float[] b2, [NoDerivative] float[] x, int label)
+    {
+        float[] hidden = new float[4];
+        Layers.Dense(w1, b1, x, hidden);
+        float[] active = new float[4];
+        Layers.Tanh(hidden, active);
+        float[] logits = new float[3];
+        Layers.Dense(w2, b2, active, logits);
+        return Losses.SoftmaxCrossEntropy(logits, label);
+    }
+}
+
 public class ToolkitInUserCodeTests
 {
+    [Fact]
+    public void A_float_network_of_toolkit_layers_matches_finite_differences_to_float_precision()
+    {
+        // Central differences of the float function with a float-sized step, taken in double.
+        var random = new Random(5);
+        float[] x = { 0.5f, -1.2f, 0.3f };
+        float[] p = Numeric.RandomVector(random, 12 + 4 + 12 + 3).Select(v => (float)v).ToArray();
+        float[] w1 = p[..12], b1 = p[12..16], w2 = p[16..28], b2 = p[28..];
+        float[] dW1 = new float[12], dB1 = new float[4], dW2 = new float[12], dB2 = new float[3];
+        TinyFloatNet.LossBackward(w1, b1, w2, b2, x, 2, dW1, dB1, dW2, dB2);
+        float[] analytic = dW1.Concat(dB1).Concat(dW2).Concat(dB2).ToArray();
+        for (int i = 0; i < p.Length; i++)
+        {
+            const float h = 1e-2f;
+            float[] plus = (float[])p.Clone(), minus = (float[])p.Clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double numeric = ((double)TinyFloatNet.Loss(plus[..12], plus[12..16], plus[16..28], plus[28..], x, 2)
+                - TinyFloatNet.Loss(minus[..12], minus[12..16], minus[16..28], minus[28..], x, 2)) / (2 * h);
+            Assert.True(Math.Abs(numeric - analytic[i]) < 2e-3, $"parameter {i}: {analytic[i]} against {numeric}");
+        }
+    }
+
     [Fact]
     public void A_network_built_from_toolkit_calls_has_exact_gradients()
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace Backprop.Nn;
 
@@ -131,25 +132,11 @@ public static partial class Layers
     /// <param name="width">The input's width.</param>
     /// <param name="size">The window's side.</param>
     /// <param name="stride">The stride.</param>
-    public static void MaxPool2d(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride)
-    {
-        int outHeight = OutputSize(height, size, stride), outWidth = OutputSize(width, size, stride);
-        CheckLength(input.Length, channels * height * width, nameof(input));
-        CheckLength(output.Length, channels * outHeight * outWidth, nameof(output));
-        for (int ch = 0; ch < channels; ch++)
-        {
-            for (int r = 0; r < outHeight; r++)
-            {
-                for (int c = 0; c < outWidth; c++)
-                {
-                    output[(ch * outHeight + r) * outWidth + c] = input[ArgMax(input, ch, r, c, height, width, size, stride)];
-                }
-            }
-        }
-    }
+    public static void MaxPool2d(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride) =>
+        MaxPool<double>(input, output, channels, height, width, size, stride, Span<double>.Empty, Span<double>.Empty);
 
     /// <summary>
-    /// The fused Backward of <see cref="MaxPool2d"/>: writes the output as the primal does, and adds each output's
+    /// The fused Backward of <see cref="MaxPool2d(ReadOnlySpan{double}, Span{double}, int, int, int, int, int)"/>: writes the output as the primal does, and adds each output's
     /// incoming gradient to the input that won its window.
     /// </summary>
     /// <param name="input">The input.</param>
@@ -162,7 +149,13 @@ public static partial class Layers
     /// <param name="dInput">Receives the input's gradient, added to what it holds; empty when not wanted.</param>
     /// <param name="dOutput">The incoming gradient of the output (read, left unchanged); empty for none.</param>
     public static void MaxPool2dBackward(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride,
-        Span<double> dInput, [OutputAdjoint] Span<double> dOutput)
+        Span<double> dInput, [OutputAdjoint] Span<double> dOutput) =>
+        MaxPool(input, output, channels, height, width, size, stride, dInput, dOutput);
+
+    /// <summary>Max pooling over <c>double</c> or <c>float</c>, and its gradient when both adjoints are given.</summary>
+    private static void MaxPool<T>(ReadOnlySpan<T> input, Span<T> output, int channels, int height, int width, int size, int stride,
+        Span<T> dInput, Span<T> dOutput)
+        where T : INumber<T>
     {
         int outHeight = OutputSize(height, size, stride), outWidth = OutputSize(width, size, stride);
         CheckLength(input.Length, channels * height * width, nameof(input));
@@ -185,7 +178,8 @@ public static partial class Layers
         }
     }
 
-    private static int ArgMax(ReadOnlySpan<double> input, int ch, int r, int c, int height, int width, int size, int stride)
+    private static int ArgMax<T>(ReadOnlySpan<T> input, int ch, int r, int c, int height, int width, int size, int stride)
+        where T : INumber<T>
     {
         int best = (ch * height + r * stride) * width + c * stride;
         for (int u = 0; u < size; u++)

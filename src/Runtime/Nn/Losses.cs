@@ -1,11 +1,12 @@
 using System;
+using System.Numerics;
 
 namespace Backprop.Nn;
 
 /// <summary>
-/// Losses and the softmax. <see cref="CrossEntropy"/>, <see cref="MeanSquaredError"/> and
-/// <see cref="BinaryCrossEntropyWithLogits"/> are <see cref="DifferentiableAttribute">[Differentiable]</see>;
-/// <see cref="LogSumExp"/>, <see cref="Softmax"/> and <see cref="SoftmaxCrossEntropy"/> have hand-written fused
+/// Losses and the softmax. <see cref="CrossEntropy(double[], int)"/>, <see cref="MeanSquaredError(double[], double[])"/> and
+/// <see cref="BinaryCrossEntropyWithLogits(double, double)"/> are <see cref="DifferentiableAttribute">[Differentiable]</see>;
+/// <see cref="LogSumExp(ReadOnlySpan{double})"/>, <see cref="Softmax(ReadOnlySpan{double}, Span{double})"/> and <see cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/> have hand-written fused
 /// Backward methods (the gradient of log-sum-exp is the softmax), which the generator calls from your
 /// [Differentiable] code like any other Backward.
 /// </summary>
@@ -17,83 +18,34 @@ public static partial class Losses
     /// </summary>
     /// <param name="x">The values; at least one.</param>
     /// <exception cref="ArgumentException"><paramref name="x"/> is empty.</exception>
-    public static double LogSumExp(ReadOnlySpan<double> x)
-    {
-        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
-        double max = Max(x);
-        if (double.IsInfinity(max)) return max;
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
-        return max + Math.Log(sum);
-    }
+    public static double LogSumExp(ReadOnlySpan<double> x) => LogSumExpOf(x);
 
     /// <summary>
-    /// The Backward of <see cref="LogSumExp"/>: adds <c>seed · softmax(x)</c> to <paramref name="dX"/> and returns the
+    /// The Backward of <see cref="LogSumExp(ReadOnlySpan{double})"/>: adds <c>seed · softmax(x)</c> to <paramref name="dX"/> and returns the
     /// value.
     /// </summary>
     /// <param name="x">The values.</param>
     /// <param name="dX">Receives the gradient, added to what it holds; empty when it is not wanted.</param>
     /// <param name="seed">The gradient flowing into the result.</param>
-    public static double LogSumExpBackward(ReadOnlySpan<double> x, Span<double> dX, double seed = 1.0)
-    {
-        RequireLength(dX, x.Length, nameof(dX));
-        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
-        double max = Max(x);
-        if (double.IsInfinity(max)) return max;
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++) sum += Math.Exp(x[i] - max);
-        if (!dX.IsEmpty)
-        {
-            double factor = seed / sum;
-            for (int i = 0; i < x.Length; i++) dX[i] += factor * Math.Exp(x[i] - max);
-        }
-
-        return max + Math.Log(sum);
-    }
+    public static double LogSumExpBackward(ReadOnlySpan<double> x, Span<double> dX, double seed = 1.0) =>
+        LogSumExpBackwardOf(x, dX, seed);
 
     /// <summary>Writes <c>softmax(logits)ᵢ = e^(logitsᵢ − m) / Σ e^(logitsⱼ − m)</c> into <paramref name="probabilities"/>.</summary>
     /// <param name="logits">The scores; at least one.</param>
     /// <param name="probabilities">Receives the probabilities (an output); the same length as <paramref name="logits"/>.</param>
     /// <exception cref="ArgumentException">The lengths differ, or there are no logits.</exception>
-    public static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities)
-    {
-        if (logits.IsEmpty) throw new ArgumentException("Softmax needs at least one logit.", nameof(logits));
-        if (probabilities.Length != logits.Length)
-        {
-            throw new ArgumentException($"probabilities has length {probabilities.Length}; it must have the length of logits, {logits.Length}.", nameof(probabilities));
-        }
-
-        double max = Max(logits);
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            double e = Math.Exp(logits[i] - max);
-            probabilities[i] = e;
-            sum += e;
-        }
-
-        double inverse = 1 / sum;
-        for (int i = 0; i < probabilities.Length; i++) probabilities[i] *= inverse;
-    }
+    public static void Softmax(ReadOnlySpan<double> logits, Span<double> probabilities) => SoftmaxOf(logits, probabilities);
 
     /// <summary>
-    /// The Backward of <see cref="Softmax"/>, a layer: writes the probabilities as the primal does, and adds
+    /// The Backward of <see cref="Softmax(ReadOnlySpan{double}, Span{double})"/>, a layer: writes the probabilities as the primal does, and adds
     /// <c>pᵢ (dPᵢ − Σⱼ pⱼ dPⱼ)</c> to <paramref name="dLogits"/>.
     /// </summary>
     /// <param name="logits">The scores.</param>
     /// <param name="probabilities">Receives the probabilities, as in the primal.</param>
     /// <param name="dLogits">Receives the gradient with respect to the logits, added to what it holds; empty when not wanted.</param>
     /// <param name="dProbabilities">The incoming gradient of the probabilities (read, left unchanged); empty for none.</param>
-    public static void SoftmaxBackward(ReadOnlySpan<double> logits, Span<double> probabilities, Span<double> dLogits, [OutputAdjoint] Span<double> dProbabilities)
-    {
-        RequireLength(dLogits, logits.Length, nameof(dLogits));
-        RequireLength(dProbabilities, logits.Length, nameof(dProbabilities));
-        Softmax(logits, probabilities);
-        if (dLogits.IsEmpty || dProbabilities.IsEmpty) return;
-        double dot = 0;
-        for (int i = 0; i < probabilities.Length; i++) dot += probabilities[i] * dProbabilities[i];
-        for (int i = 0; i < probabilities.Length; i++) dLogits[i] += probabilities[i] * (dProbabilities[i] - dot);
-    }
+    public static void SoftmaxBackward(ReadOnlySpan<double> logits, Span<double> probabilities, Span<double> dLogits, [OutputAdjoint] Span<double> dProbabilities) =>
+        SoftmaxBackwardOf(logits, probabilities, dLogits, dProbabilities);
 
     /// <summary>
     /// The cross-entropy of the softmax of <paramref name="logits"/> against the class <paramref name="label"/>:
@@ -103,41 +55,23 @@ public static partial class Losses
     /// <param name="logits">The scores, one per class.</param>
     /// <param name="label">The true class, in <c>[0, logits.Length)</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="label"/> is not a class.</exception>
-    public static double SoftmaxCrossEntropy(ReadOnlySpan<double> logits, int label)
-    {
-        RequireLabel(label, logits.Length);
-        return LogSumExp(logits) - logits[label];
-    }
+    public static double SoftmaxCrossEntropy(ReadOnlySpan<double> logits, int label) => SoftmaxCrossEntropyOf(logits, label);
 
     /// <summary>
-    /// The fused Backward of <see cref="SoftmaxCrossEntropy"/>: adds <c>seed · (softmax(logits) − onehot(label))</c> to
+    /// The fused Backward of <see cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/>: adds <c>seed · (softmax(logits) − onehot(label))</c> to
     /// <paramref name="dLogits"/> in one pass, and returns the loss.
     /// </summary>
     /// <param name="logits">The scores.</param>
     /// <param name="label">The true class.</param>
     /// <param name="dLogits">Receives the gradient, added to what it holds; empty when it is not wanted.</param>
     /// <param name="seed">The gradient flowing into the loss (for example <c>1 / batchSize</c>).</param>
-    public static double SoftmaxCrossEntropyBackward(ReadOnlySpan<double> logits, int label, Span<double> dLogits, double seed = 1.0)
-    {
-        RequireLength(dLogits, logits.Length, nameof(dLogits));
-        RequireLabel(label, logits.Length);
-        double max = Max(logits);
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
-        if (!dLogits.IsEmpty)
-        {
-            double factor = seed / sum;
-            for (int i = 0; i < logits.Length; i++) dLogits[i] += factor * Math.Exp(logits[i] - max);
-            dLogits[label] -= seed;
-        }
+    public static double SoftmaxCrossEntropyBackward(ReadOnlySpan<double> logits, int label, Span<double> dLogits, double seed = 1.0) =>
+        SoftmaxCrossEntropyBackwardOf(logits, label, dLogits, seed);
 
-        return max + Math.Log(sum) - logits[label];
-    }
-
-    /// <summary>The cross-entropy <c>−ln p[label]</c> of probabilities that already sum to one (see <see cref="Softmax"/>).</summary>
+    /// <summary>The cross-entropy <c>−ln p[label]</c> of probabilities that already sum to one (see <see cref="Softmax(ReadOnlySpan{double}, Span{double})"/>).</summary>
     /// <param name="probabilities">The probabilities, one per class.</param>
     /// <param name="label">The true class.</param>
-    /// <remarks>Prefer <see cref="SoftmaxCrossEntropy"/> on logits: it cannot take the log of an underflowed zero.</remarks>
+    /// <remarks>Prefer <see cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/> on logits: it cannot take the log of an underflowed zero.</remarks>
     [Differentiable]
     public static double CrossEntropy(double[] probabilities, int label) => -Math.Log(probabilities[label]);
 
@@ -170,14 +104,105 @@ public static partial class Losses
         return -logit * target + Math.Log(1 + Math.Exp(logit));
     }
 
-    private static double Max(ReadOnlySpan<double> x)
+    // The softmax family over double and float: one implementation, specialised by the JIT for each.
+
+    private static T LogSumExpOf<T>(ReadOnlySpan<T> x)
+        where T : IFloatingPointIeee754<T>
     {
-        double max = x[0];
-        for (int i = 1; i < x.Length; i++) if (x[i] > max || double.IsNaN(x[i])) max = x[i];
+        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
+        T max = Max(x);
+        if (T.IsInfinity(max)) return max;
+        T sum = T.Zero;
+        for (int i = 0; i < x.Length; i++) sum += T.Exp(x[i] - max);
+        return max + T.Log(sum);
+    }
+
+    private static T LogSumExpBackwardOf<T>(ReadOnlySpan<T> x, Span<T> dX, T seed)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireLength(dX, x.Length, nameof(dX));
+        if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
+        T max = Max(x);
+        if (T.IsInfinity(max)) return max;
+        T sum = T.Zero;
+        for (int i = 0; i < x.Length; i++) sum += T.Exp(x[i] - max);
+        if (!dX.IsEmpty)
+        {
+            T factor = seed / sum;
+            for (int i = 0; i < x.Length; i++) dX[i] += factor * T.Exp(x[i] - max);
+        }
+
+        return max + T.Log(sum);
+    }
+
+    private static void SoftmaxOf<T>(ReadOnlySpan<T> logits, Span<T> probabilities)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (logits.IsEmpty) throw new ArgumentException("Softmax needs at least one logit.", nameof(logits));
+        if (probabilities.Length != logits.Length)
+        {
+            throw new ArgumentException($"probabilities has length {probabilities.Length}; it must have the length of logits, {logits.Length}.", nameof(probabilities));
+        }
+
+        T max = Max(logits);
+        T sum = T.Zero;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            T e = T.Exp(logits[i] - max);
+            probabilities[i] = e;
+            sum += e;
+        }
+
+        T inverse = T.One / sum;
+        for (int i = 0; i < probabilities.Length; i++) probabilities[i] *= inverse;
+    }
+
+    private static void SoftmaxBackwardOf<T>(ReadOnlySpan<T> logits, Span<T> probabilities, Span<T> dLogits, Span<T> dProbabilities)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireLength(dLogits, logits.Length, nameof(dLogits));
+        RequireLength(dProbabilities, logits.Length, nameof(dProbabilities));
+        SoftmaxOf(logits, probabilities);
+        if (dLogits.IsEmpty || dProbabilities.IsEmpty) return;
+        T dot = T.Zero;
+        for (int i = 0; i < probabilities.Length; i++) dot += probabilities[i] * dProbabilities[i];
+        for (int i = 0; i < probabilities.Length; i++) dLogits[i] += probabilities[i] * (dProbabilities[i] - dot);
+    }
+
+    private static T SoftmaxCrossEntropyOf<T>(ReadOnlySpan<T> logits, int label)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireLabel(label, logits.Length);
+        return LogSumExpOf(logits) - logits[label];
+    }
+
+    private static T SoftmaxCrossEntropyBackwardOf<T>(ReadOnlySpan<T> logits, int label, Span<T> dLogits, T seed)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireLength(dLogits, logits.Length, nameof(dLogits));
+        RequireLabel(label, logits.Length);
+        T max = Max(logits);
+        T sum = T.Zero;
+        for (int i = 0; i < logits.Length; i++) sum += T.Exp(logits[i] - max);
+        if (!dLogits.IsEmpty)
+        {
+            T factor = seed / sum;
+            for (int i = 0; i < logits.Length; i++) dLogits[i] += factor * T.Exp(logits[i] - max);
+            dLogits[label] -= seed;
+        }
+
+        return max + T.Log(sum) - logits[label];
+    }
+
+    private static T Max<T>(ReadOnlySpan<T> x)
+        where T : IFloatingPointIeee754<T>
+    {
+        T max = x[0];
+        for (int i = 1; i < x.Length; i++) if (x[i] > max || T.IsNaN(x[i])) max = x[i];
         return max;
     }
 
-    private static void RequireLength(Span<double> adjoint, int length, string name)
+    private static void RequireLength<T>(Span<T> adjoint, int length, string name)
     {
         if (!adjoint.IsEmpty && adjoint.Length != length)
         {
