@@ -215,36 +215,4 @@ public class SnapshotTests
         Assert.Contains("t = global::Backprop.AdjointPool.RentZeroed<double>(w.Length);", source);
         Assert.DoesNotContain("Return(u)", source);
     }
-
-    [Fact]
-    public void Integer_bounds_from_Max_and_Min_are_computed_again_not_saved()
-    {
-        // A 1-D convolution with its taps clipped to the signal: the clipped bounds are index arithmetic.
-        string source = Generate("""
-            public static partial class Net
-            {
-                [Differentiable]
-                public static double Conv(double[] kernel, double[] x)
-                {
-                    int half = kernel.Length / 2;
-                    double loss = 0;
-                    for (int c = 0; c < x.Length; c++)
-                    {
-                        int left = c - half;
-                        int first = Math.Max(0, -left), end = Math.Min(kernel.Length, x.Length - left);
-                        double sum = 0;
-                        for (int v = first; v < end; v++) sum += kernel[v] * x[left + v];
-                        loss += sum * sum;
-                    }
-
-                    return loss;
-                }
-            }
-            """, "Conv");
-        // sum is saved (loss += sum * sum needs each one back); the bounds are not.
-        Assert.DoesNotContain("_saved_first", source);
-        Assert.DoesNotContain("_saved_end", source);
-        Assert.DoesNotContain("_saved_left", source);
-        Assert.Contains("for (int v = global::System.Math.Max(0, -(c - half)); v < global::System.Math.Min(kernel.Length, x.Length - (c - half)); v++)", source);
-    }
 }

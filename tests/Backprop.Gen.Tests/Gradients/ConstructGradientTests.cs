@@ -138,6 +138,7 @@ public class ConstructGradientTests
         string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".Clipped.Backward.g.cs");
         Assert.DoesNotContain("_saved_first", generated);
         Assert.DoesNotContain("_saved_end", generated);
+        Assert.Contains("for (int v = global::System.Math.Max(0, -(c - half)); v < global::System.Math.Min(kernel.Length, x.Length - (c - half)); v++)", generated);
     }
 
     [Fact]
