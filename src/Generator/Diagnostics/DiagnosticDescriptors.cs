@@ -51,6 +51,10 @@ internal static class DiagnosticDescriptors
         "Method has no differentiable parameter",
         "'{0}' has no differentiable parameter, so its Backward only returns the value: {1}");
 
+    public static readonly DiagnosticDescriptor FileLocalType = Error("BPG0010",
+        "Containing type is file-local",
+        "Type '{0}' is declared 'file', so the generated '{1}Backward' could not join it from another file: remove the 'file' modifier (make the type internal if it must stay hidden)");
+
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",
         "Statement is not supported",
@@ -140,6 +144,7 @@ internal static class DiagnosticDescriptors
         NoBody,
         AsyncMethod,
         NoDifferentiableParameters,
+        FileLocalType,
         UnsupportedStatement,
         UnsupportedExpression,
         SideEffectInExpression,

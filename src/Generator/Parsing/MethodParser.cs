@@ -51,6 +51,12 @@ internal static class MethodParser
             {
                 Report(DiagnosticDescriptors.ContainingTypeNotPartial, LocationInfo.From(type.Identifier), type.Identifier.Text, method.Name);
             }
+
+            SyntaxToken file = type.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
+            if (file.IsKind(SyntaxKind.FileKeyword))
+            {
+                Report(DiagnosticDescriptors.FileLocalType, LocationInfo.From(file), type.Identifier.Text, method.Name);
+            }
         }
 
         IrType returnType = Contract.TypeOf(method.ReturnType);

@@ -26,6 +26,7 @@ public class DiagnosticTests
         ("BPG0006", "public static partial class Net { [Differentiable] public static double F[|<T>|](double x) => x * x; }"),
         ("BPG0007", "public static partial class Net { [Differentiable] public static extern double [|F|](double x); }"),
         ("BPG0008", "public static partial class Net { [Differentiable] public static [|async|] Task<double> F(double x) { await Task.Yield(); return x; } }"),
+        ("BPG0010", "[|file|] static partial class Net { [Differentiable] public static double F(double x) => x * x; }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|try|] { x = x * 2; } catch (Exception) { } return x; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x, int k) { [|switch|] (k) { case 1: x = x * 2; break; } return x; } }"),
