@@ -52,6 +52,27 @@ public static class AdjointPool
         return copy;
     }
 
+    /// <summary>Rents a row-major copy of a two-dimensional array's elements; see <see cref="RentCopy{T}(T[], int)"/>.</summary>
+    public static T[] RentCopy<T>(T[,] source, int length)
+    {
+        T[] copy = RentZeroed<T>(length);
+        int k = 0;
+        foreach (T value in source) copy[k++] = value;
+        return copy;
+    }
+
+    /// <summary>Copies a row-major saved copy back over a two-dimensional array and gives the copy back to the pool.</summary>
+    public static void Restore<T>(T[] saved, T[,] target)
+    {
+        int columns = target.GetLength(1);
+        for (int i = 0; i < target.GetLength(0); i++)
+        {
+            for (int j = 0; j < columns; j++) target[i, j] = saved[i * columns + j];
+        }
+
+        Return(saved);
+    }
+
     /// <summary>Copies a saved array back over <paramref name="target"/> and gives the copy back to the pool.</summary>
     public static void Restore<T>(T[] saved, T[] target)
     {

@@ -75,7 +75,7 @@ internal sealed partial class ReverseBuilder
 
         // The reverse sweep may restore older contents of an output: the caller must see the forward's final values.
         var finals = new List<(ParameterModel Output, IrVar Copy)>();
-        foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Type.Rank <= 1))
+        foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput))
         {
             if (!_flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name))) continue;
             var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));

@@ -242,4 +242,63 @@ public class OutputTests
         Assert.Contains("DensePullback(", generated);
         Assert.DoesNotContain("DenseBackward(", generated);
     }
+
+    [Fact]
+    public void Two_dimensional_outputs_overwritten_and_reused()
+    {
+        // A 2-D output written twice inside the layer (its final values must survive the reverse sweep), and a local
+        // 2-D array a caller overwrites with a second call while an earlier statement still needs its old contents.
+        Assembly assembly = TestCompiler.CompileAndLoad("""
+            using System;
+            using Backprop;
+
+            namespace Grid;
+
+            public static partial class G
+            {
+                [Differentiable]
+                public static void Smooth(double[,] x, double[,] y)
+                {
+                    for (int i = 0; i < x.GetLength(0); i++)
+                        for (int j = 0; j < x.GetLength(1); j++) y[i, j] = x[i, j] * x[i, j];
+                    for (int i = 0; i < x.GetLength(0); i++)
+                        for (int j = 0; j < x.GetLength(1); j++) y[i, j] = Math.Sin(y[i, j]) + x[i, (j + 1) % x.GetLength(1)];
+                }
+
+                [Differentiable]
+                public static double Loss(double[,] x)
+                {
+                    double[,] o = new double[x.GetLength(0), x.GetLength(1)];
+                    Smooth(x, o);
+                    double s = 0;
+                    for (int i = 0; i < x.GetLength(0); i++)
+                        for (int j = 0; j < x.GetLength(1); j++) s += o[i, j] * o[i, j];
+                    Smooth(x, o);
+                    for (int i = 0; i < x.GetLength(0); i++)
+                        for (int j = 0; j < x.GetLength(1); j++) s += Math.Cos(o[i, j]);
+                    return s;
+                }
+            }
+            """);
+        var random = new Random(9);
+        double[,] x = new double[2, 3];
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) x[i, j] = random.NextDouble() * 2 - 1;
+        double[,] dX = new double[2, 3];
+        Invoke.Call(Invoke.Method(assembly, "Grid.G", "LossBackward", 3), new object?[] { x, dX, 1.0 });
+        MethodInfo loss = Invoke.Method(assembly, "Grid.G", "Loss", 1);
+        double[] flat = x.Cast<double>().ToArray();
+        double[] numeric = GradientCheck.NumericGradient(v =>
+        {
+            var m = new double[2, 3];
+            for (int k = 0; k < 6; k++) m[k / 3, k % 3] = v[k];
+            return (double)Invoke.Call(loss, new object?[] { m })!;
+        }, flat);
+        Assert.True(GradientCheck.Compare(dX.Cast<double>().ToArray(), numeric, 1e-7).Passed(1e-7));
+
+        // The layer's Backward leaves the output with the forward's final values.
+        double[,] y = new double[2, 3], fromBackward = new double[2, 3];
+        Invoke.Call(Invoke.Method(assembly, "Grid.G", "Smooth", 2), new object?[] { x, y });
+        Invoke.Call(Invoke.Method(assembly, "Grid.G", "SmoothBackward", 4), new object?[] { x, fromBackward, new double[2, 3], new double[2, 3] });
+        Assert.Equal(y, fromBackward);
+    }
 }
