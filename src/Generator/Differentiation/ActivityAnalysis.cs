@@ -208,10 +208,9 @@ internal sealed class ActivityAnalysis
                             // A call that receives an active array might change it behind the derivative's back.
                             yield return OpaqueCallDiagnostic(call);
                             break;
-                        case OpaqueCall call when call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))
-                            && call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver }).Any(a => a.Type.IsFloatingContainer)
-                            && !IsArrayShapeQuery(call):
-                            // It could write a value carrying a derivative into an array (Array.Fill(t, w)) behind the derivative's back.
+                        case OpaqueCall call when MayWriteDerivative(call):
+                            // It could write a value carrying a derivative into an array behind the derivative's back: a varied
+                            // scalar and any array (Array.Fill(t, w)), or a varied array and another array (Copy(x, t)).
                             yield return OpaqueCallDiagnostic(call);
                             break;
                         case DiffCall call when activeTarget && IsVaried(expr):
@@ -229,6 +228,21 @@ internal sealed class ActivityAnalysis
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether an opaque call could write a value carrying a derivative into an array behind the derivative's back:
+    /// it takes a varied scalar and some array (<c>Array.Fill(t, w)</c>), or a varied array and another one
+    /// (<c>Copy(x, t)</c>, a layer called on an object the generator cannot follow).
+    /// </summary>
+    private bool MayWriteDerivative(OpaqueCall call)
+    {
+        if (IsArrayShapeQuery(call)) return false;
+        var arrays = call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
+            .Where(a => a.Type.IsFloatingContainer).SelectMany(PassedArrays).Select(v => v.Name).Distinct().ToList();
+        if (arrays.Count == 0) return false;
+        if (call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))) return true;
+        return arrays.Count > 1 && arrays.Any(_varied.Contains);
     }
 
     /// <summary>Why a derivative cannot flow through an opaque call: LINQ, a slice, or a call without a derivative.</summary>

@@ -638,8 +638,12 @@ internal sealed class BodyParser
 
             if (callee.TakesGradients && gradientsPath is null)
             {
-                // No gradients to hand to a model method on some other object: it is plain forward code, or BPG0201.
-                callee = null;
+                // A model method on some other object (an element of an array of layers, a local, a parameter): there is
+                // no Gradients to hand it, and treating it as plain code would drop every derivative through it.
+                Report(DiagnosticDescriptors.UnsupportedExpression, invocation.Syntax,
+                    $"A call to '{callee.Display}' on '{Origin(invocation.Instance!.Syntax)}', a model object that is not this model's own field,",
+                    "hold each layer in a field of this model (public Lin First, Second;) and call it through that field, so its gradients nest in Gradients");
+                return new Constant(type, "default", 0);
             }
             else
             {
