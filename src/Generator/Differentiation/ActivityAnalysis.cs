@@ -239,7 +239,7 @@ internal sealed class ActivityAnalysis
     {
         if (IsArrayShapeQuery(call)) return false;
         var arrays = call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })
-            .Where(a => a.Type.IsFloatingContainer).SelectMany(PassedArrays).Select(v => v.Name).Distinct().ToList();
+            .SelectMany(PassedArrays).Where(v => v.Type.IsFloatingContainer).Select(v => v.Name).Distinct().ToList();
         if (arrays.Count == 0) return false;
         if (call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))) return true;
         return arrays.Count > 1 && arrays.Any(_varied.Contains);
