@@ -403,4 +403,49 @@ internal static class Simplifier
         for (int k = 1; !names.Add(name); k++) name = stem + "_" + k;
         return name;
     }
+
+    /// <summary>
+    /// An adjoint that lives within one loop iteration (<c>_d_t0 += e; … _d_t0 = 0;</c> in the body, zero before the
+    /// loop and unused after it) becomes a local of the body, as a person would write it: <c>double _d_t0 = e;</c>.
+    /// </summary>
+    public static List<IrStmt> LocalizeLoopAdjoints(List<IrStmt> reverse)
+    {
+        var result = reverse.ToList();
+        foreach (Declare declaration in reverse.OfType<Declare>().Where(d => d.Variable.Type.IsFloating && d.Variable.Name.StartsWith("_d", System.StringComparison.Ordinal)
+                     && d.Initializer is Constant { Value: 0 }).ToList())
+        {
+            string name = declaration.Variable.Name;
+            var users = result.Where(s => !ReferenceEquals(s, declaration) && Mentions(s, name)).ToList();
+            if (users.Count != 1 || users[0] is not Loop loop) continue;
+            Loop? localized = Localize(loop, declaration.Variable);
+            if (localized is null) continue;
+            result[result.IndexOf(loop)] = localized;
+            result.Remove(declaration);
+        }
+
+        return result;
+    }
+
+    /// <summary>The loop with the adjoint declared in the body that uses it, or null when it does not have that shape.</summary>
+    private static Loop? Localize(Loop loop, IrVar adjoint)
+    {
+        string name = adjoint.Name;
+        List<IrStmt> body = loop.Body.Statements.ToList();
+        var users = Enumerable.Range(0, body.Count).Where(k => Mentions(body[k], name)).ToList();
+        if (users.Count == 0) return null;
+        if (users.Count == 1 && body[users[0]] is Loop inner && Localize(inner, adjoint) is { } deeper)
+        {
+            body[users[0]] = deeper;
+            return loop with { Body = new Block(body.ToEquatableArray()) };
+        }
+
+        int first = users[0], last = users[users.Count - 1];
+        if (first == last) return null;
+        if (body[first] is not Assign { Target: VarRef t, Value: Binary { Op: BinaryOp.Add, Left: VarRef l } sum } || t.Name != name || l.Name != name
+            || IrWalker.Reads(sum.Right).Contains(name)) return null;
+        if (body[last] is not Assign { Target: VarRef z, Value: Constant { Value: 0 } } || z.Name != name) return null;
+        body[first] = new Declare(body[first].Origin, adjoint, sum.Right);
+        body.RemoveAt(last);
+        return loop with { Body = new Block(body.ToEquatableArray()) };
+    }
 }

@@ -149,7 +149,8 @@ internal static class BackwardEmitter
         writer.WriteLine();
         writer.WriteLine("// reverse sweep");
         printer.Synthesized = true;
-        printer.Statements(Differentiation.Simplifier.SkipZeroAdjoints(Differentiation.Simplifier.PromoteAccumulations(body.Reverse)));
+        printer.Statements(Differentiation.Simplifier.SkipZeroAdjoints(Differentiation.Simplifier.PromoteAccumulations(
+            Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))));
         printer.Statements(body.Epilogue);
         if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
 

@@ -61,7 +61,6 @@ namespace Snapshots
 
                 // reverse sweep
                 double _d_sum = 0.0;
-                double _d_v = 0.0;
 
                 // return loss;
                 double _d_loss = seed;
@@ -70,11 +69,10 @@ namespace Snapshots
                 for (int _i = h.Length - 1; _i >= 0; _i--)
                 {
                     // loss += v * v;
-                    _d_v += 2.0 * _d_loss * h[_i];
+                    double _d_v = 2.0 * _d_loss * h[_i];
 
                     // foreach (double v in h)
                     _d_h[_i] += _d_v;
-                    _d_v = 0.0;
                 }
 
                 // for (int j = 0; j < n; j++)
