@@ -73,6 +73,22 @@ public static class AdjointPool
         Return(saved);
     }
 
+    /// <summary>
+    /// The slice of an adjoint that goes with a slice of its array (<c>w.AsSpan(start, length)</c> passed to a
+    /// [Differentiable] call): empty when the adjoint is null or empty, because nobody wants that gradient.
+    /// </summary>
+    public static Span<T> Slice<T>(T[]? adjoint, int start = 0) => adjoint is null || adjoint.Length == 0 ? default : adjoint.AsSpan(start);
+
+    /// <inheritdoc cref="Slice{T}(T[], int)"/>
+    public static Span<T> Slice<T>(T[]? adjoint, int start, int length) =>
+        adjoint is null || adjoint.Length == 0 ? default : adjoint.AsSpan(start, length);
+
+    /// <inheritdoc cref="Slice{T}(T[], int)"/>
+    public static Span<T> Slice<T>(Span<T> adjoint, int start = 0) => adjoint.IsEmpty ? default : adjoint.Slice(start);
+
+    /// <inheritdoc cref="Slice{T}(T[], int)"/>
+    public static Span<T> Slice<T>(Span<T> adjoint, int start, int length) => adjoint.IsEmpty ? default : adjoint.Slice(start, length);
+
     /// <summary>Copies a saved array back over <paramref name="target"/> and gives the copy back to the pool.</summary>
     public static void Restore<T>(T[] saved, T[] target)
     {

@@ -188,15 +188,30 @@ internal sealed class ActivityAnalysis
     /// Reports the calls a derivative would flow through without a derivative of their own, and arguments whose
     /// derivative a callee would drop. Only active statements matter: inactive code needs no derivative.
     /// </summary>
-    public IEnumerable<DiagnosticInfo> Check(NormalizedBody body)
+    public IEnumerable<DiagnosticInfo> Check(NormalizedBody body, bool reverseOnly = false)
     {
         foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
         {
             bool activeTarget = Definitions(stmt).Any(d => IsActive(d.Target));
             foreach (IrExpr root in IrWalker.OwnExpressions(stmt))
             {
+                // A slice handed to a [Differentiable] callee as an input gets the same slice of the adjoint (reverse mode).
+                var slices = new List<IrExpr>();
+                if (reverseOnly)
+                {
+                    foreach (DiffCall call in IrWalker.DescendantsAndSelf(root).OfType<DiffCall>())
+                    {
+                        for (int i = 0; i < call.Arguments.Count; i++)
+                        {
+                            if (call.Callee.Parameters[i].IsOutput || !Slices.TryMatch(call.Arguments[i], out _, out _)) continue;
+                            slices.AddRange(IrWalker.DescendantsAndSelf(call.Arguments[i]).OfType<OpaqueCall>());
+                        }
+                    }
+                }
+
                 foreach (IrExpr expr in IrWalker.DescendantsAndSelf(root))
                 {
+                    if (slices.Any(s => ReferenceEquals(s, expr))) continue;
                     switch (expr)
                     {
                         case OpaqueCall call when activeTarget && expr.Type.CanBeActive && IsVaried(expr):

@@ -38,7 +38,7 @@ internal static class Differentiator
             ActivityAnalysis activity = ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
                     .Concat(Normalizer.ModelMembers(model).Select(m => m.Name)),
                 model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name));
-            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body)).ToList();
+            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Contract.Reverse)).ToList();
             if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
             {
                 return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());

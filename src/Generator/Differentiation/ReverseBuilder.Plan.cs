@@ -187,6 +187,12 @@ internal sealed partial class ReverseBuilder
                 continue;
             }
 
+            if (Slices.TryMatch(argument, out VarRef sliced, out EquatableArray<IrExpr> bounds))
+            {
+                arguments.Add(_activity.IsActive(sliced.Name) ? Slices.OfAdjoint(Adjoint(sliced.Name), bounds) : new Constant(IrType.Void, "default", 0));
+                continue;
+            }
+
             IrExpr underlying = argument is Cast { Operand: var inner } ? inner : argument;
             bool active = underlying is VarRef array && _activity.IsActive(array.Name);
             arguments.Add(active

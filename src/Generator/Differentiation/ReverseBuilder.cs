@@ -214,6 +214,7 @@ internal sealed partial class ReverseBuilder
         IrExpr Argument(IrExpr a, int i)
         {
             if (call.Callee.Parameters[i].IsOutput) return a;
+            if (Slices.TryMatch(a, out _, out _)) return a; // read again in the reverse, where its adjoint is the same slice
             IrExpr prepared = Operand(a, context);
             return prepared is not VarRef && IrWalker.Reads(prepared).Any(outputs.Contains) ? Hoist(prepared, context) : prepared;
         }

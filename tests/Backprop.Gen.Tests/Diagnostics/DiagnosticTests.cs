@@ -38,7 +38,7 @@ public class DiagnosticTests
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Span<double> s = [|stackalloc double[2]|]; return x; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { var t = [|(x, 2.0)|]; return t.Item1 * t.Item2; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) => x is [|double d|] ? d * d : 0; }"),
-        ("BPG0102", "public static partial class Net { [Differentiable] public static double G(ReadOnlySpan<double> x) => x[0] * x[1]; [Differentiable] public static double F(double[] a) => G([|a.AsSpan(1, 2)|]); }"),
+        ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.Forward)] public static double G(ReadOnlySpan<double> x) => x[0] * x[1]; [Differentiable(Modes = DifferentiationModes.Forward)] public static double F(double[] a) => G([|a.AsSpan(1, 2)|]); }"),
         ("BPG0103", "public static partial class Net { [Differentiable] public static double F(double x, int i) { double y = x * [|i++|]; return y; } }"),
         ("BPG0104", "public static partial class Net { static double Field; [Differentiable] public static double F(double x) { [|Field = x|]; return x; } }"),
         ("BPG0105", "public static partial class Net { [Differentiable] public static void F(double[] x, double[] h) { [|h[0]|] += x[0]; } }"),

@@ -201,6 +201,15 @@ public class ConstructGradientTests
     }
 
     [Fact]
+    public void Slices_of_arrays_and_spans_passed_to_calls()
+    {
+        Check(CallsAssembly.Value, "Samples.Calls", "Rows", r => new object?[] { RandomArray(r, 6), RandomArray(r, 3), 2 });
+        string generated = TestCompiler.Generate(ConstructSources.Calls).Source(".Rows.Backward.g.cs");
+        Assert.Contains("global::Backprop.AdjointPool.Slice(dW, j * n, n)", generated);
+        Check(CallsAssembly.Value, "Samples.Calls", "ShiftedArray", r => new object?[] { RandomArray(r, 5) });
+    }
+
+    [Fact]
     public void Recursion() =>
         Check(CallsAssembly.Value, "Samples.Calls", "Power", r => new object?[] { RandomScalar(r), 5 });
 

@@ -443,6 +443,34 @@ internal static class ConstructSources
             [Differentiable]
             public static double Power(double x, int n) => n == 0 ? 1 : x * Power(x, n - 1);
 
+            [Differentiable]
+            public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+            {
+                double s = 0;
+                for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+                return s;
+            }
+
+            // Slices of arrays and spans passed to a callee: its adjoint is the same slice of the array's adjoint.
+            [Differentiable]
+            public static double Rows(double[] w, double[] x, int n)
+            {
+                double loss = 0;
+                for (int j = 0; j < w.Length / n; j++)
+                {
+                    double z = Dot(w.AsSpan(j * n, n), x.AsSpan(0, n)) + Dot(x.AsSpan(n), w.AsSpan(0, x.Length - n));
+                    loss += Math.Tanh(z) * z;
+                }
+
+                return loss;
+            }
+
+            [Differentiable]
+            public static double Shifted(ReadOnlySpan<double> v) => Dot(v.Slice(1), v.Slice(0, v.Length - 1)) + Dot(v.Slice(2, 2), v.Slice(0, 2));
+
+            [Differentiable]
+            public static double ShiftedArray(double[] v) => Shifted(v) * v[0];
+
             // Optional arguments left out take the callee's defaults; named arguments may come in any order.
             [Differentiable]
             public static double Scaled(double x, double scale = 1.5, int times = 2) => scale * Math.Pow(x, times);

@@ -1,0 +1,58 @@
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>
+/// A slice of an array or span passed to a [Differentiable] call: <c>w.AsSpan(j * n, n)</c> or <c>x.Slice(start)</c>.
+/// The callee's adjoint for it is the same slice of the array's adjoint (<c>AdjointPool.Slice(dW, j * n, n)</c>).
+/// Reverse mode only: the forward modes report it (BPG0102) and ask for a copy.
+/// </summary>
+internal static class Slices
+{
+    /// <summary>Whether <paramref name="e"/> is a slice of an array or span variable, with its bounds.</summary>
+    public static bool TryMatch(IrExpr e, out VarRef array, out EquatableArray<IrExpr> bounds)
+    {
+        array = null!;
+        bounds = EquatableArray<IrExpr>.Empty;
+        if (e is Cast { IsImplicit: true } conversion) e = conversion.Operand;
+        switch (e)
+        {
+            case OpaqueCall { Receiver: null, Display: "MemoryExtensions.AsSpan", Arguments: var arguments }
+                when arguments.Count is >= 1 and <= 3 && Unwrap(arguments[0]) is VarRef { Type.IsFloatingContainer: true } source && AllInt(arguments, 1):
+                array = source;
+                bounds = arguments.Skip(1).ToEquatableArray();
+                return true;
+            case OpaqueCall { Receiver: VarRef { Type.IsFloatingContainer: true } span, Display: "Span.Slice" or "ReadOnlySpan.Slice", Arguments: var arguments }
+                when arguments.Count is >= 1 and <= 2 && AllInt(arguments, 0):
+                array = span;
+                bounds = arguments;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The same slice of <paramref name="adjoint"/>: empty when the adjoint is (nobody wants that gradient).</summary>
+    public static IrExpr OfAdjoint(IrExpr adjoint, EquatableArray<IrExpr> bounds)
+    {
+        var arguments = new IrExpr[bounds.Count + 1];
+        arguments[0] = adjoint;
+        for (int i = 0; i < bounds.Count; i++) arguments[i + 1] = bounds[i];
+        IrType span = IrType.SpanOf(adjoint.Type.ElementType, readOnly: false);
+        return new OpaqueCall(span, "global::Backprop.AdjointPool.Slice", null, arguments.ToEquatableArray(), "", "", false, null);
+    }
+
+    private static IrExpr Unwrap(IrExpr e) => e is Cast { IsImplicit: true } c ? c.Operand : e;
+
+    private static bool AllInt(EquatableArray<IrExpr> arguments, int from)
+    {
+        for (int i = from; i < arguments.Count; i++)
+        {
+            if (!arguments[i].Type.IsIntegral) return false;
+        }
+
+        return true;
+    }
+}
