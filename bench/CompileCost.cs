@@ -17,7 +17,8 @@ namespace Backprop.Bench;
 /// </summary>
 public static class CompileCost
 {
-    public sealed record Result(int Methods, double ColdMs, double WarmMsPerMethod, double EditMs, int Regenerated, int Cached);
+    public sealed record Result(int Methods, double ColdMs, double WarmMsPerMethod, double EditMs, int Regenerated, int Cached,
+        int LongStatements, double LongMethodMs);
 
     public static Result Measure(int methods = 1000)
     {
@@ -56,7 +57,31 @@ public static class CompileCost
         var reasons = steps.SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         int regenerated = reasons.Count(r => r is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New);
         int cached = reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
-        return new Result(methods, coldMs, warmMs / methods, editMs, regenerated, cached);
+        (int statements, double longMs) = MeasureLongMethod(generatorType, parse, references);
+        return new Result(methods, coldMs, warmMs / methods, editMs, regenerated, cached, statements, longMs);
+    }
+
+    /// <summary>One long method (a recurrence of 1,500 statements), warm: the analyses must not grow with its square.</summary>
+    private static (int Statements, double Ms) MeasureLongMethod(Type generatorType, CSharpParseOptions parse, IEnumerable<MetadataReference> references)
+    {
+        const int statements = 1500;
+        var text = new StringBuilder("using System;\nusing Backprop;\n\npublic static partial class Long\n{\n    [Differentiable]\n    public static double F(double x, double y)\n    {\n        double s = x;\n");
+        for (int i = 0; i < statements; i++) text.Append($"        s = s * 0.999 + Math.Tanh(s * y + {i % 3}.0 * x);\n");
+        text.Append("        return s;\n    }\n}\n");
+        var compilation = CSharpCompilation.Create("Long", new[] { CSharpSyntaxTree.ParseText(text.ToString(), parse) }, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorDriver Driver() => CSharpGeneratorDriver.Create(
+            new[] { ((IIncrementalGenerator)Activator.CreateInstance(generatorType)!).AsSourceGenerator() }, parseOptions: parse);
+        CheckOutput(Driver().RunGenerators(compilation), 1);
+        double best = double.MaxValue;
+        for (int run = 0; run < 2; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            Driver().RunGenerators(compilation);
+            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+        }
+
+        return (statements, best);
     }
 
     private static void CheckOutput(GeneratorDriver driver, int methods)

@@ -57,7 +57,8 @@ foreach (Type workload in workloads)
 
 CompileCost.Result cost = CompileCost.Measure();
 Console.WriteLine($"generator: {cost.WarmMsPerMethod:0.00} ms per method warm ({cost.ColdMs:0} ms cold for {cost.Methods}); " +
-    $"after a one-method edit {cost.Regenerated} method(s) differentiated again, {cost.Cached} cached, in {cost.EditMs:0} ms");
+    $"after a one-method edit {cost.Regenerated} method(s) differentiated again, {cost.Cached} cached, in {cost.EditMs:0} ms; " +
+    $"one method of {cost.LongStatements} statements {cost.LongMethodMs:0} ms");
 
 string report = Report.Markdown(rows, cost);
 string docs = Path.Combine(Report.RepositoryRoot(), "docs", "performance.md");

@@ -47,7 +47,8 @@ public static class Report
         text.AppendLine();
         text.AppendLine($"- first run, cold (JIT included): {cost.ColdMs:0} ms, {cost.ColdMs / cost.Methods:0.00} ms per method;");
         text.AppendLine($"- warm: **{cost.WarmMsPerMethod:0.00} ms per method**;");
-        text.AppendLine($"- after editing one method: {cost.Regenerated} method differentiated again, {cost.Cached} served from the cache, {cost.EditMs:0} ms.");
+        text.AppendLine($"- after editing one method: {cost.Regenerated} method differentiated again, {cost.Cached} served from the cache, {cost.EditMs:0} ms;");
+        text.AppendLine($"- one long method ({cost.LongStatements} statements of a recurrence), warm: {cost.LongMethodMs:0} ms.");
         text.AppendLine();
         text.AppendLine(AnalysisMarker);
         text.Append(ExistingAnalysis());

@@ -48,8 +48,10 @@ internal sealed class ActivityAnalysis
         while (changed)
         {
             changed = false;
-            foreach (IrStmt stmt in statements)
+            // Usefulness flows backwards: visiting the statements last to first settles straight-line code in one pass.
+            for (int k = statements.Count - 1; k >= 0; k--)
             {
+                IrStmt stmt = statements[k];
                 foreach (var (target, value) in Definitions(stmt))
                 {
                     if (!analysis._useful.Contains(target)) continue;

@@ -11,6 +11,7 @@ internal sealed partial class ReverseBuilder
     private readonly Dictionary<Step, List<Step>> _enclosingLoops = new();
     private readonly Dictionary<string, List<Step>> _readers = new();
     private readonly Dictionary<string, List<Step>> _definitions = new(); // whole-variable assignments only
+    private readonly Dictionary<string, List<Step>> _anyDefinitions = new(); // every statement that defines or stores into a name
     private readonly Dictionary<string, IrExpr> _aliases = new();
     private readonly Dictionary<Step, List<(Step Branch, bool Then)>> _branches = new();
 
@@ -24,6 +25,11 @@ internal sealed partial class ReverseBuilder
         foreach (Step step in _flat)
         {
             foreach (string name in OwnReads(step)) AddTo(_readers, name, step);
+            if (step.Kind == StepKind.Simple)
+            {
+                foreach (string name in ActivityAnalysis.Definitions(step.Stmt).Select(d => d.Target).Distinct()) AddTo(_anyDefinitions, name, step);
+            }
+
             if (step.Kind == StepKind.Simple && IrWalker.AssignedVariable(step.Stmt) is { } target && ActivityAnalysis.Definition(step.Stmt) is not null)
             {
                 AddTo(_definitions, target, step);
@@ -90,9 +96,9 @@ internal sealed partial class ReverseBuilder
     {
         if (_parameters.ContainsKey(target)) return true;
         int at = _position[definition];
-        foreach (Step other in _flat)
+        if (!_anyDefinitions.TryGetValue(target, out List<Step>? definitions)) return false;
+        foreach (Step other in definitions)
         {
-            if (other.Kind != StepKind.Simple || !ActivityAnalysis.Definitions(other.Stmt).Any(d => d.Target == target)) continue;
             if (_enclosingLoops[definition].Any(loop => IsInside(other, loop))) return true;
             if (_position[other] < at && !Exclusive(other, definition)) return true;
         }

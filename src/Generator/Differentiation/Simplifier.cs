@@ -14,6 +14,18 @@ internal static class Simplifier
     /// </summary>
     public static void FuseAdjointDeclarations(List<IrStmt> reverse)
     {
+        // Where each name is mentioned, computed once: a long method has thousands of statements and adjoints.
+        var users = new Dictionary<string, List<int>>();
+        for (int k = 0; k < reverse.Count; k++)
+        {
+            foreach (string name in MentionedNames(reverse[k]))
+            {
+                if (!users.TryGetValue(name, out List<int>? list)) users[name] = list = new List<int>();
+                if (list.Count == 0 || list[list.Count - 1] != k) list.Add(k);
+            }
+        }
+
+        var removed = new bool[reverse.Count];
         for (int i = 0; i < reverse.Count; i++)
         {
             if (reverse[i] is not Declare { Initializer: Constant { Value: 0 } } declaration || !declaration.Variable.Name.StartsWith("_d", System.StringComparison.Ordinal))
@@ -22,10 +34,10 @@ internal static class Simplifier
             }
 
             string name = declaration.Variable.Name;
-            int first = reverse.FindIndex(i + 1, s => Mentions(s, name));
-            if (first < 0)
+            int first = users.TryGetValue(name, out List<int>? uses) ? uses.FirstOrDefault(k => k > i && !removed[k]) : 0;
+            if (first <= i)
             {
-                reverse.RemoveAt(i--);
+                removed[i] = true;
                 continue;
             }
 
@@ -33,10 +45,22 @@ internal static class Simplifier
                 && target.Name == name && left.Name == name && !IrWalker.Reads(sum.Right).Contains(name))
             {
                 reverse[first] = new Declare(assign.Origin, declaration.Variable, sum.Op == BinaryOp.Add ? sum.Right : IR.Ir.Neg(sum.Right));
-                reverse.RemoveAt(i--);
+                removed[i] = true;
             }
         }
+
+        int kept = 0;
+        for (int k = 0; k < reverse.Count; k++)
+        {
+            if (!removed[k]) reverse[kept++] = reverse[k];
+        }
+
+        reverse.RemoveRange(kept, reverse.Count - kept);
     }
+
+    /// <summary>The names a statement's expressions read, nested statements included.</summary>
+    private static IEnumerable<string> MentionedNames(IrStmt stmt) =>
+        IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).SelectMany(IrWalker.OwnExpressions).SelectMany(IrWalker.Reads);
 
     /// <summary>
     /// Peepholes inside every block: <c>_d_x = 0; … _d_x += e;</c> becomes <c>_d_x = e;</c>, and an adjoint temporary
