@@ -113,6 +113,22 @@ internal static class DerivativeRules
             Cond(Compare(BinaryOp.ConditionalAnd, Compare(BinaryOp.Greater, r[0], r[2]), Compare(BinaryOp.GreaterOrEqual, r[0], r[1])), r.C(1), r.C(0)),
         }),
         Rule("FusedMultiplyAdd", 3, "∂a: b; ∂b: a; ∂c: 1", usesResult: false, r => new[] { r[1], r[0], r.C(1) }),
+        Rule("MaxMagnitude", 2, "1 for the argument of larger magnitude, 0 for the other", "a tie splits the gradient evenly (½ each)",
+            usesResult: false, r => MagnitudePartials(r, BinaryOp.Greater, BinaryOp.Less)),
+        Rule("MinMagnitude", 2, "1 for the argument of smaller magnitude, 0 for the other", "a tie splits the gradient evenly (½ each)",
+            usesResult: false, r => MagnitudePartials(r, BinaryOp.Less, BinaryOp.Greater)),
+        Rule("CopySign", 2, "∂a: sign(a)·sign(b); ∂b: 0", "0 at a == 0", usesResult: true, r => new[]
+        {
+            Cond(Compare(BinaryOp.Equal, r[0], r.C(0)), r.C(0), Div(r.Result, r[0])),
+            null,
+        }),
+        Rule("IEEERemainder", 2, "∂a: 1; ∂b: −round(a / b)", "piecewise: the jumps where round(a / b) changes are not differentiated",
+            usesResult: false, r => new[] { r.C(1), Neg(r.F("Round", Div(r[0], r[1]))) }),
+        Rule("ReciprocalEstimate", 1, "−1 / x² (of the exact reciprocal)", usesResult: false, r => new[] { Neg(Div(r.C(1), Square(r[0]))) }),
+        Rule("ReciprocalSqrtEstimate", 1, "−1 / (2 x sqrt(x)) (of the exact reciprocal square root)", usesResult: false,
+            r => new[] { Neg(Div(r.C(0.5), Mul(r[0], r.F("Sqrt", r[0])))) }),
+        Rule("BitIncrement", 1, "1", "the next representable value: the identity's derivative", usesResult: false, r => new[] { r.C(1) }),
+        Rule("BitDecrement", 1, "1", "the previous representable value: the identity's derivative", usesResult: false, r => new[] { r.C(1) }),
         Zero("Floor"),
         Zero("Ceiling"),
         Zero("Round"),
@@ -139,6 +155,17 @@ internal static class DerivativeRules
         }
 
         return Index.TryGetValue((name, arity), out rule!);
+    }
+
+    /// <summary>Max/MinMagnitude: the gradient goes to the argument whose magnitude was chosen; a tie splits it.</summary>
+    private static IrExpr?[] MagnitudePartials(RuleInputs r, BinaryOp wins, BinaryOp loses)
+    {
+        IrExpr a = r.F("Abs", r[0]), b = r.F("Abs", r[1]);
+        return new[]
+        {
+            Cond(Compare(wins, a, b), r.C(1), Cond(Compare(loses, a, b), r.C(0), r.C(0.5))),
+            Cond(Compare(loses, a, b), r.C(1), Cond(Compare(wins, a, b), r.C(0), r.C(0.5))),
+        };
     }
 
     private static IrExpr?[] PowPartials(RuleInputs r)

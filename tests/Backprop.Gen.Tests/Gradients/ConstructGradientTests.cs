@@ -52,6 +52,23 @@ public class ConstructGradientTests
         Check(Straight.Value, "Samples.Straight", "Functions2", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.05 }, points: 10, tolerance: 1e-5);
 
     [Fact]
+    public void Magnitude_sign_and_remainder_functions() =>
+        Check(Straight.Value, "Samples.Straight", "Functions3", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.6 }, points: 10, tolerance: 1e-5);
+
+    [Fact]
+    public void Estimates_differentiate_as_the_exact_functions()
+    {
+        MethodInfo backward = Invoke.Method(Straight.Value, "Samples.Straight", "EstimatesBackward", 3);
+        foreach (double x in new[] { -1.5, 0.2, 4.0 })
+        {
+            object?[] arguments = { x, 0.0, 1.0 };
+            Invoke.Call(backward, arguments);
+            double u = x + 3;
+            Assert.Equal(-1 / (u * u) - 0.5 / (u * Math.Sqrt(u)), (double)arguments[1]!, 12);
+        }
+    }
+
+    [Fact]
     public void Nested_calls() =>
         Check(Straight.Value, "Samples.Straight", "Nested", r => new object?[] { RandomScalar(r), RandomScalar(r) }, points: 8);
 

@@ -55,6 +55,18 @@ internal static class ConstructSources
             }
 
             [Differentiable]
+            public static double Functions3(double x, double y)
+            {
+                double a = Math.MaxMagnitude(x, 2 * y) + Math.MinMagnitude(x - 1, y) + Math.CopySign(x + 0.1, y) * y;
+                double b = Math.IEEERemainder(x * 7, y + 2) + Math.BitIncrement(x) * Math.BitDecrement(y);
+                return a * b + a;
+            }
+
+            // The estimates differentiate as the exact functions they approximate.
+            [Differentiable]
+            public static double Estimates(double x) => Math.ReciprocalEstimate(x + 3) + Math.ReciprocalSqrtEstimate(x + 3);
+
+            [Differentiable]
             public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
             // The stopped shift leaves the value's dependence on x intact, so the gradient is still exact.

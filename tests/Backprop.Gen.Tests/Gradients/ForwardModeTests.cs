@@ -39,6 +39,10 @@ public class ForwardModeTests
         ForwardHarness.Check(Straight.Value, "Samples.Straight", "Functions2", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.05 });
 
     [Fact]
+    public void Magnitude_sign_and_remainder_functions() =>
+        ForwardHarness.Check(Straight.Value, "Samples.Straight", "Functions3", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.6 });
+
+    [Fact]
     public void Arrays_and_ints() =>
         ForwardHarness.Check(Straight.Value, "Samples.Straight", "ArrayReads", r => new object?[] { RandomArray(r, 4), RandomArray(r, 4), 1 });
 

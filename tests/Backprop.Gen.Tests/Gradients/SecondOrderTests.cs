@@ -56,6 +56,10 @@ public class SecondOrderTests
         HessianHarness.Check(Straight.Value, "Samples.Straight", method, r => new object?[] { RandomScalar(r), RandomScalar(r) });
 
     [Fact]
+    public void Magnitude_sign_and_remainder_functions() =>
+        HessianHarness.Check(Straight.Value, "Samples.Straight", "Functions3", r => new object?[] { RandomScalar(r) + 0.05, RandomScalar(r) + 0.6 });
+
+    [Fact]
     public void Arrays() =>
         HessianHarness.Check(Straight.Value, "Samples.Straight", "ArrayReads", r => new object?[] { RandomArray(r, 4), RandomArray(r, 4), 1 });
 
