@@ -127,6 +127,7 @@ internal static class DerivativeRules
         Rule("ReciprocalEstimate", 1, "−1 / x² (of the exact reciprocal)", usesResult: false, r => new[] { Neg(Div(r.C(1), Square(r[0]))) }),
         Rule("ReciprocalSqrtEstimate", 1, "−1 / (2 x sqrt(x)) (of the exact reciprocal square root)", usesResult: false,
             r => new[] { Neg(Div(r.C(0.5), Mul(r[0], r.F("Sqrt", r[0])))) }),
+        Rule("ScaleB", 1, "∂x: 2ⁿ (n, an int, has none)", usesResult: false, r => new[] { r.F("ScaleB", r.C(1), r[1]), null }),
         Rule("BitIncrement", 1, "1", "the next representable value: the identity's derivative", usesResult: false, r => new[] { r.C(1) }),
         Rule("BitDecrement", 1, "1", "the previous representable value: the identity's derivative", usesResult: false, r => new[] { r.C(1) }),
         Zero("Floor"),

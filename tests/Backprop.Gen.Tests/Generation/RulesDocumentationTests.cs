@@ -21,7 +21,7 @@ public class RulesDocumentationTests
         foreach (DerivativeRule rule in DerivativeRules.All)
         {
             string name = rule.Name == DerivativeRules.SigmoidPattern ? "`1 / (1 + Exp(-x))` (sigmoid)" : $"`{rule.Name}`";
-            string arguments = rule.Arity switch { 1 => "x", 2 => rule.Name == "Atan2" ? "y, x" : rule.Name == "Log" ? "x, b" : rule.Name == "Pow" ? "x, y" : "a, b", _ => rule.Name == "Clamp" ? "x, lo, hi" : "a, b, c" };
+            string arguments = rule.Arity switch { 1 => rule.Name == "ScaleB" ? "x, n" : "x", 2 => rule.Name == "Atan2" ? "y, x" : rule.Name == "Log" ? "x, b" : rule.Name == "Pow" ? "x, y" : "a, b", _ => rule.Name == "Clamp" ? "x, lo, hi" : "a, b, c" };
             string reuse = rule.UsesResult ? " (reuses the result)" : "";
             text.AppendLine($"| {name} | {arguments} | {rule.Derivative}{reuse} | {rule.Convention ?? ""} |");
         }

@@ -58,7 +58,7 @@ internal static class ConstructSources
             public static double Functions3(double x, double y)
             {
                 double a = Math.MaxMagnitude(x, 2 * y) + Math.MinMagnitude(x - 1, y) + Math.CopySign(x + 0.1, y) * y;
-                double b = Math.IEEERemainder(x * 7, y + 2) + Math.BitIncrement(x) * Math.BitDecrement(y);
+                double b = Math.IEEERemainder(x * 7, y + 2) + Math.BitIncrement(x) * Math.BitDecrement(y) + Math.ScaleB(x * y, 3);
                 return a * b + a;
             }
 
