@@ -100,7 +100,7 @@ internal sealed class ActivityAnalysis
     {
         for (int i = 0; i < call.Arguments.Count; i++)
         {
-            if (call.Callee.Parameters[i].IsOutput && (call.Arguments[i] is Cast { Operand: VarRef } c ? c.Operand : call.Arguments[i]) is VarRef array)
+            if (call.Callee.Parameters[i].IsOutput && IrWalker.PassedArray(call.Arguments[i]) is { } array)
             {
                 yield return array.Name;
             }

@@ -219,8 +219,7 @@ internal sealed class ForwardTransformer
     private static IrExpr Zero(IrType type) => type switch
     {
         { IsScalar: true } => Const(type.IsFloatingElement ? type : IrType.Double, 0),
-        { Shape: ShapeKind.Array, Rank: 1 } => new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null),
-        { Shape: ShapeKind.Array } => new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0))),
+        { Shape: ShapeKind.Array } => EmptyArray(type),
         _ => Const(IrType.Double, 0),
     };
 

@@ -209,10 +209,6 @@ internal static class HessianVectorBuilder
     private static IrStmt PoolCall(string method, params IrExpr[] arguments) =>
         new Evaluate(null, new OpaqueCall(IrType.Void, Pool + method, null, arguments.ToEquatableArray(), "", "", false, null));
 
-    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
-        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
-        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
-
     /// <summary>The forward-mode form of a Backward statement the general rules cannot handle.</summary>
     private static IReadOnlyList<IrStmt>? RewriteStatement(IrStmt stmt, ForwardTransformer transformer, MethodModel model)
     {

@@ -78,8 +78,7 @@ internal static class IndexedSaves
         };
 
         int declared = body.Declarations.IndexOf(declaration);
-        body.Declarations[declared] = new Declare(null, array, new OpaqueCall(array.Type, "global::System.Array.Empty<" + element.Name + ">", null,
-            EquatableArray<IrExpr>.Empty, "", "", false, null));
+        body.Declarations[declared] = new Declare(null, array, Ir.EmptyArray(array.Type));
         int disposed = body.Finally.FindIndex(s => s is Evaluate { Expression: OpaqueCall { Method: "Dispose", Receiver: VarRef v } } && v.Name == stack);
         body.Finally[disposed] = new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.SavePool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null));
     }

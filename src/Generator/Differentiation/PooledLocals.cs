@@ -33,8 +33,7 @@ internal static class PooledLocals
             IrVar array = declaration.Variable;
             IrExpr length = ((NewArray)declaration.Initializer!).Sizes[0];
             string element = array.Type.ElementName;
-            result.Declarations.Add(new Declare(null, array, new OpaqueCall(array.Type, "global::System.Array.Empty<" + element + ">", null,
-                EquatableArray<IrExpr>.Empty, "", "", false, null)));
+            result.Declarations.Add(new Declare(null, array, Ir.EmptyArray(array.Type)));
             result.Forward[result.Forward.IndexOf(declaration)] = new Assign(declaration.Origin, array.Ref,
                 new OpaqueCall(array.Type, "global::Backprop.AdjointPool.RentZeroed<" + element + ">", null, Ir.Array(length), "", "", false, null));
             result.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null)));
@@ -73,7 +72,7 @@ internal static class PooledLocals
             case Member { Receiver: VarRef, Name: "Length" or "IsEmpty" }:
                 return false;
             case DiffCall call:
-                return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => !IsArgument(a, name) && Leaks(a, name));
+                return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => IrWalker.PassedArray(a)?.Name != name && Leaks(a, name));
             case BackwardCall backward:
                 return Leaks(backward.Call, name) || backward.Gradients is not null && Leaks(backward.Gradients, name)
                     || backward.Adjoints.Any(a => Leaks(a, name)) || backward.Seed is not null && Leaks(backward.Seed, name);
@@ -81,9 +80,6 @@ internal static class PooledLocals
                 return IrWalker.Children(expr).Any(c => Leaks(c, name));
         }
     }
-
-    private static bool IsArgument(IrExpr argument, string name) =>
-        argument is VarRef v && v.Name == name || argument is Cast { IsImplicit: true, Operand: VarRef c } && c.Name == name;
 
     private static bool Uses(IrExpr expr, string name) => IrWalker.Reads(expr).Contains(name);
 }

@@ -97,7 +97,7 @@ internal static class PullbackPruner
                     if (call.Receiver is not null) AddReads(call.Receiver);
                     for (int i = 0; i < call.Arguments.Count; i++)
                     {
-                        if (IsOutput(call, i) && Array(call.Arguments[i]) is { } output) Variables.Add(output.Name);
+                        if (IsOutput(call, i) && IrWalker.PassedArray(call.Arguments[i]) is { } output) Variables.Add(output.Name);
                         else AddReads(call.Arguments[i]);
                     }
 
@@ -196,20 +196,12 @@ internal static class PullbackPruner
         for (int i = 0; i < call.Arguments.Count; i++)
         {
             IrExpr argument = call.Arguments[i];
-            if (IsOutput(call, i) && Array(argument) is { } output) other |= live.Contents.Contains(output.Name);
+            if (IsOutput(call, i) && IrWalker.PassedArray(argument) is { } output) other |= live.Contents.Contains(output.Name);
             else other |= HasEffects(argument) || IsOutput(call, i);
         }
 
         return other;
     }
-
-    /// <summary>The array an output argument names, through an implicit conversion to a span.</summary>
-    private static VarRef? Array(IrExpr argument) => argument switch
-    {
-        VarRef v => v,
-        Cast { IsImplicit: true, Operand: VarRef v } => v,
-        _ => null,
-    };
 
     private static bool IsOutput(DiffCall call, int i) => i < call.Callee.Parameters.Count && call.Callee.Parameters[i].IsOutput;
 

@@ -141,10 +141,6 @@ internal sealed partial class ReverseBuilder
         new OpaqueCall(IrType.ArrayOf(element, 1), "global::Backprop.AdjointPool.RentCopy", null,
             Array<IrExpr>(array, new Member(IrType.Int, array, "Length")), "", "", false, null);
 
-    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
-        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
-        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
-
     private void AddValidation(List<IrStmt> into)
     {
         foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))

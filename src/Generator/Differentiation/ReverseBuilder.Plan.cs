@@ -193,15 +193,15 @@ internal sealed partial class ReverseBuilder
                 continue;
             }
 
-            IrExpr underlying = argument is Cast { Operand: var inner } ? inner : argument;
-            bool active = underlying is VarRef array && _activity.IsActive(array.Name);
+            VarRef? array = IrWalker.PassedArray(argument);
+            bool active = array is not null && _activity.IsActive(array.Name);
             arguments.Add(active
-                ? Adjoint(((VarRef)underlying).Name)
+                ? Adjoint(array!.Name)
                 : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
             if (parameter.IsOutput && active)
             {
                 // The callee reads the output's gradient and leaves it; the call overwrote the output, so it is consumed.
-                after.Add(Zero(Adjoint(((VarRef)underlying).Name), underlying));
+                after.Add(Zero(Adjoint(array!.Name), array));
             }
         }
 

@@ -20,7 +20,7 @@ internal static class Slices
         switch (e)
         {
             case OpaqueCall { Receiver: null, Display: "MemoryExtensions.AsSpan", Arguments: var arguments }
-                when arguments.Count is >= 1 and <= 3 && Unwrap(arguments[0]) is VarRef { Type.IsFloatingContainer: true } source && AllInt(arguments, 1):
+                when arguments.Count is >= 1 and <= 3 && IrWalker.PassedArray(arguments[0]) is { Type.IsFloatingContainer: true } source && AllInt(arguments, 1):
                 array = source;
                 bounds = arguments.Skip(1).ToEquatableArray();
                 return true;
@@ -43,8 +43,6 @@ internal static class Slices
         IrType span = IrType.SpanOf(adjoint.Type.ElementType, readOnly: false);
         return new OpaqueCall(span, "global::Backprop.AdjointPool.Slice", null, arguments.ToEquatableArray(), "", "", false, null);
     }
-
-    private static IrExpr Unwrap(IrExpr e) => e is Cast { IsImplicit: true } c ? c.Operand : e;
 
     private static bool AllInt(EquatableArray<IrExpr> arguments, int from)
     {

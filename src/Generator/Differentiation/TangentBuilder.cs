@@ -112,10 +112,6 @@ internal static class TangentBuilder
         body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(zeros.Ref), "", "", false, null)));
     }
 
-    private static IrExpr EmptyArray(IrType type) => type.Rank == 1
-        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
-        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
-
     /// <summary>
     /// The tangent form of a statement with a call: <c>v = F(a)</c> becomes <c>v = FTangent(a, ȧ, out v̇)</c>, and a new
     /// local array gets a zeroed tangent array. Null leaves the statement to the general rules.

@@ -126,6 +126,11 @@ internal static class Ir
 
     public static EquatableArray<T> Array<T>(params T[] items) where T : IEquatable<T> => items.ToEquatableArray();
 
+    /// <summary>An empty array of <paramref name="type"/>: <c>Array.Empty&lt;T&gt;()</c>, or <c>new T[0, 0]</c> for two dimensions.</summary>
+    public static IrExpr EmptyArray(IrType type) => type.Rank == 1
+        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
+        : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
+
     /// <summary>
     /// A call the generator cannot see into but knows has no effects: integer <c>Math.Max</c>, <c>Min</c> and <c>Abs</c>
     /// (the floating-point ones are rules, not opaque calls).

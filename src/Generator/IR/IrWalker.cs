@@ -166,6 +166,14 @@ internal static class IrWalker
         _ => null,
     };
 
+    /// <summary>The array variable an argument passes whole, directly or through a conversion (an array passed as a span).</summary>
+    public static VarRef? PassedArray(IrExpr argument) => argument switch
+    {
+        VarRef v => v,
+        Cast { Operand: VarRef v } => v,
+        _ => null,
+    };
+
     /// <summary>The array an element store writes into, if the statement is one.</summary>
     public static string? StoredArray(IrStmt stmt) => stmt is Assign { Target: ElementAt { Array: VarRef array } } ? array.Name : null;
 }
