@@ -19,14 +19,14 @@ internal sealed class BackwardBody
     /// <summary>The variable the Backward returns, or null for a void method.</summary>
     public string? Result { get; set; }
 
-    /// <summary>A copy whose lists can change without touching this body; optionally with another forward sweep and declarations.</summary>
-    public BackwardBody Copy(IEnumerable<IrStmt>? forward = null, IEnumerable<IrStmt>? declarations = null)
+    /// <summary>A copy whose lists can change without touching this body; optionally with other sweeps and declarations.</summary>
+    public BackwardBody Copy(IEnumerable<IrStmt>? forward = null, IEnumerable<IrStmt>? declarations = null, IEnumerable<IrStmt>? reverse = null)
     {
         var copy = new BackwardBody { Result = Result };
         copy.Validation.AddRange(Validation);
         copy.Declarations.AddRange(declarations ?? Declarations);
         copy.Forward.AddRange(forward ?? Forward);
-        copy.Reverse.AddRange(Reverse);
+        copy.Reverse.AddRange(reverse ?? Reverse);
         copy.Epilogue.AddRange(Epilogue);
         copy.Finally.AddRange(Finally);
         return copy;

@@ -26,7 +26,11 @@ internal static class BackwardEmitter
         bool first = true;
         if (body is not null)
         {
+            // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep),
+            // once for both: saves indexed by the loop counter, and the reverse sweep tidied as a person would write it.
             body = Differentiation.IndexedSaves.Apply(body);
+            body = body.Copy(reverse: Differentiation.Simplifier.SkipZeroAdjoints(Differentiation.Simplifier.PromoteAccumulations(
+                Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))));
             BackwardBody backward = Differentiation.PooledLocals.Apply(body);
             WriteBackward(writer, printer, model, backward, pullback: false);
             if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
@@ -149,8 +153,7 @@ internal static class BackwardEmitter
         writer.WriteLine();
         writer.WriteLine("// reverse sweep");
         printer.Synthesized = true;
-        printer.Statements(Differentiation.Simplifier.SkipZeroAdjoints(Differentiation.Simplifier.PromoteAccumulations(
-            Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))));
+        printer.Statements(body.Reverse);
         printer.Statements(body.Epilogue);
         if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
 
