@@ -14,17 +14,7 @@ internal static class Simplifier
     /// </summary>
     public static void FuseAdjointDeclarations(List<IrStmt> reverse)
     {
-        // Where each name is mentioned, computed once: a long method has thousands of statements and adjoints.
-        var users = new Dictionary<string, List<int>>();
-        for (int k = 0; k < reverse.Count; k++)
-        {
-            foreach (string name in MentionedNames(reverse[k]))
-            {
-                if (!users.TryGetValue(name, out List<int>? list)) users[name] = list = new List<int>();
-                if (list.Count == 0 || list[list.Count - 1] != k) list.Add(k);
-            }
-        }
-
+        Dictionary<string, List<int>> users = MentionIndex(reverse);
         var removed = new bool[reverse.Count];
         for (int i = 0; i < reverse.Count; i++)
         {
@@ -49,13 +39,37 @@ internal static class Simplifier
             }
         }
 
-        int kept = 0;
-        for (int k = 0; k < reverse.Count; k++)
+        RemoveMarked(reverse, removed);
+    }
+
+    /// <summary>
+    /// For each name, the positions of the statements that mention it, in order: computed once, because a long method has
+    /// thousands of statements and adjoints, and searching the list again for each would take their product.
+    /// </summary>
+    private static Dictionary<string, List<int>> MentionIndex(IReadOnlyList<IrStmt> statements)
+    {
+        var users = new Dictionary<string, List<int>>();
+        for (int k = 0; k < statements.Count; k++)
         {
-            if (!removed[k]) reverse[kept++] = reverse[k];
+            foreach (string name in MentionedNames(statements[k]))
+            {
+                if (!users.TryGetValue(name, out List<int>? list)) users[name] = list = new List<int>();
+                if (list.Count == 0 || list[list.Count - 1] != k) list.Add(k);
+            }
         }
 
-        reverse.RemoveRange(kept, reverse.Count - kept);
+        return users;
+    }
+
+    private static void RemoveMarked(List<IrStmt> statements, bool[] removed)
+    {
+        int kept = 0;
+        for (int k = 0; k < statements.Count; k++)
+        {
+            if (!removed[k]) statements[kept++] = statements[k];
+        }
+
+        statements.RemoveRange(kept, statements.Count - kept);
     }
 
     /// <summary>The names a statement's expressions read, nested statements included.</summary>
@@ -214,8 +228,7 @@ internal static class Simplifier
             _ => false,
         });
 
-    private static bool Mentions(IrStmt stmt, string name) =>
-        IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).Any(s => IrWalker.OwnExpressions(s).Any(e => IrWalker.Reads(e).Contains(name)));
+    private static bool Mentions(IrStmt stmt, string name) => MentionedNames(stmt).Contains(name);
 
     /// <summary>
     /// Zero-adjoint skipping: a counted reverse loop that only accumulates terms proportional to one scalar adjoint
@@ -435,18 +448,25 @@ internal static class Simplifier
     public static List<IrStmt> LocalizeLoopAdjoints(List<IrStmt> reverse)
     {
         var result = reverse.ToList();
-        foreach (Declare declaration in reverse.OfType<Declare>().Where(d => d.Variable.Type.IsFloating && d.Variable.Name.StartsWith("_d", System.StringComparison.Ordinal)
-                     && d.Initializer is Constant { Value: 0 }).ToList())
+        Dictionary<string, List<int>> users = MentionIndex(result);
+        var removed = new bool[result.Count];
+        for (int i = 0; i < result.Count; i++)
         {
-            string name = declaration.Variable.Name;
-            var users = result.Where(s => !ReferenceEquals(s, declaration) && Mentions(s, name)).ToList();
-            if (users.Count != 1 || users[0] is not Loop loop) continue;
+            if (result[i] is not Declare { Initializer: Constant { Value: 0 } } declaration || !declaration.Variable.Type.IsFloating
+                || !declaration.Variable.Name.StartsWith("_d", System.StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // A zero declaration mentions nothing itself: its one user must be a loop.
+            if (!users.TryGetValue(declaration.Variable.Name, out List<int>? uses) || uses.Count != 1 || result[uses[0]] is not Loop loop) continue;
             Loop? localized = Localize(loop, declaration.Variable);
             if (localized is null) continue;
-            result[result.IndexOf(loop)] = localized;
-            result.Remove(declaration);
+            result[uses[0]] = localized;
+            removed[i] = true;
         }
 
+        RemoveMarked(result, removed);
         return result;
     }
 
