@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using Backprop.Gen.Diagnostics;
@@ -265,8 +264,7 @@ internal sealed class ActivityAnalysis
     /// <summary>Why a derivative cannot flow through an opaque call: LINQ, a slice, or a call without a derivative.</summary>
     private static DiagnosticInfo OpaqueCallDiagnostic(OpaqueCall call)
     {
-        if (call.Display is "MemoryExtensions.AsSpan" or "Span.Slice" or "ReadOnlySpan.Slice" || call.Method.EndsWith("AsSpan", StringComparison.Ordinal)
-            || call.Method.EndsWith("Slice", StringComparison.Ordinal))
+        if (Slices.IsSliceCall(call))
         {
             return DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, call.Location, "A slice of an array that carries a derivative",
                 "copy the elements into a local array (double[] part = new double[n]; for (int i = 0; i < n; i++) part[i] = xs[start + i];) and pass that");

@@ -114,13 +114,7 @@ internal static class PullbackPruner
         var reads = new Liveness();
         foreach (IrStmt stmt in forward.Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally).Concat(body.Validation)) reads.AddReads(stmt);
         var used = new HashSet<string>(reads.Variables);
-        foreach (IrStmt stmt in forward.Concat(body.Reverse).Concat(body.Epilogue))
-        {
-            foreach (IrStmt inner in IrWalker.AllStatements(new Block(Ir.Array(stmt))))
-            {
-                if (IrWalker.AssignedVariable(inner) is { } assigned) used.Add(assigned);
-            }
-        }
+        used.UnionWith(forward.Concat(body.Reverse).Concat(body.Epilogue).SelectMany(IrWalker.AssignedVariables));
 
         return body.Declarations.Where(d => d is not Declare declare || used.Contains(declare.Variable.Name)).ToList();
     }
@@ -139,10 +133,7 @@ internal static class PullbackPruner
             if (stmt is null) continue;
             kept.Insert(0, stmt);
             live.AddReads(stmt);
-            foreach (IrStmt inner in IrWalker.AllStatements(new Block(Ir.Array(stmt))))
-            {
-                if (IrWalker.AssignedVariable(inner) is { } assigned) live.Assigned.Add(assigned);
-            }
+            live.Assigned.UnionWith(IrWalker.AssignedVariables(stmt));
         }
 
         return kept;

@@ -34,6 +34,14 @@ internal static class Slices
         }
     }
 
+    /// <summary>
+    /// Whether an opaque call takes a slice of something (<c>AsSpan</c>, <c>Slice</c>), whatever its arguments: a slice the
+    /// generator cannot follow gets its own advice (copy the elements) rather than the general "no derivative".
+    /// </summary>
+    public static bool IsSliceCall(OpaqueCall call) =>
+        call.Display is "MemoryExtensions.AsSpan" or "Span.Slice" or "ReadOnlySpan.Slice"
+        || call.Method.EndsWith("AsSpan", System.StringComparison.Ordinal) || call.Method.EndsWith("Slice", System.StringComparison.Ordinal);
+
     /// <summary>The same slice of <paramref name="adjoint"/>: empty when the adjoint is (nobody wants that gradient).</summary>
     public static IrExpr OfAdjoint(IrExpr adjoint, EquatableArray<IrExpr> bounds)
     {

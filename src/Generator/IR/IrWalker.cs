@@ -166,6 +166,10 @@ internal static class IrWalker
         _ => null,
     };
 
+    /// <summary>The variables a statement assigns as a whole, nested statements included.</summary>
+    public static IEnumerable<string> AssignedVariables(IrStmt stmt) =>
+        AllStatements(new Block(Ir.Array(stmt))).Select(AssignedVariable).Where(name => name is not null)!;
+
     /// <summary>The array variable an argument passes whole, directly or through a conversion (an array passed as a span).</summary>
     public static VarRef? PassedArray(IrExpr argument) => argument switch
     {

@@ -25,6 +25,7 @@ namespace Backprop.Gen.Parsing;
 internal sealed class BodyParser
 {
     private readonly IMethodSymbol _method;
+    private readonly ImmutableArray<bool> _differentiable;
     private readonly Compilation _compilation;
     private readonly ModelInfo? _model;
     private readonly List<DiagnosticInfo> _diagnostics;
@@ -40,6 +41,7 @@ internal sealed class BodyParser
         CancellationToken cancellationToken, ModelInfo? model = null)
     {
         _method = method;
+        _differentiable = Contract.DifferentiableMask(method);
         _compilation = compilation;
         _model = model;
         _diagnostics = diagnostics;
@@ -944,7 +946,7 @@ internal sealed class BodyParser
     {
         ILocalReferenceOperation local => Contract.TypeOf(local.Type!).IsFloatingElement,
         IParameterReferenceOperation parameter => Contract.TypeOf(parameter.Type!).IsFloatingElement
-            && Contract.DifferentiableMask(_method)[parameter.Parameter.Ordinal],
+            && _differentiable[parameter.Parameter.Ordinal],
         _ => false,
     };
 
