@@ -112,8 +112,7 @@ public static partial class Losses
         if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
         T max = Max(x);
         if (T.IsInfinity(max)) return max;
-        T sum = T.Zero;
-        for (int i = 0; i < x.Length; i++) sum += T.Exp(x[i] - max);
+        T sum = SumOfExp(x, max);
         return max + T.Log(sum);
     }
 
@@ -124,8 +123,7 @@ public static partial class Losses
         if (x.IsEmpty) throw new ArgumentException("LogSumExp needs at least one value.", nameof(x));
         T max = Max(x);
         if (T.IsInfinity(max)) return max;
-        T sum = T.Zero;
-        for (int i = 0; i < x.Length; i++) sum += T.Exp(x[i] - max);
+        T sum = SumOfExp(x, max);
         if (!dX.IsEmpty)
         {
             T factor = seed / sum;
@@ -182,8 +180,7 @@ public static partial class Losses
         RequireLength(dLogits, logits.Length, nameof(dLogits));
         RequireLabel(label, logits.Length);
         T max = Max(logits);
-        T sum = T.Zero;
-        for (int i = 0; i < logits.Length; i++) sum += T.Exp(logits[i] - max);
+        T sum = SumOfExp(logits, max);
         if (!dLogits.IsEmpty)
         {
             T factor = seed / sum;
@@ -192,6 +189,15 @@ public static partial class Losses
         }
 
         return max + T.Log(sum) - logits[label];
+    }
+
+    /// <summary><c>Σ e^(xᵢ − max)</c>: shifted by the maximum, it neither overflows nor underflows to zero.</summary>
+    private static T SumOfExp<T>(ReadOnlySpan<T> x, T max)
+        where T : IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int i = 0; i < x.Length; i++) sum += T.Exp(x[i] - max);
+        return sum;
     }
 
     private static T Max<T>(ReadOnlySpan<T> x)
