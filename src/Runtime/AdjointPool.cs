@@ -37,20 +37,34 @@ public static class AdjointPool
     /// when it is null. Generated code copies the incoming gradient of an output this way, so that the caller's adjoint
     /// is left unchanged.
     /// </summary>
-    public static T[] RentCopy<T>(T[]? source, int length)
+    public static T[] RentCopy<T>(T[]? source, int length) => RentCopy((ReadOnlySpan<T>)source, length);
+
+    /// <summary>Rents a copy of a span's elements (zeros when it is empty); see <see cref="RentCopy{T}(T[], int)"/>.</summary>
+    public static T[] RentCopy<T>(Span<T> source, int length) => RentCopy((ReadOnlySpan<T>)source, length);
+
+    /// <inheritdoc cref="RentCopy{T}(T[], int)"/>
+    public static T[] RentCopy<T>(ReadOnlySpan<T> source, int length)
     {
-        T[] copy = RentZeroed<T>(length);
-        if (source is not null) Array.Copy(source, copy, Math.Min(length, source.Length));
+        // One pass over the buffer: the copy, and zeros only where the source ends early.
+        T[] copy = Cache<T>.Rent(length, clear: false);
+        int copied = Math.Min(length, source.Length);
+        source.Slice(0, copied).CopyTo(copy);
+        Array.Clear(copy, copied, length - copied);
         return copy;
     }
 
-    /// <summary>Rents a copy of a span's elements (zeros when it is empty); see <see cref="RentCopy{T}(T[], int)"/>.</summary>
-    public static T[] RentCopy<T>(ReadOnlySpan<T> source, int length)
-    {
-        T[] copy = RentZeroed<T>(length);
-        source.Slice(0, Math.Min(length, source.Length)).CopyTo(copy);
-        return copy;
-    }
+    /// <summary>
+    /// The incoming gradient of an output, to read in place: <paramref name="incoming"/> itself, or <paramref name="length"/>
+    /// zeros when the caller passes none. Generated code reads an output's gradient this way, without a copy, when the
+    /// method stores each of the output's elements at most once and never reads them.
+    /// </summary>
+    public static ReadOnlySpan<T> ReadOnly<T>(T[]? incoming, int length) => ReadOnly((ReadOnlySpan<T>)incoming, length);
+
+    /// <inheritdoc cref="ReadOnly{T}(T[], int)"/>
+    public static ReadOnlySpan<T> ReadOnly<T>(Span<T> incoming, int length) => ReadOnly((ReadOnlySpan<T>)incoming, length);
+
+    /// <inheritdoc cref="ReadOnly{T}(T[], int)"/>
+    public static ReadOnlySpan<T> ReadOnly<T>(ReadOnlySpan<T> incoming, int length) => incoming.IsEmpty ? Zeros<T>.Of(length) : incoming;
 
     /// <summary>Rents a row-major copy of a two-dimensional array's elements; see <see cref="RentCopy{T}(T[], int)"/>.</summary>
     public static T[] RentCopy<T>(T[,] source, int length)
@@ -123,6 +137,19 @@ public static class AdjointPool
     /// <summary>Gives an array from <see cref="RentZeroed{T}"/> back; an empty array is ignored.</summary>
     public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
 
+    /// <summary>Zeros to read: one shared array per element type, only ever exposed read-only, grown when too short.</summary>
+    private static class Zeros<T>
+    {
+        private static T[] _zeros = Array.Empty<T>();
+
+        public static ReadOnlySpan<T> Of(int length)
+        {
+            T[] zeros = _zeros;
+            if (zeros.Length < length) _zeros = zeros = new T[length];
+            return zeros.AsSpan(0, length);
+        }
+    }
+
     private static class Cache<T>
     {
         private const int PerLength = 8;
@@ -131,7 +158,7 @@ public static class AdjointPool
         [ThreadStatic]
         private static Dictionary<int, Stack<T[]>>? _free;
 
-        public static T[] Rent(int length)
+        public static T[] Rent(int length, bool clear = true)
         {
             if (length == 0)
             {
@@ -141,7 +168,7 @@ public static class AdjointPool
             if (_free is not null && _free.TryGetValue(length, out Stack<T[]>? stack) && stack.Count > 0)
             {
                 T[] reused = stack.Pop();
-                Array.Clear(reused, 0, reused.Length);
+                if (clear) Array.Clear(reused, 0, reused.Length);
                 return reused;
             }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Backprop.Gen.IR;
+using Backprop.Gen.Model;
 
 namespace Backprop.Gen.Differentiation;
 
@@ -14,6 +15,8 @@ internal sealed partial class ReverseBuilder
     private readonly Dictionary<string, List<Step>> _anyDefinitions = new(); // every statement that defines or stores into a name
     private readonly Dictionary<string, IrExpr> _aliases = new();
     private readonly Dictionary<Step, List<(Step Branch, bool Then)>> _branches = new();
+    private readonly HashSet<string> _writeOnceOutputs = new();
+    private readonly HashSet<string> _passedOutputs = new();
 
     /// <summary>Indexes the prepared program: positions, enclosing loops, and who reads and defines what.</summary>
     private void Index(List<Step> steps)
@@ -37,6 +40,90 @@ internal sealed partial class ReverseBuilder
         }
 
         FindAliases();
+        FindWriteOnceOutputs();
+    }
+
+    /// <summary>
+    /// Outputs whose incoming gradient the reverse sweep can read in place, without a copy: the method never reads
+    /// them, and a single statement stores into them, at most once per element. Its index must tell apart the
+    /// iterations of the loops around it, in mixed radix: <c>i</c>, <c>i * n + j</c>, <c>(i * n + j) * m + k</c>,
+    /// where each inner counter runs from 0 to the fixed bound it is multiplied by. Then nothing accumulates into the
+    /// output's adjoint and no element needs zeroing after its read. (Second order transforms the Backward further and
+    /// keeps the copy.)
+    /// </summary>
+    private void FindWriteOnceOutputs()
+    {
+        if ((_model.Modes & Parsing.Contract.SecondOrder) != 0) return;
+        foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Differentiable && p.Type.Rank <= 1 && !p.Type.IsScalar))
+        {
+            string name = output.Name;
+            if (PassedOnOnce(output)) _passedOutputs.Add(name);
+            List<Step> stores = _flat.Where(s => s.Kind == StepKind.Simple && IrWalker.StoredArray(s.Stmt) == name).ToList();
+            if (stores.Count != 1 || stores[0].Stmt is not Assign { Target: ElementAt { Indices.Count: 1 } target } store) continue;
+            bool readElsewhere = _flat.Any(s => (s == stores[0] ? target.Indices.Concat(new[] { store.Value }) : IrWalker.OwnExpressions(s.Stmt))
+                .Any(e => MentionsBeyondLength(e, name)));
+            List<Loop> loops = _enclosingLoops[stores[0]].Select(l => (Loop)l.Stmt).ToList();
+            if (!readElsewhere && SeparatesIterations(Resolve(target.Indices[0]), loops, loops.Count)) _writeOnceOutputs.Add(name);
+        }
+    }
+
+    /// <summary>
+    /// An output the method only hands on, once, to one layer call outside any loop (a layer class's <c>Forward</c>
+    /// that calls a toolkit layer): the callee's reverse reads the caller's incoming gradient itself, and leaves it.
+    /// </summary>
+    private bool PassedOnOnce(ParameterModel output)
+    {
+        string name = output.Name;
+        var calls = _flat.Where(s => s.Kind == StepKind.Simple && s.Stmt is Evaluate { Expression: DiffCall } && IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, name))).ToList();
+        if (calls.Count != 1 || _enclosingLoops[calls[0]].Count > 0 || _branches[calls[0]].Count > 0) return false;
+        var call = (DiffCall)((Evaluate)calls[0].Stmt).Expression;
+        var positions = Enumerable.Range(0, call.Arguments.Count).Where(i => MentionsBeyondLength(call.Arguments[i], name)).ToList();
+        if (positions.Count != 1 || !(call.Callee.Parameters[positions[0]] is { IsOutput: true, Differentiable: true } parameter)
+            || IrWalker.PassedArray(call.Arguments[positions[0]])?.Name != name || call.Receiver is not null && MentionsBeyondLength(call.Receiver, name))
+        {
+            return false;
+        }
+
+        // The callee's adjoint parameter must take the caller's: a span takes either, an array only an array.
+        bool fits = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan || output.Type.Shape == ShapeKind.Array;
+        return fits && !_flat.Any(s => s != calls[0] && IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, name)));
+    }
+
+    /// <summary>Whether an expression uses the variable other than through its <c>Length</c>.</summary>
+    private static bool MentionsBeyondLength(IrExpr expr, string name) => expr switch
+    {
+        Member { Receiver: VarRef array, Name: "Length" } when array.Name == name => false,
+        VarRef v => v.Name == name,
+        _ => IrWalker.Children(expr).Any(child => MentionsBeyondLength(child, name)),
+    };
+
+    /// <summary>
+    /// Whether an index takes a different value in each iteration of the first <paramref name="depth"/> loops:
+    /// the innermost counter plus the outer loops' index times the innermost bound, the counter running from 0
+    /// below that bound; the outermost loop's counter (plus any fixed offset) on its own.
+    /// </summary>
+    private bool SeparatesIterations(IrExpr index, List<Loop> loops, int depth)
+    {
+        if (depth == 0) return loops.Count == 0;
+        Loop inner = loops[depth - 1];
+        string counter = inner.Counter!.Name;
+        bool IsCounter(IrExpr e) => e is VarRef v && v.Name == counter;
+        bool Fixed(IrExpr e) => IrWalker.Reads(e).All(n => !loops.Any(l => l.Counter!.Name == n)
+            && !IrWalker.AllStatements(loops[0].Body).Any(s => IrWalker.AssignedVariable(s) == n || IrWalker.StoredArray(s) == n));
+        if (!loops.All(l => l.IsCounted)) return false;
+        if (depth == 1)
+        {
+            return IsCounter(index)
+                || index is Binary { Op: BinaryOp.Add or BinaryOp.Subtract } shifted && IsCounter(shifted.Left) && Fixed(shifted.Right)
+                || index is Binary { Op: BinaryOp.Add } shiftedLeft && IsCounter(shiftedLeft.Right) && Fixed(shiftedLeft.Left);
+        }
+
+        if (index is not Binary { Op: BinaryOp.Add } sum) return false;
+        IrExpr? rest = IsCounter(sum.Right) ? sum.Left : IsCounter(sum.Left) ? sum.Right : null;
+        if (rest is not Binary { Op: BinaryOp.Multiply } product) return false;
+        if (inner.Descending || inner.Inclusive || inner.Start is not Constant { Value: 0 } || !Fixed(inner.Bound!)) return false;
+        IrExpr? outer = product.Right.Equals(inner.Bound) ? product.Left : product.Left.Equals(inner.Bound) ? product.Right : null;
+        return outer is not null && SeparatesIterations(outer, loops, depth - 1);
     }
 
     private void IndexLoops(List<Step> steps, List<Step> loops)
@@ -94,6 +181,7 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private bool AdjointOutlivesDefinition(string target, Step definition)
     {
+        if (_writeOnceOutputs.Contains(target)) return false;
         if (_parameters.ContainsKey(target)) return true;
         int at = _position[definition];
         if (!_anyDefinitions.TryGetValue(target, out List<Step>? definitions)) return false;

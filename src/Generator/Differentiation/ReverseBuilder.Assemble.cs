@@ -48,6 +48,9 @@ internal sealed partial class ReverseBuilder
         var reverse = new List<IrStmt>();
         EmitReverse(steps, reverse, null);
         reverse = Simplifier.Peephole(reverse);
+        reverse = Simplifier.DropDeadClears(reverse, new HashSet<string>(_adjointLocals
+            .Where(a => !a.Type.IsScalar && !(_parameters.TryGetValue(_adjoints.First(p => p.Value == a.Name).Key, out ParameterModel? p) && p.IsOutput))
+            .Select(a => a.Name)));
 
         // Declarations the forward and reverse sweeps share: temporaries of nested blocks, save slots, recorded
         // decisions, pooled stacks and the adjoints of local arrays.
@@ -62,10 +65,11 @@ internal sealed partial class ReverseBuilder
         foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
         {
             string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
+            bool writeOnce = _writeOnceOutputs.Contains(primal);
             body.Declarations.Add(new Declare(null, adjoint, _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput
-                ? IncomingGradient(output)
+                ? writeOnce ? ReadIncomingGradient(output, adjoint.Type) : IncomingGradient(output)
                 : EmptyArray(adjoint.Type)));
-            if (adjoint.Type.Rank == 1)
+            if (adjoint.Type.Rank == 1 && !writeOnce)
             {
                 _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(adjoint.Ref), "", "", false, null)));
             }
@@ -136,6 +140,11 @@ internal sealed partial class ReverseBuilder
         return new OpaqueCall(IrType.ArrayOf(output.Type.ElementType, 1), "global::Backprop.AdjointPool.RentCopy", null,
             Array<IrExpr>(incoming, new Member(IrType.Int, primal, "Length")), "", "", false, null);
     }
+
+    /// <summary>The incoming gradient of a write-once output, read in place (zeros when the caller passes none).</summary>
+    private static IrExpr ReadIncomingGradient(ParameterModel output, IrType type) =>
+        new OpaqueCall(type, "global::Backprop.AdjointPool.ReadOnly", null,
+            Array<IrExpr>(new VarRef(output.Type, output.AdjointName), new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")), "", "", false, null);
 
     private static IrExpr RentCopy(IrExpr array, IrType element) =>
         new OpaqueCall(IrType.ArrayOf(element, 1), "global::Backprop.AdjointPool.RentCopy", null,

@@ -198,7 +198,7 @@ internal sealed partial class ReverseBuilder
             arguments.Add(active
                 ? Adjoint(array!.Name)
                 : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
-            if (parameter.IsOutput && active)
+            if (parameter.IsOutput && active && !_passedOutputs.Contains(array!.Name))
             {
                 // The callee reads the output's gradient and leaves it; the call overwrote the output, so it is consumed.
                 after.Add(Zero(Adjoint(array!.Name), array));
@@ -352,7 +352,9 @@ internal sealed partial class ReverseBuilder
                     }
                     else if (step.Target is { } array)
                     {
-                        if (pending.Contains(array) || step.ReadsAfter.Contains(array)) step.Save = true;
+                        // A write-once output's element is never overwritten again: the reverse reads it (the result of
+                        // this very store) as the forward left it, so nothing of it is saved.
+                        if ((pending.Contains(array) || step.ReadsAfter.Contains(array)) && !_writeOnceOutputs.Contains(array)) step.Save = true;
                         pending.UnionWith(reads);
                     }
                     else

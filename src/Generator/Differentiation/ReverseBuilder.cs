@@ -363,7 +363,8 @@ internal sealed partial class ReverseBuilder
     private IrExpr Adjoint(string name)
     {
         IrVar variable = _variables[name];
-        if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable && !parameter.IsOutput
+        if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable
+            && (!parameter.IsOutput || _passedOutputs.Contains(name))
             && (!parameter.Type.IsScalar || _directParameters.Contains(name)))
         {
             IrType adjointType = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan
@@ -377,8 +378,11 @@ internal sealed partial class ReverseBuilder
             return new VarRef(variable.Type, _model.SeedName);
         }
 
-        // An output span's adjoint is a local array (a copy of the incoming gradient).
-        IrType type = variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1) : variable.Type;
+        // An output's adjoint is a local array (a copy of the incoming gradient), or the incoming gradient itself
+        // where the output is written once and never read.
+        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: true)
+            : variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1)
+            : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))
         {
             string plain = name.Replace("this.", "");

@@ -72,6 +72,32 @@ internal static class Simplifier
         statements.RemoveRange(kept, statements.Count - kept);
     }
 
+    /// <summary>
+    /// Drops <c>Array.Clear(_d_a, …)</c> of a local array's adjoint where nothing after it in the reverse sweep reads
+    /// that adjoint again (the array was made just before the call that overwrote it): the clear would only ready the
+    /// adjoint for an older value that has no reverse. Top level only; a pooled adjoint is cleared when rented again.
+    /// </summary>
+    public static List<IrStmt> DropDeadClears(List<IrStmt> reverse, ISet<string> localAdjoints)
+    {
+        var later = new HashSet<string>();
+        var kept = new List<IrStmt>(reverse.Count);
+        for (int i = reverse.Count - 1; i >= 0; i--)
+        {
+            IrStmt stmt = reverse[i];
+            if (stmt is Evaluate { Expression: OpaqueCall { Method: "global::System.Array.Clear", Arguments: var arguments } }
+                && arguments.Count > 0 && arguments[0] is VarRef cleared && localAdjoints.Contains(cleared.Name) && !later.Contains(cleared.Name))
+            {
+                continue;
+            }
+
+            later.UnionWith(MentionedNames(stmt));
+            kept.Add(stmt);
+        }
+
+        kept.Reverse();
+        return kept;
+    }
+
     /// <summary>The names a statement's expressions read, nested statements included.</summary>
     private static IEnumerable<string> MentionedNames(IrStmt stmt) =>
         IrWalker.AllStatements(new Block(IR.Ir.Array(stmt))).SelectMany(IrWalker.OwnExpressions).SelectMany(IrWalker.Reads);

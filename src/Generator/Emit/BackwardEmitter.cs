@@ -146,6 +146,7 @@ internal static class BackwardEmitter
         bool guarded = body.Finally.Count > 0;
         printer.Statements(body.Declarations);
         if (guarded) writer.OpenBlock("try");
+        else if (body.Declarations.Count > 0) writer.WriteLine();
 
         writer.WriteLine(pullback ? "// forward sweep: only what the reverse sweep reads" : "// forward sweep");
         printer.Synthesized = false;

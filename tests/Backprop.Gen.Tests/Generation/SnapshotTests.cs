@@ -83,6 +83,35 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void A_layer_reads_the_incoming_gradient_of_an_output_it_writes_once()
+    {
+        string source = Generate("""
+            public static partial class Net
+            {
+                [Differentiable]
+                public static void Conv1d(double[] kernel, ReadOnlySpan<double> x, Span<double> y, int channels)
+                {
+                    int width = x.Length - kernel.Length / channels + 1;
+                    for (int o = 0; o < channels; o++)
+                    {
+                        for (int c = 0; c < width; c++)
+                        {
+                            double sum = 0;
+                            for (int k = 0; k < kernel.Length / channels; k++) sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
+                            y[o * width + c] = Math.Tanh(sum);
+                        }
+                    }
+                }
+            }
+            """, "Conv1d");
+        Snapshot.Verify("WriteOnceLayer", source);
+        // No pooled copy of dY and no zeroing after each read: the reverse reads the caller's gradient, as a person would.
+        Assert.Contains("global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", source);
+        Assert.DoesNotContain("RentCopy", source);
+        Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", source);
+    }
+
+    [Fact]
     public void Branches_loops_and_local_arrays()
     {
         string source = Generate("""

@@ -22,6 +22,7 @@ namespace Snapshots
             double _t0 = 0;
             double _t1 = 0;
             bool _c1 = false;
+
             // forward sweep
             double _result = 0;
             double t = 0;

@@ -27,21 +27,12 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
             }
 
-            double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
-            try
-            {
-                // forward sweep
-                global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
+            // forward sweep
+            global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
 
-                // reverse sweep
-                // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
-                global::System.Array.Clear(_d_output, 0, output.Length);
-            }
-            finally
-            {
-                global::Backprop.AdjointPool.Return(_d_output);
-            }
+            // reverse sweep
+            // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
+            global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, dOutput);
         }
 
         /// <summary>
@@ -67,20 +58,11 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
             }
 
-            double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
-            try
-            {
-                // forward sweep: only what the reverse sweep reads
+            // forward sweep: only what the reverse sweep reads
 
-                // reverse sweep
-                // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
-                global::System.Array.Clear(_d_output, 0, output.Length);
-            }
-            finally
-            {
-                global::Backprop.AdjointPool.Return(_d_output);
-            }
+            // reverse sweep
+            // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
+            global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, dOutput);
         }
     }
 }

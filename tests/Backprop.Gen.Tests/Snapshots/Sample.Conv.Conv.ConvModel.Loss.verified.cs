@@ -49,19 +49,15 @@ namespace Conv
 
                 // Output.Forward(pooled, logits);
                 Output.ForwardPullback(pooled, logits, gradients.Output, _d_pooled, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
 
                 // Layers.MaxPool2d(active, pooled, ConvNet.Channels, ConvNet.Side, ConvNet.Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2, _d_active, _d_pooled);
-                global::System.Array.Clear(_d_pooled, 0, pooled.Length);
 
                 // Layers.Relu(features, active);
                 global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
-                global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Conv.Forward(image, features);
                 Conv.ForwardPullback(image, features, gradients.Conv, default, _d_features);
-                global::System.Array.Clear(_d_features, 0, features.Length);
                 return _result;
             }
             finally

@@ -48,7 +48,6 @@ namespace Conv
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] features = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             double[] pooled = global::System.Array.Empty<double>();
@@ -68,27 +67,22 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
+                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, dLogits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
-                global::System.Array.Clear(_d_pooled, 0, pooled.Length);
 
                 // Layers.Relu(features, active);
                 global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
-                global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
                 global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
-                global::System.Array.Clear(_d_features, 0, features.Length);
             }
             finally
             {
                 global::Backprop.AdjointPool.Return(_d_features);
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(features);
                 global::Backprop.AdjointPool.Return(active);
                 global::Backprop.AdjointPool.Return(pooled);
@@ -139,7 +133,6 @@ namespace Conv
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] features = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             double[] pooled = global::System.Array.Empty<double>();
@@ -158,27 +151,22 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
+                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, dLogits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
-                global::System.Array.Clear(_d_pooled, 0, pooled.Length);
 
                 // Layers.Relu(features, active);
                 global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
-                global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
                 global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
-                global::System.Array.Clear(_d_features, 0, features.Length);
             }
             finally
             {
                 global::Backprop.AdjointPool.Return(_d_features);
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(features);
                 global::Backprop.AdjointPool.Return(active);
                 global::Backprop.AdjointPool.Return(pooled);

@@ -58,7 +58,6 @@ namespace Conv
 
                 // Logits(kernel, bias, w, b, image, logits);
                 LogitsPullback(kernel, bias, w, b, image, logits, dKernel, dBias, dW, dB, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
                 return _result;
             }
             finally

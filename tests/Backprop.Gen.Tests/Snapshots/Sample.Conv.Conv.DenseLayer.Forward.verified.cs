@@ -27,21 +27,12 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
 
-            double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
-            try
-            {
-                // forward sweep
-                global::Backprop.Nn.Layers.Dense(W, B, x, y);
+            // forward sweep
+            global::Backprop.Nn.Layers.Dense(W, B, x, y);
 
-                // reverse sweep
-                // Layers.Dense(W, B, x, y)
-                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
-                global::System.Array.Clear(_d_y, 0, y.Length);
-            }
-            finally
-            {
-                global::Backprop.AdjointPool.Return(_d_y);
-            }
+            // reverse sweep
+            // Layers.Dense(W, B, x, y)
+            global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, dY);
         }
 
         /// <summary>
@@ -67,20 +58,11 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
 
-            double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
-            try
-            {
-                // forward sweep: only what the reverse sweep reads
+            // forward sweep: only what the reverse sweep reads
 
-                // reverse sweep
-                // Layers.Dense(W, B, x, y)
-                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
-                global::System.Array.Clear(_d_y, 0, y.Length);
-            }
-            finally
-            {
-                global::Backprop.AdjointPool.Return(_d_y);
-            }
+            // reverse sweep
+            // Layers.Dense(W, B, x, y)
+            global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, dY);
         }
     }
 }

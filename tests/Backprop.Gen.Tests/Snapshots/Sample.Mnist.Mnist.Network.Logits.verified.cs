@@ -47,7 +47,6 @@ namespace Mnist
 
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] hidden = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             try
@@ -63,22 +62,18 @@ namespace Mnist
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
+                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, dLogits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
-                global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Dense(w1, b1, image, hidden);
                 global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
-                global::System.Array.Clear(_d_hidden, 0, hidden.Length);
             }
             finally
             {
                 global::Backprop.AdjointPool.Return(_d_hidden);
                 global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(hidden);
                 global::Backprop.AdjointPool.Return(active);
             }
@@ -127,7 +122,6 @@ namespace Mnist
 
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] hidden = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             try
@@ -142,22 +136,18 @@ namespace Mnist
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
+                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, dLogits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
-                global::System.Array.Clear(_d_active, 0, active.Length);
 
                 // Layers.Dense(w1, b1, image, hidden);
                 global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
-                global::System.Array.Clear(_d_hidden, 0, hidden.Length);
             }
             finally
             {
                 global::Backprop.AdjointPool.Return(_d_hidden);
                 global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(hidden);
                 global::Backprop.AdjointPool.Return(active);
             }

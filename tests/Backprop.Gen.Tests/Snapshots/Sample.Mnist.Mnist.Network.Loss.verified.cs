@@ -58,7 +58,6 @@ namespace Mnist
 
                 // Logits(w1, b1, w2, b2, image, logits);
                 LogitsPullback(w1, b1, w2, b2, image, logits, dW1, dB1, dW2, dB2, _d_logits);
-                global::System.Array.Clear(_d_logits, 0, logits.Length);
                 return _result;
             }
             finally
