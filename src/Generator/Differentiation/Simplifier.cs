@@ -334,6 +334,62 @@ internal static class Simplifier
         }
     }
 
+    /// <summary>
+    /// A reverse loop whose end is index arithmetic (a convolution's clipped kernel rows run back to
+    /// <c>Math.Max(0, -(r * stride - padding))</c>) tests a local computed once before it, instead of evaluating the
+    /// expression on every iteration; a hand-written loop keeps its bounds in variables too. Only where the loop body
+    /// assigns nothing the bound reads. <paramref name="taken"/> holds every name the method already uses.
+    /// </summary>
+    public static List<IrStmt> HoistLoopBounds(IReadOnlyList<IrStmt> block, IEnumerable<string> taken) =>
+        HoistBounds(block, new NameAllocator(taken));
+
+    private static List<IrStmt> HoistBounds(IReadOnlyList<IrStmt> block, NameAllocator names)
+    {
+        var result = new List<IrStmt>(block.Count);
+        foreach (IrStmt stmt in block)
+        {
+            switch (stmt)
+            {
+                case Loop loop:
+                    var body = new Block(HoistBounds(loop.Body.Statements, names).ToEquatableArray());
+                    if (loop is { IsCounted: true, Condition: null, Bound: { } bound } && !CheapBound(bound) && Pure(bound)
+                        && !IrWalker.Reads(bound).Any(IrWalker.AssignedVariables(loop).Contains))
+                    {
+                        var local = new IrVar(names.Fresh("_" + loop.Counter!.Name + (loop.Descending ? "First" : "End")), bound.Type);
+                        result.Add(new Declare(null, local, bound));
+                        result.Add(loop with { Bound = local.Ref, Body = body });
+                    }
+                    else
+                    {
+                        result.Add(loop with { Body = body });
+                    }
+
+                    break;
+                case If branch:
+                    result.Add(branch with
+                    {
+                        Then = new Block(HoistBounds(branch.Then.Statements, names).ToEquatableArray()),
+                        Else = new Block(HoistBounds(branch.Else.Statements, names).ToEquatableArray()),
+                    });
+                    break;
+                default:
+                    result.Add(stmt);
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A bound as cheap to test as a local: a constant, a variable, a length, or one of those plus a constant.</summary>
+    private static bool CheapBound(IrExpr bound) => bound switch
+    {
+        Constant or VarRef => true,
+        Member { Receiver: VarRef, Name: "Length" } => true,
+        Binary { Op: BinaryOp.Add or BinaryOp.Subtract, Right: Constant } offset => CheapBound(offset.Left),
+        _ => false,
+    };
+
     private static bool Pure(IrExpr? e) => e is null
         || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
 

@@ -29,8 +29,8 @@ internal static class BackwardEmitter
             // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep),
             // once for both: saves indexed by the loop counter, and the reverse sweep tidied as a person would write it.
             body = Differentiation.IndexedSaves.Apply(body);
-            body = body.Copy(reverse: Differentiation.Simplifier.SkipZeroAdjoints(Differentiation.Simplifier.PromoteAccumulations(
-                Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))));
+            body = body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.SkipZeroAdjoints(
+                Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
             BackwardBody backward = Differentiation.PooledLocals.Apply(body);
             WriteBackward(writer, printer, model, backward, pullback: false);
             if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
@@ -75,6 +75,16 @@ internal static class BackwardEmitter
     }
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
+
+    /// <summary>Every name a Backward may use already: the parameters, their adjoints, and what its sweeps declare or read.</summary>
+    private static IEnumerable<string> TakenNames(MethodModel model, BackwardBody body)
+    {
+        IEnumerable<IrStmt> all = body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)
+            .SelectMany(s => IrWalker.AllStatements(new Block(IR.Ir.Array(s))));
+        return model.ReservedNames.Concat(model.Parameters.SelectMany(p => new[] { p.Name, p.AdjointName })).Append(model.SeedName)
+            .Concat(all.SelectMany(s => IrWalker.OwnExpressions(s).SelectMany(IrWalker.Reads)
+                .Concat(s is Declare d ? new[] { d.Variable.Name } : s is Loop { Counter: { } c } ? new[] { c.Name } : System.Array.Empty<string>())));
+    }
 
     private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, bool pullback)
     {

@@ -155,7 +155,9 @@ public class ConstructGradientTests
         string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".Clipped.Backward.g.cs");
         Assert.DoesNotContain("_saved_first", generated);
         Assert.DoesNotContain("_saved_end", generated);
-        Assert.Contains("for (int v = global::System.Math.Max(0, -(c - half)); v < global::System.Math.Min(kernel.Length, x.Length - (c - half)); v++)", generated);
+        // The recomputed end is tested through a local computed once before the loop, not on every iteration.
+        Assert.Contains("int _vEnd = global::System.Math.Min(kernel.Length, x.Length - (c - half));", generated);
+        Assert.Contains("for (int v = global::System.Math.Max(0, -(c - half)); v < _vEnd; v++)", generated);
     }
 
     [Fact]

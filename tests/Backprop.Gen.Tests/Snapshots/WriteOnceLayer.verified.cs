@@ -68,7 +68,8 @@ namespace Snapshots
                     {
                         if (_d_sum != 0.0)
                         {
-                            for (int k = 0; k < kernel.Length / channels; k++)
+                            int _kEnd = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd; k++)
                             {
                                 dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
                             }
@@ -78,7 +79,8 @@ namespace Snapshots
                     {
                         if (_d_sum != 0.0)
                         {
-                            for (int k = 0; k < kernel.Length / channels; k++)
+                            int _kEnd_1 = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd_1; k++)
                             {
                                 dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
                             }
@@ -154,7 +156,8 @@ namespace Snapshots
                     {
                         if (_d_sum != 0.0)
                         {
-                            for (int k = 0; k < kernel.Length / channels; k++)
+                            int _kEnd = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd; k++)
                             {
                                 dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
                             }
@@ -164,7 +167,8 @@ namespace Snapshots
                     {
                         if (_d_sum != 0.0)
                         {
-                            for (int k = 0; k < kernel.Length / channels; k++)
+                            int _kEnd_1 = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd_1; k++)
                             {
                                 dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
                             }
