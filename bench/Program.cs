@@ -36,7 +36,7 @@ if (!args.Contains("--quick"))
 }
 
 IConfig quick = ManualConfig.CreateEmpty()
-    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(8).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(120)))
+    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(100)))
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
     .AddLogger(BenchmarkDotNet.Loggers.NullLogger.Instance)
@@ -48,7 +48,7 @@ foreach (Type workload in workloads)
     Summary summary = BenchmarkRunner.Run(workload, quick);
     var methods = summary.Reports.Where(r => r.ResultStatistics is not null).ToDictionary(
         r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name,
-        r => (Ns: r.ResultStatistics!.Mean, Bytes: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0));
+        r => (Ns: r.ResultStatistics!.Median, Bytes: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0));
     string name = workload.GetCustomAttribute<WorkloadAttribute>()!.Name;
     rows.Add((name, methods));
     var (generated, generatedBytes) = methods["Generated"];
