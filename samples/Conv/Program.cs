@@ -12,16 +12,25 @@ using Spectre.Console;
 // class version shown to train identically to the static one, then a short training run on the MNIST subset.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+const string Usage = "usage: dotnet run -c Release --project samples/Conv -- [--epochs <n>] [--seed <n>]";
 int epochs = 3, seed = 1;
 for (int i = 0; i < args.Length; i++)
 {
+    if (args[i] is "--help" or "-h")
+    {
+        Console.WriteLine(Usage);
+        Console.WriteLine("  --epochs <n>  training epochs (default 3)");
+        Console.WriteLine("  --seed <n>    seed of the weights and the shuffling (default 1)");
+        return 0;
+    }
+
     bool ok = i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0;
     switch (args[i])
     {
         case "--epochs" when ok: epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--seed" when ok: seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine($"error: bad option '{args[i]}'; usage: dotnet run -c Release --project samples/Conv -- [--epochs <n>] [--seed <n>]");
+            Console.Error.WriteLine($"error: bad option '{args[i]}'; {Usage}");
             return 2;
     }
 }
