@@ -105,12 +105,14 @@ internal sealed partial class ReverseBuilder
     private bool SeparatesIterations(IrExpr index, List<Loop> loops, int depth)
     {
         if (depth == 0) return loops.Count == 0;
+        if (!loops.All(l => l.IsCounted)) return false;
         Loop inner = loops[depth - 1];
         string counter = inner.Counter!.Name;
         bool IsCounter(IrExpr e) => e is VarRef v && v.Name == counter;
-        bool Fixed(IrExpr e) => IrWalker.Reads(e).All(n => !loops.Any(l => l.Counter!.Name == n)
-            && !IrWalker.AllStatements(loops[0].Body).Any(s => IrWalker.AssignedVariable(s) == n || IrWalker.StoredArray(s) == n));
-        if (!loops.All(l => l.IsCounted)) return false;
+        // Fixed for the whole nest: arithmetic on variables (no array element, which a store or a layer call in the
+        // loop could change) that the nest never assigns, and no counter of it.
+        bool Fixed(IrExpr e) => IrWalker.IsVariableArithmetic(e) && IrWalker.Reads(e).All(n => !loops.Any(l => l.Counter!.Name == n)
+            && !IrWalker.AllStatements(loops[0].Body).Any(s => IrWalker.AssignedVariable(s) == n));
         if (depth == 1)
         {
             return IsCounter(index)

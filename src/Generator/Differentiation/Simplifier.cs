@@ -337,8 +337,8 @@ internal static class Simplifier
     /// <summary>
     /// A reverse loop whose end is index arithmetic (a convolution's clipped kernel rows run back to
     /// <c>Math.Max(0, -(r * stride - padding))</c>) tests a local computed once before it, instead of evaluating the
-    /// expression on every iteration; a hand-written loop keeps its bounds in variables too. Only where the loop body
-    /// assigns nothing the bound reads. <paramref name="taken"/> holds every name the method already uses.
+    /// expression on every iteration; a hand-written loop keeps its bounds in variables too. Only for arithmetic on
+    /// variables the loop body never assigns. <paramref name="taken"/> holds every name the method already uses.
     /// </summary>
     public static List<IrStmt> HoistLoopBounds(IReadOnlyList<IrStmt> block, IEnumerable<string> taken) =>
         HoistBounds(block, new NameAllocator(taken));
@@ -352,7 +352,8 @@ internal static class Simplifier
             {
                 case Loop loop:
                     var body = new Block(HoistBounds(loop.Body.Statements, names).ToEquatableArray());
-                    if (loop is { IsCounted: true, Condition: null, Bound: { } bound } && !CheapBound(bound) && Pure(bound)
+                    // Only arithmetic on variables (no array element: the body may restore it) that the body never assigns.
+                    if (loop is { IsCounted: true, Condition: null, Bound: { } bound } && !CheapBound(bound) && IrWalker.IsVariableArithmetic(bound)
                         && !IrWalker.Reads(bound).Any(IrWalker.AssignedVariables(loop).Contains))
                     {
                         var local = new IrVar(names.Fresh("_" + loop.Counter!.Name + (loop.Descending ? "First" : "End")), bound.Type);

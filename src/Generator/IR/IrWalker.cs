@@ -178,6 +178,24 @@ internal static class IrWalker
         _ => null,
     };
 
+    /// <summary>
+    /// Whether an expression is arithmetic on variables alone: constants, variables, array lengths, operators, casts and
+    /// integer <c>Math.Max</c>/<c>Min</c>/<c>Abs</c>. It reads no array element and calls nothing else, so its value
+    /// can change only where one of the variables it reads is assigned.
+    /// </summary>
+    public static bool IsVariableArithmetic(IrExpr expr) => expr switch
+    {
+        Constant or VarRef => true,
+        Member { Receiver: VarRef, Name: "Length" } => true,
+        Unary u => IsVariableArithmetic(u.Operand),
+        Binary b => IsVariableArithmetic(b.Left) && IsVariableArithmetic(b.Right),
+        Cast c => IsVariableArithmetic(c.Operand),
+        Conditional c => IsVariableArithmetic(c.Condition) && IsVariableArithmetic(c.WhenTrue) && IsVariableArithmetic(c.WhenFalse),
+        MathCall { Class: "global::System.Math", Function: "Max" or "Min" or "Abs" } m => m.Arguments.All(IsVariableArithmetic),
+        OpaqueCall { Receiver: null, Display: "Math.Max" or "Math.Min" or "Math.Abs" } o => o.Arguments.All(IsVariableArithmetic),
+        _ => false,
+    };
+
     /// <summary>The array an element store writes into, if the statement is one.</summary>
     public static string? StoredArray(IrStmt stmt) => stmt is Assign { Target: ElementAt { Array: VarRef array } } ? array.Name : null;
 }
