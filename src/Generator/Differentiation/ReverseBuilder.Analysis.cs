@@ -56,37 +56,48 @@ internal sealed partial class ReverseBuilder
         if ((_model.Modes & Parsing.Contract.SecondOrder) != 0) return;
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Differentiable && p.Type.Rank <= 1 && !p.Type.IsScalar))
         {
-            string name = output.Name;
-            if (PassedOnOnce(output)) _passedOutputs.Add(name);
-            List<Step> stores = _flat.Where(s => s.Kind == StepKind.Simple && IrWalker.StoredArray(s.Stmt) == name).ToList();
-            if (stores.Count != 1 || stores[0].Stmt is not Assign { Target: ElementAt { Indices.Count: 1 } target } store) continue;
-            bool readElsewhere = _flat.Any(s => (s == stores[0] ? target.Indices.Concat(new[] { store.Value }) : IrWalker.OwnExpressions(s.Stmt))
-                .Any(e => MentionsBeyondLength(e, name)));
-            List<Loop> loops = _enclosingLoops[stores[0]].Select(l => (Loop)l.Stmt).ToList();
-            if (!readElsewhere && SeparatesIterations(Resolve(target.Indices[0]), loops, loops.Count)) _writeOnceOutputs.Add(name);
+            // The one statement that may use the output other than through its length: a store, or a layer call.
+            List<Step> users = _flat.Where(s => IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, output.Name))).ToList();
+            if (users.Count != 1) continue;
+            Step user = users[0];
+            if (PassedOnOnce(output, user))
+            {
+                _passedOutputs.Add(output.Name);
+                continue;
+            }
+
+            if (user.Stmt is not Assign { Target: ElementAt { Array: VarRef array, Indices.Count: 1 } target } store || array.Name != output.Name
+                || target.Indices.Concat(new[] { store.Value }).Any(e => MentionsBeyondLength(e, output.Name)))
+            {
+                continue;
+            }
+
+            List<Loop> loops = _enclosingLoops[user].Select(l => (Loop)l.Stmt).ToList();
+            if (!loops.All(l => l.IsCounted)) continue;
+            // What the nest may change: its counters and every variable its body assigns.
+            var changing = new HashSet<string>(loops.Select(l => l.Counter!.Name).Concat(loops.Count > 0 ? IrWalker.AssignedVariables(loops[0]) : Enumerable.Empty<string>()));
+            if (SeparatesIterations(Resolve(target.Indices[0]), loops, loops.Count, changing)) _writeOnceOutputs.Add(output.Name);
         }
     }
 
     /// <summary>
-    /// An output the method only hands on, once, to one layer call outside any loop (a layer class's <c>Forward</c>
-    /// that calls a toolkit layer): the callee's reverse reads the caller's incoming gradient itself, and leaves it.
+    /// An output the method only hands on, in <paramref name="call"/>, to one layer call outside any loop or branch (a
+    /// layer class's <c>Forward</c> that calls a toolkit layer): the callee's reverse reads the caller's incoming gradient
+    /// itself, and leaves it.
     /// </summary>
-    private bool PassedOnOnce(ParameterModel output)
+    private bool PassedOnOnce(ParameterModel output, Step call)
     {
-        string name = output.Name;
-        var calls = _flat.Where(s => s.Kind == StepKind.Simple && s.Stmt is Evaluate { Expression: DiffCall } && IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, name))).ToList();
-        if (calls.Count != 1 || _enclosingLoops[calls[0]].Count > 0 || _branches[calls[0]].Count > 0) return false;
-        var call = (DiffCall)((Evaluate)calls[0].Stmt).Expression;
-        var positions = Enumerable.Range(0, call.Arguments.Count).Where(i => MentionsBeyondLength(call.Arguments[i], name)).ToList();
-        if (positions.Count != 1 || !(call.Callee.Parameters[positions[0]] is { IsOutput: true, Differentiable: true } parameter)
-            || IrWalker.PassedArray(call.Arguments[positions[0]])?.Name != name || call.Receiver is not null && MentionsBeyondLength(call.Receiver, name))
+        if (call.Stmt is not Evaluate { Expression: DiffCall layer } || _enclosingLoops[call].Count > 0 || _branches[call].Count > 0) return false;
+        var positions = Enumerable.Range(0, layer.Arguments.Count).Where(i => MentionsBeyondLength(layer.Arguments[i], output.Name)).ToList();
+        if (positions.Count != 1 || !(layer.Callee.Parameters[positions[0]] is { IsOutput: true, Differentiable: true } parameter)
+            || IrWalker.PassedArray(layer.Arguments[positions[0]])?.Name != output.Name
+            || layer.Receiver is not null && MentionsBeyondLength(layer.Receiver, output.Name))
         {
             return false;
         }
 
         // The callee's adjoint parameter must take the caller's: a span takes either, an array only an array.
-        bool fits = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan || output.Type.Shape == ShapeKind.Array;
-        return fits && !_flat.Any(s => s != calls[0] && IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, name)));
+        return parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan || output.Type.Shape == ShapeKind.Array;
     }
 
     /// <summary>Whether an expression uses the variable other than through its <c>Length</c>.</summary>
@@ -102,17 +113,14 @@ internal sealed partial class ReverseBuilder
     /// the innermost counter plus the outer loops' index times the innermost bound, the counter running from 0
     /// below that bound; the outermost loop's counter (plus any fixed offset) on its own.
     /// </summary>
-    private bool SeparatesIterations(IrExpr index, List<Loop> loops, int depth)
+    private static bool SeparatesIterations(IrExpr index, List<Loop> loops, int depth, HashSet<string> changing)
     {
         if (depth == 0) return loops.Count == 0;
-        if (!loops.All(l => l.IsCounted)) return false;
-        Loop inner = loops[depth - 1];
-        string counter = inner.Counter!.Name;
+        string counter = loops[depth - 1].Counter!.Name;
         bool IsCounter(IrExpr e) => e is VarRef v && v.Name == counter;
         // Fixed for the whole nest: arithmetic on variables (no array element, which a store or a layer call in the
-        // loop could change) that the nest never assigns, and no counter of it.
-        bool Fixed(IrExpr e) => IrWalker.IsVariableArithmetic(e) && IrWalker.Reads(e).All(n => !loops.Any(l => l.Counter!.Name == n)
-            && !IrWalker.AllStatements(loops[0].Body).Any(s => IrWalker.AssignedVariable(s) == n));
+        // loop could change) that the nest never changes.
+        bool Fixed(IrExpr e) => IrWalker.IsVariableArithmetic(e) && !IrWalker.Reads(e).Any(changing.Contains);
         if (depth == 1)
         {
             return IsCounter(index)
@@ -120,12 +128,13 @@ internal sealed partial class ReverseBuilder
                 || index is Binary { Op: BinaryOp.Add } shiftedLeft && IsCounter(shiftedLeft.Right) && Fixed(shiftedLeft.Left);
         }
 
+        Loop inner = loops[depth - 1];
         if (index is not Binary { Op: BinaryOp.Add } sum) return false;
         IrExpr? rest = IsCounter(sum.Right) ? sum.Left : IsCounter(sum.Left) ? sum.Right : null;
         if (rest is not Binary { Op: BinaryOp.Multiply } product) return false;
         if (inner.Descending || inner.Inclusive || inner.Start is not Constant { Value: 0 } || !Fixed(inner.Bound!)) return false;
         IrExpr? outer = product.Right.Equals(inner.Bound) ? product.Left : product.Left.Equals(inner.Bound) ? product.Right : null;
-        return outer is not null && SeparatesIterations(outer, loops, depth - 1);
+        return outer is not null && SeparatesIterations(outer, loops, depth - 1, changing);
     }
 
     private void IndexLoops(List<Step> steps, List<Step> loops)

@@ -48,9 +48,6 @@ internal sealed partial class ReverseBuilder
         var reverse = new List<IrStmt>();
         EmitReverse(steps, reverse, null);
         reverse = Simplifier.Peephole(reverse);
-        reverse = Simplifier.DropDeadClears(reverse, new HashSet<string>(_adjointLocals
-            .Where(a => !a.Type.IsScalar && !(_parameters.TryGetValue(_adjoints.First(p => p.Value == a.Name).Key, out ParameterModel? p) && p.IsOutput))
-            .Select(a => a.Name)));
 
         // Declarations the forward and reverse sweeps share: temporaries of nested blocks, save slots, recorded
         // decisions, pooled stacks and the adjoints of local arrays.
@@ -62,12 +59,15 @@ internal sealed partial class ReverseBuilder
             _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", stack.Ref, EquatableArray<IrExpr>.Empty, "", "", false, null)));
         }
 
+        var localArrayAdjoints = new HashSet<string>();
         foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
         {
             string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
             bool writeOnce = _writeOnceOutputs.Contains(primal);
-            body.Declarations.Add(new Declare(null, adjoint, _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput
-                ? writeOnce ? ReadIncomingGradient(output, adjoint.Type) : IncomingGradient(output)
+            bool isOutput = _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput;
+            if (!isOutput) localArrayAdjoints.Add(adjoint.Name);
+            body.Declarations.Add(new Declare(null, adjoint, isOutput
+                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type) : IncomingGradient(output!)
                 : EmptyArray(adjoint.Type)));
             if (adjoint.Type.Rank == 1 && !writeOnce)
             {
@@ -103,7 +103,7 @@ internal sealed partial class ReverseBuilder
         }
 
         foreach (IrVar discard in _discardOrder) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
-        body.Reverse.AddRange(reverse);
+        body.Reverse.AddRange(Simplifier.DropDeadClears(reverse, localArrayAdjoints));
 
         foreach (var (output, copy) in finals)
         {

@@ -401,8 +401,7 @@ internal static class Simplifier
     /// </summary>
     public static List<IrStmt> PromoteAccumulations(IReadOnlyList<IrStmt> block)
     {
-        var names = new HashSet<string>(block.SelectMany(s => IrWalker.AllStatements(new Block(IR.Ir.Array(s))))
-            .SelectMany(s => IrWalker.OwnExpressions(s).SelectMany(IrWalker.Reads).Concat(IrWalker.AssignedVariable(s) is { } a ? new[] { a } : new string[0])));
+        var names = new HashSet<string>(IrWalker.NamesUsed(block));
         return Promote(block, names);
     }
 

@@ -76,15 +76,10 @@ internal static class BackwardEmitter
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
 
-    /// <summary>Every name a Backward may use already: the parameters, their adjoints, and what its sweeps declare or read.</summary>
-    private static IEnumerable<string> TakenNames(MethodModel model, BackwardBody body)
-    {
-        IEnumerable<IrStmt> all = body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)
-            .SelectMany(s => IrWalker.AllStatements(new Block(IR.Ir.Array(s))));
-        return model.ReservedNames.Concat(model.Parameters.SelectMany(p => new[] { p.Name, p.AdjointName })).Append(model.SeedName)
-            .Concat(all.SelectMany(s => IrWalker.OwnExpressions(s).SelectMany(IrWalker.Reads)
-                .Concat(s is Declare d ? new[] { d.Variable.Name } : s is Loop { Counter: { } c } ? new[] { c.Name } : System.Array.Empty<string>())));
-    }
+    /// <summary>Every name a Backward may use already: the parameters, their adjoints, and what its sweeps use.</summary>
+    private static IEnumerable<string> TakenNames(MethodModel model, BackwardBody body) =>
+        model.ReservedNames.Concat(model.Parameters.SelectMany(p => new[] { p.Name, p.AdjointName })).Append(model.SeedName)
+            .Concat(IrWalker.NamesUsed(body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)));
 
     private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, bool pullback)
     {

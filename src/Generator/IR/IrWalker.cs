@@ -158,6 +158,12 @@ internal static class IrWalker
         }
     }
 
+    /// <summary>Every name the statements read, declare, assign or count with, nested statements included.</summary>
+    public static IEnumerable<string> NamesUsed(IEnumerable<IrStmt> statements) =>
+        statements.SelectMany(s => AllStatements(new Block(Ir.Array(s)))).SelectMany(s => OwnExpressions(s).SelectMany(Reads)
+            .Concat(AssignedVariable(s) is { } assigned ? new[] { assigned } : Enumerable.Empty<string>())
+            .Concat(s is Loop { Counter: { } counter } ? new[] { counter.Name } : Enumerable.Empty<string>()));
+
     /// <summary>The variable a statement assigns as a whole (not an element store), if any.</summary>
     public static string? AssignedVariable(IrStmt stmt) => stmt switch
     {
