@@ -66,6 +66,36 @@ public static class AdjointPool
     /// <inheritdoc cref="ReadOnly{T}(T[], int)"/>
     public static ReadOnlySpan<T> ReadOnly<T>(ReadOnlySpan<T> incoming, int length) => incoming.IsEmpty ? Zeros<T>.Of(length) : incoming;
 
+    /// <summary>
+    /// The incoming gradient of an output, to read and consume in place: <paramref name="incoming"/> itself, or
+    /// <paramref name="length"/> zeros of this thread's own when the caller passes none. A generated Pullback reads an
+    /// output's gradient this way when the layer stores each element at most once and never reads it, and writes zero
+    /// over each element it stores (so only zeros are ever written into the scratch zeros).
+    /// </summary>
+    public static Span<T> Consume<T>(T[]? incoming, int length) => Consume((Span<T>)incoming, length);
+
+    /// <inheritdoc cref="Consume{T}(T[], int)"/>
+    public static Span<T> Consume<T>(Span<T> incoming, int length) => incoming.IsEmpty ? ScratchZeros<T>.Of(length) : incoming;
+
+    /// <summary>
+    /// Copies what a Pullback's reverse sweep left of an output's adjoint (the gradient of the elements the layer did
+    /// not store) back into the caller's, which the caller reads on: a generated Pullback consumes its output adjoints.
+    /// Nothing happens when the caller passed none.
+    /// </summary>
+    public static void HandBack<T>(T[] residual, T[]? incoming) => HandBack(residual, (Span<T>)incoming);
+
+    /// <inheritdoc cref="HandBack{T}(T[], T[])"/>
+    public static void HandBack<T>(T[] residual, Span<T> incoming)
+    {
+        if (!incoming.IsEmpty) residual.AsSpan(0, incoming.Length).CopyTo(incoming);
+    }
+
+    /// <inheritdoc cref="HandBack{T}(T[], T[])"/>
+    public static void HandBack<T>(T[,] residual, T[,]? incoming)
+    {
+        if (incoming is not null && incoming.Length > 0) Array.Copy(residual, incoming, incoming.Length);
+    }
+
     /// <summary>Rents a row-major copy of a two-dimensional array's elements; see <see cref="RentCopy{T}(T[], int)"/>.</summary>
     public static T[] RentCopy<T>(T[,] source, int length)
     {
@@ -146,6 +176,23 @@ public static class AdjointPool
         {
             T[] zeros = _zeros;
             if (zeros.Length < length) _zeros = zeros = new T[length];
+            return zeros.AsSpan(0, length);
+        }
+    }
+
+    /// <summary>
+    /// Zeros a Pullback may write zeros over, when its caller passes no gradient for an output: one array per thread
+    /// and element type, grown when too short.
+    /// </summary>
+    private static class ScratchZeros<T>
+    {
+        [ThreadStatic]
+        private static T[]? _zeros;
+
+        public static Span<T> Of(int length)
+        {
+            T[]? zeros = _zeros;
+            if (zeros is null || zeros.Length < length) _zeros = zeros = new T[length];
             return zeros.AsSpan(0, length);
         }
     }

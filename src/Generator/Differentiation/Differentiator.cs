@@ -55,6 +55,10 @@ internal static class Differentiator
             NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
             NameAllocator backwardNames = Names();
             BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, backwardNames) : null;
+            // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
+            BackwardBody? pullback = backward is not null && model.ReturnType.Equals(IrType.Void) && model.Parameters.Any(p => p.IsOutput)
+                ? ReverseBuilder.Build(model, body, activity, Names(), pullback: true)
+                : null;
             TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
 
             // Second order is forward mode applied to the generated Backward: it reuses the Backward's names.
@@ -68,7 +72,7 @@ internal static class Differentiator
                 return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
             }
 
-            string text = BackwardEmitter.Emit(model, backward, tangent, hessianVector, seedTangent);
+            string text = BackwardEmitter.Emit(model, backward, pullback, tangent, hessianVector, seedTangent);
             return new GeneratedSource(model.HintName, text, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)

@@ -60,7 +60,7 @@ internal sealed partial class ReverseBuilder
             List<Step> users = _flat.Where(s => IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, output.Name))).ToList();
             if (users.Count != 1) continue;
             Step user = users[0];
-            if (PassedOnOnce(output, user))
+            if (_consumesOutputAdjoints && PassedOnOnce(output, user))
             {
                 _passedOutputs.Add(output.Name);
                 continue;
@@ -82,8 +82,8 @@ internal sealed partial class ReverseBuilder
 
     /// <summary>
     /// An output the method only hands on, in <paramref name="call"/>, to one layer call outside any loop or branch (a
-    /// layer class's <c>Forward</c> that calls a toolkit layer): the callee's reverse reads the caller's incoming gradient
-    /// itself, and leaves it.
+    /// layer class's <c>Forward</c> that calls a toolkit layer): the callee's Pullback consumes the caller's incoming
+    /// gradient itself. Only a Pullback passes it on so; a Backward must leave it, and gives the callee a copy.
     /// </summary>
     private bool PassedOnOnce(ParameterModel output, Step call)
     {
@@ -192,7 +192,7 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private bool AdjointOutlivesDefinition(string target, Step definition)
     {
-        if (_writeOnceOutputs.Contains(target)) return false;
+        if (_writeOnceOutputs.Contains(target)) return _consumesOutputAdjoints;
         if (_parameters.ContainsKey(target)) return true;
         int at = _position[definition];
         if (!_anyDefinitions.TryGetValue(target, out List<Step>? definitions)) return false;

@@ -67,8 +67,15 @@ internal sealed partial class ReverseBuilder
             bool isOutput = _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput;
             if (!isOutput) localArrayAdjoints.Add(adjoint.Name);
             body.Declarations.Add(new Declare(null, adjoint, isOutput
-                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type) : IncomingGradient(output!)
+                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, _consumesOutputAdjoints) : IncomingGradient(output!)
                 : EmptyArray(adjoint.Type)));
+            if (isOutput && !writeOnce && _consumesOutputAdjoints)
+            {
+                // The Pullback hands back what is left: the gradient of the elements the layer did not store.
+                body.Epilogue.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.HandBack", null,
+                    Array<IrExpr>(adjoint.Ref, new VarRef(output!.Type, output.AdjointName)), "", "", false, null)));
+            }
+
             if (adjoint.Type.Rank == 1 && !writeOnce)
             {
                 _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(adjoint.Ref), "", "", false, null)));
@@ -81,7 +88,8 @@ internal sealed partial class ReverseBuilder
         var finals = new List<(ParameterModel Output, IrVar Copy)>();
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput))
         {
-            if (!_flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name))) continue;
+            if (!_flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name))
+                && !(!_consumesOutputAdjoints && RecomputedByPullback(output.Name))) continue;
             var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));
             body.Forward.Add(new Declare(null, copy, RentCopy(new VarRef(output.Type, output.Name), output.Type.ElementType)));
             finals.Add((output, copy));
@@ -141,9 +149,20 @@ internal sealed partial class ReverseBuilder
             Array<IrExpr>(incoming, new Member(IrType.Int, primal, "Length")), "", "", false, null);
     }
 
-    /// <summary>The incoming gradient of a write-once output, read in place (zeros when the caller passes none).</summary>
-    private static IrExpr ReadIncomingGradient(ParameterModel output, IrType type) =>
-        new OpaqueCall(type, "global::Backprop.AdjointPool.ReadOnly", null,
+    /// <summary>
+    /// Whether a layer call's Pullback may write <paramref name="output"/> again in the reverse sweep (it recomputes
+    /// what its reverse reads, outputs too) after another statement has written it later in the forward sweep.
+    /// </summary>
+    private bool RecomputedByPullback(string output) =>
+        _anyDefinitions.TryGetValue(output, out List<Step>? writers) && writers.Count > 1
+        && writers.Any(w => IrWalker.OwnExpressions(w.Stmt).Any(e => e is DiffCall { Callee.HasPullback: true }));
+
+    /// <summary>
+    /// The incoming gradient of a write-once output, read in place (zeros when the caller passes none); the Pullback
+    /// zeroes each element it reads, so that the caller gets back the gradient of the elements the layer left.
+    /// </summary>
+    private static IrExpr ReadIncomingGradient(ParameterModel output, IrType type, bool consume) =>
+        new OpaqueCall(type, consume ? "global::Backprop.AdjointPool.Consume" : "global::Backprop.AdjointPool.ReadOnly", null,
             Array<IrExpr>(new VarRef(output.Type, output.AdjointName), new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")), "", "", false, null);
 
     private static IrExpr RentCopy(IrExpr array, IrType element) =>

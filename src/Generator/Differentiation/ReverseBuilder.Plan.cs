@@ -198,9 +198,10 @@ internal sealed partial class ReverseBuilder
             arguments.Add(active
                 ? Adjoint(array!.Name)
                 : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
-            if (parameter.IsOutput && active && !_passedOutputs.Contains(array!.Name))
+            if (parameter.IsOutput && active && !_passedOutputs.Contains(array!.Name) && !ConsumesOutputAdjoints(call.Callee))
             {
-                // The callee reads the output's gradient and leaves it; the call overwrote the output, so it is consumed.
+                // The callee reads the output's gradient and leaves it; the call is taken to have overwritten the
+                // whole output, so the gradient is consumed.
                 after.Add(Zero(Adjoint(array!.Name), array));
             }
         }
@@ -209,6 +210,14 @@ internal sealed partial class ReverseBuilder
         into.Add(new Evaluate(null, new BackwardCall(call.Type, call, gradients, arguments.ToEquatableArray(), seedArgument)));
         into.AddRange(after);
     }
+
+    /// <summary>
+    /// Whether the callee's derivative consumes the output adjoints it is given: a generated Pullback does, leaving in
+    /// each the gradient of what the call did not overwrite. A hand-written Backward, or a Backward of a method that
+    /// also returns a value, leaves them, and the caller takes the call to overwrite its outputs whole. (Second order
+    /// transforms this reverse sweep into one that calls the callees' second-order derivatives, which leave them.)
+    /// </summary>
+    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && (_model.Modes & Parsing.Contract.SecondOrder) == 0;
 
     private IrExpr ScalarAdjointArgument(IrExpr argument, IrType type, List<IrStmt> before, List<IrStmt> after)
     {

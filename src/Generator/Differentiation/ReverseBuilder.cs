@@ -65,8 +65,16 @@ internal sealed partial class ReverseBuilder
     private readonly Dictionary<string, IrVar> _discards = new();
     private readonly List<IrVar> _discardOrder = new();
 
-    private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    /// <summary>
+    /// Whether this builds the Pullback: its outputs' adjoints are consumed, as every generated caller expects. On
+    /// return each holds the gradient of the output's contents before the call (zero where the layer stored, the
+    /// incoming gradient where it left the caller's values). The Backward reads them and leaves them unchanged.
+    /// </summary>
+    private readonly bool _consumesOutputAdjoints;
+
+    private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, bool consumesOutputAdjoints = false)
     {
+        _consumesOutputAdjoints = consumesOutputAdjoints;
         _model = model;
         _body = body;
         _activity = activity;
@@ -99,9 +107,10 @@ internal sealed partial class ReverseBuilder
         _ => step.Stmt,
     }).ToList();
 
-    public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    /// <param name="pullback">Build the Pullback's sweeps, which consume the outputs' adjoints, instead of the Backward's.</param>
+    public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, bool pullback = false)
     {
-        var builder = new ReverseBuilder(model, body, activity, names);
+        var builder = new ReverseBuilder(model, body, activity, names, pullback);
         return builder.Build();
     }
 
@@ -379,8 +388,8 @@ internal sealed partial class ReverseBuilder
         }
 
         // An output's adjoint is a local array (a copy of the incoming gradient), or the incoming gradient itself
-        // where the output is written once and never read.
-        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: true)
+        // where the output is written once and never read (read only by the Backward, consumed by the Pullback).
+        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: !_consumesOutputAdjoints)
             : variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1)
             : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))

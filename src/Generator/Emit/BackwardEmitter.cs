@@ -9,7 +9,8 @@ namespace Backprop.Gen.Emit;
 /// <summary>Writes the generated file of one method: the Backward, its XML docs, and the all-scalar tuple overload.</summary>
 internal static class BackwardEmitter
 {
-    public static string Emit(MethodModel model, BackwardBody? body, TangentBody? tangent, HessianVectorBody? hessianVector = null, string seedTangent = "seedTangent")
+    public static string Emit(MethodModel model, BackwardBody? body, BackwardBody? pullbackBody, TangentBody? tangent, HessianVectorBody? hessianVector = null,
+        string seedTangent = "seedTangent")
     {
         var writer = new SourceWriter();
         var printer = new CSharpPrinter(writer);
@@ -26,18 +27,15 @@ internal static class BackwardEmitter
         bool first = true;
         if (body is not null)
         {
-            // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep),
-            // once for both: saves indexed by the loop counter, and the reverse sweep tidied as a person would write it.
-            body = Differentiation.IndexedSaves.Apply(body);
-            body = body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.SkipZeroAdjoints(
-                Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
-            BackwardBody backward = Differentiation.PooledLocals.Apply(body);
-            WriteBackward(writer, printer, model, backward, pullback: false);
-            if (model.ReturnType.Equals(IR.IrType.Void) && model.Parameters.Any(p => p.IsOutput))
+            // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep).
+            WriteBackward(writer, printer, model, Differentiation.PooledLocals.Apply(Tidy(model, body)), pullback: false);
+            if (pullbackBody is not null)
             {
-                // Split mode: the same reverse sweep without the forward work it does not need, for generated callers.
-                List<IrStmt> forward = PullbackPruner.Forward(body);
-                BackwardBody pullback = Differentiation.PooledLocals.Apply(body.Copy(forward, PullbackPruner.Declarations(body, forward)));
+                // Split mode: the reverse sweep (consuming the outputs' adjoints) without the forward work it does not
+                // need, for generated callers.
+                pullbackBody = Tidy(model, pullbackBody);
+                List<IrStmt> forward = PullbackPruner.Forward(pullbackBody);
+                BackwardBody pullback = Differentiation.PooledLocals.Apply(pullbackBody.Copy(forward, PullbackPruner.Declarations(pullbackBody, forward)));
                 writer.WriteLine();
                 WriteBackward(writer, printer, model, pullback, pullback: true);
             }
@@ -72,6 +70,14 @@ internal static class BackwardEmitter
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();
         if (model.Hierarchy.Namespace.Length > 0) writer.CloseBlock();
         return writer.ToString();
+    }
+
+    /// <summary>Saves indexed by the loop counter, and the reverse sweep tidied as a person would write it.</summary>
+    private static BackwardBody Tidy(MethodModel model, BackwardBody body)
+    {
+        body = Differentiation.IndexedSaves.Apply(body);
+        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.SkipZeroAdjoints(
+            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
     }
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
@@ -118,7 +124,9 @@ internal static class BackwardEmitter
 
         foreach (ParameterModel parameter in Differentiable(model))
         {
-            string what = parameter.IsOutput
+            string what = parameter.IsOutput && pullback
+                ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores)."
+                : parameter.IsOutput
                 ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (null or empty for none); it is read and left unchanged."
                 : isVoid
                 ? $"Receives the gradient that flows back to <paramref name=\"{parameter.Name.TrimStart('@')}\"/> from the outputs' adjoints, added to what it holds"

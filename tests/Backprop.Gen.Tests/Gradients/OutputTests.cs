@@ -211,27 +211,31 @@ public class OutputTests
     {
         // Split mode: a caller runs the layer forward, then calls its Pullback in the reverse sweep. The Pullback must not
         // depend on the output's contents on entry (the caller may have reused the array since), and must agree with the Backward.
+        // The Backward leaves the incoming gradient; the Pullback consumes it (these layers store every element: all zero).
         int arity = 2 * inputSizes.Length + 2;
         MethodInfo backward = Invoke.Method(Compiled.Value, "Layers.L", layer + "Backward", arity);
         MethodInfo pullback = Invoke.Method(Compiled.Value, "Layers.L", layer + "Pullback", arity);
         var random = new Random(7);
         double[][] inputs = inputSizes.Select(n => RandomArray(random, n)).ToArray();
-        double[] dOutput = RandomArray(random, outputSize);
+        double[] incoming = RandomArray(random, outputSize);
 
-        double[][] Run(MethodInfo method, double fill)
+        (double[][] Adjoints, double[] Left) Run(MethodInfo method, double fill)
         {
             double[] output = Enumerable.Repeat(fill, outputSize).ToArray();
             double[][] adjoints = inputSizes.Select(n => new double[n]).ToArray();
+            double[] dOutput = (double[])incoming.Clone();
             Invoke.Call(method, inputs.Cast<object?>().Append(output).Concat(adjoints).Append(dOutput).ToArray());
-            return adjoints;
+            return (adjoints, dOutput);
         }
 
-        double[][] expected = Run(backward, 0);
+        (double[][] expected, double[] left) = Run(backward, 0);
         Assert.Contains(expected.SelectMany(a => a), g => g != 0);
+        Assert.Equal(incoming, left);
         foreach (double fill in new[] { 0, double.NaN, 1e300 })
         {
-            double[][] actual = Run(pullback, fill);
+            (double[][] actual, double[] consumed) = Run(pullback, fill);
             for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k]);
+            Assert.All(consumed, g => Assert.Equal(0, g));
         }
     }
 

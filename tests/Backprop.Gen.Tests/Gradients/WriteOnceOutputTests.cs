@@ -230,13 +230,28 @@ public class WriteOnceOutputTests
     public void The_incoming_gradient_is_read_in_place_only_where_each_element_is_stored_once(string layer, bool inPlace)
     {
         Assert.Empty(Generated.Value.GeneratorDiagnostics);
-        string generated = Generated.Value.Source(".L." + layer + ".Backward.g.cs");
-        Assert.Equal(!inPlace, generated.Contains("AdjointPool.RentCopy(dY"));
+        string file = Generated.Value.Source(".L." + layer + ".Backward.g.cs");
+        int split = file.IndexOf(" " + layer + "Pullback(", StringComparison.Ordinal);
+        string backward = split < 0 ? file : file.Substring(0, split), pullback = split < 0 ? "" : file.Substring(split);
+        Assert.Equal(split < 0, layer == "ReadsBack"); // it returns a value as well: no Pullback
+        Assert.Equal(!inPlace && split >= 0, pullback.Contains("AdjointPool.RentCopy(dY"));
+        Assert.Equal(!inPlace || layer == "PassesOn", backward.Contains("AdjointPool.RentCopy(dY"));
         if (!inPlace) return;
-        Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", generated);
-        Assert.DoesNotContain("AdjointPool.Return(_d_y)", generated);
-        Assert.DoesNotContain("_saved_y", generated);
-        Assert.Contains(layer != "PassesOn" ? "ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);" : "GridPullback(x, y, rows, cols, dX, dY);", generated);
+        Assert.DoesNotContain("_saved_y", file);
+        if (layer == "PassesOn")
+        {
+            // The Pullback hands the caller's gradient on, to be consumed; the Backward, which must leave it, a copy.
+            Assert.Contains("GridPullback(x, y, rows, cols, dX, dY);", pullback);
+            Assert.Contains("GridPullback(x, y, rows, cols, dX, _d_y);", backward);
+            return;
+        }
+
+        // The Backward reads the incoming gradient in place and leaves it; the Pullback consumes it in place.
+        Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", backward);
+        Assert.DoesNotContain("AdjointPool.Return(_d_y)", file);
+        Assert.Contains("ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", backward);
+        Assert.Contains("Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);", pullback);
+        Assert.Matches(@"_d_y\[[^\]]*\] = 0", pullback);
     }
 
     [Fact]

@@ -27,12 +27,20 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
             }
 
-            // forward sweep
-            global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
+            double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
+            try
+            {
+                // forward sweep
+                global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
 
-            // reverse sweep
-            // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-            global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, dOutput);
+                // reverse sweep
+                // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
+                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_output);
+            }
         }
 
         /// <summary>
@@ -45,7 +53,7 @@ namespace Conv
         /// <param name="output">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
         /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>
         /// <param name="dInput">Receives the gradient that flows back to <paramref name="input"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
-        /// <param name="dOutput">The gradient flowing into the output <paramref name="output"/> (null or empty for none); it is read and left unchanged.</param>
+        /// <param name="dOutput">The gradient flowing into the output <paramref name="output"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardPullback(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
         {

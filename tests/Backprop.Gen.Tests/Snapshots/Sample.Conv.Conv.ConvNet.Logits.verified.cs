@@ -48,6 +48,7 @@ namespace Conv
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
+            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] features = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             double[] pooled = global::System.Array.Empty<double>();
@@ -67,7 +68,7 @@ namespace Conv
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, dLogits);
+                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
@@ -83,6 +84,7 @@ namespace Conv
                 global::Backprop.AdjointPool.Return(_d_features);
                 global::Backprop.AdjointPool.Return(_d_active);
                 global::Backprop.AdjointPool.Return(_d_pooled);
+                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(features);
                 global::Backprop.AdjointPool.Return(active);
                 global::Backprop.AdjointPool.Return(pooled);
@@ -105,7 +107,7 @@ namespace Conv
         /// <param name="dBias">Receives the gradient that flows back to <paramref name="bias"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
         /// <param name="dW">Receives the gradient that flows back to <paramref name="w"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
         /// <param name="dB">Receives the gradient that flows back to <paramref name="b"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
-        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none); it is read and left unchanged.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsPullback(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {

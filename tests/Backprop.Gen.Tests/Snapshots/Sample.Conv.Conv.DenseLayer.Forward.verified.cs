@@ -27,12 +27,20 @@ namespace Conv
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
 
-            // forward sweep
-            global::Backprop.Nn.Layers.Dense(W, B, x, y);
+            double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
+            try
+            {
+                // forward sweep
+                global::Backprop.Nn.Layers.Dense(W, B, x, y);
 
-            // reverse sweep
-            // Layers.Dense(W, B, x, y)
-            global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, dY);
+                // reverse sweep
+                // Layers.Dense(W, B, x, y)
+                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_y);
+            }
         }
 
         /// <summary>
@@ -45,7 +53,7 @@ namespace Conv
         /// <param name="y">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
         /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>
         /// <param name="dX">Receives the gradient that flows back to <paramref name="x"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
-        /// <param name="dY">The gradient flowing into the output <paramref name="y"/> (null or empty for none); it is read and left unchanged.</param>
+        /// <param name="dY">The gradient flowing into the output <paramref name="y"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardPullback(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {

@@ -47,6 +47,7 @@ namespace Mnist
 
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
             double[] hidden = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             try
@@ -62,7 +63,7 @@ namespace Mnist
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, dLogits);
+                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
@@ -74,6 +75,7 @@ namespace Mnist
             {
                 global::Backprop.AdjointPool.Return(_d_hidden);
                 global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_logits);
                 global::Backprop.AdjointPool.Return(hidden);
                 global::Backprop.AdjointPool.Return(active);
             }
@@ -95,7 +97,7 @@ namespace Mnist
         /// <param name="dB1">Receives the gradient that flows back to <paramref name="b1"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
         /// <param name="dW2">Receives the gradient that flows back to <paramref name="w2"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
         /// <param name="dB2">Receives the gradient that flows back to <paramref name="b2"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
-        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none); it is read and left unchanged.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsPullback(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {

@@ -104,7 +104,7 @@ namespace Snapshots
         /// <param name="channels">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
         /// <param name="dKernel">Receives the gradient that flows back to <paramref name="kernel"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
         /// <param name="dX">Receives the gradient that flows back to <paramref name="x"/> from the outputs' adjoints, added to what it holds; null (or empty) when it is not wanted.</param>
-        /// <param name="dY">The gradient flowing into the output <paramref name="y"/> (null or empty for none); it is read and left unchanged.</param>
+        /// <param name="dY">The gradient flowing into the output <paramref name="y"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores).</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void Conv1dPullback(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, double[]? dKernel, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
@@ -121,7 +121,7 @@ namespace Snapshots
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
 
-            global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);
+            global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);
 
             // forward sweep: only what the reverse sweep reads
             double sum = 0;
@@ -148,6 +148,7 @@ namespace Snapshots
                 {
                     // y[o * width + c] = Math.Tanh(sum);
                     double _g0 = _d_y[o * width + c];
+                    _d_y[o * width + c] = 0.0;
                     double _d_sum = _g0 * (1.0 - y[o * width + c] * y[o * width + c]);
 
                     // for (int k = 0; k < kernel.Length / channels; k++)
