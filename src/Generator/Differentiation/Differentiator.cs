@@ -56,7 +56,7 @@ internal static class Differentiator
             NameAllocator backwardNames = Names();
             BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, backwardNames) : null;
             // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
-            BackwardBody? pullback = backward is not null && model.ReturnType.Equals(IrType.Void) && model.Parameters.Any(p => p.IsOutput)
+            BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
                 ? ReverseBuilder.Build(model, body, activity, Names(), pullback: true)
                 : null;
             TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;

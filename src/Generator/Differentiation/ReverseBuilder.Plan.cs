@@ -213,8 +213,8 @@ internal sealed partial class ReverseBuilder
 
     /// <summary>
     /// Whether the callee's derivative consumes the output adjoints it is given: a generated Pullback does, leaving in
-    /// each the gradient of what the call did not overwrite. A hand-written Backward, or a Backward of a method that
-    /// also returns a value, leaves them, and the caller takes the call to overwrite its outputs whole. (Second order
+    /// each the gradient of what the call did not overwrite. A hand-written Backward leaves them, and the caller takes
+    /// the call to overwrite its outputs whole. (Second order
     /// transforms this reverse sweep into one that calls the callees' second-order derivatives, which leave them.)
     /// </summary>
     private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && (_model.Modes & Parsing.Contract.SecondOrder) == 0;

@@ -97,7 +97,7 @@ internal static class BackwardEmitter
         {
             writer.WriteLine($"/// The reverse sweep of <see cref=\"{cref}\"/> alone, for a caller that has just run <c>{Escape(call)}</c> with the same");
             writer.WriteLine($"/// inputs: adds the same gradients as <c>{model.Name}Backward</c>, but keeps of the forward sweep only what the reverse");
-            writer.WriteLine("/// sweep reads, so the outputs may be left unwritten. Generated callers use it (split mode).");
+            writer.WriteLine("/// sweep reads, so the outputs may be left unwritten" + (isVoid ? "" : " and nothing is returned") + ". Generated callers use it (split mode).");
         }
         else if (isVoid)
         {
@@ -140,7 +140,7 @@ internal static class BackwardEmitter
         if (!isVoid)
         {
             writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result; 1 gives the plain gradient.</param>");
-            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+            if (!pullback) writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
         }
 
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
@@ -149,7 +149,8 @@ internal static class BackwardEmitter
             .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { "Gradients " + model.GradientsName })
             .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
         if (!isVoid) parameters = parameters.Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
-        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}{(pullback ? "Pullback" : "Backward")}({string.Join(", ", parameters)})");
+        // A Pullback returns nothing: its caller has the value from its own forward sweep.
+        writer.WriteLine($"{model.Modifiers} {(pullback ? "void" : model.ReturnType.Name)} {model.Name}{(pullback ? "Pullback" : "Backward")}({string.Join(", ", parameters)})");
         writer.OpenBlock();
 
         printer.Synthesized = true;
@@ -169,7 +170,7 @@ internal static class BackwardEmitter
         printer.Synthesized = true;
         printer.Statements(body.Reverse);
         printer.Statements(body.Epilogue);
-        if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
+        if (body.Result is not null && !pullback) writer.WriteLine("return " + body.Result + ";");
 
         if (guarded)
         {

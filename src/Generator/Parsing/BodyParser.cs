@@ -734,10 +734,10 @@ internal sealed class BodyParser
         }
 
         bool takesGradients = !target.IsStatic && ModelAnalysis.Describe(target.ContainingType) is not null;
-        // A generated layer (void, writing outputs) has a Pullback; one compiled elsewhere must show it.
+        // A generated layer (writing outputs) has a Pullback; one compiled elsewhere must show it.
         // (Compiled elsewhere, its generated Backward looks hand-written; its Pullback, with the same parameters, tells.)
         bool inSource = target.Locations.Any(l => l.IsInSource);
-        bool hasPullback = differentiable && target.ReturnsVoid && outputs.Any(o => o)
+        bool hasPullback = differentiable && outputs.Any(o => o)
             && (inSource ? handWritten is null
                 : handWritten is not null && target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length));

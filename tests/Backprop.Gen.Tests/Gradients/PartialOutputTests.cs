@@ -117,6 +117,34 @@ public class PartialOutputTests
                 return s;
             }
 
+            // Returns a value and writes an output, only where x[i] > 0: its Pullback takes the seed and returns nothing.
+            [Differentiable]
+            public static double Scored(double[] x, double[] y)
+            {
+                double s = 0;
+                for (int i = 0; i < y.Length; i++)
+                {
+                    if (x[i] > 0) y[i] = Math.Exp(x[i]);
+                    s += x[i] * x[i];
+                }
+
+                return s;
+            }
+
+            [Differentiable]
+            public static double ScoredTwice(double[] x)
+            {
+                double[] h = new double[x.Length];
+                Squash(x, h);
+                double s = Scored(x, h);
+                double[] g = new double[x.Length];
+                Squash(h, g);
+                for (int t = 0; t < 2; t++) s += Scored(h, g) * 0.5;
+                for (int i = 0; i < g.Length; i++) s += g[i] * g[i];
+                for (int i = 0; i < h.Length; i++) s += h[i] * (i + 1);
+                return s;
+            }
+
             // A layer of layers: the last call only sometimes runs, so the outputs end with either layer's values.
             [Differentiable]
             public static void Either(double[] x, double[] y, bool second)
@@ -170,6 +198,17 @@ public class PartialOutputTests
     [Fact]
     public void A_reused_buffer_in_a_loop_keeps_the_gradient_of_what_a_partial_layer_leaves() =>
         Check(Compiled.Value, "Partial.L", "Repeated", r => new object?[] { AwayFromZero(r, 5) });
+
+    [Fact]
+    public void A_layer_that_returns_a_value_is_called_through_its_pullback_and_passes_on_what_it_leaves()
+    {
+        Check(Compiled.Value, "Partial.L", "ScoredTwice", r => new object?[] { AwayFromZero(r, 6) });
+        string caller = Generated.Value.Source(".L.ScoredTwice.Backward.g.cs");
+        Assert.Contains("ScoredPullback(", caller);
+        Assert.DoesNotContain("ScoredBackward(", caller);
+        Assert.Contains("public static void ScoredPullback(double[] x, double[] y, double[]? dX, [global::Backprop.OutputAdjoint] double[]? dY, double seed = 1.0)",
+            Generated.Value.Source(".L.Scored.Backward.g.cs"));
+    }
 
     [Theory]
     [InlineData(true)]
