@@ -57,14 +57,16 @@ internal static class Differentiator
             BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, backwardNames) : null;
             // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
             BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
-                ? ReverseBuilder.Build(model, body, activity, Names(), pullback: true)
+                ? ReverseBuilder.Build(model, body, activity, Names(), Sweep.Pullback)
                 : null;
             TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
 
-            // Second order is forward mode applied to the generated Backward: it reuses the Backward's names.
+            // Second order is forward mode applied to a Backward (its plain variant): it reuses that Backward's names.
             string seedTangent = Contract.Unique("seedTangent", model.Parameters.Select(p => p.Name));
+            NameAllocator secondOrderNames = Names();
             HessianVectorBody? hessianVector = (model.Modes & Contract.SecondOrder) != 0 && backward is not null
-                ? HessianVectorBuilder.Build(model, backward, new NameAllocator(backwardNames.Taken), seedTangent)
+                ? HessianVectorBuilder.Build(model, ReverseBuilder.Build(model, body, activity, secondOrderNames, Sweep.SecondOrderBase),
+                    new NameAllocator(secondOrderNames.Taken), seedTangent)
                 : null;
             if (tangent is not null) diagnostics.AddRange(tangent.Diagnostics);
             if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))

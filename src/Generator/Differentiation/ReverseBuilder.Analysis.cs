@@ -48,12 +48,11 @@ internal sealed partial class ReverseBuilder
     /// them, and a single statement stores into them, at most once per element. Its index must tell apart the
     /// iterations of the loops around it, in mixed radix: <c>i</c>, <c>i * n + j</c>, <c>(i * n + j) * m + k</c>,
     /// where each inner counter runs from 0 to the fixed bound it is multiplied by. Then nothing accumulates into the
-    /// output's adjoint and no element needs zeroing after its read. (Second order transforms the Backward further and
-    /// keeps the copy.)
+    /// output's adjoint and no element needs zeroing after its read. (The sweep second order transforms keeps the copy.)
     /// </summary>
     private void FindWriteOnceOutputs()
     {
-        if ((_model.Modes & Parsing.Contract.SecondOrder) != 0) return;
+        if (_forSecondOrder) return;
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Differentiable && p.Type.Rank <= 1 && !p.Type.IsScalar))
         {
             // The one statement that may use the output other than through its length: a store, or a layer call.
@@ -83,11 +82,13 @@ internal sealed partial class ReverseBuilder
     /// <summary>
     /// An output the method only hands on, in <paramref name="call"/>, to one layer call outside any loop or branch (a
     /// layer class's <c>Forward</c> that calls a toolkit layer): the callee's Pullback consumes the caller's incoming
-    /// gradient itself. Only a Pullback passes it on so; a Backward must leave it, and gives the callee a copy.
+    /// gradient itself. Only a Pullback passes it on so (a Backward must leave it, and gives the callee a copy), and only
+    /// to a callee that consumes it: a hand-written Backward leaves it, and the copy path clears it after the call.
     /// </summary>
     private bool PassedOnOnce(ParameterModel output, Step call)
     {
-        if (call.Stmt is not Evaluate { Expression: DiffCall layer } || _enclosingLoops[call].Count > 0 || _branches[call].Count > 0) return false;
+        if (call.Stmt is not Evaluate { Expression: DiffCall layer } || !layer.Callee.HasPullback
+            || _enclosingLoops[call].Count > 0 || _branches[call].Count > 0) return false;
         var positions = Enumerable.Range(0, layer.Arguments.Count).Where(i => MentionsBeyondLength(layer.Arguments[i], output.Name)).ToList();
         if (positions.Count != 1 || !(layer.Callee.Parameters[positions[0]] is { IsOutput: true, Differentiable: true } parameter)
             || IrWalker.PassedArray(layer.Arguments[positions[0]])?.Name != output.Name

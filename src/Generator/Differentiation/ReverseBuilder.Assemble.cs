@@ -150,11 +150,11 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>
-    /// Whether a layer call's Pullback may write <paramref name="output"/> again in the reverse sweep (it recomputes
-    /// what its reverse reads, outputs too) after another statement has written it later in the forward sweep.
+    /// Whether a layer call's Pullback may write <paramref name="output"/> in the reverse sweep: a Pullback recomputes
+    /// what its reverse reads, outputs too, and a layer of layers leaves in them what its own callees recompute.
     /// </summary>
     private bool RecomputedByPullback(string output) =>
-        _anyDefinitions.TryGetValue(output, out List<Step>? writers) && writers.Count > 1
+        _anyDefinitions.TryGetValue(output, out List<Step>? writers)
         && writers.Any(w => IrWalker.OwnExpressions(w.Stmt).Any(e => e is DiffCall { Callee.HasPullback: true }));
 
     /// <summary>

@@ -217,7 +217,7 @@ internal sealed partial class ReverseBuilder
     /// the call to overwrite its outputs whole. (Second order
     /// transforms this reverse sweep into one that calls the callees' second-order derivatives, which leave them.)
     /// </summary>
-    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && (_model.Modes & Parsing.Contract.SecondOrder) == 0;
+    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && !_forSecondOrder;
 
     private IrExpr ScalarAdjointArgument(IrExpr argument, IrType type, List<IrStmt> before, List<IrStmt> after)
     {

@@ -33,6 +33,23 @@ internal sealed class BackwardBody
     }
 }
 
+/// <summary>The reverse-mode methods built from one primal, which differ in how they treat outputs.</summary>
+internal enum Sweep
+{
+    /// <summary><c>…Backward</c>: reads the outputs' incoming gradients and leaves them.</summary>
+    Backward,
+
+    /// <summary><c>…Pullback</c>: the reverse sweep alone for a caller that has run the layer; consumes the outputs' adjoints.</summary>
+    Pullback,
+
+    /// <summary>
+    /// The Backward that second order (<c>…HessianVector</c>) differentiates: every output on a pooled copy, and each
+    /// layer call taken to overwrite its outputs whole, because the callees' second-order derivatives leave the output
+    /// adjoints they are given.
+    /// </summary>
+    SecondOrderBase,
+}
+
 /// <summary>
 /// Builds the forward sweep (the normalized primal plus saves) and the reverse sweep (each statement's adjoint, in
 /// reverse order), as REVERSE-MODE.md describes:
@@ -65,16 +82,21 @@ internal sealed partial class ReverseBuilder
     private readonly Dictionary<string, IrVar> _discards = new();
     private readonly List<IrVar> _discardOrder = new();
 
+    private readonly Sweep _sweep;
+
     /// <summary>
     /// Whether this builds the Pullback: its outputs' adjoints are consumed, as every generated caller expects. On
     /// return each holds the gradient of the output's contents before the call (zero where the layer stored, the
     /// incoming gradient where it left the caller's values). The Backward reads them and leaves them unchanged.
     /// </summary>
-    private readonly bool _consumesOutputAdjoints;
+    private bool _consumesOutputAdjoints => _sweep == Sweep.Pullback;
 
-    private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, bool consumesOutputAdjoints = false)
+    /// <summary>Whether this builds the reverse sweep second order transforms (see <see cref="Sweep.SecondOrderBase"/>).</summary>
+    private bool _forSecondOrder => _sweep == Sweep.SecondOrderBase;
+
+    private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, Sweep sweep = Sweep.Backward)
     {
-        _consumesOutputAdjoints = consumesOutputAdjoints;
+        _sweep = sweep;
         _model = model;
         _body = body;
         _activity = activity;
@@ -107,10 +129,11 @@ internal sealed partial class ReverseBuilder
         _ => step.Stmt,
     }).ToList();
 
-    /// <param name="pullback">Build the Pullback's sweeps, which consume the outputs' adjoints, instead of the Backward's.</param>
-    public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, bool pullback = false)
+    /// <param name="sweep">Which method's sweeps to build: the Backward's, the Pullback's (which consume the outputs'
+    /// adjoints), or the plain ones second order transforms.</param>
+    public static BackwardBody Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, Sweep sweep = Sweep.Backward)
     {
-        var builder = new ReverseBuilder(model, body, activity, names, pullback);
+        var builder = new ReverseBuilder(model, body, activity, names, sweep);
         return builder.Build();
     }
 

@@ -145,6 +145,73 @@ public class PartialOutputTests
                 return s;
             }
 
+            // A layer with a hand-written derivative, which leaves its output adjoint: wrapped, the wrapper must consume it.
+            public static void Twice(double[] x, double[] y)
+            {
+                for (int i = 0; i < y.Length; i++) y[i] = 2 * x[i];
+            }
+
+            public static void TwiceBackward(double[] x, double[] y, double[]? dX, [OutputAdjoint] double[]? dY)
+            {
+                Twice(x, y);
+                if (dX is null || dY is null) return;
+                for (int i = 0; i < y.Length; i++) dX[i] += 2 * dY[i];
+            }
+
+            [Differentiable]
+            public static void WrapsTwice(double[] x, double[] y) => Twice(x, y);
+
+            [Differentiable]
+            public static void WrapsPool(double[] x, double[] y) => Backprop.Nn.Layers.MaxPool2d(x, y, 1, 4, 4, 2, 2);
+
+            [Differentiable]
+            public static double OverHandWritten(double[] x, double[] w)
+            {
+                double[] y = new double[x.Length];
+                Squash(w, y);
+                WrapsTwice(x, y);
+                double[] p = new double[4];
+                Squash(w, p);
+                WrapsPool(x, p);
+                double s = 0;
+                for (int i = 0; i < y.Length; i++) s += y[i] * y[i];
+                for (int i = 0; i < p.Length; i++) s += p[i] * p[i] * (i + 1);
+                return s;
+            }
+
+            // One call, to a layer of layers whose own Pullback recomputes an earlier callee's values into y.
+            [Differentiable]
+            public static void WrapsBoth(double[] x, double[] y) { Both(x, y); }
+
+            // Second order: the Backward and the Pullback consume as any; only the HessianVector takes calls to overwrite.
+            [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.SecondOrder)]
+            public static void Embed2(double[] x, double[] y, int offset)
+            {
+                for (int i = 0; i < x.Length; i++) y[offset + i] = Math.Sin(x[i]);
+            }
+
+            [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.SecondOrder)]
+            public static double Concatenated2(double[] a, double[] b)
+            {
+                double[] y = new double[a.Length + b.Length];
+                Embed2(a, y, 0);
+                Embed2(b, y, a.Length);
+                double s = 0;
+                for (int i = 0; i < y.Length; i++) s += y[i] * y[i] * (i + 1);
+                return s;
+            }
+
+            [Differentiable]
+            public static double OverSecondOrder(double[] a, double[] b)
+            {
+                double[] y = new double[a.Length + b.Length];
+                Embed2(a, y, 0);
+                Embed2(b, y, a.Length);
+                double s = 0;
+                for (int i = 0; i < y.Length; i++) s += Math.Cos(y[i]) * (i + 1);
+                return s;
+            }
+
             // A layer of layers: the last call only sometimes runs, so the outputs end with either layer's values.
             [Differentiable]
             public static void Either(double[] x, double[] y, bool second)
@@ -210,6 +277,17 @@ public class PartialOutputTests
             Generated.Value.Source(".L.Scored.Backward.g.cs"));
     }
 
+    [Fact]
+    public void A_wrapper_of_a_hand_written_derivative_consumes_what_that_derivative_leaves() =>
+        Check(Compiled.Value, "Partial.L", "OverHandWritten", r => new object?[] { RandomArray(r, 16), RandomArray(r, 16) });
+
+    [Fact]
+    public void Second_order_methods_consume_in_their_backward_and_pullback()
+    {
+        Check(Compiled.Value, "Partial.L", "Concatenated2", r => new object?[] { RandomArray(r, 3), RandomArray(r, 2) });
+        Check(Compiled.Value, "Partial.L", "OverSecondOrder", r => new object?[] { RandomArray(r, 3), RandomArray(r, 2) });
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -242,6 +320,7 @@ public class PartialOutputTests
     [InlineData("Either", true)]
     [InlineData("Either", false)]
     [InlineData("Both", false)]
+    [InlineData("WrapsBoth", false)]
     public void A_backward_leaves_its_outputs_holding_the_forward_values(string layer, bool second)
     {
         double[] x = AwayFromZero(new Random(5), 5);

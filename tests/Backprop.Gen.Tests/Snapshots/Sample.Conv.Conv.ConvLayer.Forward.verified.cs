@@ -32,10 +32,12 @@ namespace Conv
             {
                 // forward sweep
                 global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
+                double[] _final_output = global::Backprop.AdjointPool.RentCopy(output, output.Length);
 
                 // reverse sweep
                 // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
                 global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
+                global::Backprop.AdjointPool.Restore(_final_output, output);
             }
             finally
             {

@@ -65,6 +65,7 @@ namespace Conv
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.Dense(w, b, pooled, logits);
+                double[] _final_logits = global::Backprop.AdjointPool.RentCopy(logits, logits.Length);
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
@@ -78,6 +79,7 @@ namespace Conv
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
                 global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
+                global::Backprop.AdjointPool.Restore(_final_logits, logits);
             }
             finally
             {

@@ -32,10 +32,12 @@ namespace Conv
             {
                 // forward sweep
                 global::Backprop.Nn.Layers.Dense(W, B, x, y);
+                double[] _final_y = global::Backprop.AdjointPool.RentCopy(y, y.Length);
 
                 // reverse sweep
                 // Layers.Dense(W, B, x, y)
                 global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
+                global::Backprop.AdjointPool.Restore(_final_y, y);
             }
             finally
             {

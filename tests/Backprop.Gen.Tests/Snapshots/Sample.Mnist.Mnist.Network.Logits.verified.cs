@@ -60,6 +60,7 @@ namespace Mnist
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.Dense(w2, b2, active, logits);
+                double[] _final_logits = global::Backprop.AdjointPool.RentCopy(logits, logits.Length);
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
@@ -70,6 +71,7 @@ namespace Mnist
 
                 // Layers.Dense(w1, b1, image, hidden);
                 global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
+                global::Backprop.AdjointPool.Restore(_final_logits, logits);
             }
             finally
             {
