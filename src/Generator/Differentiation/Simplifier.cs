@@ -382,6 +382,110 @@ internal static class Simplifier
         return result;
     }
 
+    /// <summary>
+    /// A reverse loop that only adds a multiple of one array to another, element by element, as the reverse of a dot
+    /// product does (<c>dW[j * n + i] += _d_s * x[i]</c> for <c>i</c> from 0 below <c>n</c>), becomes one call to
+    /// <c>Kernels.AddScaled</c>, which does the same additions several elements at a time (<c>System.Numerics.Vector</c>)
+    /// with bit-for-bit the same results. Only where the factor and both offsets stay fixed in the loop, the two arrays
+    /// are different variables, the indices are the counter plus an offset, and the loop runs over a whole row.
+    /// </summary>
+    public static List<IrStmt> VectorizeScaledAdds(IReadOnlyList<IrStmt> block)
+    {
+        var result = new List<IrStmt>(block.Count);
+        foreach (IrStmt stmt in block)
+        {
+            switch (stmt)
+            {
+                case Loop loop when ScaledAdd(loop) is { } call:
+                    result.Add(call);
+                    break;
+                case Loop loop:
+                    result.Add(loop with { Body = new Block(VectorizeScaledAdds(loop.Body.Statements).ToEquatableArray()) });
+                    break;
+                case If branch:
+                    result.Add(branch with
+                    {
+                        Then = new Block(VectorizeScaledAdds(branch.Then.Statements).ToEquatableArray()),
+                        Else = new Block(VectorizeScaledAdds(branch.Else.Statements).ToEquatableArray()),
+                    });
+                    break;
+                default:
+                    result.Add(stmt);
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
+    private static IrStmt? ScaledAdd(Loop loop)
+    {
+        if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound, Body.Statements.Count: 1 }
+            || loop.Body.Statements[0] is not Assign { Target: ElementAt { Array: VarRef into, Indices.Count: 1 } target, Value: Binary { Op: BinaryOp.Add } sum }
+            || !sum.Left.Equals(target) || sum.Right is not Binary { Op: BinaryOp.Multiply } product)
+        {
+            return null;
+        }
+
+        string counter = loop.Counter!.Name;
+        (IrExpr scale, ElementAt read) = product.Right is ElementAt right && product.Left is not ElementAt { Array: VarRef }
+            ? (product.Left, right)
+            : product.Left is ElementAt left ? (product.Right, left) : (null!, null!);
+        if (read is not { Array: VarRef from, Indices.Count: 1 } || from.Name == into.Name) return null;
+        if (!Vectorizable(into.Type, target.Type, writable: true) || !Vectorizable(from.Type, target.Type, writable: false)
+            || !scale.Type.Equals(target.Type) || !read.Type.Equals(target.Type)) return null;
+
+        // The factor, the offsets and the bounds read neither the counter nor the array written.
+        bool Fixed(IrExpr e) => Pure(e) && !IrWalker.Reads(e).Any(n => n == counter || n == into.Name);
+        if (!Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
+            || Offset(read.Indices[0], counter) is not { } fromOffset || !Fixed(intoOffset) || !Fixed(fromOffset)) return null;
+
+        // The elements run from first to first + count - 1 (counting up or down: the same additions in any order).
+        IrExpr one = new Constant(IrType.Int, "1", 1);
+        IrExpr first = loop.Descending ? (loop.Inclusive ? bound : Plus(bound, one)) : start;
+        IrExpr count = loop.Descending
+            ? Plus(Minus(start, first), one)
+            : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
+        // Only a loop over a whole row (a length, a size, a constant of 8 or more), not a few taps of a kernel window,
+        // which the call would only slow down.
+        if (count is not (VarRef or Member or Constant { Value: >= 8 })) return null;
+        var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
+        return new Evaluate(loop.Origin, new OpaqueCall(IrType.Void, "global::Backprop.Kernels.AddScaled", null, arguments, "Kernels.AddScaled", "", false, null));
+    }
+
+    /// <summary>A one-dimensional array or span of the element type (a span written must not be read-only).</summary>
+    private static bool Vectorizable(IrType type, IrType element, bool writable) =>
+        type.ElementType.Equals(element) && element.IsFloatingElement && type.Shape switch
+        {
+            ShapeKind.Array => type.Rank == 1,
+            ShapeKind.Span => true,
+            ShapeKind.ReadOnlySpan => !writable,
+            _ => false,
+        };
+
+    /// <summary>The offset of an index <c>i</c>, <c>o + i</c> or <c>i + o</c> from the counter <c>i</c> (0 for <c>i</c>), else null.</summary>
+    private static IrExpr? Offset(IrExpr index, string counter) => index switch
+    {
+        VarRef v when v.Name == counter => new Constant(IrType.Int, "0", 0),
+        Binary { Op: BinaryOp.Add, Right: VarRef v } add when v.Name == counter => add.Left,
+        Binary { Op: BinaryOp.Add, Left: VarRef v } add when v.Name == counter => add.Right,
+        _ => null,
+    };
+
+    /// <summary><c>a + b</c>, without adding a zero, and <c>(x - 1) + 1</c> as <c>x</c>.</summary>
+    private static IrExpr Plus(IrExpr a, IrExpr b) => (a, b) switch
+    {
+        (Constant { Value: 0 }, _) => b,
+        (_, Constant { Value: 0 }) => a,
+        (Binary { Op: BinaryOp.Subtract, Right: Constant { Value: var k } } d, Constant { Value: var m }) when k == m => d.Left,
+        _ => new Binary(IrType.Int, BinaryOp.Add, a, b),
+    };
+
+    /// <summary><c>a - b</c>, without subtracting a zero.</summary>
+    private static IrExpr Minus(IrExpr a, IrExpr b) => b is Constant { Value: 0 } ? a : a.Equals(b) ? new Constant(IrType.Int, "0", 0)
+        : new Binary(IrType.Int, BinaryOp.Subtract, a, b);
+
     /// <summary>A bound as cheap to test as a local: a constant, a variable, a length, or one of those plus a constant.</summary>
     private static bool CheapBound(IrExpr bound) => bound switch
     {

@@ -72,12 +72,12 @@ internal static class BackwardEmitter
         return writer.ToString();
     }
 
-    /// <summary>Saves indexed by the loop counter, and the reverse sweep tidied as a person would write it.</summary>
+    /// <summary>Saves indexed by the loop counter, and the reverse sweep tidied as a person would write it (its scaled adds vectorized).</summary>
     private static BackwardBody Tidy(MethodModel model, BackwardBody body)
     {
         body = Differentiation.IndexedSaves.Apply(body);
-        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.SkipZeroAdjoints(
-            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
+        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.VectorizeScaledAdds(Differentiation.Simplifier.SkipZeroAdjoints(
+            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse)))), TakenNames(model, body)));
     }
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);

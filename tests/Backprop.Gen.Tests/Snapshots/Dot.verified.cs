@@ -44,17 +44,11 @@ namespace Snapshots
             // s += a[i] * b[i];
             if (dA != null)
             {
-                for (int i = 0; i < a.Length; i++)
-                {
-                    dA[i] += _d_s * b[i];
-                }
+                global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
             }
             if (dB != null)
             {
-                for (int i = 0; i < a.Length; i++)
-                {
-                    dB[i] += _d_s * a[i];
-                }
+                global::Backprop.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
             }
             return _result;
         }

@@ -96,10 +96,7 @@ namespace Snapshots
                     {
                         if (_d_sum != 0.0)
                         {
-                            for (int i = 0; i < x.Length; i++)
-                            {
-                                dW[j * x.Length + i] += _d_sum * x[i];
-                            }
+                            global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
                         }
                     }
 

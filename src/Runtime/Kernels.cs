@@ -1,0 +1,60 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Backprop;
+
+/// <summary>
+/// Vectorized forms of the loops generated reverse sweeps are made of. Each gives exactly the results of the scalar
+/// loop it replaces: every element gets the same one product and one sum, in the same order (no fused multiply-add,
+/// no reassociation), only several elements at a time with <see cref="Vector{T}"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Kernels
+{
+    /// <summary>
+    /// <c>into[intoStart + k] += scale * from[fromStart + k]</c> for <c>k</c> from 0 below <paramref name="count"/>
+    /// (nothing when <paramref name="count"/> is 0 or less): a gradient row added in one call, such as
+    /// <c>dW[j * n + i] += g * x[i]</c> over <c>i</c>.
+    /// </summary>
+    /// <param name="into">The array or span added to.</param>
+    /// <param name="intoStart">Where in <paramref name="into"/> the first element is.</param>
+    /// <param name="scale">The factor every element of <paramref name="from"/> is multiplied by.</param>
+    /// <param name="from">The array or span read.</param>
+    /// <param name="fromStart">Where in <paramref name="from"/> the first element is.</param>
+    /// <param name="count">How many elements.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A range runs past the end of its array (the scalar loop would have
+    /// thrown <see cref="IndexOutOfRangeException"/>).</exception>
+    public static void AddScaled(Span<double> into, int intoStart, double scale, ReadOnlySpan<double> from, int fromStart, int count) =>
+        AddScaled<double>(into, intoStart, scale, from, fromStart, count);
+
+    /// <inheritdoc cref="AddScaled(Span{double}, int, double, ReadOnlySpan{double}, int, int)"/>
+    public static void AddScaled(Span<float> into, int intoStart, float scale, ReadOnlySpan<float> from, int fromStart, int count) =>
+        AddScaled<float>(into, intoStart, scale, from, fromStart, count);
+
+    private static void AddScaled<T>(Span<T> into, int intoStart, T scale, ReadOnlySpan<T> from, int fromStart, int count)
+        where T : unmanaged, INumber<T>
+    {
+        if (count <= 0) return;
+        Span<T> target = into.Slice(intoStart, count);
+        ReadOnlySpan<T> source = from.Slice(fromStart, count);
+        int k = 0;
+        if (Vector.IsHardwareAccelerated && count >= Vector<T>.Count)
+        {
+            ref T t = ref MemoryMarshal.GetReference(target);
+            ref T s = ref MemoryMarshal.GetReference(source);
+            var factor = new Vector<T>(scale);
+            for (int last = count - Vector<T>.Count; k <= last; k += Vector<T>.Count)
+            {
+                ref T at = ref Unsafe.Add(ref t, k);
+                Vector<T> sum = Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref at))
+                    + factor * Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref s, k)));
+                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref at), sum);
+            }
+        }
+
+        for (; k < count; k++) target[k] += scale * source[k];
+    }
+}

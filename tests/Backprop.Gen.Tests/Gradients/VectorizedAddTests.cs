@@ -1,0 +1,111 @@
+using System;
+using System.Reflection;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+using static Backprop.Gen.Tests.Infrastructure.GradientHarness;
+
+namespace Backprop.Gen.Tests.Gradients;
+
+/// <summary>
+/// Reverse loops that add a multiple of one array to another over a whole row call <c>Kernels.AddScaled</c>
+/// (vectorized, the same results bit for bit); everything else stays a loop. Either way the gradients are exact.
+/// </summary>
+public class VectorizedAddTests
+{
+    private const string Source = """
+        using System;
+        using Backprop;
+
+        namespace Rows;
+
+        public static partial class L
+        {
+            [Differentiable]
+            public static double Dot(double[] a, double[] b)
+            {
+                double s = 0;
+                for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+                return s;
+            }
+
+            // A row at an offset, counted from 1 up to and including n.
+            [Differentiable]
+            public static float Rows(float[] w, float[] x, int n)
+            {
+                float t = 0;
+                for (int j = 0; j < 3; j++)
+                {
+                    float s = 0;
+                    for (int i = 1; i <= n; i++) s += w[j * (n + 1) + i] * x[i];
+                    t += MathF.Tanh(s);
+                }
+
+                return t;
+            }
+
+            // A factor that changes with the counter, and a window of a few taps: loops.
+            [Differentiable]
+            public static double Weighted(double[] a, double[] b)
+            {
+                double s = 0;
+                for (int i = 0; i < a.Length; i++) s += a[i] * b[i] * i;
+                return s;
+            }
+
+            [Differentiable]
+            public static double Taps(double[] k, double[] x, int channels)
+            {
+                double s = 0;
+                for (int c = 0; c + k.Length / channels <= x.Length; c++)
+                {
+                    double v = 0;
+                    for (int u = 0; u < k.Length / channels; u++) v += k[u] * x[c + u];
+                    s += v * v;
+                }
+
+                return s;
+            }
+        }
+        """;
+
+    private static readonly Lazy<GeneratorRun> Generated = new(() => TestCompiler.Generate(Source));
+    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.Load(Generated.Value));
+
+    [Theory]
+    [InlineData("Dot", 2)]
+    [InlineData("Rows", 2)]
+    [InlineData("Weighted", 0)]
+    [InlineData("Taps", 0)]
+    public void Whole_rows_of_scaled_adds_become_one_call(string method, int calls)
+    {
+        Assert.Empty(Generated.Value.GeneratorDiagnostics);
+        string generated = Generated.Value.Source(".L." + method + ".Backward.g.cs");
+        Assert.Equal(calls, System.Text.RegularExpressions.Regex.Matches(generated, "Kernels.AddScaled").Count);
+        if (method == "Dot")
+        {
+            Assert.Contains("global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", generated);
+        }
+
+        if (method == "Rows")
+        {
+            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * (n + 1) + 1, _d_s, x, 1, n);", generated);
+        }
+    }
+
+    [Fact]
+    public void Each_matches_finite_differences()
+    {
+        Check(Compiled.Value, "Rows.L", "Dot", r => new object?[] { RandomArray(r, 37), RandomArray(r, 37) });
+        Check(Compiled.Value, "Rows.L", "Weighted", r => new object?[] { RandomArray(r, 19), RandomArray(r, 19) });
+        Check(Compiled.Value, "Rows.L", "Taps", r => new object?[] { RandomArray(r, 6), RandomArray(r, 12), 2 });
+    }
+
+    [Fact]
+    public void A_float_row_at_an_offset_matches_finite_differences()
+    {
+        // float: a looser tolerance, as everywhere for single precision.
+        var random = new Random(2);
+        float[] Floats(int n) { var v = new float[n]; for (int i = 0; i < n; i++) v[i] = (float)(random.NextDouble() - 0.5); return v; }
+        Check(Compiled.Value, "Rows.L", "Rows", r => new object?[] { Floats(3 * 18), Floats(18), 17 }, tolerance: 2e-2);
+    }
+}
