@@ -73,6 +73,9 @@ internal static class PooledLocals
                 return false;
             case DiffCall call:
                 return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => IrWalker.PassedArray(a)?.Name != name && Leaks(a, name));
+            case OpaqueCall { Method: Simplifier.AddScaled } kernel:
+                // Reads and writes elements only, within the call.
+                return kernel.Arguments.Any(a => a is not VarRef && Leaks(a, name));
             case BackwardCall backward:
                 return Leaks(backward.Call, name) || backward.Gradients is not null && Leaks(backward.Gradients, name)
                     || backward.Adjoints.Any(a => Leaks(a, name)) || backward.Seed is not null && Leaks(backward.Seed, name);

@@ -418,6 +418,9 @@ internal static class Simplifier
         return result;
     }
 
+    /// <summary>The runtime's vectorized <c>into[intoStart + k] += scale * from[fromStart + k]</c>.</summary>
+    public const string AddScaled = "global::Backprop.Kernels.AddScaled";
+
     /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
     private static IrStmt? ScaledAdd(Loop loop)
     {
@@ -451,7 +454,7 @@ internal static class Simplifier
         // which the call would only slow down.
         if (count is not (VarRef or Member or Constant { Value: >= 8 })) return null;
         var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
-        return new Evaluate(loop.Origin, new OpaqueCall(IrType.Void, "global::Backprop.Kernels.AddScaled", null, arguments, "Kernels.AddScaled", "", false, null));
+        return new Evaluate(loop.Origin, new OpaqueCall(IrType.Void, AddScaled, null, arguments, "Kernels.AddScaled", "", false, null));
     }
 
     /// <summary>A one-dimensional array or span of the element type (a span written must not be read-only).</summary>

@@ -43,6 +43,23 @@ public class VectorizedAddTests
                 return t;
             }
 
+            // A local array read by a vectorized row: still rented from the pool, not allocated per call.
+            [Differentiable]
+            public static double Hidden(double[] w, double[] x)
+            {
+                double[] h = new double[4];
+                for (int j = 0; j < 4; j++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++) s += w[j * x.Length + i] * x[i];
+                    h[j] = Math.Tanh(s);
+                }
+
+                double t = 0;
+                for (int k = 0; k < h.Length; k++) t += h[k] * w[k];
+                return t;
+            }
+
             // A factor that changes with the counter, and a window of a few taps: loops.
             [Differentiable]
             public static double Weighted(double[] a, double[] b)
@@ -74,6 +91,7 @@ public class VectorizedAddTests
     [Theory]
     [InlineData("Dot", 2)]
     [InlineData("Rows", 2)]
+    [InlineData("Hidden", 4)]
     [InlineData("Weighted", 0)]
     [InlineData("Taps", 0)]
     public void Whole_rows_of_scaled_adds_become_one_call(string method, int calls)
@@ -86,6 +104,12 @@ public class VectorizedAddTests
             Assert.Contains("global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", generated);
         }
 
+        if (method == "Hidden")
+        {
+            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, 0, _d_t, h, 0, h.Length);", generated);
+            Assert.Contains("h = global::Backprop.AdjointPool.RentZeroed<double>(4);", generated);
+        }
+
         if (method == "Rows")
         {
             Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * (n + 1) + 1, _d_s, x, 1, n);", generated);
@@ -96,6 +120,7 @@ public class VectorizedAddTests
     public void Each_matches_finite_differences()
     {
         Check(Compiled.Value, "Rows.L", "Dot", r => new object?[] { RandomArray(r, 37), RandomArray(r, 37) });
+        Check(Compiled.Value, "Rows.L", "Hidden", r => new object?[] { RandomArray(r, 4 * 9), RandomArray(r, 9) });
         Check(Compiled.Value, "Rows.L", "Weighted", r => new object?[] { RandomArray(r, 19), RandomArray(r, 19) });
         Check(Compiled.Value, "Rows.L", "Taps", r => new object?[] { RandomArray(r, 6), RandomArray(r, 12), 2 });
     }
