@@ -87,11 +87,12 @@ internal sealed class Trainer
 
     /// <summary>
     /// Data augmentation: the digit moved by a random whole number of pixels in each direction, at most
-    /// <see cref="Shifts"/>, the same for a given sample and epoch whatever the thread.
+    /// <see cref="Shifts"/>, the same for a given seed, sample and epoch whatever the thread and the run
+    /// (<see cref="HashCode"/> is seeded differently in every process, so it would not do).
     /// </summary>
     private ReadOnlySpan<double> Augment(ReadOnlySpan<double> image, double[] shifted, int sample, int epoch)
     {
-        var random = new Random(HashCode.Combine(_seed, epoch, sample));
+        var random = new Random(unchecked((_seed * 1_000_003 + epoch) * 1_000_033 + sample));
         int dx = random.Next(-Shifts, Shifts + 1), dy = random.Next(-Shifts, Shifts + 1);
         const int side = 28;
         Array.Clear(shifted);
