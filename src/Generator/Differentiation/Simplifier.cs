@@ -397,6 +397,8 @@ internal static class Simplifier
             switch (stmt)
             {
                 case Loop loop when ScaledAdd(loop) is { } call:
+                    // A comment the loop's body held (the source statement) goes before the call.
+                    result.AddRange(loop.Body.Statements.OfType<Comment>());
                     result.Add(call);
                     break;
                 case Loop loop:
@@ -424,8 +426,9 @@ internal static class Simplifier
     /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
     private static IrStmt? ScaledAdd(Loop loop)
     {
-        if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound, Body.Statements.Count: 1 }
-            || loop.Body.Statements[0] is not Assign { Target: ElementAt { Array: VarRef into, Indices.Count: 1 } target, Value: Binary { Op: BinaryOp.Add } sum }
+        List<IrStmt> body = loop.Body.Statements.Where(st => st is not Comment).ToList();
+        if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound } || body.Count != 1
+            || body[0] is not Assign { Target: ElementAt { Array: VarRef into, Indices.Count: 1 } target, Value: Binary { Op: BinaryOp.Add } sum }
             || !sum.Left.Equals(target) || sum.Right is not Binary { Op: BinaryOp.Multiply } product)
         {
             return null;
@@ -439,8 +442,9 @@ internal static class Simplifier
         if (!Vectorizable(into.Type, target.Type, writable: true) || !Vectorizable(from.Type, target.Type, writable: false)
             || !scale.Type.Equals(target.Type) || !read.Type.Equals(target.Type)) return null;
 
-        // The factor, the offsets and the bounds read neither the counter nor the array written.
-        bool Fixed(IrExpr e) => Pure(e) && !IrWalker.Reads(e).Any(n => n == counter || n == into.Name);
+        // The factor, the offsets and the bounds read neither the counter nor the array written, and cannot throw: the
+        // call evaluates them even for an empty row, which the loop never did (an element of an empty array, a division).
+        bool Fixed(IrExpr e) => CannotThrow(e) && !IrWalker.Reads(e).Any(n => n == counter || n == into.Name);
         if (!Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
             || Offset(read.Indices[0], counter) is not { } fromOffset || !Fixed(intoOffset) || !Fixed(fromOffset)) return null;
 
@@ -456,6 +460,16 @@ internal static class Simplifier
         var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
         return new Evaluate(loop.Origin, new OpaqueCall(IrType.Void, AddScaled, null, arguments, "Kernels.AddScaled", "", false, null));
     }
+
+    /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations.</summary>
+    private static bool CannotThrow(IrExpr e) => e switch
+    {
+        VarRef or Constant => true,
+        Member { Receiver: VarRef, Name: "Length" } => true,
+        Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b => CannotThrow(b.Left) && CannotThrow(b.Right),
+        Unary { Op: UnaryOp.Negate } u => CannotThrow(u.Operand),
+        _ => false,
+    };
 
     /// <summary>A one-dimensional array or span of the element type (a span written must not be read-only).</summary>
     private static bool Vectorizable(IrType type, IrType element, bool writable) =>

@@ -60,6 +60,30 @@ public class VectorizedAddTests
                 return t;
             }
 
+            // Offsets that could throw (an array element, a division): the loop never evaluates them for an empty row,
+            // so they stay loops.
+            [Differentiable]
+            public static double ElementOffset(double[] w, double[] x, int[] off, int n)
+            {
+                double s = 1;
+                for (int i = 0; i < n; i++) s += w[off[0] + i] * x[i];
+                return s * s;
+            }
+
+            [Differentiable]
+            public static double DividedOffset(double[] w, double[] x, int m, int q, int n)
+            {
+                double t = 0;
+                for (int j = 0; j < 2; j++)
+                {
+                    double s = 1;
+                    for (int i = 0; i < n; i++) s += w[j * (m / q) + i] * x[i];
+                    t += s * s;
+                }
+
+                return t;
+            }
+
             // A factor that changes with the counter, and a window of a few taps: loops.
             [Differentiable]
             public static double Weighted(double[] a, double[] b)
@@ -93,6 +117,8 @@ public class VectorizedAddTests
     [InlineData("Rows", 2)]
     [InlineData("Hidden", 4)]
     [InlineData("Weighted", 0)]
+    [InlineData("ElementOffset", 0)]
+    [InlineData("DividedOffset", 0)]
     [InlineData("Taps", 0)]
     public void Whole_rows_of_scaled_adds_become_one_call(string method, int calls)
     {
@@ -123,6 +149,16 @@ public class VectorizedAddTests
         Check(Compiled.Value, "Rows.L", "Hidden", r => new object?[] { RandomArray(r, 4 * 9), RandomArray(r, 9) });
         Check(Compiled.Value, "Rows.L", "Weighted", r => new object?[] { RandomArray(r, 19), RandomArray(r, 19) });
         Check(Compiled.Value, "Rows.L", "Taps", r => new object?[] { RandomArray(r, 6), RandomArray(r, 12), 2 });
+    }
+
+    [Fact]
+    public void An_empty_row_evaluates_nothing_the_loop_would_not()
+    {
+        MethodInfo element = Invoke.Method(Compiled.Value, "Rows.L", "ElementOffsetBackward", 7);
+        Assert.Equal(1.0, Invoke.Call(element, new object?[] { new double[4], new double[0], new int[0], 0, new double[4], new double[0], 1.0 }));
+        MethodInfo divided = Invoke.Method(Compiled.Value, "Rows.L", "DividedOffsetBackward", 8);
+        Assert.Equal(2.0, Invoke.Call(divided, new object?[] { new double[4], new double[0], 4, 0, 0, new double[4], new double[0], 1.0 }));
+        Check(Compiled.Value, "Rows.L", "ElementOffset", r => new object?[] { RandomArray(r, 12), RandomArray(r, 9), new[] { 2 }, 9 });
     }
 
     [Fact]
