@@ -1,7 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Backprop;
@@ -43,15 +42,13 @@ public static class Kernels
         int k = 0;
         if (Vector.IsHardwareAccelerated && count >= Vector<T>.Count)
         {
+            // The slices above checked the ranges: the loads and stores below stay inside them.
             ref T t = ref MemoryMarshal.GetReference(target);
             ref T s = ref MemoryMarshal.GetReference(source);
             var factor = new Vector<T>(scale);
             for (int last = count - Vector<T>.Count; k <= last; k += Vector<T>.Count)
             {
-                ref T at = ref Unsafe.Add(ref t, k);
-                Vector<T> sum = Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref at))
-                    + factor * Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref s, k)));
-                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref at), sum);
+                (Vector.LoadUnsafe(ref t, (nuint)k) + factor * Vector.LoadUnsafe(ref s, (nuint)k)).StoreUnsafe(ref t, (nuint)k);
             }
         }
 

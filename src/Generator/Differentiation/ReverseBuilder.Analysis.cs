@@ -52,14 +52,14 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private void FindWriteOnceOutputs()
     {
-        if (_forSecondOrder) return;
+        if (IsSecondOrderBase) return;
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Differentiable && p.Type.Rank <= 1 && !p.Type.IsScalar))
         {
             // The one statement that may use the output other than through its length: a store, or a layer call.
             List<Step> users = _flat.Where(s => IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, output.Name))).ToList();
             if (users.Count != 1) continue;
             Step user = users[0];
-            if (_consumesOutputAdjoints && PassedOnOnce(output, user))
+            if (IsPullback && PassedOnOnce(output, user))
             {
                 _passedOutputs.Add(output.Name);
                 continue;
@@ -193,7 +193,7 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private bool AdjointOutlivesDefinition(string target, Step definition)
     {
-        if (_writeOnceOutputs.Contains(target)) return _consumesOutputAdjoints;
+        if (_writeOnceOutputs.Contains(target)) return IsPullback;
         if (_parameters.ContainsKey(target)) return true;
         int at = _position[definition];
         if (!_anyDefinitions.TryGetValue(target, out List<Step>? definitions)) return false;

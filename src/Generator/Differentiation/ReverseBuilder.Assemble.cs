@@ -67,9 +67,9 @@ internal sealed partial class ReverseBuilder
             bool isOutput = _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput;
             if (!isOutput) localArrayAdjoints.Add(adjoint.Name);
             body.Declarations.Add(new Declare(null, adjoint, isOutput
-                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, _consumesOutputAdjoints) : IncomingGradient(output!)
+                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, IsPullback) : IncomingGradient(output!)
                 : EmptyArray(adjoint.Type)));
-            if (isOutput && !writeOnce && _consumesOutputAdjoints)
+            if (isOutput && !writeOnce && IsPullback)
             {
                 // The Pullback hands back what is left: the gradient of the elements the layer did not store.
                 body.Epilogue.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.HandBack", null,
@@ -88,8 +88,9 @@ internal sealed partial class ReverseBuilder
         var finals = new List<(ParameterModel Output, IrVar Copy)>();
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput))
         {
-            if (!_flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name))
-                && !(!_consumesOutputAdjoints && RecomputedByPullback(output.Name))) continue;
+            bool restored = _flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name));
+            // A Pullback promises no output values; a Backward does, even where a callee's Pullback rewrites them.
+            if (!restored && (IsPullback || !RecomputedByPullback(output.Name))) continue;
             var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));
             body.Forward.Add(new Declare(null, copy, RentCopy(new VarRef(output.Type, output.Name), output.Type.ElementType)));
             finals.Add((output, copy));

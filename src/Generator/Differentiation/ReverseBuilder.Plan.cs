@@ -214,10 +214,10 @@ internal sealed partial class ReverseBuilder
     /// <summary>
     /// Whether the callee's derivative consumes the output adjoints it is given: a generated Pullback does, leaving in
     /// each the gradient of what the call did not overwrite. A hand-written Backward leaves them, and the caller takes
-    /// the call to overwrite its outputs whole. (Second order
-    /// transforms this reverse sweep into one that calls the callees' second-order derivatives, which leave them.)
+    /// the call to overwrite its outputs whole. (Second order transforms this reverse sweep into one that calls the
+    /// callees' second-order derivatives, which leave them.)
     /// </summary>
-    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && !_forSecondOrder;
+    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && !IsSecondOrderBase;
 
     private IrExpr ScalarAdjointArgument(IrExpr argument, IrType type, List<IrStmt> before, List<IrStmt> after)
     {

@@ -89,10 +89,10 @@ internal sealed partial class ReverseBuilder
     /// return each holds the gradient of the output's contents before the call (zero where the layer stored, the
     /// incoming gradient where it left the caller's values). The Backward reads them and leaves them unchanged.
     /// </summary>
-    private bool _consumesOutputAdjoints => _sweep == Sweep.Pullback;
+    private bool IsPullback => _sweep == Sweep.Pullback;
 
     /// <summary>Whether this builds the reverse sweep second order transforms (see <see cref="Sweep.SecondOrderBase"/>).</summary>
-    private bool _forSecondOrder => _sweep == Sweep.SecondOrderBase;
+    private bool IsSecondOrderBase => _sweep == Sweep.SecondOrderBase;
 
     private ReverseBuilder(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names, Sweep sweep = Sweep.Backward)
     {
@@ -412,7 +412,7 @@ internal sealed partial class ReverseBuilder
 
         // An output's adjoint is a local array (a copy of the incoming gradient), or the incoming gradient itself
         // where the output is written once and never read (read only by the Backward, consumed by the Pullback).
-        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: !_consumesOutputAdjoints)
+        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: !IsPullback)
             : variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1)
             : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))

@@ -435,10 +435,9 @@ internal static class Simplifier
         }
 
         string counter = loop.Counter!.Name;
-        (IrExpr scale, ElementAt read) = product.Right is ElementAt right && product.Left is not ElementAt { Array: VarRef }
-            ? (product.Left, right)
-            : product.Left is ElementAt left ? (product.Right, left) : (null!, null!);
-        if (read is not { Array: VarRef from, Indices.Count: 1 } || from.Name == into.Name) return null;
+        // The element read is one operand, the factor the other (an element as the factor is turned down below).
+        (IrExpr scale, IrExpr other) = product.Right is ElementAt ? (product.Left, product.Right) : (product.Right, product.Left);
+        if (other is not ElementAt { Array: VarRef from, Indices.Count: 1 } read || from.Name == into.Name) return null;
         if (!Vectorizable(into.Type, target.Type, writable: true) || !Vectorizable(from.Type, target.Type, writable: false)
             || !scale.Type.Equals(target.Type) || !read.Type.Equals(target.Type)) return null;
 
