@@ -17,6 +17,15 @@ public static class AdjointPool
     public static T[] RentZeroed<T>(int length) => Cache<T>.Rent(length);
 
     /// <summary>
+    /// Rents a zeroed array for a length of another integral type (<c>new double[n]</c> with a <c>long n</c>); a length
+    /// no array can have throws <see cref="OverflowException"/>, as <c>new double[n]</c> does.
+    /// </summary>
+    public static T[] RentZeroed<T>(long length) => Cache<T>.Rent(checked((int)length));
+
+    /// <inheritdoc cref="RentZeroed{T}(long)"/>
+    public static T[] RentZeroed<T>(ulong length) => Cache<T>.Rent(checked((int)length));
+
+    /// <summary>
     /// Returns <paramref name="buffer"/> if it has exactly <paramref name="length"/> elements; otherwise returns it to
     /// the pool and rents a zeroed one of that length. The generated code keeps adjoint buffers zero between uses, so a
     /// buffer handed back unchanged is still zero.
@@ -164,7 +173,7 @@ public static class AdjointPool
         return RentZeroed<T>(length);
     }
 
-    /// <summary>Gives an array from <see cref="RentZeroed{T}"/> back; an empty array is ignored.</summary>
+    /// <summary>Gives an array from <see cref="RentZeroed{T}(int)"/> back; an empty array is ignored.</summary>
     public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
 
     /// <summary>Zeros to read: one shared array per element type, only ever exposed read-only, grown when too short.</summary>

@@ -21,7 +21,16 @@ public static class SavePool
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T[] Rent<T>(int count) => count > 0 ? ArrayPool<T>.Shared.Rent(count) : Array.Empty<T>();
 
-    /// <summary>Returns a buffer from <see cref="Rent{T}"/> to the pool (an empty one is ignored).</summary>
+    /// <summary>Rents a buffer for a loop counted in another integral type (<c>for (long i = 0; i &lt; n; i++)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="count">The loop's trip count (negative or zero when it does not run).</param>
+    /// <returns>A buffer with room for <paramref name="count"/> values.</returns>
+    public static T[] Rent<T>(long count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
+
+    /// <inheritdoc cref="Rent{T}(long)"/>
+    public static T[] Rent<T>(ulong count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
+
+    /// <summary>Returns a buffer from <see cref="Rent{T}(int)"/> to the pool (an empty one is ignored).</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="buffer">The buffer.</param>
     public static void Return<T>(T[] buffer)

@@ -175,7 +175,7 @@ internal static class HessianVectorBuilder
         {
             if (parameter.Type.Rank == 2)
             {
-                body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{buffer} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+                body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{buffer} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
                 continue;
             }
 
@@ -183,7 +183,7 @@ internal static class HessianVectorBuilder
             string missing = isArray ? $"{buffer} is null" : $"{buffer}.IsEmpty";
             var scratch = new IrVar(names.Fresh("_scratch_" + buffer), IrType.ArrayOf(parameter.Type.ElementType, 1));
             body.Prologue.Add(new Declare(null, scratch, new Opaque(scratch.Type,
-                $"{missing} ? {Pool}RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
+                $"{missing} ? {Pool}RentZeroed<{element}>({parameter.LengthText}) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
             body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
                 new Block(Array<IrStmt>(new Assign(null, new VarRef(parameter.Type, buffer), scratch.Ref))), Block.Empty));
             body.Finally.Add(PoolCall("Return", scratch.Ref));
@@ -192,7 +192,7 @@ internal static class HessianVectorBuilder
         if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 2 && !parameter.IsOutput)
         {
             body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void,
-                $"{parameter.DirectionName} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+                $"{parameter.DirectionName} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
         }
 
         if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 1 && !parameter.IsOutput)
@@ -200,7 +200,7 @@ internal static class HessianVectorBuilder
             string v = parameter.DirectionName;
             var zeros = new IrVar(names.Fresh("_zero_" + v), IrType.ArrayOf(parameter.Type.ElementType, 1));
             body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
-                $"{v} is null ? {Pool}RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
+                $"{v} is null ? {Pool}RentZeroed<{element}>({parameter.LengthText}) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
             body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{v} ??= {zeros.Name}", EquatableArray<IrExpr>.Empty)));
             body.Finally.Add(PoolCall("Return", zeros.Ref));
         }

@@ -67,6 +67,12 @@ internal static class PullbackPruner
             }
         }
 
+        /// <summary>What a statement reads itself, without its nested statements (a loop's condition and bounds).</summary>
+        public void AddHeaderReads(IrStmt stmt)
+        {
+            foreach (IrExpr expr in IrWalker.OwnExpressions(stmt)) AddReads(expr);
+        }
+
         private void AddReads(IrExpr expr)
         {
             switch (expr)
@@ -141,11 +147,14 @@ internal static class PullbackPruner
 
     private static IrStmt? PruneLoop(Loop loop, Liveness live)
     {
-        // What one iteration needs may be computed by the one before: prune until the live set stops growing.
+        // What one iteration needs may be computed by the one before, and a loop that stays evaluates its header before
+        // every iteration: whatever its condition or bounds read decides the trip count, and so is live throughout the
+        // body (a while over an array the body swaps keeps the swaps). Prune until the live set stops growing.
         while (true)
         {
             int before = live.Count;
             List<IrStmt> body = Prune(loop.Body.Statements, live);
+            if (body.Count > 0) live.AddHeaderReads(loop);
             if (live.Count == before)
             {
                 return body.Count == 0 ? null : loop with { Body = new Block(body.ToEquatableArray()) };

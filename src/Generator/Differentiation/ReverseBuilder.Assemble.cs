@@ -179,13 +179,13 @@ internal sealed partial class ReverseBuilder
             string check = parameter.Type.Shape switch
             {
                 ShapeKind.Array when parameter.Type.Rank == 2 =>
-                    $"{d} is not null && ({d}.GetLength(0) != {x}.GetLength(0) || {d}.GetLength(1) != {x}.GetLength(1))",
-                ShapeKind.Array => $"{d} is not null && {d}.Length != {x}.Length",
+                    $"{d} is not null && ({d}.GetLength(0) != {parameter.DimensionText(0)} || {d}.GetLength(1) != {parameter.DimensionText(1)})",
+                ShapeKind.Array => $"{d} is not null && {d}.Length != {parameter.LengthText}",
                 _ => $"!{d}.IsEmpty && {d}.Length != {x}.Length",
             };
             string shape = parameter.Type.Rank == 2
-                ? $"[{{{x}.GetLength(0)}}, {{{x}.GetLength(1)}}] but {d} has [{{{d}.GetLength(0)}}, {{{d}.GetLength(1)}}]"
-                : $"{{{x}.Length}} but {d} has {{{d}.Length}}";
+                ? $"[{{{parameter.DimensionText(0)}}}, {{{parameter.DimensionText(1)}}}] but {d} has [{{{d}.GetLength(0)}}, {{{d}.GetLength(1)}}]"
+                : $"{{{parameter.LengthText}}} but {d} has {{{d}.Length}}";
             string message = $"$\"The adjoint {d} must have the shape of {x}: {x} has {shape}.\"";
             into.Add(new If(null, new Opaque(IrType.Bool, check.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty),
                 new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void,

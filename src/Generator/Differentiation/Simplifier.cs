@@ -638,6 +638,7 @@ internal static class Simplifier
 
     private static string Fresh(string stem, HashSet<string> names)
     {
+        stem = NameAllocator.Identifier(stem);
         string name = stem;
         for (int k = 1; !names.Add(name); k++) name = stem + "_" + k;
         return name;

@@ -92,20 +92,21 @@ internal static class TangentBuilder
         string element = parameter.Type.ElementName;
         if (parameter.Type.Rank == 2)
         {
-            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{t} ??= new {element}[{x}.GetLength(0), {x}.GetLength(1)]", EquatableArray<IrExpr>.Empty)));
+            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{t} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
             return;
         }
 
         bool isArray = parameter.Type.Shape == ShapeKind.Array;
         string missing = isArray ? $"{t} is null" : $"{t}.IsEmpty";
-        string check = isArray ? $"{t} is not null && {t}.Length != {x}.Length" : $"!{t}.IsEmpty && {t}.Length != {x}.Length";
-        string message = $"$\"The tangent {t} must have the length of {x} ({{{{{x}.Length}}}}), but has {{{{{t}.Length}}}}.\"";
+        string length = parameter.LengthText;
+        string check = isArray ? $"{t} is not null && {t}.Length != {length}" : $"!{t}.IsEmpty && {t}.Length != {length}";
+        string message = $"$\"The tangent {t} must have the length of {x} ({{{{{length}}}}}), but has {{{{{t}.Length}}}}.\"";
         body.Prologue.Add(new If(null, new Opaque(IrType.Bool, check, EquatableArray<IrExpr>.Empty),
             new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void, "new global::System.ArgumentException(" + message + ", nameof(" + t + "))", EquatableArray<IrExpr>.Empty)))),
             Block.Empty));
         var zeros = new IrVar(names.Fresh("_zero_" + x.TrimStart('@')), IrType.ArrayOf(parameter.Type.ElementType, 1));
         body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
-            $"{missing} ? global::Backprop.AdjointPool.RentZeroed<{element}>({x}.Length) : global::System.Array.Empty<{element}>()",
+            $"{missing} ? global::Backprop.AdjointPool.RentZeroed<{element}>({length}) : global::System.Array.Empty<{element}>()",
             EquatableArray<IrExpr>.Empty)));
         body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
             new Block(Array<IrStmt>(new Assign(null, new VarRef(TangentType(parameter), t), zeros.Ref))), Block.Empty));

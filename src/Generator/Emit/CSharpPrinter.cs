@@ -72,7 +72,10 @@ internal sealed class CSharpPrinter
                 _writer.WriteLine("// " + c.Text);
                 break;
             case Declare d:
-                string type = d.Variable.Type.Element == ElementKind.Other && d.Variable.Type.IsScalar && d.Initializer is Opaque ? "var" : d.Variable.Type.Name;
+                // A local keeps its declared type (`ulong k = 3` must not become an int); `var` only where the
+                // initializer names it (`new T(…)`).
+                string type = d.Initializer is Opaque { Template: var created } && created.StartsWith("new ", System.StringComparison.Ordinal)
+                    && d.Variable.Type.Element == ElementKind.Other && d.Variable.Type.IsScalar ? "var" : d.Variable.Type.Name;
                 _writer.WriteLine(type + " " + d.Variable.Name + " = " + (d.Initializer is null ? DefaultText(d.Variable.Type) : Expr(d.Initializer)) + ";");
                 break;
             case Assign a:

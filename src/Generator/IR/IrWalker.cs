@@ -221,9 +221,16 @@ internal sealed class NameAllocator
 
     public bool IsTaken(string name) => _taken.Contains(name);
 
+    /// <summary>
+    /// A generated name built from a user's name drops the user's verbatim <c>@</c> (<c>@out</c> gives <c>_d_out</c>,
+    /// not <c>_d_@out</c>): only a name that starts with it may carry it.
+    /// </summary>
+    public static string Identifier(string name) => name.Length < 2 || name.IndexOf('@', 1) < 0 ? name : name[0] + name.Substring(1).Replace("@", "");
+
     /// <summary><paramref name="name"/> itself when free, else <c>name_1</c>, <c>name_2</c>…</summary>
     public string Fresh(string name)
     {
+        name = Identifier(name);
         if (_taken.Add(name)) return name;
         for (int i = 1; ; i++)
         {
@@ -235,6 +242,7 @@ internal sealed class NameAllocator
     /// <summary>A numbered name: <c>_t0</c>, <c>_t1</c>…</summary>
     public string Numbered(string prefix)
     {
+        prefix = Identifier(prefix);
         _counters.TryGetValue(prefix, out int next);
         while (true)
         {

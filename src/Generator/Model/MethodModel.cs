@@ -13,8 +13,16 @@ namespace Backprop.Gen.Model;
 /// <param name="TangentName">Its tangent parameter in <c>…Tangent</c> (<c>tW</c>).</param>
 /// <param name="DirectionName">Its direction parameter in <c>…HessianVector</c> (<c>vW</c>).</param>
 /// <param name="HessianName">Its Hessian-vector output in <c>…HessianVector</c> (<c>hW</c>).</param>
+/// <param name="MayBeNull">Whether it is an array declared nullable (<c>double[]? bias</c>): its shape counts as empty when null.</param>
 internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType,
-    bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "");
+    bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "", bool MayBeNull = false)
+{
+    /// <summary>The array's length as generated code reads it: <c>x.Length</c>, or 0 for a nullable array that is null.</summary>
+    public string LengthText => MayBeNull ? $"({Name}?.Length ?? 0)" : Name + ".Length";
+
+    /// <summary>The length of one dimension of a 2-D array, as <see cref="LengthText"/>.</summary>
+    public string DimensionText(int dimension) => MayBeNull ? $"({Name}?.GetLength({dimension}) ?? 0)" : $"{Name}.GetLength({dimension})";
+}
 
 /// <summary>
 /// Everything the differentiation and the emitter need about one [Differentiable] method, as plain equatable data.
@@ -37,6 +45,9 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="GradientsName">The name of the Backward's <c>Gradients</c> parameter.</param>
 /// <param name="Modes">The derivatives to emit: 1 reverse, 2 forward, 4 second order (which implies both).</param>
 /// <param name="TangentName">The name of the Tangent method's <c>out</c> parameter.</param>
+/// <param name="NullableReferences">Whether the method declares a nullable reference (<c>double[]? v</c>) or suppresses a
+/// null warning (<c>v!</c>): its generated file turns off nullable warnings, since the reverse sweep moves the user's null
+/// checks where the compiler's flow analysis cannot follow them (the user's own code gets those warnings).</param>
 internal sealed record MethodModel(
     HierarchyInfo Hierarchy,
     string Name,
@@ -54,4 +65,5 @@ internal sealed record MethodModel(
     Parsing.ModelInfo? Model = null,
     string GradientsName = "gradients",
     int Modes = 1,
-    string TangentName = "tangent");
+    string TangentName = "tangent",
+    bool NullableReferences = false);

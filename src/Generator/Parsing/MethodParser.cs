@@ -195,7 +195,7 @@ internal static class MethodParser
             string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
             return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
-                parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"));
+                parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type));
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
@@ -221,9 +221,17 @@ internal static class MethodParser
             modelInfo,
             Contract.Escape(GradientsName(primalNames)),
             Contract.Modes(context.Attributes[0]),
-            Contract.Unique("tangent", primalNames));
+            Contract.Unique("tangent", primalNames),
+            method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel));
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
+
+    private static bool MayBeNull(ITypeSymbol type) => type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated;
+
+    /// <summary>Whether the body suppresses a null warning (<c>v!</c>) or declares a nullable reference local.</summary>
+    private static bool NullableInBody(MethodDeclarationSyntax syntax, SemanticModel semantics) =>
+        syntax.DescendantNodes().Any(n => n.IsKind(SyntaxKind.SuppressNullableWarningExpression)
+            || n is NullableTypeSyntax nullable && semantics.GetTypeInfo(nullable).Type is { IsReferenceType: true });
 
     private static void CheckWrtList(GeneratorAttributeSyntaxContext context, IMethodSymbol method, List<DiagnosticInfo> diagnostics)
     {
