@@ -70,7 +70,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WriteToNonLocal = Error("BPG0104",
         "Write to a field or property",
-        "'{0}' writes to a field or property: a [Differentiable] method may assign only its own locals and local arrays");
+        "'{0}' writes to a field or property, or to an array it holds: a [Differentiable] method may assign only its own locals, local arrays and array parameters; compute into a local (or a local array) and return it, or write through an output parameter");
 
     public static readonly DiagnosticDescriptor OutputReadBeforeWritten = Error("BPG0105",
         "Output read before it is written",
@@ -83,6 +83,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor OutputAliasesArgument = Error("BPG0107",
         "A layer's output is also another of its arguments",
         "'{0}' is both an output of '{1}' and another of its arguments: a layer cannot work in place. Write the result into a new array (double[] {0}2 = new double[{0}.Length]) and use that");
+
+    public static readonly DiagnosticDescriptor ConversionLosesDerivative = Error("BPG0108",
+        "A derivative would pass through a type the generator does not differentiate",
+        "This conversion brings back to '{0}' a '{1}' value computed from values that carry a derivative, which '{1}' arithmetic would lose: compute in double or float, or wrap the input in Gradient.Stop(…) if it is meant as a constant");
 
     // BPG02xx: calls and custom derivatives.
     public static readonly DiagnosticDescriptor NoDerivativeForCall = Error("BPG0201",
@@ -152,6 +156,7 @@ internal static class DiagnosticDescriptors
         OutputReadBeforeWritten,
         ArrayLocalReassigned,
         OutputAliasesArgument,
+        ConversionLosesDerivative,
         NoDerivativeForCall,
         LinqNotDifferentiable,
         CustomDerivativeSignature,

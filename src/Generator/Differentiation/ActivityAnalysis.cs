@@ -37,6 +37,10 @@ internal sealed class ActivityAnalysis
                 {
                     if (analysis.IsVariedInto(target, value) && analysis._varied.Add(target)) changed = true;
                 }
+
+                // A decimal (or Half, or any type the generator does not differentiate) computed from a varied value
+                // is marked too: it never gets an adjoint, but a conversion back to double that reads it is BPG0108.
+                if (UndifferentiatedTarget(stmt) is { } other && analysis.ReferencesVaried(other.Value) && analysis._varied.Add(other.Target)) changed = true;
             }
         }
 
@@ -66,6 +70,14 @@ internal sealed class ActivityAnalysis
 
         return analysis;
     }
+
+    /// <summary>A local of a type that carries no derivative but may hold a number (decimal, Half), with its value.</summary>
+    private static (string Target, IrExpr Value)? UndifferentiatedTarget(IrStmt stmt) => stmt switch
+    {
+        Declare { Variable.Type: { IsScalar: true, Element: ElementKind.Other } } d when d.Initializer is not null => (d.Variable.Name, d.Initializer),
+        Assign { Target: VarRef { Type: { IsScalar: true, Element: ElementKind.Other } } v } a => (v.Name, a.Value),
+        _ => null,
+    };
 
     /// <summary>The variable (or array) a statement defines or stores into, and the value that flows into it.</summary>
     public static (string Target, IrExpr Value)? Definition(IrStmt stmt) => stmt switch
@@ -152,7 +164,12 @@ internal sealed class ActivityAnalysis
     /// Whether an expression mentions a varied variable in any form, even through a conversion the IR keeps opaque
     /// (an active array passed as <c>IEnumerable&lt;double&gt;</c>, say): a call that receives it could carry a derivative.
     /// </summary>
-    public bool ReferencesVaried(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is VarRef v && _varied.Contains(v.Name));
+    public bool ReferencesVaried(IrExpr expr) => expr switch
+    {
+        VarRef v => _varied.Contains(v.Name),
+        MathCall m when IsZeroRule(m) => false, // nothing flows out of Gradient.Stop
+        _ => IrWalker.Children(expr).Any(ReferencesVaried),
+    };
 
     /// <summary>Whether this expression is varied and its variables are useful: it needs adjoints.</summary>
     public bool IsActive(IrExpr expr) => IsVaried(expr) && FlowSources(expr).Any(_useful.Contains);
@@ -210,12 +227,19 @@ internal sealed class ActivityAnalysis
                     }
                 }
 
+                // Under Gradient.Stop nothing flows out, so a value computed there needs no derivative.
+                var stopped = IrWalker.DescendantsAndSelf(root).OfType<MathCall>().Where(IsZeroRule).SelectMany(IrWalker.DescendantsAndSelf).ToList();
                 foreach (IrExpr expr in IrWalker.DescendantsAndSelf(root))
                 {
                     if (slices.Any(s => ReferenceEquals(s, expr))) continue;
                     switch (expr)
                     {
-                        case OpaqueCall call when activeTarget && expr.Type.CanBeActive && IsVaried(expr):
+                        case Cast { Location: { } at } conversion when activeTarget && expr.Type.IsFloating && conversion.Operand.Type.Element == ElementKind.Other
+                            && ReferencesVaried(conversion.Operand) && !stopped.Any(s => ReferenceEquals(s, expr)):
+                            yield return DiagnosticInfo.Create(DiagnosticDescriptors.ConversionLosesDerivative, at, conversion.Type.Name,
+                                conversion.Operand.Type.Name.Replace("global::", ""));
+                            break;
+                        case OpaqueCall call when activeTarget && expr.Type.CanBeActive && IsVaried(expr) && !stopped.Any(s => ReferenceEquals(s, expr)):
                             yield return OpaqueCallDiagnostic(call);
                             break;
                         case OpaqueCall call when call.Arguments.Concat(call.Receiver is null ? Enumerable.Empty<IrExpr>() : new[] { call.Receiver })

@@ -171,7 +171,7 @@ internal sealed class CSharpPrinter
     private string Assignment(Assign a)
     {
         string target = Expr(a.Target);
-        if (a.Value is Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b
+        if (a.Value is Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide, Overflow: Overflow.Default } b
             && b.Left.Equals(a.Target) && b.Type.Equals(a.Target.Type))
         {
             string op = b.Op switch
@@ -204,8 +204,28 @@ internal sealed class CSharpPrinter
 
     public string Expr(IrExpr e) => Print(e).Text;
 
+    /// <summary>The overflow context of the expression being printed: inner operations in the same one need no wrapper.</summary>
+    private Overflow _overflow = Overflow.Default;
+
     private (string Text, int Level) Print(IrExpr e)
     {
+        Overflow overflow = e switch
+        {
+            Binary b => b.Overflow,
+            Unary u => u.Overflow,
+            Cast c => c.Overflow,
+            _ => Overflow.Default,
+        };
+        if (overflow != Overflow.Default && overflow != _overflow)
+        {
+            // The user's checked (or unchecked) context, kept so that the generated code throws where the primal does.
+            Overflow outer = _overflow;
+            _overflow = overflow;
+            string plain = Print(e).Text;
+            _overflow = outer;
+            return ((overflow == Overflow.Checked ? "checked(" : "unchecked(") + plain + ")", Primary);
+        }
+
         switch (e)
         {
             case Constant c:
@@ -235,7 +255,13 @@ internal sealed class CSharpPrinter
             case Cast c when c.IsImplicit && !Synthesized:
                 return Print(c.Operand);
             case Cast c:
-                if (c.Operand is Constant constant && c.Type.IsFloating) return Print(Ir.Const(c.Type, constant.Value));
+                // (double)2 prints as 2.0; a decimal or other literal keeps its cast, since its Value is only approximate.
+                if (c.Operand is Constant { Type.Element: ElementKind.Double or ElementKind.Float or ElementKind.Int or ElementKind.Long } constant
+                    && c.Type.IsFloating && constant.Text != "default")
+                {
+                    return Print(Ir.Const(c.Type, constant.Value));
+                }
+
                 if (c.Type.Shape != ShapeKind.Scalar) return Print(c.Operand);
                 string inner = At(c.Operand, UnaryLevel);
                 if (inner.StartsWith("-", StringComparison.Ordinal)) inner = "(" + inner + ")";

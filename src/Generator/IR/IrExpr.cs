@@ -19,7 +19,18 @@ internal enum UnaryOp
     BitwiseNot,
 }
 
-internal sealed record Unary(IrType Type, UnaryOp Op, IrExpr Operand) : IrExpr(Type);
+/// <summary>
+/// The overflow context of integer arithmetic or a conversion, where the user's code differs from the compilation's
+/// default (a <c>checked</c> block in an unchecked build): the generated code repeats it, so it throws where the primal does.
+/// </summary>
+internal enum Overflow
+{
+    Default,
+    Checked,
+    Unchecked,
+}
+
+internal sealed record Unary(IrType Type, UnaryOp Op, IrExpr Operand, Overflow Overflow = Overflow.Default) : IrExpr(Type);
 
 internal enum BinaryOp
 {
@@ -43,13 +54,17 @@ internal enum BinaryOp
     RightShift,
 }
 
-internal sealed record Binary(IrType Type, BinaryOp Op, IrExpr Left, IrExpr Right) : IrExpr(Type);
+internal sealed record Binary(IrType Type, BinaryOp Op, IrExpr Left, IrExpr Right, Overflow Overflow = Overflow.Default) : IrExpr(Type);
 
 /// <summary><c>Condition ? WhenTrue : WhenFalse</c>.</summary>
 internal sealed record Conditional(IrType Type, IrExpr Condition, IrExpr WhenTrue, IrExpr WhenFalse) : IrExpr(Type);
 
-/// <summary>A numeric conversion; an implicit one is printed only where the context would not supply it.</summary>
-internal sealed record Cast(IrType Type, IrExpr Operand, bool IsImplicit) : IrExpr(Type);
+/// <summary>
+/// A numeric conversion; an implicit one is printed only where the context would not supply it. A conversion from a
+/// type the generator does not differentiate (<c>decimal</c>, <c>Half</c>) to <c>double</c> or <c>float</c> keeps its
+/// <paramref name="Location"/>, where a derivative lost on the way is reported (BPG0108).
+/// </summary>
+internal sealed record Cast(IrType Type, IrExpr Operand, bool IsImplicit, Overflow Overflow = Overflow.Default, LocationInfo? Location = null) : IrExpr(Type);
 
 /// <summary>A call to a function of the derivative rules table, such as <c>Math.Exp</c> or <c>MathF.Tanh</c>.</summary>
 /// <param name="Class">The declaring class, <c>global::System.Math</c> or <c>global::System.MathF</c>.</param>

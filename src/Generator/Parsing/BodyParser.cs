@@ -67,6 +67,14 @@ internal sealed class BodyParser
         if (!_writtenParameters.Contains(parameter.Name) && !_readBeforeWritten.ContainsKey(parameter.Name)) _readBeforeWritten[parameter.Name] = at;
     }
 
+    /// <summary>An element read, which reads no caller's value when an earlier iteration of its loop stored that element.</summary>
+    private void NoteElementRead(IParameterSymbol parameter, IOperation read, IReadOnlyList<IOperation> indices)
+    {
+        if (_writtenParameters.Contains(parameter.Name) || _readBeforeWritten.ContainsKey(parameter.Name)) return;
+        if (indices.Count == 1 && EarlierIterationReads.Proves(read, indices[0], parameter)) return;
+        NoteRead(parameter, read.Syntax);
+    }
+
     private void NoteWrite(IParameterSymbol parameter) => _writtenParameters.Add(parameter.Name);
 
     /// <summary>Whether some expression was kept as the user's own text, which needs the file's usings.</summary>
@@ -235,14 +243,10 @@ internal sealed class BodyParser
         IVariableInitializerOperation? initializer = declarator.Initializer ?? shared;
         if (initializer?.Value is IArrayCreationOperation { Initializer: { } elements } creation)
         {
-            // new double[] { a, b } becomes a zeroed array and one store per element, so elements may carry derivatives.
+            // new double[] { a, b } (or { { a, b }, { b, a } }) becomes a zeroed array and one store per element, so
+            // elements may carry derivatives.
             into.Add(new Declare(origin, variable, NewArray(creation)));
-            for (int i = 0; i < elements.ElementValues.Length; i++)
-            {
-                IrExpr index = new Constant(IrType.Int, i.ToString(System.Globalization.CultureInfo.InvariantCulture), i);
-                into.Add(new Assign(origin, new ElementAt(variable.Type.ElementType, variable.Ref, Ir.Array(index)), Expr(elements.ElementValues[i])));
-            }
-
+            StoreElements(variable, elements, new List<IrExpr>(), origin, into);
             return;
         }
 
@@ -292,8 +296,9 @@ internal sealed class BodyParser
                 IrExpr value = Expr(compound.Value);
                 IrType operationType = Ir.Wider(compoundTarget.Type, value.Type);
                 IrExpr left = compoundTarget.Type.Equals(operationType) ? compoundTarget : new IrCast(operationType, compoundTarget, IsImplicit: true);
-                IrExpr combined = new Binary(operationType, BinaryOperator(compound.OperatorKind), left, value);
-                if (!operationType.Equals(compoundTarget.Type)) combined = new IrCast(compoundTarget.Type, combined, IsImplicit: false);
+                Overflow overflow = OverflowOf(compound.IsChecked, compound.Type);
+                IrExpr combined = new Binary(operationType, BinaryOperator(compound.OperatorKind), left, value, overflow);
+                if (!operationType.Equals(compoundTarget.Type)) combined = new IrCast(compoundTarget.Type, combined, IsImplicit: false, overflow);
                 into.Add(new Assign(origin, compoundTarget, combined));
                 return;
             case IIncrementOrDecrementOperation step:
@@ -301,7 +306,7 @@ internal sealed class BodyParser
                 if (stepTarget is null) return;
                 IrExpr one = stepTarget.Type.IsFloating ? Ir.Const(stepTarget.Type, 1) : new Constant(stepTarget.Type, "1", 1);
                 BinaryOp op = step.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract;
-                into.Add(new Assign(origin, stepTarget, new Binary(stepTarget.Type, op, stepTarget, one)));
+                into.Add(new Assign(origin, stepTarget, new Binary(stepTarget.Type, op, stepTarget, one, OverflowOf(step.IsChecked, step.Type))));
                 return;
             case IInvocationOperation:
                 into.Add(new Evaluate(origin, Expr(expression)));
@@ -336,6 +341,16 @@ internal sealed class BodyParser
                 IrExpr storedSpan = Expr(indexer, noteRead: readsTarget);
                 NoteWrite(parameter.Parameter);
                 return storedSpan;
+            case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation } element:
+                return Expr(element);
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation } indexer when IsSpan(indexer.Instance?.Type):
+                return Expr(indexer);
+            case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }
+                when Contract.TypeOf(target.Type!).IsFloating:
+                // An array of a field or property (static S[0] = x * x, box.Buffer[0] = …): its values would carry
+                // derivatives the generator cannot follow, since the array is not the method's own.
+                Report(DiagnosticDescriptors.WriteToNonLocal, statement.Syntax, Origin(statement.Syntax));
+                return null;
             case IArrayElementReferenceOperation element:
                 return Expr(element);
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when IsSpan(indexer.Instance?.Type):
@@ -408,7 +423,8 @@ internal sealed class BodyParser
                     return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
                 }
 
-                return new Binary(type, BinaryOperator(binary.OperatorKind), Expr(binary.LeftOperand), Expr(binary.RightOperand));
+                return new Binary(type, BinaryOperator(binary.OperatorKind), Expr(binary.LeftOperand), Expr(binary.RightOperand),
+                    OverflowOf(binary.IsChecked, binary.Type));
             case IUnaryOperation unary:
                 if (unary.OperatorMethod is not null || unary.IsLifted)
                 {
@@ -425,17 +441,17 @@ internal sealed class BodyParser
                 };
                 return op is null
                     ? UnsupportedIfFloating(operation, type, "This operator", "use +, -, *, / and Math functions")
-                    : new Unary(type, op.Value, Expr(unary.Operand));
+                    : new Unary(type, op.Value, Expr(unary.Operand), OverflowOf(unary.IsChecked, unary.Type));
             case IConditionalOperation { Condition.ConstantValue: { HasValue: true, Value: bool constant }, WhenFalse: not null } folded:
                 // c ? a : b with a constant c: keep the shape (no new warnings), with the constant the compiler sees.
                 return new Conditional(type, constant ? Ir.True : Ir.False, Expr(folded.WhenTrue), Expr(folded.WhenFalse!));
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
                 return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
             case IArrayElementReferenceOperation element:
-                if (noteRead && element.ArrayReference is IParameterReferenceOperation readArray) NoteRead(readArray.Parameter, element.Syntax);
+                if (noteRead && element.ArrayReference is IParameterReferenceOperation readArray) NoteElementRead(readArray.Parameter, element, element.Indices);
                 return new ElementAt(type, Expr(element.ArrayReference), element.Indices.Select(Expr).ToEquatableArray());
             case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer when IsSpan(indexer.Instance?.Type):
-                if (noteRead && indexer.Instance is IParameterReferenceOperation readSpan) NoteRead(readSpan.Parameter, indexer.Syntax);
+                if (noteRead && indexer.Instance is IParameterReferenceOperation readSpan) NoteElementRead(readSpan.Parameter, indexer, new[] { indexer.Arguments[0].Value });
                 return new ElementAt(type, Expr(indexer.Instance!), Ir.Array(Expr(indexer.Arguments[0].Value)));
             case IPropertyReferenceOperation { Arguments.Length: 0 } property:
                 return Member(property, property.Property, property.Instance, type);
@@ -469,13 +485,42 @@ internal sealed class BodyParser
         return Opaque(operation);
     }
 
+    /// <summary>
+    /// The overflow context of an integer operation or conversion, where it differs from the compilation's default
+    /// (floating-point arithmetic never overflows, so it has none).
+    /// </summary>
+    private Overflow OverflowOf(bool isChecked, ITypeSymbol? type)
+    {
+        bool integral = type is { SpecialType: >= SpecialType.System_Char and <= SpecialType.System_UInt64 }
+            or { SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr };
+        if (!integral || isChecked == _compilation.Options.CheckOverflow) return Overflow.Default;
+        return isChecked ? Overflow.Checked : Overflow.Unchecked;
+    }
+
     private IrExpr Conversion(IConversionOperation conversion, IrType type)
     {
+        if (conversion.Operand is IDefaultValueOperation or ILiteralOperation { ConstantValue: { HasValue: true, Value: null } })
+        {
+            // `double z = default;`, `First(u, null)`: a constant of the target type, which carries no derivative.
+            return conversion.ConstantValue is { HasValue: true, Value: not null } constant
+                ? ConstantOf(constant.Value, type, conversion.Syntax)
+                : new Constant(type, type.Shape == ShapeKind.Array || conversion.Type?.IsReferenceType == true ? "null" : "default(" + type.Name + ")", 0);
+        }
+
         IrExpr operand = Expr(conversion.Operand);
         if (conversion.Conversion.IsIdentity) return operand;
+        if (type.IsFloating && operand.Type is { IsScalar: true, Element: ElementKind.Other }
+            || operand.Type.IsFloating && type is { IsScalar: true, Element: ElementKind.Other })
+        {
+            // Between double or float and a numeric type the generator does not differentiate (decimal, Half, NFloat, a
+            // user's struct with a conversion operator): fine for constants; a derivative that went through is BPG0108.
+            return new IrCast(type, operand, conversion.IsImplicit, OverflowOf(conversion.IsChecked, conversion.Type),
+                type.IsFloating ? LocationInfo.From(conversion.Syntax) : null);
+        }
+
         if (conversion.Conversion.IsNumeric)
         {
-            return new IrCast(type, operand, conversion.IsImplicit);
+            return new IrCast(type, operand, conversion.IsImplicit, OverflowOf(conversion.IsChecked, conversion.Type));
         }
 
         // Before C# 14 these go through Span's own implicit operators; from C# 14 they are built-in span conversions.
@@ -825,12 +870,34 @@ internal sealed class BodyParser
         IrType type = Contract.TypeOf(creation.Type!);
         if (creation.Initializer is not null)
         {
-            int count = creation.Initializer.ElementValues.Length;
-            return new NewArray(type, Ir.Array<IrExpr>(new Constant(IrType.Int, count.ToString(System.Globalization.CultureInfo.InvariantCulture), count)));
+            // The sizes an initializer implies, one per dimension: { { a, b, c }, { d, e, f } } is 2 by 3.
+            var sizes = new List<IrExpr>();
+            for (IArrayInitializerOperation? level = creation.Initializer; level is not null;
+                 level = level.ElementValues.FirstOrDefault() as IArrayInitializerOperation)
+            {
+                sizes.Add(IntConstant(level.ElementValues.Length));
+                if (sizes.Count == type.Rank) break;
+            }
+
+            return new NewArray(type, sizes.ToEquatableArray());
         }
 
         return new NewArray(type, creation.DimensionSizes.Select(Expr).ToEquatableArray());
     }
+
+    /// <summary>One store per element of an array initializer, nested levels giving the further indices.</summary>
+    private void StoreElements(IrVar array, IArrayInitializerOperation level, List<IrExpr> indices, string origin, List<IrStmt> into)
+    {
+        for (int i = 0; i < level.ElementValues.Length; i++)
+        {
+            indices.Add(IntConstant(i));
+            if (level.ElementValues[i] is IArrayInitializerOperation nested) StoreElements(array, nested, indices, origin, into);
+            else into.Add(new Assign(origin, new ElementAt(array.Type.ElementType, array.Ref, indices.ToEquatableArray()), Expr(level.ElementValues[i])));
+            indices.RemoveAt(indices.Count - 1);
+        }
+    }
+
+    private static Constant IntConstant(int value) => new(IrType.Int, value.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
 
     private IrExpr ConstantOf(object? value, IrType type, SyntaxNode syntax)
     {
@@ -876,6 +943,11 @@ internal sealed class BodyParser
             short s => s,
             byte b => b,
             uint u => u,
+            sbyte s => s,
+            ushort u => u,
+            ulong u => u,
+            char c => c,
+            decimal m => (double)m,
             _ => 0,
         }
         : 0;
