@@ -253,6 +253,12 @@ internal sealed class ActivityAnalysis
                             // scalar and any array (Array.Fill(t, w)), or a varied array and another array (Copy(x, t)).
                             yield return OpaqueCallDiagnostic(call);
                             break;
+                        case DiffCall call when CallInputs(call).Any(IsVaried) && LostOutput(call) is int lost:
+                            // The callee writes values that depend on our inputs into an array it does not
+                            // differentiate ([NoDerivative] scratch), and we read them back as if they carried a derivative.
+                            yield return DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentLosesDerivative, call.Location,
+                                call.Callee.Parameters[lost].Name, call.Callee.Display);
+                            break;
                         case DiffCall call when activeTarget && IsVaried(expr):
                             for (int i = 0; i < call.Arguments.Count; i++)
                             {
@@ -268,6 +274,21 @@ internal sealed class ActivityAnalysis
                 }
             }
         }
+    }
+
+    /// <summary>The position of an output the callee does not differentiate, passed an array that is active here.</summary>
+    private int? LostOutput(DiffCall call)
+    {
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            if (call.Callee.Parameters[i] is { IsOutput: true, Differentiable: false } && IrWalker.PassedArray(call.Arguments[i]) is { } array
+                && IsActive(array.Name))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

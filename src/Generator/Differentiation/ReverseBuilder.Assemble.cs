@@ -64,10 +64,14 @@ internal sealed partial class ReverseBuilder
         {
             string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
             bool writeOnce = _writeOnceOutputs.Contains(primal);
-            bool isOutput = _parameters.TryGetValue(primal, out ParameterModel? output) && output.IsOutput;
+            // A [NoDerivative] array the method writes is scratch space: its adjoint is the method's own, as a local
+            // array's is, and starts at zero (its incoming values are constants; nobody hands in a gradient for it).
+            bool scratch = _parameters.TryGetValue(primal, out ParameterModel? output) && !output.Differentiable;
+            bool isOutput = !scratch && output?.IsOutput == true;
             if (!isOutput) localArrayAdjoints.Add(adjoint.Name);
             body.Declarations.Add(new Declare(null, adjoint, isOutput
                 ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, IsPullback) : IncomingGradient(output!)
+                : scratch ? ZeroedLike(new VarRef(output!.Type, output.Name), adjoint.Type)
                 : EmptyArray(adjoint.Type)));
             if (isOutput && !writeOnce && IsPullback)
             {
@@ -247,6 +251,14 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>A local array's adjoint comes from the pool, zeroed, as soon as the array exists.</summary>
+    /// <summary>A zeroed adjoint of an array's shape: pooled for a vector, new for a matrix.</summary>
+    private static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
+        ? new OpaqueCall(adjointType, "global::Backprop.AdjointPool.RentZeroed<" + adjointType.ElementName + ">", null,
+            Array<IrExpr>(new Member(IrType.Int, primal, "Length")), "", "", false, null)
+        : new NewArray(adjointType, Array<IrExpr>(
+            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", false, null),
+            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", false, null)));
+
     private IrStmt AllocateAdjoint(string array)
     {
         IrExpr adjoint = Adjoint(array);
