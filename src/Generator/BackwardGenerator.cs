@@ -56,7 +56,15 @@ public sealed class BackwardGenerator : IIncrementalGenerator
             foreach (ModelInfo model in all) spc.AddSource(model.FileName, GradientsEmitter.Emit(model));
         });
 
-        // 6. Report and add.
+        // 6. [Differentiable] where no Backward can go (a lambda, an accessor, an operator): an error, not silence.
+        IncrementalValuesProvider<DiagnosticInfo> misplaced = context.SyntaxProvider
+            .ForAttributeWithMetadataName(Contract.DifferentiableAttribute,
+                static (node, _) => node is not MethodDeclarationSyntax,
+                static (target, _) => MisplacedAttribute.Diagnose(target))
+            .WithTrackingName(TrackingNames.Misplaced);
+        context.RegisterSourceOutput(misplaced, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        // 7. Report and add.
         context.RegisterSourceOutput(customDerivatives, static (spc, result) =>
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());

@@ -8,4 +8,5 @@ internal static class TrackingNames
     public const string Registry = nameof(Registry);
     public const string Differentiate = nameof(Differentiate);
     public const string Models = nameof(Models);
+    public const string Misplaced = nameof(Misplaced);
 }

@@ -55,6 +55,10 @@ internal static class DiagnosticDescriptors
         "Containing type is file-local",
         "Type '{0}' is declared 'file', so the generated '{1}Backward' could not join it from another file: remove the 'file' modifier (make the type internal if it must stay hidden)");
 
+    public static readonly DiagnosticDescriptor NotAMethod = Error("BPG0011",
+        "[Differentiable] is only for methods",
+        "[Differentiable] on {0} has no effect: {1}");
+
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",
         "Statement is not supported",
@@ -149,6 +153,7 @@ internal static class DiagnosticDescriptors
         AsyncMethod,
         NoDifferentiableParameters,
         FileLocalType,
+        NotAMethod,
         UnsupportedStatement,
         UnsupportedExpression,
         SideEffectInExpression,

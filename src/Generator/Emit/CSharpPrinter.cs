@@ -277,7 +277,7 @@ internal sealed class CSharpPrinter
             case NewArray n:
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
-                return (Fill(o), Primary);
+                return (Fill(o), o.IsPrimary ? Primary : 0);
             case RefTo r:
                 return ((r.Out ? "out " : "ref ") + Expr(r.Target), Primary);
             case Pop p:

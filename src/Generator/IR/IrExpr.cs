@@ -128,7 +128,8 @@ internal sealed record NewArray(IrType Type, EquatableArray<IrExpr> Sizes) : IrE
 /// An expression that carries no derivative and is kept as the user wrote it: <paramref name="Template"/> with
 /// <c>{0}</c>, <c>{1}</c>… standing for the variables in <paramref name="Holes"/>.
 /// </summary>
-internal sealed record Opaque(IrType Type, string Template, EquatableArray<IrExpr> Holes) : IrExpr(Type);
+/// <param name="IsPrimary">Whether the text binds as a primary expression: otherwise it is parenthesized as an operand.</param>
+internal sealed record Opaque(IrType Type, string Template, EquatableArray<IrExpr> Holes, bool IsPrimary = true) : IrExpr(Type);
 
 /// <summary>
 /// A pattern differentiated as one primitive of the rules table (the sigmoid <c>1 / (1 + Exp(-x))</c>): the forward

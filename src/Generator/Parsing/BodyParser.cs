@@ -163,7 +163,7 @@ internal sealed class BodyParser
                 ExpressionStatement(expression, origin, into);
                 return;
             case IThrowOperation thrown:
-                into.Add(new Throw(origin, thrown.Exception is null ? Opaque(thrown) : Expr(thrown.Exception)));
+                into.Add(new Throw(origin, Thrown(thrown)));
                 return;
             case IReturnOperation { Kind: OperationKind.Return } ret:
                 // An expression body's return has the expression as its syntax: show it as the statement it means.
@@ -222,7 +222,8 @@ internal sealed class BodyParser
             ISwitchOperation => ("switch", "write it as if/else if/else"),
             ILocalFunctionOperation => ("local function", "make it a [Differentiable] method of the type and call it"),
             IReturnOperation => ("yield", "iterators cannot be differentiated; return a value"),
-            _ when operation.Syntax is FixedStatementSyntax or UnsafeStatementSyntax => ("unsafe", "index arrays or spans instead of pointers"),
+            _ when operation.Syntax is FixedStatementSyntax => ("fixed", "index arrays or spans instead of pinning them for pointers"),
+            _ when operation.Syntax is UnsafeStatementSyntax => ("unsafe", "index arrays or spans instead of pointers"),
             _ when operation.Syntax is CheckedStatementSyntax => ("checked", "remove the checked block"),
             _ => (operation.Syntax.Kind().ToString().Replace("Statement", "").ToLowerInvariant(), "rewrite it with locals, if/else and loops"),
         };
@@ -304,18 +305,31 @@ internal sealed class BodyParser
             case IIncrementOrDecrementOperation step:
                 IrExpr? stepTarget = AssignmentTarget(step.Target, expression, readsTarget: true);
                 if (stepTarget is null) return;
-                IrExpr one = stepTarget.Type.IsFloating ? Ir.Const(stepTarget.Type, 1) : new Constant(stepTarget.Type, "1", 1);
                 BinaryOp op = step.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract;
-                into.Add(new Assign(origin, stepTarget, new Binary(stepTarget.Type, op, stepTarget, one, OverflowOf(step.IsChecked, step.Type))));
+                Overflow stepOverflow = OverflowOf(step.IsChecked, step.Type);
+                if (stepTarget.Type is { IsScalar: true, Element: ElementKind.Other })
+                {
+                    // c++ on a char, byte or short: the sum is an int (C# promotes), converted back.
+                    into.Add(new Assign(origin, stepTarget, new IrCast(stepTarget.Type,
+                        new Binary(IrType.Int, op, stepTarget, new Constant(IrType.Int, "1", 1), stepOverflow), IsImplicit: false, stepOverflow)));
+                    return;
+                }
+
+                IrExpr one = stepTarget.Type.IsFloating ? Ir.Const(stepTarget.Type, 1) : new Constant(stepTarget.Type, "1", 1);
+                into.Add(new Assign(origin, stepTarget, new Binary(stepTarget.Type, op, stepTarget, one, stepOverflow)));
                 return;
             case IInvocationOperation:
                 into.Add(new Evaluate(origin, Expr(expression)));
                 return;
             case IThrowOperation thrown:
-                into.Add(new Throw(origin, thrown.Exception is null ? Opaque(thrown) : Expr(thrown.Exception)));
+                into.Add(new Throw(origin, Thrown(thrown)));
                 return;
             case IDeconstructionAssignmentOperation:
                 Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A deconstruction", "assign each variable on its own");
+                return;
+            case IConditionalAccessOperation:
+                Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A conditional access ('?.')",
+                    "test for null with if (… is not null) and make the call inside");
                 return;
             default:
                 Report(DiagnosticDescriptors.UnsupportedStatement, expression.Syntax, "expression",
@@ -459,6 +473,9 @@ internal sealed class BodyParser
                 return Invocation(invocation, type);
             case IArrayCreationOperation { Initializer: null } creation:
                 return NewArray(creation);
+            case IDelegateCreationOperation { Target: IMethodReferenceOperation method }:
+                return Unsupported(operation, $"The method group '{method.Method.Name}' converted to a delegate",
+                    "call the method directly, or write the computation inline");
             case IAnonymousFunctionOperation or IDelegateCreationOperation:
                 return Unsupported(operation, "A lambda", "write the computation inline or as a [Differentiable] method");
             case ITranslatedQueryOperation:
@@ -806,7 +823,7 @@ internal sealed class BodyParser
             var names = method.Parameters.Select(p => p.Name).ToList();
             for (int i = 0; i < method.Parameters.Length; i++)
             {
-                string adjoint = Contract.AdjointName(method.Parameters[i].Name, names);
+                string adjoint = Contract.AdjointName(names, i);
                 outputs[i] |= candidate.Parameters.Any(p => p.Name == adjoint && Contract.HasAttribute(p, Contract.OutputAdjointAttribute));
             }
         }
@@ -956,14 +973,21 @@ internal sealed class BodyParser
     /// An expression carrying no derivative that the IR does not model is kept as the user wrote it, with the locals
     /// it reads as holes so that renaming still applies. It must not assign anything.
     /// </summary>
-    private IrExpr Opaque(IOperation operation)
+    private IrExpr Opaque(IOperation operation, bool leavesMethod = false)
     {
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
         var holes = new List<(TextSpan Span, IrExpr Value)>();
+        // nameof(x) is a string constant: it reads nothing, and prints as its value (x may be renamed).
+        var names = operation.Descendants().OfType<INameOfOperation>().Where(n => n.ConstantValue.HasValue).ToList();
+        foreach (INameOfOperation name in names) holes.Add((name.Syntax.Span, ConstantOf(name.ConstantValue.Value, IrType.Void, name.Syntax)));
         foreach (IOperation descendant in operation.Descendants())
         {
+            if (names.Any(n => n.Syntax.Span.Contains(descendant.Syntax.Span))) continue;
             switch (descendant)
             {
+                case ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } } }:
+                    // A member of an object initializer (new V2 { X = a }): it builds the object, judged below.
+                    break;
                 case ISimpleAssignmentOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation or IDeclarationExpressionOperation:
                     Report(DiagnosticDescriptors.SideEffectInExpression, descendant.Syntax, Origin(descendant.Syntax));
                     return new Constant(type, "default", 0);
@@ -985,12 +1009,14 @@ internal sealed class BodyParser
             }
         }
 
-        // (A conversion, such as an array passed as IEnumerable<double>, is the call's business: BPG0201/BPG0202.)
-        if (type.Element == ElementKind.Other && operation is not IConversionOperation
-            && !type.Name.EndsWith("string", System.StringComparison.Ordinal) && operation.Descendants().Any(CarriesDerivative))
+        // (A conversion, such as an array passed as IEnumerable<double>, is the call's business: BPG0201/BPG0202. An
+        // exception thrown leaves the method, and nothing of it comes back.)
+        if (type.Element == ElementKind.Other && operation is not IConversionOperation && !leavesMethod
+            && !type.Name.EndsWith("string", System.StringComparison.Ordinal)
+            && operation.Descendants().Any(d => CarriesDerivative(d) && !names.Any(n => n.Syntax.Span.Contains(d.Syntax.Span))))
         {
             // A tuple, struct or object built from values that may carry a derivative: reading it back would lose it.
-            return Unsupported(operation, $"The value '{Origin(operation.Syntax)}', which holds floating-point values the generator cannot follow,",
+            return Unsupported(operation, $"{Construct(operation)} '{Origin(operation.Syntax)}', which holds floating-point values the generator cannot follow,",
                 "keep them in double or float locals (or arrays) instead of a tuple, struct or object");
         }
 
@@ -1010,8 +1036,37 @@ internal sealed class BodyParser
 
         template.Append(EscapeBraces(text.Substring(position - syntax.SpanStart)));
         var ordered = holes.Where(h => h.Span.Start >= syntax.SpanStart).OrderBy(h => h.Span.Start).Select(h => h.Value).ToEquatableArray();
-        return new Opaque(type, Collapse(template.ToString()), ordered);
+        return new Opaque(type, Collapse(template.ToString()), ordered, IsPrimary(syntax));
     }
+
+    /// <summary>
+    /// The exception a throw creates, as written: it may mention values that carry a derivative (in its message), since
+    /// nothing of it comes back into the computation.
+    /// </summary>
+    private IrExpr Thrown(IThrowOperation thrown) => thrown.Exception is null ? Opaque(thrown, leavesMethod: true)
+        : Opaque(thrown.Exception is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : thrown.Exception, leavesMethod: true);
+
+    /// <summary>What the user wrote, named for a message: an object initializer, an anonymous type, a tuple…</summary>
+    private static string Construct(IOperation operation) => operation switch
+    {
+        IAnonymousObjectCreationOperation => "The anonymous type",
+        IObjectCreationOperation { Initializer: not null } => "The object initializer",
+        IObjectCreationOperation => "The object",
+        ITupleOperation => "The tuple",
+        IWithOperation => "The 'with' expression",
+        _ => "The value",
+    };
+
+    /// <summary>
+    /// Whether an expression kept as written binds as tightly as a primary expression, so that it needs no parentheses
+    /// as a receiver or an operand (<c>(p + q).Y</c> keeps them).
+    /// </summary>
+    private static bool IsPrimary(SyntaxNode syntax) => syntax is IdentifierNameSyntax or GenericNameSyntax or MemberAccessExpressionSyntax
+        or InvocationExpressionSyntax or ElementAccessExpressionSyntax or LiteralExpressionSyntax or ParenthesizedExpressionSyntax
+        or BaseObjectCreationExpressionSyntax or ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax or ThisExpressionSyntax
+        or BaseExpressionSyntax or TypeOfExpressionSyntax or DefaultExpressionSyntax or InterpolatedStringExpressionSyntax or TupleExpressionSyntax
+        or CheckedExpressionSyntax or PostfixUnaryExpressionSyntax or PredefinedTypeSyntax or QualifiedNameSyntax or AliasQualifiedNameSyntax
+        or AnonymousObjectCreationExpressionSyntax or SizeOfExpressionSyntax;
 
     /// <summary>A read of a floating local, or of a floating parameter not marked [NoDerivative]: it may carry a derivative.</summary>
     private bool CarriesDerivative(IOperation operation) => operation switch

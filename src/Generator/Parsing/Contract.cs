@@ -117,12 +117,23 @@ internal static class Contract
             .ToImmutableArray();
     }
 
-    /// <summary><c>w → dW</c>, <c>weights → dWeights</c>; a clash with a primal parameter gets a trailing underscore.</summary>
-    public static string AdjointName(string parameterName, IEnumerable<string> primalNames)
+    /// <summary>
+    /// The adjoint of parameter <paramref name="index"/>: <c>w → dW</c>, <c>weights → dWeights</c>. A clash with a primal
+    /// parameter, or with an earlier parameter's adjoint (<c>x</c> and <c>X</c> both give <c>dX</c>), gets a trailing
+    /// underscore.
+    /// </summary>
+    public static string AdjointName(IReadOnlyList<string> primalNames, int index)
     {
-        string name = "d" + char.ToUpperInvariant(parameterName[0]) + parameterName.Substring(1);
         HashSet<string> taken = new(primalNames);
-        while (taken.Contains(name)) name += "_";
+        string name = "";
+        for (int i = 0; i <= index; i++)
+        {
+            string parameter = primalNames[i];
+            name = "d" + char.ToUpperInvariant(parameter[0]) + parameter.Substring(1);
+            while (taken.Contains(name)) name += "_";
+            taken.Add(name);
+        }
+
         return name;
     }
 
@@ -165,7 +176,7 @@ internal static class Contract
             if (!mask[i]) continue;
             IParameterSymbol p = primal.Parameters[i];
             IrType type = TypeOf(p.Type);
-            string name = AdjointName(p.Name, primal.Parameters.Select(q => q.Name));
+            string name = AdjointName(primal.Parameters.Select(q => q.Name).ToList(), i);
             expected.Add(type.IsScalar ? (name, p.Type, null, RefKind.Ref) : (name, null, type, RefKind.None));
         }
 

@@ -49,7 +49,7 @@ internal static class CustomDerivativeParser
                 ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
                 var names = target.Parameters.Select(p => p.Name).ToList();
                 var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i],
-                    derivative.Parameters.Any(d => d.Name == Contract.AdjointName(p.Name, names) && Contract.HasAttribute(d, Contract.OutputAdjointAttribute))))
+                    derivative.Parameters.Any(d => d.Name == Contract.AdjointName(names, i) && Contract.HasAttribute(d, Contract.OutputAdjointAttribute))))
                     .ToEquatableArray();
                 string backward = derivative.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(derivative.Name);
                 return new Result<CustomDerivative>(

@@ -159,6 +159,8 @@ internal static class MethodParser
 
         var reserved = new HashSet<string>(method.ContainingType.GetMembers().Select(m => m.Name));
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) reserved.Add(type.Name);
+        // The generated methods' own parameters (dX, seed, tX…): a local of the same name is renamed in generated code.
+        reserved.UnionWith(GeneratedParameterNames(method, mask));
         var parser = new BodyParser(method, semanticModel.Compilation, reserved, diagnostics, cancellationToken, modelInfo);
         Block block = parser.ParseBody(body);
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
@@ -191,7 +193,7 @@ internal static class MethodParser
         {
             IrType type = Contract.TypeOf(p.Type);
             string declaration = (p.IsThis ? "this " : "") + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
-            string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(p.Name, primalNames)) : "";
+            string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(primalNames, i)) : "";
             string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
             return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
@@ -274,6 +276,23 @@ internal static class MethodParser
         }
 
         return null;
+    }
+
+    private static IEnumerable<string> GeneratedParameterNames(IMethodSymbol method, ImmutableArray<bool> mask)
+    {
+        var primalNames = method.Parameters.Select(p => p.Name).ToList();
+        for (int i = 0; i < primalNames.Count; i++)
+        {
+            if (!mask[i]) continue;
+            yield return Contract.AdjointName(primalNames, i);
+            string stem = char.ToUpperInvariant(primalNames[i][0]) + primalNames[i].Substring(1);
+            foreach (string prefix in new[] { "t", "v", "h" }) yield return Contract.Unique(prefix + stem, primalNames);
+        }
+
+        yield return Contract.SeedName(primalNames);
+        yield return GradientsName(primalNames);
+        yield return Contract.Unique("tangent", primalNames);
+        yield return "seedTangent";
     }
 
     private static string GradientsName(List<string> parameters)

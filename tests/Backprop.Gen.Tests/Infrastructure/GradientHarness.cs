@@ -38,10 +38,12 @@ internal static class GradientHarness
         ParameterInfo[] backwardParameters = backward.GetParameters();
         var names = primalParameters.Select(q => q.Name!).ToList();
         var adjointIndex = new Dictionary<int, int>();
+        var taken = new HashSet<string>(names);
         for (int i = 0; i < primalParameters.Length; i++)
         {
+            // The contract's names: dX, with an underscore while it clashes with a parameter or an earlier adjoint.
             string adjoint = "d" + char.ToUpperInvariant(names[i][0]) + names[i].Substring(1);
-            while (names.Contains(adjoint)) adjoint += "_";
+            while (!taken.Add(adjoint)) adjoint += "_";
             int at = Array.FindIndex(backwardParameters, q => q.Name == adjoint);
             if (at >= 0) adjointIndex[i] = at;
         }
