@@ -59,6 +59,10 @@ internal static class DiagnosticDescriptors
         "[Differentiable] is only for methods",
         "[Differentiable] on {0} has no effect: {1}");
 
+    public static readonly DiagnosticDescriptor StructParameter = Error("BPG0012",
+        "Struct parameters are not differentiated yet",
+        "Parameter '{0}' is a '{1}', a struct holding floating-point fields, which the generator does not differentiate yet: pass its fields as double parameters (or a double[]), or mark it [NoDerivative] if it is a constant");
+
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",
         "Statement is not supported",
@@ -154,6 +158,7 @@ internal static class DiagnosticDescriptors
         NoDifferentiableParameters,
         FileLocalType,
         NotAMethod,
+        StructParameter,
         UnsupportedStatement,
         UnsupportedExpression,
         SideEffectInExpression,

@@ -87,6 +87,19 @@ internal static class MethodParser
 
         CheckWrtList(context, method, diagnostics);
 
+        ImmutableArray<string> wrtNames = Contract.WrtList(context.Attributes[0]);
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            // A struct of doubles (a Vector3, a user's V2) would silently count as a constant: say so instead.
+            if (parameter.RefKind == RefKind.None && !Contract.HasAttribute(parameter, Contract.NoDerivativeAttribute)
+                && (wrtNames.IsEmpty || wrtNames.Contains(parameter.Name)) && ElementStruct(parameter.Type) is { } structType
+                && HoldsFloatingData(structType))
+            {
+                Report(DiagnosticDescriptors.StructParameter, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
+                    parameter.Name, parameter.Type.ToDisplayString());
+            }
+        }
+
         // An instance method of a model class differentiates the model's members too.
         ModelInfo? modelInfo = method.IsStatic ? null : ModelAnalysis.Describe(method.ContainingType);
 
@@ -355,6 +368,16 @@ internal static class MethodParser
     }
 
     /// <summary>Whether a type carries double or float values somewhere in it (a jagged array, a list, a struct…).</summary>
+    /// <summary>The struct a parameter holds: itself, or the element of an array or span of it (not a span itself).</summary>
+    private static INamedTypeSymbol? ElementStruct(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => ElementStruct(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } span
+            when span.OriginalDefinition.MetadataName is "Span`1" or "ReadOnlySpan`1" => ElementStruct(span.TypeArguments[0]),
+        INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false, IsGenericType: false } value => value,
+        _ => null,
+    };
+
     private static bool HoldsFloatingData(ITypeSymbol type) => type switch
     {
         { SpecialType: SpecialType.System_Double or SpecialType.System_Single } => true,

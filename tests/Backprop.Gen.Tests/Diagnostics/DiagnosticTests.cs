@@ -31,6 +31,8 @@ public class DiagnosticTests
         ("BPG0011", "public partial class Net { public double V { [[|Differentiable|]] get => 2.0; } }"),
         ("BPG0011", "public partial class Net { [[|Differentiable|]] public static double operator +(Net a, Net b) => 1.0; }"),
         ("BPG0011", "public static partial class Net { public static Func<double, double> F = [[|Differentiable|]] (double z) => z * z; }"),
+        ("BPG0012", "public struct V2 { public double X, Y; } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
+        ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Vector3[] p|], double k) => k * p[0].X; }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
         ("BPG0101", "public static unsafe partial class Net { [Differentiable] public static double F(double[] a) { [|fixed|] (double* p = a) { return p[0]; } } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|Math.Sin|]; return x; } }"),

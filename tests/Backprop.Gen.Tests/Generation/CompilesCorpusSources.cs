@@ -1927,7 +1927,7 @@ internal static class CompilesCorpusSources
                     return q.X * q.Y;
                 }
             }
-            """, new Rejected("BPG0102", "new V2(x, x)")),
+            """, new Rejected("BPG0012", "V2 p")),
 
         new("Struct_method_on_active_struct", """
             namespace C;
