@@ -197,6 +197,35 @@ internal sealed partial class ReverseBuilder
                     EquatableArray<IrExpr>.Empty)))),
                 Block.Empty));
         }
+
+        AddAliasingChecks(into);
+    }
+
+    /// <summary>
+    /// An adjoint buffer must not share memory with an array the derivative reads (the primal arrays, and for an input's
+    /// adjoint the outputs' incoming gradients): <c>SumSqBackward(a, a)</c> throws before anything is written.
+    /// </summary>
+    private void AddAliasingChecks(List<IrStmt> into)
+    {
+        var arrays = _model.Parameters.Where(p => !p.Type.IsScalar).ToList();
+        foreach (ParameterModel parameter in arrays.Where(p => p.Differentiable))
+        {
+            bool matrix = parameter.Type.Rank == 2;
+            var read = arrays.Where(p => p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
+                .Select(p => p.Name)
+                .Concat(parameter.IsOutput ? Enumerable.Empty<string>()
+                    : arrays.Where(p => p.IsOutput && p.Differentiable && p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
+                        .Select(p => p.AdjointName))
+                .ToList();
+            int chunk = matrix ? 4 : 8;
+            for (int start = 0; start < read.Count; start += chunk)
+            {
+                var part = read.Skip(start).Take(chunk).ToList();
+                string call = $"global::Backprop.CompilerServices.Aliasing.Check<{parameter.Type.ElementName}>({parameter.AdjointName}, \"{parameter.AdjointName}\", "
+                    + $"\"{string.Join(", ", part.Select(n => n.TrimStart('@')))}\", {string.Join(", ", part)})";
+                into.Add(new Evaluate(null, new Opaque(IrType.Void, call.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty)));
+            }
+        }
     }
 
     private void EmitForward(List<Step> steps, List<IrStmt> into)

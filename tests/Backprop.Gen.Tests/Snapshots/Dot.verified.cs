@@ -27,6 +27,8 @@ namespace Snapshots
             {
                 throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dA, "dA", "a, b", a, b);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "a, b", a, b);
 
             // forward sweep
             double s = 0;

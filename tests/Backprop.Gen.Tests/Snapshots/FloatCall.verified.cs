@@ -24,6 +24,7 @@ namespace Snapshots
             {
                 throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
 
             // forward sweep
             float _t0 = w[0] * x[0] + w[1] * x[1] + b;

@@ -28,6 +28,8 @@ namespace Snapshots
             {
                 throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, b, x", w, b, x);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "w, b, x", w, b, x);
 
             double[] _saved_sum = global::System.Array.Empty<double>();
             double[] _d_h = global::System.Array.Empty<double>();

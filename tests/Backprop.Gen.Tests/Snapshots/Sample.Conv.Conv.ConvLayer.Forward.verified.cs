@@ -26,6 +26,8 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
             double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
             try
@@ -67,6 +69,8 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
             // forward sweep: only what the reverse sweep reads
 

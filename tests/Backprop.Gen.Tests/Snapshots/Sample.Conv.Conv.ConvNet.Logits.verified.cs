@@ -44,6 +44,11 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
@@ -133,6 +138,11 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();

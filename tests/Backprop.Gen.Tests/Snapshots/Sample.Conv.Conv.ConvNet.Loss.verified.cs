@@ -41,6 +41,10 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image", kernel, bias, w, b, image);
 
             double[] _d_logits = global::System.Array.Empty<double>();
             double[] logits = global::System.Array.Empty<double>();

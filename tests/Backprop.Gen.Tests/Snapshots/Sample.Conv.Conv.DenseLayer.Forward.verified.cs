@@ -26,6 +26,8 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
             double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
             try
@@ -67,6 +69,8 @@ namespace Conv
             {
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
             // forward sweep: only what the reverse sweep reads
 

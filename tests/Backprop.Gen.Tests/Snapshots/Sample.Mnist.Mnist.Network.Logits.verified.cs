@@ -44,6 +44,11 @@ namespace Mnist
             {
                 throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
@@ -123,6 +128,11 @@ namespace Mnist
             {
                 throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();

@@ -41,6 +41,10 @@ namespace Mnist
             {
                 throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
 
             double[] _d_logits = global::System.Array.Empty<double>();
             double[] logits = global::System.Array.Empty<double>();

@@ -21,6 +21,7 @@ namespace NumericalGradient
             {
                 throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x", x);
 
             // forward sweep
             double _result = x[0] * x[0] + x[1] * x[1];

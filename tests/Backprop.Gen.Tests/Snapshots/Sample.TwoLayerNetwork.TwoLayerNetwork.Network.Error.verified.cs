@@ -23,6 +23,7 @@ namespace TwoLayerNetwork
             {
                 throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
 
             // forward sweep
             double _t0 = w[0] * input[0] + w[1] * input[1];

@@ -35,6 +35,9 @@ namespace Xor
             {
                 throw new global::System.ArgumentException($"The adjoint dV must have the shape of v: v has {v.Length} but dV has {dV.Length}.", nameof(dV));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG1, "dG1", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
 
             // forward sweep
             double _t0 = g1[0] * x1 + g1[1] * x2 + g1[2];

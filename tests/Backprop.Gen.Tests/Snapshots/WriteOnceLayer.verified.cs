@@ -32,6 +32,9 @@ namespace Snapshots
             {
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
 
             global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);
 
@@ -120,6 +123,9 @@ namespace Snapshots
             {
                 throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
             }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
 
             global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);
 
