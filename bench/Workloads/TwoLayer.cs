@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace Backprop.Bench.Workloads;
 
-/// <summary>The 2-2-2 sigmoid network of DESIGN.md §3, written once for the generator.</summary>
+/// <summary>The 2-2-2 sigmoid network of the worked reference example (tests/…/ReferenceTests.cs), written once for the generator.</summary>
 public static partial class TwoLayerNet
 {
     [Differentiable]

@@ -8,7 +8,8 @@ namespace Backprop;
 /// <summary>
 /// Vectorized forms of the loops generated reverse sweeps are made of. Each gives exactly the results of the scalar
 /// loop it replaces: every element gets the same one product and one sum, in the same order (no fused multiply-add,
-/// no reassociation), only several elements at a time with <see cref="Vector{T}"/>.
+/// no reassociation), only several elements at a time with <see cref="Vector{T}"/>. (A zero multiple of a finite row
+/// is skipped: it would add zeros, which can only turn a −0 into +0.)
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class Kernels
@@ -39,6 +40,10 @@ public static class Kernels
         if (count <= 0) return;
         Span<T> target = into.Slice(intoStart, count);
         ReadOnlySpan<T> source = from.Slice(fromStart, count);
+
+        // A zero multiple of finite values adds only zeros: skip the writes (behind a ReLU or a max-pool most rows have
+        // a zero gradient). With an infinity or a NaN in the row, 0 · ∞ is NaN, as IEEE says, so the row is added.
+        if (scale == T.Zero && AllFinite(source)) return;
         int k = 0;
         if (Vector.IsHardwareAccelerated && count >= Vector<T>.Count)
         {
@@ -53,5 +58,28 @@ public static class Kernels
         }
 
         for (; k < count; k++) target[k] += scale * source[k];
+    }
+
+    /// <summary>Whether no element is infinite or NaN (x − x is 0 exactly for finite x, NaN otherwise).</summary>
+    private static bool AllFinite<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, INumber<T>
+    {
+        int k = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<T>.Count)
+        {
+            ref T v = ref MemoryMarshal.GetReference(values);
+            for (int last = values.Length - Vector<T>.Count; k <= last; k += Vector<T>.Count)
+            {
+                Vector<T> x = Vector.LoadUnsafe(ref v, (nuint)k);
+                if (!Vector.EqualsAll(x - x, Vector<T>.Zero)) return false;
+            }
+        }
+
+        for (; k < values.Length; k++)
+        {
+            if (values[k] - values[k] != T.Zero) return false;
+        }
+
+        return true;
     }
 }

@@ -47,4 +47,25 @@ public class KernelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddScaled(into, 1, 2.0, from, 0, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddScaled(into, 0, 2.0, from, 2, 2));
     }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(17)]
+    public void A_zero_scale_adds_nothing_to_a_finite_row_and_NaN_where_the_row_is_infinite(int count)
+    {
+        double[] from = Enumerable.Range(0, count).Select(i => i - 2.5).ToArray();
+        double[] into = Enumerable.Range(0, count).Select(i => i * 0.25).ToArray();
+        double[] before = (double[])into.Clone();
+        Kernels.AddScaled(into, 0, 0.0, from, 0, count);
+        Assert.Equal(before, into);
+
+        from[count - 1] = double.NegativeInfinity;
+        Kernels.AddScaled(into, 0, 0.0, from, 0, count);
+        Assert.True(double.IsNaN(into[count - 1]));
+        Assert.Equal(before.Take(count - 1), into.Take(count - 1));
+
+        float[] fromF = { 1f, float.NaN, 2f }, intoF = { 1f, 1f, 1f };
+        Kernels.AddScaled(intoF, 0, 0f, fromF, 0, 3);
+        Assert.True(float.IsNaN(intoF[1]));
+    }
 }

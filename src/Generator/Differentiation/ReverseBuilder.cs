@@ -52,7 +52,7 @@ internal enum Sweep
 
 /// <summary>
 /// Builds the forward sweep (the normalized primal plus saves) and the reverse sweep (each statement's adjoint, in
-/// reverse order), as REVERSE-MODE.md describes:
+/// reverse order), as docs/how-it-works.md describes:
 /// <list type="number">
 /// <item>Preparation: subexpressions whose values a rule needs and that are not cheap to read again go into
 /// temporaries (<c>_t0</c>); calls to other differentiable methods become statements of their own.</item>

@@ -86,8 +86,8 @@ internal static class BackwardEmitter
     private static BackwardBody Tidy(MethodModel model, BackwardBody body)
     {
         body = Differentiation.IndexedSaves.Apply(body);
-        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.VectorizeScaledAdds(Differentiation.Simplifier.SkipZeroAdjoints(
-            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse)))), TakenNames(model, body)));
+        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.VectorizeScaledAdds(
+            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
     }
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Backprop.Gen.Parsing;
 
 /// <summary>
-/// The public contract of DESIGN.md §1 as code: which parameters are differentiable, how adjoints are named and
+/// The public contract (docs/contract.md) as code: which parameters are differentiable, how adjoints are named and
 /// typed, and the exact signature a Backward (generated or hand-written) must have.
 /// </summary>
 internal static class Contract

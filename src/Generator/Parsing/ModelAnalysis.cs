@@ -25,7 +25,7 @@ internal sealed record ModelInfo(HierarchyInfo Hierarchy, string TypeName, Equat
     public string FileName => Hierarchy.MetadataName + ".Gradients.g.cs";
 }
 
-/// <summary>Finds model classes and their differentiable members (DESIGN: model classes, issue 8).</summary>
+/// <summary>Finds model classes and their differentiable members (docs/contract.md, "Model classes").</summary>
 internal static class ModelAnalysis
 {
     /// <summary>The model description of a type, or null when it has no differentiable member.</summary>

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Backprop.Gen.Tests.Gradients;
 
-/// <summary>The worked reference numbers of DESIGN.md §3, which come from outside this project.</summary>
+/// <summary>The worked reference numbers, which come from outside this project: the 2-2-2 sigmoid network, the 3-input XOR network, the apple/tax graph, powers and the bowl.</summary>
 public class ReferenceTests
 {
     private const string Source = """

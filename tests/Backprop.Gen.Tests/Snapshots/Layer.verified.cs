@@ -96,10 +96,7 @@ namespace Snapshots
                     // sum += w[j * x.Length + i] * x[i];
                     if (dW != null)
                     {
-                        if (_d_sum != 0.0)
-                        {
-                            global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
-                        }
+                        global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
                     }
 
                     // double sum = b[j];

@@ -69,24 +69,18 @@ namespace Snapshots
                     // sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
                     if (dKernel != null)
                     {
-                        if (_d_sum != 0.0)
+                        int _kEnd = kernel.Length / channels;
+                        for (int k = 0; k < _kEnd; k++)
                         {
-                            int _kEnd = kernel.Length / channels;
-                            for (int k = 0; k < _kEnd; k++)
-                            {
-                                dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
-                            }
+                            dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
                         }
                     }
                     if (!dX.IsEmpty)
                     {
-                        if (_d_sum != 0.0)
+                        int _kEnd_1 = kernel.Length / channels;
+                        for (int k = 0; k < _kEnd_1; k++)
                         {
-                            int _kEnd_1 = kernel.Length / channels;
-                            for (int k = 0; k < _kEnd_1; k++)
-                            {
-                                dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
-                            }
+                            dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
                         }
                     }
 
@@ -161,24 +155,18 @@ namespace Snapshots
                     // sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
                     if (dKernel != null)
                     {
-                        if (_d_sum != 0.0)
+                        int _kEnd = kernel.Length / channels;
+                        for (int k = 0; k < _kEnd; k++)
                         {
-                            int _kEnd = kernel.Length / channels;
-                            for (int k = 0; k < _kEnd; k++)
-                            {
-                                dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
-                            }
+                            dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
                         }
                     }
                     if (!dX.IsEmpty)
                     {
-                        if (_d_sum != 0.0)
+                        int _kEnd_1 = kernel.Length / channels;
+                        for (int k = 0; k < _kEnd_1; k++)
                         {
-                            int _kEnd_1 = kernel.Length / channels;
-                            for (int k = 0; k < _kEnd_1; k++)
-                            {
-                                dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
-                            }
+                            dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
                         }
                     }
 
