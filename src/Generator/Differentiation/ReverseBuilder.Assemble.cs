@@ -281,7 +281,7 @@ internal sealed partial class ReverseBuilder
 
     /// <summary>A local array's adjoint comes from the pool, zeroed, as soon as the array exists.</summary>
     /// <summary>A zeroed adjoint of an array's shape: pooled for a vector, new for a matrix.</summary>
-    private static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
+    public static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
         ? new OpaqueCall(adjointType, "global::Backprop.AdjointPool.RentZeroed<" + adjointType.ElementName + ">", null,
             Array<IrExpr>(new Member(IrType.Int, primal, "Length")), "", "", false, null)
         : new NewArray(adjointType, Array<IrExpr>(

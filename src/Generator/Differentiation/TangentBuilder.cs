@@ -48,9 +48,16 @@ internal static class TangentBuilder
         transformer.RemoveUnreadTangents(transformed);
         if (resultTangent is not null) transformed.RemoveAt(transformed.Count - 1);
         body.Statements.AddRange(transformed);
+        // A [NoDerivative] array the method writes (scratch space) has no tangent parameter: its tangent is a local
+        // buffer of its shape, zero at first, as its incoming values are constants.
+        var scratch = model.Parameters.Where(p => !p.Differentiable && p.IsOutput && transformer.HasLiveTangent(p.Name))
+            .ToDictionary(p => ((VarRef)transformer.TangentOf(new VarRef(p.Type, p.Name))).Name, p => p);
         foreach (IrVar tangent in transformer.NewTangents)
         {
-            body.Declarations.Add(new Declare(null, tangent, tangent.Type.IsScalar ? Const(tangent.Type, 0) : EmptyArray(tangent.Type)));
+            IrExpr initial = tangent.Type.IsScalar ? Const(tangent.Type, 0)
+                : scratch.TryGetValue(tangent.Name, out ParameterModel? buffer) ? ReverseBuilder.ZeroedLike(new VarRef(buffer.Type, buffer.Name), tangent.Type)
+                : EmptyArray(tangent.Type);
+            body.Declarations.Add(new Declare(null, tangent, initial));
             if (!tangent.Type.IsScalar && tangent.Type.Rank == 1)
             {
                 body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(tangent.Ref), "", "", false, null)));

@@ -14,6 +14,12 @@ internal sealed class ProgramGenerator
     private readonly Random _random;
     private int _names;
 
+    /// <summary>The number of layers the program being generated has (its statements may call them).</summary>
+    private int _layers;
+
+    /// <summary>Whether the statements being generated are a layer's body: no calls to layers, no return.</summary>
+    private bool _inLayer;
+
     public ProgramGenerator(int seed) => _random = new Random(seed);
 
     private sealed class Scope
@@ -46,11 +52,55 @@ internal sealed class ProgramGenerator
     public FProgram Next()
     {
         _names = 0;
+        var layers = new List<FLayerDef>();
+        int count = _random.Next(3) == 0 ? _random.Next(1, 3) : 0;
+        for (int i = 0; i < count; i++) layers.Add(Layer());
+        _layers = layers.Count;
+
         var root = new Scope(null, null);
         root.Doubles.AddRange(new[] { "x0", "x1", "x2" });
         root.Arrays.Add("a");
         List<FStmt> body = Block(root, depth: 0, count: _random.Next(2, 6));
-        return new FProgram(body, Expression(root, 2));
+        if (_layers > 0 && !body.Any(s => s is FDeclareArray))
+        {
+            // A program with layers calls one at least: give it a local array to write.
+            string array = "t" + _names++;
+            root.Arrays.Add(array);
+            body.Insert(0, new FDeclareArray(array));
+            body.Add(CallLayer(root));
+        }
+
+        return new FProgram(body, Expression(root, 2), layers);
+    }
+
+    /// <summary>
+    /// A layer: <c>r</c> filled from <c>a</c> and <c>s</c>, then random statements over <c>r</c> and the scratch array
+    /// <c>w</c>, with a data-dependent while loop among them half the time.
+    /// </summary>
+    private FLayerDef Layer()
+    {
+        _inLayer = true;
+        // The fill reads only the inputs: r is not written yet, and w holds nothing of this call.
+        var inputs = new Scope(null, null);
+        inputs.Doubles.Add("s");
+        inputs.Arrays.Add("a");
+        FExpr fill = new FCall("Tanh", new FBinary("+", new FBinary("*", new FElement("a", "k"), new FVar("s")), Expression(inputs, 1)));
+        var scope = new Scope(null, null);
+        scope.Doubles.Add("s");
+        scope.Arrays.AddRange(new[] { "a", "r", "w" });
+        List<FStmt> body = Block(scope, depth: 1, count: _random.Next(0, 3));
+        if (_random.Next(2) == 0) body.Add(new FDataWhile(Pick(new[] { "bubble", "walk" }), "r", "b" + _names++, Expression(scope, 1)));
+        body.AddRange(Block(scope, depth: 1, count: _random.Next(0, 3)));
+
+        _inLayer = false;
+        return new FLayerDef(fill, body);
+    }
+
+    private FStmt CallLayer(Scope scope)
+    {
+        string output = Pick(scope.AllArrays.Where(a => a != "a").ToList());
+        string input = Pick(scope.AllArrays.Where(a => a != output).ToList());
+        return new FCallLayer(_random.Next(_layers), input, Expression(scope, 1), output, "ws" + _names++);
     }
 
     private List<FStmt> Block(Scope scope, int depth, int count)
@@ -67,7 +117,7 @@ internal sealed class ProgramGenerator
         if (roll < 8 && scope.Ints.Count > 0) return new FStepIndex(Pick(scope.Ints));
         if (roll < 25) return Declare(scope);
         if (roll < 45) return Assign(scope);
-        if (roll < 52 && depth == 0 && !scope.AllArrays.Any(a => a != "a"))
+        if (roll < 52 && depth == 0 && !_inLayer && !scope.AllArrays.Any(a => a != "a"))
         {
             string array = "t" + _names++;
             scope.Arrays.Add(array);
@@ -75,8 +125,9 @@ internal sealed class ProgramGenerator
         }
 
         if (roll < 62 && scope.AllArrays.Any(a => a != "a") && scope.InLoop) return Store(scope);
-        if (roll < 66 && scope.AllArrays.Any(a => a != "a"))
+        if (roll < 66 && scope.AllArrays.Any(a => a != "a") && !_inLayer)
         {
+            if (_layers > 0 && _random.Next(2) == 0) return CallLayer(scope);
             string output = Pick(scope.AllArrays.Where(a => a != "a").ToList());
             string input = Pick(scope.AllArrays.Where(a => a != output).ToList());
             return _random.Next(3) == 0 ? new FBlur(input, output) : new FLayer(input, Expression(scope, 1), output);
@@ -156,6 +207,8 @@ internal sealed class ProgramGenerator
     {
         // A continue in a while loop would skip the counter's increment at the end of the body.
         string kind = !scope.InLoop ? "return" : scope.InnermostLoop == "while" ? Pick(new[] { "break", "return" }) : Pick(new[] { "break", "continue", "return" });
+        if (_inLayer && kind == "return") kind = scope.InLoop ? "break" : "skip";
+        if (kind == "skip") return Assign(scope);
         var (left, right) = Comparison(scope, 1);
         return new FJump(kind, left, right, kind == "return" ? Expression(scope, 2) : null);
     }
@@ -191,6 +244,13 @@ internal sealed class ProgramGenerator
                 _ => null,
             };
             return new FCall(function, Expression(scope, depth - 1), second);
+        }
+
+        if (roll < 93)
+        {
+            // A conversion: to an int as a step or an index (the derivative stops there), or through a checked long.
+            string kind = Pick(new[] { "step", "index", "long" });
+            return new FConvert(kind, Expression(scope, depth - 1), kind == "index" ? Pick(scope.AllArrays.ToList()) : null);
         }
 
         var (l, r) = Comparison(scope, 0);

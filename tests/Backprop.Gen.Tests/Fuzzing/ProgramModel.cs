@@ -87,6 +87,23 @@ internal sealed record FHelper(string Name, FExpr Argument, FExpr? Second, strin
     }
 }
 
+/// <summary>
+/// A conversion that stops the derivative: <c>(double)(int)(e * 2) * 0.25</c> (a step), <c>a[(int)(Abs(e) * 3) % a.Length]</c>
+/// (an index computed from a value), <c>(double)checked((long)(Tanh(e) * 4)) * 0.125</c>. (A round trip through float would
+/// carry the derivative, but its rounding swamps finite differences.)
+/// </summary>
+internal sealed record FConvert(string Kind, FExpr Operand, string? Array = null) : FExpr
+{
+    public override string Emit() => Kind switch
+    {
+        "step" => $"((double)(int)({Operand.Emit()} * 2.0) * 0.25)",
+        "index" => $"{Array}[(int)(Math.Abs({Operand.Emit()}) * 3.0) % {Array}.Length]",
+        _ => $"((double)checked((long)(Math.Tanh({Operand.Emit()}) * 4.0)) * 0.125)",
+    };
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { Operand }.Concat(Operand.Shrinks().Select(o => this with { Operand = o }));
+}
+
 /// <summary><c>cond ? a : b</c> with a comparison of two expressions.</summary>
 internal sealed record FConditional(FExpr Left, FExpr Right, FExpr WhenTrue, FExpr WhenFalse) : FExpr
 {
@@ -256,8 +273,75 @@ internal sealed record FJump(string Kind, FExpr Left, FExpr Right, FExpr? Value)
     public override IEnumerable<FStmt> Shrinks() => Value is null ? Array.Empty<FStmt>() : Value.Shrinks().Select(v => this with { Value = v });
 }
 
-/// <summary>A whole method: <c>double F(double x0, double x1, double x2, double[] a, int n)</c>.</summary>
-internal sealed record FProgram(List<FStmt> Body, FExpr Result)
+/// <summary><c>@@_L0(input, scale, output, scratch, n);</c>: a call to one of the program's own layers.</summary>
+internal sealed record FCallLayer(int Layer, string Input, FExpr Scale, string Output, string Scratch) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent)
+    {
+        // Each call gets its own scratch array: what one call leaves in it is no input of the next.
+        text.AppendLine($"{Pad(indent)}double[] {Scratch} = new double[a.Length];");
+        text.AppendLine($"{Pad(indent)}@@_L{Layer}({Input}, {Scale.Emit()}, {Output}, {Scratch}, n);");
+    }
+
+    public override IEnumerable<FStmt> Shrinks() => Scale.Shrinks().Select(s => this with { Scale = s });
+}
+
+/// <summary>
+/// A loop whose trip count depends on the values its body changes: one bubble pass from the end of <c>r</c> (swaps
+/// while the element before is smaller), or a walk that squashes elements while they stay above a threshold.
+/// </summary>
+internal sealed record FDataWhile(string Kind, string Array, string Counter, FExpr Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent)
+    {
+        string pad = Pad(indent), c = Counter, r = Array;
+        if (Kind == "bubble")
+        {
+            text.AppendLine($"{pad}int {c} = {r}.Length - 1;");
+            text.AppendLine($"{pad}while ({c} > 0 && {r}[{c} - 1] < {r}[{c}])");
+            text.AppendLine($"{pad}{{");
+            text.AppendLine($"{pad}    double {c}t = {r}[{c}];");
+            text.AppendLine($"{pad}    {r}[{c}] = {r}[{c} - 1];");
+            text.AppendLine($"{pad}    {r}[{c} - 1] = {c}t;");
+            text.AppendLine($"{pad}    {c}--;");
+            text.AppendLine($"{pad}}}");
+            return;
+        }
+
+        text.AppendLine($"{pad}int {c} = 0;");
+        text.AppendLine($"{pad}while ({c} < {r}.Length && {r}[{c}] > -0.5)");
+        text.AppendLine($"{pad}{{");
+        text.AppendLine($"{pad}    {r}[{c}] = Math.Tanh({r}[{c}] * 0.9 + {Value.Emit()});");
+        text.AppendLine($"{pad}    {c}++;");
+        text.AppendLine($"{pad}}}");
+    }
+
+    public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
+}
+
+/// <summary>
+/// A layer of the program: <c>void L(double[] a, double s, double[] r, [NoDerivative] double[] w, int n)</c>. It fills
+/// its output <c>r</c> first, may use <c>w</c> as scratch space, and goes on with random statements, data-dependent
+/// while loops among them.
+/// </summary>
+internal sealed record FLayerDef(FExpr Fill, List<FStmt> Body)
+{
+    public void Emit(StringBuilder text, string name)
+    {
+        text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
+        text.AppendLine($"    public static void {name}(double[] a, double s, double[] r, [NoDerivative] double[] w, int n)");
+        text.AppendLine("    {");
+        text.AppendLine($"        for (int k = 0; k < r.Length; k++) r[k] = {Fill.Emit()};");
+        FStmt.EmitAll(Body, text, 2);
+        text.AppendLine("    }");
+    }
+
+    public IEnumerable<FLayerDef> Shrinks() =>
+        FStmt.ShrinkBlock(Body).Select(b => this with { Body = b }).Concat(Fill.Shrinks().Select(f => this with { Fill = f }));
+}
+
+/// <summary>A whole method: <c>double F(double x0, double x1, double x2, double[] a, int n)</c>, and its own layers.</summary>
+internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> Layers)
 {
     public const int ArrayLength = 4;
 
@@ -296,16 +380,23 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result)
     public string Emit(string name)
     {
         var text = new StringBuilder();
+        for (int i = 0; i < Layers.Count; i++) Layers[i].Emit(text, name + "_L" + i);
         text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
         text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
         text.AppendLine("    {");
         FStmt.EmitAll(Body, text, 2);
         text.AppendLine($"        return {Result.Emit()};");
         text.AppendLine("    }");
-        return text.ToString();
+        return text.ToString().Replace("@@", name);
     }
 
     public IEnumerable<FProgram> Shrinks() =>
         FStmt.ShrinkBlock(Body).Select(b => this with { Body = b })
-            .Concat(Result.Shrinks().Select(r => this with { Result = r }));
+            .Concat(Result.Shrinks().Select(r => this with { Result = r }))
+            .Concat(Layers.SelectMany((layer, i) => layer.Shrinks().Select(smaller =>
+            {
+                var layers = Layers.ToList();
+                layers[i] = smaller;
+                return this with { Layers = layers };
+            })));
 }
