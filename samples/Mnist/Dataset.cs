@@ -25,6 +25,17 @@ internal sealed class Dataset
 
     public ReadOnlySpan<double> Image(int index) => _pixels.AsSpan(index * PixelsPerImage, PixelsPerImage);
 
+    private float[]? _floatPixels;
+
+    /// <summary>Every image's pixels, one image after the other, in <c>float</c> or <c>double</c> (a float copy is made once).</summary>
+    public T[] Pixels<T>()
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(double)) return (T[])(object)_pixels;
+        if (typeof(T) == typeof(float)) return (T[])(object)(_floatPixels ??= Array.ConvertAll(_pixels, p => (float)p));
+        throw new NotSupportedException($"Pixels come as float or double, not {typeof(T).Name}.");
+    }
+
     /// <summary>One dataset holding <paramref name="first"/>'s samples, then <paramref name="second"/>'s.</summary>
     public static Dataset Concat(Dataset first, Dataset second) =>
         new(first._pixels.Concat(second._pixels).ToArray(), first.Labels.Concat(second.Labels).ToArray(), first.PixelsPerImage);

@@ -7,7 +7,9 @@ namespace Mnist;
 /// <summary>
 /// A 784-128-10 multilayer perceptron, written by hand as a chain of layers: a ReLU hidden layer, a linear output
 /// layer and the softmax cross-entropy. The weights are flat arrays, row-major: <c>w1[j * Inputs + i]</c> links pixel i to hidden unit j.
-/// The generator writes <c>LogitsBackward</c> and <c>LossBackward</c>; nothing else computes a gradient.
+/// It is written twice: over a whole mini-batch (<see cref="BatchLoss(float[], float[], float[], float[], ReadOnlySpan{float}, ReadOnlySpan{int})"/>,
+/// what the main job trains, in float or double) and one image at a time (<see cref="Loss"/>, the teaching version,
+/// <c>--per-sample</c>). The generator writes every <c>…Backward</c>; nothing else computes a gradient.
 /// </summary>
 public static partial class Network
 {
@@ -53,5 +55,41 @@ public static partial class Network
         double[] logits = new double[Classes];
         Logits(w1, b1, w2, b2, image, logits);
         return Losses.SoftmaxCrossEntropy(logits, label);
+    }
+
+    /// <summary>
+    /// The mean cross-entropy of a mini-batch, the network written over the whole batch at once: the images are the
+    /// rows of <paramref name="images"/> (<c>batch × Inputs</c>), so each dense layer is one matrix product that reads
+    /// its weights once per batch, not once per image.
+    /// </summary>
+    /// <param name="w1">Hidden weights, <c>Hidden × Inputs</c>.</param>
+    /// <param name="b1">Hidden biases.</param>
+    /// <param name="w2">Output weights, <c>Classes × Hidden</c>.</param>
+    /// <param name="b2">Output biases.</param>
+    /// <param name="images">The batch's pixels, one image per row.</param>
+    /// <param name="labels">The digit each image shows.</param>
+    [Differentiable]
+    public static float BatchLoss(float[] w1, float[] b1, float[] w2, float[] b2, [NoDerivative] ReadOnlySpan<float> images, ReadOnlySpan<int> labels)
+    {
+        float[] hidden = new float[labels.Length * Hidden];
+        Layers.DenseBatch(w1, b1, images, hidden);
+        float[] active = new float[labels.Length * Hidden];
+        Layers.Relu(hidden, active);
+        float[] logits = new float[labels.Length * Classes];
+        Layers.DenseBatch(w2, b2, active, logits);
+        return Losses.SoftmaxCrossEntropyBatch(logits, labels);
+    }
+
+    /// <inheritdoc cref="BatchLoss(float[], float[], float[], float[], ReadOnlySpan{float}, ReadOnlySpan{int})"/>
+    [Differentiable]
+    public static double BatchLoss(double[] w1, double[] b1, double[] w2, double[] b2, [NoDerivative] ReadOnlySpan<double> images, ReadOnlySpan<int> labels)
+    {
+        double[] hidden = new double[labels.Length * Hidden];
+        Layers.DenseBatch(w1, b1, images, hidden);
+        double[] active = new double[labels.Length * Hidden];
+        Layers.Relu(hidden, active);
+        double[] logits = new double[labels.Length * Classes];
+        Layers.DenseBatch(w2, b2, active, logits);
+        return Losses.SoftmaxCrossEntropyBatch(logits, labels);
     }
 }

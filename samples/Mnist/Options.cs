@@ -4,7 +4,7 @@ using System.IO;
 
 namespace Mnist;
 
-/// <summary>The command line: <c>--epochs --batch --lr --seed --data --limit --shift --plot</c>.</summary>
+/// <summary>The command line: <c>--epochs --batch --lr --seed --data --limit --shift --precision --threads --per-sample --plot</c>.</summary>
 internal sealed record Options
 {
     public int Epochs { get; init; } = 20;
@@ -25,6 +25,15 @@ internal sealed record Options
 
     public bool Help { get; init; }
 
+    /// <summary>Train one image at a time through the per-image network (the teaching version) instead of whole batches.</summary>
+    public bool PerSample { get; init; }
+
+    /// <summary>Whether the batched network computes in double rather than float.</summary>
+    public bool Double { get; init; }
+
+    /// <summary>Threads that share each mini-batch.</summary>
+    public int Threads { get; init; } = 1;
+
     public const string Usage = """
         Trains a 784-128-10 network, written by hand and differentiated by Backprop.Gen, on MNIST digits.
 
@@ -39,6 +48,10 @@ internal sealed record Options
                           10,000-digit subset shipped with the sample (first 8,000 train, last 2,000 test)
           --limit <n>     train on the first n training digits only
           --shift <n>     augment: move each training digit by up to n pixels each way (default 2, 0 for none)
+          --precision <p> float or double (default float)
+          --threads <n>   threads that share each mini-batch (default 1)
+          --per-sample    train one image at a time, through the per-image network (double; the teaching version;
+                          --threads then splits each batch's images)
           --plot <file>   where to write the loss and accuracy curves (default loss.png)
           --help          show this text
         """;
@@ -56,6 +69,12 @@ internal sealed record Options
                 continue;
             }
 
+            if (name == "--per-sample")
+            {
+                options = options with { PerSample = true };
+                continue;
+            }
+
             if (!name.StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{name}'");
             if (i + 1 >= args.Length) throw new ArgumentException($"{name} needs a value");
             string value = args[++i];
@@ -68,6 +87,13 @@ internal sealed record Options
                 "--data" => options with { DataDirectory = Directory.Exists(value) ? value : throw new ArgumentException($"--data: the folder '{value}' does not exist") },
                 "--limit" => options with { Limit = Positive(name, value) },
                 "--shift" => options with { Shift = Integer(name, value) is >= 0 and <= 8 and var n ? n : throw new ArgumentException($"--shift must be between 0 and 8, not '{value}'") },
+                "--precision" => options with { Double = value switch
+                {
+                    "float" => false,
+                    "double" => true,
+                    _ => throw new ArgumentException($"--precision is float or double, not '{value}'"),
+                } },
+                "--threads" => options with { Threads = Positive(name, value) },
                 "--plot" => options with { Plot = value.Length > 0 ? value : throw new ArgumentException("--plot needs a file name") },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };

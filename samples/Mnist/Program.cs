@@ -41,10 +41,17 @@ catch (Exception e) when (e is IOException or InvalidDataException or Unauthoriz
 }
 
 int trainCount = Math.Min(options.Limit ?? split.TrainCount, split.TrainCount);
+string mode = options.PerSample ? "one image at a time, double" : $"whole batches, {(options.Double ? "double" : "float")}";
 AnsiConsole.MarkupLine($"[bold]MNIST[/]: {trainCount:N0} training digits, {split.TestCount:N0} test digits; " +
-    $"784-128-10 ReLU network, Adam lr {options.LearningRate} with cosine decay, batch {options.Batch}, {options.Epochs} epochs, shifts up to {options.Shift} px, seed {options.Seed}");
+    $"784-128-10 ReLU network, Adam lr {options.LearningRate} with cosine decay, batch {options.Batch}, {options.Epochs} epochs, shifts up to {options.Shift} px, seed {options.Seed}; " +
+    $"{mode}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
 
-var trainer = new Trainer(options.Seed, options.LearningRate) { Shifts = options.Shift };
+ITrainer trainer = options switch
+{
+    { PerSample: true } => new PerSampleTrainer(options.Seed, options.LearningRate, options.Threads) { Shifts = options.Shift },
+    { Double: true } => new BatchTrainer<double>(options.Seed, options.LearningRate, options.Threads, options.Batch) { Shifts = options.Shift },
+    _ => new BatchTrainer<float>(options.Seed, options.LearningRate, options.Threads, options.Batch) { Shifts = options.Shift },
+};
 var batches = new MiniBatches(trainCount, options.Batch, options.Seed);
 var history = new List<(int Epoch, double TrainLoss, double TestLoss, double TestAccuracy)>();
 var clock = Stopwatch.StartNew();

@@ -11,12 +11,23 @@ namespace Backprop.Runtime.Tests;
 /// <summary>A short run of the main job, and its handling of bad input.</summary>
 public class MnistSmokeTests
 {
-    [Fact]
-    public void One_epoch_on_a_thousand_digits_lowers_the_loss()
+    public static TheoryData<string> Trainers() => new() { "per-sample", "float", "double", "float, 2 threads" };
+
+    private static ITrainer Trainer(string kind) => kind switch
+    {
+        "per-sample" => new PerSampleTrainer(seed: 1, learningRate: 1e-3, threads: 2) { Shifts = 0 },
+        "double" => new BatchTrainer<double>(seed: 1, learningRate: 1e-3, threads: 1, batch: 32) { Shifts = 0 },
+        "float" => new BatchTrainer<float>(seed: 1, learningRate: 1e-3, threads: 1, batch: 32) { Shifts = 0 },
+        _ => new BatchTrainer<float>(seed: 1, learningRate: 1e-3, threads: 2, batch: 32) { Shifts = 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Trainers))]
+    public void One_epoch_on_a_thousand_digits_lowers_the_loss(string kind)
     {
         Split split = Split.Load(Path.Combine(AppContext.BaseDirectory, "data"));
         Assert.Equal((8000, 8000, 2000), (split.TrainCount, split.TestStart, split.TestCount));
-        var trainer = new Trainer(seed: 1, learningRate: 1e-3) { Shifts = 0 };
+        ITrainer trainer = Trainer(kind);
         var (lossBefore, accuracyBefore) = trainer.Evaluate(split.Data, split.TestStart, split.TestStart + split.TestCount);
 
         var batches = new MiniBatches(1000, 32, seed: 1);
@@ -33,6 +44,8 @@ public class MnistSmokeTests
     [InlineData("--lr fast", "--lr expects a positive number")]
     [InlineData("--batch", "--batch needs a value")]
     [InlineData("--colour blue", "unknown option '--colour'")]
+    [InlineData("--precision half", "--precision is float or double")]
+    [InlineData("--threads 0", "--threads must be positive")]
     [InlineData("--data /no/such/folder", "does not exist")]
     public void Bad_options_get_a_message_and_exit_code_2(string arguments, string message)
     {
@@ -76,5 +89,25 @@ public class MnistSmokeTests
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output);
+    }
+
+    [Fact]
+    public void The_batched_trainers_in_float_and_double_and_on_two_threads_take_the_same_first_step()
+    {
+        // The same initial weights, the same batch: one step's weights agree to float precision, whatever the
+        // precision and the number of threads (shares only change the order in which the gradient is summed).
+        Split split = Split.Load(Path.Combine(AppContext.BaseDirectory, "data"));
+        int[] batch = Enumerable.Range(0, 32).ToArray();
+        var one = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
+        var two = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 2, batch: 32) { Shifts = 2 };
+        var wide = new BatchTrainer<double>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
+        double lossOne = one.Step(split.Data, batch, 0), lossTwo = two.Step(split.Data, batch, 0), lossWide = wide.Step(split.Data, batch, 0);
+        Assert.Equal(lossOne, lossTwo, 1e-4);
+        Assert.Equal(lossOne, lossWide, 1e-3);
+        var (testOne, _) = one.Evaluate(split.Data, split.TestStart, split.TestStart + 200);
+        var (testTwo, _) = two.Evaluate(split.Data, split.TestStart, split.TestStart + 200);
+        var (testWide, _) = wide.Evaluate(split.Data, split.TestStart, split.TestStart + 200);
+        Assert.Equal(testOne, testTwo, 1e-4);
+        Assert.Equal(testOne, testWide, 1e-3);
     }
 }

@@ -143,4 +143,55 @@ public class OptimizerTests
         adam.Reset();
         adam.Step(new[] { new double[4] }, new[] { new double[4] });
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(37)]
+    public void The_vectorized_updates_equal_the_textbook_loops_bit_for_bit(int length)
+    {
+        // Three steps of each optimizer against the formulas written out element by element, in double and float.
+        var random = new Random(length);
+        double[] start = Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5).ToArray();
+        double[][] gradients = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5).ToArray()).ToArray();
+        const double rate = 0.01, decay = 0.1, mu = 0.9, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+
+        double[] sgd = (double[])start.Clone(), momentum = (double[])start.Clone(), nesterov = (double[])start.Clone(), adam = (double[])start.Clone();
+        double[] velocity = new double[length], velocityN = new double[length], m = new double[length], v = new double[length];
+        var optimizers = new Optimizer[] { new Sgd(rate, decay), new Momentum(rate, mu, false, decay), new Momentum(rate, mu, true, decay), new Adam(rate, b1, b2, eps, decay) };
+        double[][] actual = optimizers.Select(_ => (double[])start.Clone()).ToArray();
+        float[][] actualF = optimizers.Select(_ => Array.ConvertAll(start, x => (float)x)).ToArray();
+        for (int step = 1; step <= 3; step++)
+        {
+            double[] g = gradients[step - 1];
+            for (int i = 0; i < length; i++)
+            {
+                sgd[i] -= rate * (g[i] + decay * sgd[i]);
+                double gm = g[i] + decay * momentum[i];
+                velocity[i] = mu * velocity[i] + gm;
+                momentum[i] -= rate * velocity[i];
+                double gn = g[i] + decay * nesterov[i];
+                velocityN[i] = mu * velocityN[i] + gn;
+                nesterov[i] -= rate * (gn + mu * velocityN[i]);
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                adam[i] -= rate / (1 - Math.Pow(b1, step)) * m[i] / (Math.Sqrt(v[i]) / Math.Sqrt(1 - Math.Pow(b2, step)) + eps) + rate * decay * adam[i];
+            }
+
+            for (int o = 0; o < optimizers.Length; o++)
+            {
+                optimizers[o].Update(0, actual[o], g);
+                optimizers[o].Update(1, actualF[o], Array.ConvertAll(g, x => (float)x));
+            }
+        }
+
+        double[][] expected = { sgd, momentum, nesterov, adam };
+        for (int o = 0; o < optimizers.Length; o++)
+        {
+            Assert.Equal(expected[o], actual[o]);
+            for (int i = 0; i < length; i++) Assert.Equal(expected[o][i], actualF[o][i], 1e-5);
+        }
+    }
 }

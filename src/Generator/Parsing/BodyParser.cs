@@ -796,13 +796,16 @@ internal sealed class BodyParser
         }
 
         bool takesGradients = !target.IsStatic && ModelAnalysis.Describe(target.ContainingType) is not null;
-        // A generated layer (writing outputs) has a Pullback; one compiled elsewhere must show it.
-        // (Compiled elsewhere, its generated Backward looks hand-written; its Pullback, with the same parameters, tells.)
+        // A generated layer (writing outputs) has a Pullback; one compiled elsewhere must show it. (Compiled elsewhere,
+        // its generated Backward looks hand-written; its Pullback, with the same parameters, tells.) A hand-written
+        // layer derivative may bring a hand-written Pullback too, which consumes the outputs' adjoints as a generated
+        // one does (Layers.DenseBatchPullback).
         bool inSource = target.Locations.Any(l => l.IsInSource);
         bool hasPullback = differentiable && outputs.Any(o => o)
-            && (inSource ? handWritten is null
-                : handWritten is not null && target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
-                    .Any(m => m.Parameters.Length == handWritten.Parameters.Length));
+            && (handWritten is null ? inSource
+                : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
+                    .Any(m => m.Parameters.Length == handWritten.Parameters.Length
+                        && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback);
     }
 

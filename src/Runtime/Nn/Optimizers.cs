@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Backprop.Nn;
 
@@ -108,6 +109,10 @@ public abstract class Optimizer : IParameterUpdater
         Apply(parameter, gradient, state);
     }
 
+    /// <summary>Whether an update of this length runs with <see cref="Vector{T}"/> (float and double, on hardware that has it).</summary>
+    private protected static bool Vectorized<T>(int length)
+        where T : unmanaged => Vector.IsHardwareAccelerated && Vector<T>.IsSupported && length >= Vector<T>.Count;
+
     private static void CheckLists(int? parameters, int? gradients)
     {
         if (parameters is null) throw new ArgumentNullException("parameters");
@@ -136,7 +141,21 @@ public sealed class Sgd(double learningRate, double weightDecay = 0) : Optimizer
     protected override void Apply<T>(Span<T> parameter, ReadOnlySpan<T> gradient, object? state)
     {
         T rate = T.CreateChecked(LearningRate), decay = T.CreateChecked(WeightDecay);
-        for (int i = 0; i < parameter.Length; i++) parameter[i] -= rate * (gradient[i] + decay * parameter[i]);
+        int i = 0;
+        if (Vectorized<T>(parameter.Length))
+        {
+            // The same arithmetic, a vector of elements at a time: bit for bit the scalar loop's results.
+            ref T p0 = ref MemoryMarshal.GetReference(parameter);
+            ref T g0 = ref MemoryMarshal.GetReference(gradient);
+            Vector<T> r = new(rate), d = new(decay);
+            for (; i <= parameter.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> p = Vector.LoadUnsafe(ref p0, (nuint)i);
+                (p - r * (Vector.LoadUnsafe(ref g0, (nuint)i) + d * p)).StoreUnsafe(ref p0, (nuint)i);
+            }
+        }
+
+        for (; i < parameter.Length; i++) parameter[i] -= rate * (gradient[i] + decay * parameter[i]);
     }
 }
 
@@ -167,7 +186,25 @@ public sealed class Momentum(double learningRate, double momentum = 0.9, bool ne
     {
         T[] velocity = ((Velocity<T>)state!).Values;
         T rate = T.CreateChecked(LearningRate), mu = T.CreateChecked(Coefficient), decay = T.CreateChecked(WeightDecay);
-        for (int i = 0; i < parameter.Length; i++)
+        int i = 0;
+        if (Vectorized<T>(parameter.Length))
+        {
+            ref T p0 = ref MemoryMarshal.GetReference(parameter);
+            ref T g0 = ref MemoryMarshal.GetReference(gradient);
+            ref T v0 = ref MemoryMarshal.GetArrayDataReference(velocity);
+            Vector<T> r = new(rate), m = new(mu), d = new(decay);
+            for (; i <= parameter.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector<T> p = Vector.LoadUnsafe(ref p0, at);
+                Vector<T> g = Vector.LoadUnsafe(ref g0, at) + d * p;
+                Vector<T> v = m * Vector.LoadUnsafe(ref v0, at) + g;
+                v.StoreUnsafe(ref v0, at);
+                (p - r * (Nesterov ? g + m * v : v)).StoreUnsafe(ref p0, at);
+            }
+        }
+
+        for (; i < parameter.Length; i++)
         {
             T g = gradient[i] + decay * parameter[i];
             velocity[i] = mu * velocity[i] + g;
@@ -219,7 +256,29 @@ public sealed class Adam(double learningRate = 1e-3, double beta1 = 0.9, double 
         T root2 = T.CreateChecked(Math.Sqrt(correction2));
         T eps = T.CreateChecked(Epsilon), shrink = T.CreateChecked(LearningRate * WeightDecay);
         T[] m = moments.First, v = moments.Second;
-        for (int i = 0; i < parameter.Length; i++)
+        int i = 0;
+        if (Vectorized<T>(parameter.Length))
+        {
+            // One fused pass over parameter, gradient and both moments, a vector at a time (bit for bit the scalar loop).
+            ref T p0 = ref MemoryMarshal.GetReference(parameter);
+            ref T g0 = ref MemoryMarshal.GetReference(gradient);
+            ref T m0 = ref MemoryMarshal.GetArrayDataReference(m);
+            ref T v0 = ref MemoryMarshal.GetArrayDataReference(v);
+            Vector<T> vb1 = new(b1), vb2 = new(b2), c1 = new(one - b1), c2 = new(one - b2), vStep = new(step), vRoot = new(root2), vEps = new(eps), vShrink = new(shrink);
+            for (; i <= parameter.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref g0, at);
+                Vector<T> first = vb1 * Vector.LoadUnsafe(ref m0, at) + c1 * g;
+                Vector<T> second = vb2 * Vector.LoadUnsafe(ref v0, at) + c2 * g * g;
+                first.StoreUnsafe(ref m0, at);
+                second.StoreUnsafe(ref v0, at);
+                Vector<T> p = Vector.LoadUnsafe(ref p0, at);
+                (p - (vStep * first / (Vector.SquareRoot(second) / vRoot + vEps) + vShrink * p)).StoreUnsafe(ref p0, at);
+            }
+        }
+
+        for (; i < parameter.Length; i++)
         {
             T g = gradient[i];
             m[i] = b1 * m[i] + (one - b1) * g;

@@ -4,15 +4,18 @@ using Backprop.Nn;
 
 namespace Mnist;
 
-/// <summary>The network's parameters and the mini-batch training loop, which uses only the generated <c>LossBackward</c>.</summary>
-internal sealed class Trainer
+/// <summary>
+/// The teaching version of the trainer (<c>--per-sample</c>): the network's parameters and the mini-batch training loop,
+/// one image at a time, through the generated per-image <c>LossBackward</c> (double precision).
+/// </summary>
+internal sealed class PerSampleTrainer : ITrainer
 {
     private readonly double[][] _parameters;
     private readonly Worker[] _workers;
     private readonly Optimizer _optimizer;
     private readonly int _seed;
 
-    public Trainer(int seed, double learningRate)
+    public PerSampleTrainer(int seed, double learningRate, int threads)
     {
         _seed = seed;
         var random = new Random(seed);
@@ -24,7 +27,7 @@ internal sealed class Trainer
         Init.Xavier(W2, Network.Hidden, Network.Classes, random);
         _parameters = new[] { W1, B1, W2, B2 };
         _optimizer = new Adam(learningRate);
-        _workers = new Worker[Math.Max(1, Math.Min(Environment.ProcessorCount, 8))];
+        _workers = new Worker[Math.Max(1, threads)];
         for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(_parameters);
     }
 
@@ -60,7 +63,13 @@ internal sealed class Trainer
             for (int n = w * share; n < end; n++)
             {
                 int sample = indices[n];
-                ReadOnlySpan<double> image = Shifts > 0 ? Augment(data.Image(sample), worker.Image, sample, epoch) : data.Image(sample);
+                ReadOnlySpan<double> image = data.Image(sample);
+                if (Shifts > 0)
+                {
+                    Augmentation.Shift(image, worker.Image, _seed, sample, epoch, Shifts);
+                    image = worker.Image;
+                }
+
                 worker.Loss += Network.LossBackward(W1, B1, W2, B2, image, data.Labels[sample],
                     worker.Gradients[0], worker.Gradients[1], worker.Gradients[2], worker.Gradients[3], seed: 1.0 / indices.Length);
             }
@@ -82,27 +91,8 @@ internal sealed class Trainer
         return loss;
     }
 
-    /// <summary>The largest random shift, in pixels, of a training digit (0 for none).</summary>
+    /// <inheritdoc/>
     public int Shifts { get; init; } = 2;
-
-    /// <summary>
-    /// Data augmentation: the digit moved by a random whole number of pixels in each direction, at most
-    /// <see cref="Shifts"/>, the same for a given seed, sample and epoch whatever the thread and the run
-    /// (<see cref="HashCode"/> is seeded differently in every process, so it would not do).
-    /// </summary>
-    private ReadOnlySpan<double> Augment(ReadOnlySpan<double> image, double[] shifted, int sample, int epoch)
-    {
-        var random = new Random(unchecked((_seed * 1_000_003 + epoch) * 1_000_033 + sample));
-        int dx = random.Next(-Shifts, Shifts + 1), dy = random.Next(-Shifts, Shifts + 1);
-        const int side = 28;
-        Array.Clear(shifted);
-        for (int y = Math.Max(0, dy); y < Math.Min(side, side + dy); y++)
-        {
-            image.Slice((y - dy) * side + Math.Max(0, -dx), side - Math.Abs(dx)).CopyTo(shifted.AsSpan(y * side + Math.Max(0, dx)));
-        }
-
-        return shifted;
-    }
 
     /// <summary>The digit the network rates highest for image <paramref name="index"/>.</summary>
     public int Predict(Dataset data, int index, double[] logits)
