@@ -1,6 +1,7 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
-using System.Threading.Tasks;
+using System.Threading;
 using Backprop.Nn;
 
 namespace Mnist;
@@ -8,17 +9,27 @@ namespace Mnist;
 /// <summary>
 /// The main job's trainer: each mini-batch goes through the network written over the whole batch
 /// (<see cref="Network.BatchLoss(float[], float[], float[], float[], ReadOnlySpan{float}, ReadOnlySpan{int})"/>) and its generated
-/// <c>BatchLossBackward</c>, in <c>float</c> or <c>double</c>. With several threads, the batch is split into shares,
-/// each share's gradient is gathered into its own buffers, and the shares are added up before the optimizer step.
+/// <c>BatchLossBackward</c>, in <c>float</c> or <c>double</c>. With several threads, the batch is cut into pieces that
+/// the threads take as they come, each gathering its pieces' gradient into its own buffers; the buffers are added up
+/// before the optimizer step.
 /// </summary>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
-internal sealed class BatchTrainer<T> : ITrainer
+internal sealed class BatchTrainer<T> : ITrainer, IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _parameters;
     private readonly Worker[] _workers;
+    private readonly Piece[] _pieces;
+    private readonly int _pieceSize;
     private readonly Optimizer _optimizer;
     private readonly int _seed;
+
+    // The step in progress: its size, how many pieces it has, the last piece taken, and how many are not done.
+    private int _count, _active, _next, _remaining, _generation;
+    private volatile bool _stopping;
+
+    // Whether the helpers join in: measured, not assumed (a busy neighbour can make a team slower than one thread).
+    private readonly Pace _pace;
 
     public BatchTrainer(int seed, double learningRate, int threads, int batch)
     {
@@ -31,9 +42,22 @@ internal sealed class BatchTrainer<T> : ITrainer
         Initialize(w1, w2, random);
         _parameters = new[] { w1, b1, w2, b2 };
         _optimizer = new Adam(learningRate);
-        int shares = Math.Max(1, Math.Min(threads, batch));
-        _workers = new Worker[shares];
-        for (int i = 0; i < shares; i++) _workers[i] = new Worker(_parameters, (batch + shares - 1) / shares);
+
+        // With one thread the batch is one piece. With more, it is cut into pieces of at least 8 images that the
+        // threads take as they come: a thread that does not get a core (a busy neighbour) leaves its pieces to the
+        // others instead of holding up the step.
+        int pieces = threads <= 1 ? 1 : Math.Max(1, Math.Min(batch / 8, threads));
+        _pieceSize = (batch + pieces - 1) / pieces;
+        _pieces = new Piece[pieces];
+        for (int i = 0; i < pieces; i++) _pieces[i] = new Piece(_pieceSize);
+        _workers = new Worker[Math.Max(1, threads)];
+        for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(_parameters);
+        _pace = new Pace(_workers.Length > 1);
+        for (int i = 1; i < _workers.Length; i++)
+        {
+            Worker helper = _workers[i];
+            new Thread(() => Help(helper)) { IsBackground = true, Name = "MNIST helper " + i }.Start();
+        }
     }
 
     /// <inheritdoc/>
@@ -49,35 +73,119 @@ internal sealed class BatchTrainer<T> : ITrainer
     /// <inheritdoc/>
     public double Step(Dataset data, ReadOnlySpan<int> batch, int epoch)
     {
-        int count = batch.Length, shares = Math.Min(_workers.Length, count);
-        int share = (count + shares - 1) / shares;
-        for (int w = 0; w < shares; w++)
+        long started = Stopwatch.GetTimestamp();
+        int count = batch.Length;
+        _count = count;
+        _active = (count + _pieceSize - 1) / _pieceSize;
+        for (int p = 0; p < _active; p++)
         {
-            int from = w * share, to = Math.Min(count, from + share);
-            _workers[w].Take(data, batch.Slice(from, Math.Max(0, to - from)), epoch, _seed, Shifts);
+            int from = p * _pieceSize;
+            _pieces[p].Take(data, batch.Slice(from, Math.Min(_pieceSize, count - from)), epoch, _seed, Shifts);
         }
 
-        // The batch's loss is the mean over its images: a share of n images weighs n / count.
-        if (shares == 1)
-        {
-            _workers[0].Run(_parameters, count);
-        }
-        else
-        {
-            Parallel.For(0, shares, w => _workers[w].Run(_parameters, count));
-        }
+        // Wake the helpers (when the team is faster), then take pieces here too until none is left, and wait for the
+        // pieces taken elsewhere.
+        foreach (Worker worker in _workers) worker.Used = false;
+        _next = -1;
+        _remaining = _active;
+        bool team = _pace.Team;
+        bool woken = team && WakeHelpers();
+        Work(_workers[0]);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _remaining) > 0) spin.SpinOnce();
 
         double loss = 0;
-        for (int w = 0; w < shares; w++)
+        for (int p = 0; p < _active; p++) loss += _pieces[p].Loss;
+        Worker first = _workers[0];
+        for (int w = 1; w < _workers.Length; w++)
         {
-            loss += _workers[w].Loss;
-            if (w == 0) continue;
-            for (int p = 0; p < _parameters.Length; p++) Add(_workers[0].Gradients[p], _workers[w].Gradients[p]);
+            if (!_workers[w].Used) continue;
+            if (!first.Used)
+            {
+                first.Clear();
+                first.Used = true;
+            }
+
+            for (int p = 0; p < _parameters.Length; p++) Add(first.Gradients[p], _workers[w].Gradients[p]);
         }
 
-        if (typeof(T) == typeof(float)) _optimizer.Step((float[][])(object)_parameters, (float[][])(object)_workers[0].Gradients);
-        else _optimizer.Step((double[][])(object)_parameters, (double[][])(object)_workers[0].Gradients);
+        if (!first.Used) first.Clear(); // an empty batch: no gradient
+        if (typeof(T) == typeof(float)) _optimizer.Step((float[][])(object)_parameters, (float[][])(object)first.Gradients);
+        else _optimizer.Step((double[][])(object)_parameters, (double[][])(object)first.Gradients);
+        // (A step that had to wake a sleeping helper pays for it once: not a fair measure of the team.)
+        if (count > 0 && !woken) _pace.Record(team, (double)(Stopwatch.GetTimestamp() - started) / count);
         return loss;
+    }
+
+    /// <summary>Stops the helper threads.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        WakeHelpers();
+    }
+
+    /// <summary>Starts a step for the helpers; returns whether one of them was asleep and had to be woken.</summary>
+    private bool WakeHelpers()
+    {
+        Interlocked.Increment(ref _generation);
+        bool woken = false;
+        for (int i = 1; i < _workers.Length; i++)
+        {
+            if (Volatile.Read(ref _workers[i].Sleeping) != 1) continue;
+            _workers[i].Wake.Release();
+            woken = true;
+        }
+
+        return woken;
+    }
+
+    /// <summary>Takes pieces of the current batch until none is left, each into this worker's gradient buffers.</summary>
+    private void Work(Worker worker)
+    {
+        int piece;
+        while ((piece = Interlocked.Increment(ref _next)) < _active)
+        {
+            if (!worker.Used)
+            {
+                worker.Clear();
+                worker.Used = true;
+            }
+
+            _pieces[piece].Run(_parameters, worker.Gradients, _count);
+            Interlocked.Decrement(ref _remaining);
+        }
+    }
+
+    /// <summary>
+    /// A helper thread: waits for a step, spinning briefly (steps follow each other within a fraction of a
+    /// millisecond) and then asleep (between epochs, or while the trainer works alone), and takes pieces of it.
+    /// </summary>
+    private void Help(Worker worker)
+    {
+        int seen = 0;
+        while (!_stopping)
+        {
+            var spin = new SpinWait();
+            long since = Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref _generation) == seen)
+            {
+                // Steps come a fraction of a millisecond apart: spin (yielding to anyone who wants the core) for 2 ms.
+                if (Stopwatch.GetElapsedTime(since).TotalMilliseconds < 2)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
+                    continue;
+                }
+
+                Interlocked.Exchange(ref worker.Sleeping, 1);
+                if (Volatile.Read(ref _generation) == seen) worker.Wake.Wait();
+                Interlocked.Exchange(ref worker.Sleeping, 0);
+                spin.Reset();
+                since = Stopwatch.GetTimestamp();
+            }
+
+            seen = Volatile.Read(ref _generation);
+            if (!_stopping) Work(worker);
+        }
     }
 
     /// <inheritdoc/>
@@ -165,16 +273,34 @@ internal sealed class BatchTrainer<T> : ITrainer
     private static Span<TTo> Cast<TTo>(Span<T> span)
         where TTo : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Cast<T, TTo>(span);
 
-    /// <summary>One share of a batch: its images (shifted) and labels, and its own gradient buffers.</summary>
-    private sealed class Worker(T[][] parameters, int capacity)
+    /// <summary>A thread's gradient buffers, gathered over the pieces it takes in one step.</summary>
+    private sealed class Worker(T[][] parameters)
+    {
+        public T[][] Gradients { get; } = Array.ConvertAll(parameters, p => new T[p.Length]);
+
+        /// <summary>Whether this worker took a piece in the current step.</summary>
+        public bool Used { get; set; }
+
+        /// <summary>Released to wake a helper thread that went to sleep.</summary>
+        public SemaphoreSlim Wake { get; } = new(0);
+
+        /// <summary>1 while a helper thread sleeps on <see cref="Wake"/>.</summary>
+        public int Sleeping;
+
+        public void Clear()
+        {
+            foreach (T[] gradient in Gradients) Array.Clear(gradient);
+        }
+    }
+
+    /// <summary>A piece of a batch: its images (shifted) and labels, and its loss.</summary>
+    private sealed class Piece(int capacity)
     {
         private readonly T[] _images = new T[capacity * Network.Inputs];
         private readonly int[] _labels = new int[capacity];
         private int _count;
 
-        public T[][] Gradients { get; } = Array.ConvertAll(parameters, p => new T[p.Length]);
-
-        /// <summary>This share's summed loss after <see cref="Run"/>.</summary>
+        /// <summary>This piece's summed loss after <see cref="Run"/>.</summary>
         public double Loss { get; private set; }
 
         public void Take(Dataset data, ReadOnlySpan<int> samples, int epoch, int seed, int shifts)
@@ -192,32 +318,59 @@ internal sealed class BatchTrainer<T> : ITrainer
             }
         }
 
-        /// <summary>Gathers this share's gradient of the batch's mean loss into <see cref="Gradients"/> (cleared first).</summary>
-        public void Run(T[][] parameters, int batch)
+        /// <summary>Adds this piece's gradient of the batch's mean loss to <paramref name="gradients"/>.</summary>
+        public void Run(T[][] parameters, T[][] gradients, int batch)
         {
-            foreach (T[] gradient in Gradients) Array.Clear(gradient);
-            if (_count == 0)
-            {
-                Loss = 0;
-                return;
-            }
-
             ReadOnlySpan<T> images = _images.AsSpan(0, _count * Network.Inputs);
             ReadOnlySpan<int> labels = _labels.AsSpan(0, _count);
+            // The batch's loss is the mean over its images: a piece of n images weighs n / batch.
             double weight = (double)_count / batch;
             double mean;
             if (typeof(T) == typeof(float))
             {
-                float[][] p = (float[][])(object)parameters, g = (float[][])(object)Gradients;
+                float[][] p = (float[][])(object)parameters, g = (float[][])(object)gradients;
                 mean = Network.BatchLossBackward(p[0], p[1], p[2], p[3], Cast<float>(images), labels, g[0], g[1], g[2], g[3], (float)weight);
             }
             else
             {
-                double[][] p = (double[][])(object)parameters, g = (double[][])(object)Gradients;
+                double[][] p = (double[][])(object)parameters, g = (double[][])(object)gradients;
                 mean = Network.BatchLossBackward(p[0], p[1], p[2], p[3], Cast<double>(images), labels, g[0], g[1], g[2], g[3], weight);
             }
 
             Loss = mean * _count;
+        }
+    }
+
+    /// <summary>
+    /// Chooses between working alone and as a team from the measured time per image of each: mostly the faster one,
+    /// with a few steps of the other now and then, so that a change in the machine's load is noticed.
+    /// </summary>
+    private sealed class Pace(bool canTeam)
+    {
+        private double _alone = double.NaN, _together = double.NaN;
+        private int _steps;
+        private bool _faster;
+
+        /// <summary>Whether the next step runs as a team.</summary>
+        public bool Team
+        {
+            get
+            {
+                if (!canTeam) return false;
+                if (double.IsNaN(_alone) || double.IsNaN(_together) || _steps < 16) return _steps % 2 == 0;
+                // The choice changes only for a clear difference (5 %), so that noise does not flip it back and forth.
+                if (_together < 0.95 * _alone) _faster = true;
+                else if (_alone < 0.95 * _together) _faster = false;
+                // 8 steps in 128 try the other way.
+                return _steps % 128 < 8 ? !_faster : _faster;
+            }
+        }
+
+        public void Record(bool team, double ticksPerImage)
+        {
+            _steps++;
+            ref double average = ref team ? ref _together : ref _alone;
+            average = double.IsNaN(average) ? ticksPerImage : 0.95 * average + 0.05 * ticksPerImage;
         }
     }
 }

@@ -31,8 +31,8 @@ internal sealed record Options
     /// <summary>Whether the batched network computes in double rather than float.</summary>
     public bool Double { get; init; }
 
-    /// <summary>Threads that share each mini-batch.</summary>
-    public int Threads { get; init; } = 1;
+    /// <summary>Threads that share each mini-batch: the cores, up to 4, unless told otherwise.</summary>
+    public int Threads { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     public const string Usage = """
         Trains a 784-128-10 network, written by hand and differentiated by Backprop.Gen, on MNIST digits.
@@ -49,7 +49,8 @@ internal sealed record Options
           --limit <n>     train on the first n training digits only
           --shift <n>     augment: move each training digit by up to n pixels each way (default 2, 0 for none)
           --precision <p> float or double (default float)
-          --threads <n>   threads that share each mini-batch (default 1)
+          --threads <n>   threads that may share each mini-batch (default: the cores, up to 4); the extra threads
+                          join in only while that is measured to be faster, so a busy neighbour does not slow the job
           --per-sample    train one image at a time, through the per-image network (double; the teaching version;
                           --threads then splits each batch's images)
           --plot <file>   where to write the loss and accuracy curves (default loss.png)

@@ -80,6 +80,8 @@ AnsiConsole.Progress()
         }
     });
 
+(trainer as IDisposable)?.Dispose();
+
 foreach (var (epoch, trainLoss, testLoss, accuracy) in history)
 {
     table.AddRow(epoch.ToString(), $"{trainLoss:0.0000}", $"{testLoss:0.0000}", $"{accuracy:P2}", "");

@@ -28,6 +28,7 @@ public class MnistSmokeTests
         Split split = Split.Load(Path.Combine(AppContext.BaseDirectory, "data"));
         Assert.Equal((8000, 8000, 2000), (split.TrainCount, split.TestStart, split.TestCount));
         ITrainer trainer = Trainer(kind);
+        using var disposal = trainer as IDisposable;
         var (lossBefore, accuracyBefore) = trainer.Evaluate(split.Data, split.TestStart, split.TestStart + split.TestCount);
 
         var batches = new MiniBatches(1000, 32, seed: 1);
@@ -98,9 +99,9 @@ public class MnistSmokeTests
         // precision and the number of threads (shares only change the order in which the gradient is summed).
         Split split = Split.Load(Path.Combine(AppContext.BaseDirectory, "data"));
         int[] batch = Enumerable.Range(0, 32).ToArray();
-        var one = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
-        var two = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 2, batch: 32) { Shifts = 2 };
-        var wide = new BatchTrainer<double>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
+        using var one = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
+        using var two = new BatchTrainer<float>(seed: 3, learningRate: 1e-2, threads: 2, batch: 32) { Shifts = 2 };
+        using var wide = new BatchTrainer<double>(seed: 3, learningRate: 1e-2, threads: 1, batch: 32) { Shifts = 2 };
         double lossOne = one.Step(split.Data, batch, 0), lossTwo = two.Step(split.Data, batch, 0), lossWide = wide.Step(split.Data, batch, 0);
         Assert.Equal(lossOne, lossTwo, 1e-4);
         Assert.Equal(lossOne, lossWide, 1e-3);
