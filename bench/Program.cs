@@ -26,9 +26,11 @@ new RnnBenchmark().Check();
 new MlpSingleBenchmark().Check();
 new ConvBenchmark().Check();
 new LogSumExpBenchmark().Check();
+new TrainingStepBenchmark().Check();
 Console.WriteLine("self-check: generated and hand-written gradients agree on every workload");
 
-Type[] workloads = { typeof(TwoLayerBenchmark), typeof(RnnBenchmark), typeof(MlpSingleBenchmark), typeof(MlpBatchBenchmark), typeof(ConvBenchmark), typeof(LogSumExpBenchmark) };
+Type[] workloads = { typeof(TwoLayerBenchmark), typeof(RnnBenchmark), typeof(MlpSingleBenchmark), typeof(MlpBatchBenchmark), typeof(TrainingStepBenchmark),
+    typeof(ConvBenchmark), typeof(LogSumExpBenchmark) };
 if (!args.Contains("--quick"))
 {
     BenchmarkSwitcher.FromTypes(workloads).Run(args, DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default));
@@ -55,12 +57,24 @@ foreach (Type workload in workloads)
     Console.WriteLine($"{name}: generated/handwritten={generated / methods["HandWritten"].Ns:0.00} generated/forward={generated / methods["Forward"].Ns:0.00} allocated={generatedBytes}");
 }
 
+// PyTorch on the same machine in the same run, where it is installed (Debian's python3-torch: docs/performance.md).
+var pytorch = new Dictionary<string, double>();
+if (PyTorch.StepMicroseconds("float32") is double torchStep)
+{
+    pytorch[typeof(TrainingStepBenchmark).GetCustomAttribute<WorkloadAttribute>()!.Name] = torchStep * 1000;
+    Console.WriteLine($"PyTorch float32 training step: {torchStep:0.0} µs");
+}
+else
+{
+    Console.WriteLine("PyTorch: not installed (apt-get install python3-torch libopenblas0-pthread), its column stays empty");
+}
+
 CompileCost.Result cost = CompileCost.Measure();
 Console.WriteLine($"generator: {cost.WarmMsPerMethod:0.00} ms per method warm ({cost.ColdMs:0} ms cold for {cost.Methods}); " +
     $"after a one-method edit {cost.Regenerated} method(s) differentiated again, {cost.Cached} cached, in {cost.EditMs:0} ms; " +
     $"one method of {cost.LongStatements} statements {cost.LongMethodMs:0} ms");
 
-string report = Report.Markdown(rows, cost);
+string report = Report.Markdown(rows, pytorch, cost);
 string docs = Path.Combine(Report.RepositoryRoot(), "docs", "performance.md");
 File.WriteAllText(docs, report);
 Console.WriteLine($"wrote {docs}");

@@ -13,7 +13,8 @@ public static class Report
 {
     private const string AnalysisMarker = "<!-- analysis: kept by `bench --quick`, written by hand -->";
 
-    public static string Markdown(List<(string Workload, Dictionary<string, (double Ns, long Bytes)> Methods)> rows, CompileCost.Result cost)
+    public static string Markdown(List<(string Workload, Dictionary<string, (double Ns, long Bytes)> Methods)> rows, IReadOnlyDictionary<string, double> pytorchNs,
+        CompileCost.Result cost)
     {
         var text = new StringBuilder();
         text.AppendLine("# Performance");
@@ -27,15 +28,16 @@ public static class Report
         text.AppendLine($"- Machine: {Environment.ProcessorCount} cores, {Cpu()}, {RuntimeInformation.OSDescription}");
         text.AppendLine($"- Runtime: {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}");
         text.AppendLine();
-        text.AppendLine("| workload | forward | generated | hand-written | hand-written SIMD | other | finite differences | generated / hand-written | generated / forward | generated allocates |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| workload | forward | generated | hand-written | hand-written SIMD | other | PyTorch | finite differences | generated / hand-written | generated / forward | generated allocates |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (workload, methods) in rows)
         {
             string Time(string method) => methods.TryGetValue(method, out var m) ? Format(m.Ns) : "—";
             string other = methods.TryGetValue("GeneratedLayers", out var layers) ? $"{Format(layers.Ns)} (generated, as layers)"
                 : methods.TryGetValue("ToolkitFused", out var fused) ? $"{Format(fused.Ns)} (toolkit's fused Backward); {Format(methods["GeneratedWithoutStop"].Ns)} (generated, no `Gradient.Stop`)" : "—";
             double generated = methods["Generated"].Ns;
-            text.AppendLine($"| {workload} | {Time("Forward")} | {Time("Generated")} | {Time("HandWritten")} | {Time("HandWrittenSimd")} | {other} | {Time("FiniteDifferences")} | " +
+            string torch = pytorchNs.TryGetValue(workload, out double torchNs) ? Format(torchNs) : "—";
+            text.AppendLine($"| {workload} | {Time("Forward")} | {Time("Generated")} | {Time("HandWritten")} | {Time("HandWrittenSimd")} | {other} | {torch} | {Time("FiniteDifferences")} | " +
                 $"{generated / methods["HandWritten"].Ns:0.00} | {generated / methods["Forward"].Ns:0.00} | {methods["Generated"].Bytes} B |");
         }
 

@@ -66,3 +66,34 @@ public static class Agreement
         if (!(worst <= 1e-9)) throw new InvalidOperationException($"{name}: the generated and hand-written gradients differ (worst relative difference {worst:E2})");
     }
 }
+
+/// <summary>PyTorch, run as a separate process on the same machine (Debian's python3-torch, one thread).</summary>
+public static class PyTorch
+{
+    /// <summary>The median time of one training step of bench/pytorch/step.py, or null where PyTorch is not installed.</summary>
+    public static double? StepMicroseconds(string dtype)
+    {
+        string script = System.IO.Path.Combine(Report.RepositoryRoot(), "bench", "pytorch", "step.py");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add("--dtype");
+        start.ArgumentList.Add(dtype);
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(start);
+            if (process is null) return null;
+            string output = process.StandardOutput.ReadToEnd();
+            process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0 && double.TryParse(output.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double us)
+                ? us
+                : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

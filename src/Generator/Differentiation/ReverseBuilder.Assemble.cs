@@ -472,7 +472,8 @@ internal sealed partial class ReverseBuilder
 
     private static IrExpr IntOffset(IrExpr e, int offset)
     {
-        if (e is Constant { Type.IsIntegral: true } c) return new Constant(c.Type, ((long)c.Value + offset).ToString(System.Globalization.CultureInfo.InvariantCulture), c.Value + offset);
+        // A literal folds (n - 1 of 8 is 7); a named constant keeps its name (In - 1).
+        if (e is Constant { Type.IsIntegral: true } c && Ir.IsLiteral(c)) return new Constant(c.Type, ((long)c.Value + offset).ToString(System.Globalization.CultureInfo.InvariantCulture), c.Value + offset);
         var amount = new Constant(IrType.Int, Math.Abs(offset).ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Abs(offset));
         return new Binary(e.Type, offset < 0 ? BinaryOp.Subtract : BinaryOp.Add, e, amount);
     }

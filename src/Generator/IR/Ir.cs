@@ -36,6 +36,9 @@ internal static class Ir
         return value.ToString("R", CultureInfo.InvariantCulture) + "f";
     }
 
+    /// <summary>Whether a constant is written as a number (<c>8</c>, <c>-1</c>), not a name (<c>In</c>) or <c>default</c>.</summary>
+    public static bool IsLiteral(Constant c) => c.Text.Length > 0 && (char.IsDigit(c.Text[0]) || c.Text.Length > 1 && c.Text[0] == '-' && char.IsDigit(c.Text[1]));
+
     public static bool IsConst(IrExpr e, double value) => e is Constant c && c.Type.IsFloatingElement | c.Type.IsIntegral && c.Value == value && c.Text != "default";
 
     public static IrExpr Neg(IrExpr a) => a switch

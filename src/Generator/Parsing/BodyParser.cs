@@ -560,7 +560,11 @@ internal sealed class BodyParser
     {
         if (instance is null)
         {
-            return new Member(type, null, StaticMemberName(member));
+            // A named constant (const int In = 784) keeps its name, as a constant: analyses can see it cannot change or
+            // throw (a row of In elements is vectorized), and it prints as written.
+            return member is IFieldSymbol { HasConstantValue: true } constant && type.IsScalar && type.Element != ElementKind.Other
+                ? new Constant(type, StaticMemberName(member), NumericValue(new Optional<object?>(constant.ConstantValue)))
+                : new Member(type, null, StaticMemberName(member));
         }
 
         if (instance is IInstanceReferenceOperation && ModelMember(member) is { NestedModel: null } own)

@@ -84,6 +84,23 @@ public class VectorizedAddTests
                 return t;
             }
 
+            // Rows counted by named constants, as a hand-written MLP has them: still rows.
+            public const int In = 12, Out = 3;
+
+            [Differentiable]
+            public static double Named(double[] w, double[] x)
+            {
+                double t = 0;
+                for (int j = 0; j < Out; j++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < In; i++) s += w[j * In + i] * x[i];
+                    t += Math.Tanh(s);
+                }
+
+                return t;
+            }
+
             // A factor that changes with the counter, and a window of a few taps: loops.
             [Differentiable]
             public static double Weighted(double[] a, double[] b)
@@ -116,6 +133,7 @@ public class VectorizedAddTests
     [InlineData("Dot", 2)]
     [InlineData("Rows", 2)]
     [InlineData("Hidden", 4)]
+    [InlineData("Named", 2)]
     [InlineData("Weighted", 0)]
     [InlineData("ElementOffset", 0)]
     [InlineData("DividedOffset", 0)]
@@ -136,6 +154,11 @@ public class VectorizedAddTests
             Assert.Contains("h = global::Backprop.AdjointPool.RentZeroed<double>(4);", generated);
         }
 
+        if (method == "Named")
+        {
+            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * In, _d_s, x, 0, In);", generated);
+        }
+
         if (method == "Rows")
         {
             Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * (n + 1) + 1, _d_s, x, 1, n);", generated);
@@ -148,6 +171,7 @@ public class VectorizedAddTests
         Check(Compiled.Value, "Rows.L", "Dot", r => new object?[] { RandomArray(r, 37), RandomArray(r, 37) });
         Check(Compiled.Value, "Rows.L", "Hidden", r => new object?[] { RandomArray(r, 4 * 9), RandomArray(r, 9) });
         Check(Compiled.Value, "Rows.L", "Weighted", r => new object?[] { RandomArray(r, 19), RandomArray(r, 19) });
+        Check(Compiled.Value, "Rows.L", "Named", r => new object?[] { RandomArray(r, 36), RandomArray(r, 12) });
         Check(Compiled.Value, "Rows.L", "Taps", r => new object?[] { RandomArray(r, 6), RandomArray(r, 12), 2 });
     }
 
