@@ -60,7 +60,17 @@ public static class Kernels
         for (; k < count; k++) target[k] += scale * source[k];
     }
 
-    /// <summary>Whether no element is infinite or NaN (x − x is 0 exactly for finite x, NaN otherwise).</summary>
+    /// <summary>
+    /// Whether no element is infinite or NaN. A reverse loop that adds multiples of a zero adjoint is skipped only where
+    /// the values it multiplies pass this check, so that <c>0 · ∞</c> stays NaN.
+    /// </summary>
+    /// <param name="values">The values.</param>
+    public static bool AllFinite(ReadOnlySpan<double> values) => AllFinite<double>(values);
+
+    /// <inheritdoc cref="AllFinite(ReadOnlySpan{double})"/>
+    public static bool AllFinite(ReadOnlySpan<float> values) => AllFinite<float>(values);
+
+    // x − x is 0 exactly for finite x, NaN otherwise.
     private static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, INumber<T>
     {

@@ -86,8 +86,24 @@ internal static class BackwardEmitter
     private static BackwardBody Tidy(MethodModel model, BackwardBody body)
     {
         body = Differentiation.IndexedSaves.Apply(body);
-        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(Differentiation.Simplifier.VectorizeScaledAdds(
-            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse))), TakenNames(model, body)));
+        var names = new NameAllocator(TakenNames(model, body));
+        // Rows become vectorized calls first (the kernel skips a zero multiple of a finite row itself); the loops left,
+        // a convolution's taps, are skipped where their adjoint is zero and their other factors finite.
+        List<IrStmt> reverse = Differentiation.Simplifier.VectorizeScaledAdds(
+            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse)));
+        reverse = Differentiation.ZeroSkipping.Apply(reverse, Unchanging(model, body), names);
+        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(reverse, names.Taken));
+    }
+
+    /// <summary>The parameters no statement of the body assigns or writes into: their values are the caller's throughout.</summary>
+    private static IReadOnlyDictionary<string, IrType> Unchanging(MethodModel model, BackwardBody body)
+    {
+        var written = new HashSet<string>(body.Forward.Concat(body.Reverse).Concat(body.Declarations)
+            .SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s))))
+            .Select(s => IrWalker.AssignedVariable(s) ?? IrWalker.StoredArray(s)).Where(n => n is not null)!);
+        return model.Parameters.Where(p => p.Type.IsFloatingElement && !p.IsOutput && !written.Contains(p.Name)
+                && (p.Type.IsScalar || p.Type.Shape != ShapeKind.Array || p.Type.Rank == 1))
+            .ToDictionary(p => p.Name, p => p.Type);
     }
 
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);

@@ -43,6 +43,22 @@ public class NanRuleTests
             [Differentiable]
             public static double Gate(double x) => Math.Sqrt(Math.Max(x, 0.0));
 
+            // A window of taps (a loop the generator leaves scalar) whose adjoint is zero at every other position: the
+            // loop is skipped there only where the values it multiplies are finite.
+            [Differentiable]
+            public static double Window(double[] k, double[] x)
+            {
+                double total = 0;
+                for (int c = 0; c + 3 <= x.Length; c++)
+                {
+                    double v = 0;
+                    for (int u = 0; u < 3; u++) v += k[u] * x[c + u];
+                    total += c % 2 == 0 ? v : 0;
+                }
+
+                return total;
+            }
+
             // A strided loop the generator leaves scalar: the term is still computed.
             [Differentiable]
             public static double Strided(double[] w, double[] x)
@@ -60,7 +76,8 @@ public class NanRuleTests
         }
         """;
 
-    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.CompileAndLoad(Source));
+    private static readonly Lazy<GeneratorRun> Generated = new(() => TestCompiler.Generate(Source));
+    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.Load(Generated.Value));
 
     private static double[] RowsGradient(string method, double[] x)
     {
@@ -111,5 +128,19 @@ public class NanRuleTests
         object?[] arguments = { -1.0, 0.0, 1.0 };
         Invoke.Call(Invoke.Method(Compiled.Value, "Nan.N", "GateBackward", 3), arguments);
         Assert.True(double.IsNaN((double)arguments[1]!), $"dX = {arguments[1]}");
+    }
+
+    [Fact]
+    public void A_window_skipped_for_a_zero_adjoint_still_gives_NaN_for_an_infinite_input()
+    {
+        MethodInfo backward = Invoke.Method(Compiled.Value, "Nan.N", "WindowBackward", 5);
+        double[] k = { 0.5, -1, 2 }, x = { 1, double.PositiveInfinity, 3, 4, 5, 6 };
+        double[] dK = new double[3], dX = new double[6];
+        Invoke.Call(backward, new object?[] { k, x, dK, dX, 1.0 });
+        Assert.True(double.IsNaN(dK[0]), $"dK = [{string.Join(", ", dK)}]"); // 1 · x[0] + 0 · x[1] (c = 1) + …: NaN
+        Assert.Contains("_finite_", Generated.Value.Source(".N.Window.Backward.g.cs"));
+
+        // Finite values: skipping adds nothing the loop would have, and the gradient is exact.
+        GradientHarness.Check(Compiled.Value, "Nan.N", "Window", r => new object?[] { GradientHarness.RandomArray(r, 3), GradientHarness.RandomArray(r, 8) });
     }
 }

@@ -55,6 +55,9 @@ namespace Snapshots
             }
 
             // reverse sweep
+            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+
             // for (int o = 0; o < channels; o++)
             for (int o = channels - 1; o >= 0; o--)
             {
@@ -69,18 +72,24 @@ namespace Snapshots
                     // sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
                     if (dKernel != null)
                     {
-                        int _kEnd = kernel.Length / channels;
-                        for (int k = 0; k < _kEnd; k++)
+                        if (_d_sum != 0.0 || !_finite_x)
                         {
-                            dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
+                            int _kEnd = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd; k++)
+                            {
+                                dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
+                            }
                         }
                     }
                     if (!dX.IsEmpty)
                     {
-                        int _kEnd_1 = kernel.Length / channels;
-                        for (int k = 0; k < _kEnd_1; k++)
+                        if (_d_sum != 0.0 || !_finite_kernel)
                         {
-                            dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
+                            int _kEnd_1 = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd_1; k++)
+                            {
+                                dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
+                            }
                         }
                     }
 
@@ -140,6 +149,9 @@ namespace Snapshots
             }
 
             // reverse sweep
+            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+
             // for (int o = 0; o < channels; o++)
             for (int o = channels - 1; o >= 0; o--)
             {
@@ -155,18 +167,24 @@ namespace Snapshots
                     // sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
                     if (dKernel != null)
                     {
-                        int _kEnd = kernel.Length / channels;
-                        for (int k = 0; k < _kEnd; k++)
+                        if (_d_sum != 0.0 || !_finite_x)
                         {
-                            dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
+                            int _kEnd = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd; k++)
+                            {
+                                dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
+                            }
                         }
                     }
                     if (!dX.IsEmpty)
                     {
-                        int _kEnd_1 = kernel.Length / channels;
-                        for (int k = 0; k < _kEnd_1; k++)
+                        if (_d_sum != 0.0 || !_finite_kernel)
                         {
-                            dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
+                            int _kEnd_1 = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd_1; k++)
+                            {
+                                dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
+                            }
                         }
                     }
 
