@@ -28,6 +28,16 @@ public sealed class DifferentiableAttribute : Attribute
     /// <see cref="DifferentiationModes.SecondOrder"/> (which implies both) adds <c>&lt;Method&gt;HessianVector</c>.
     /// </summary>
     public DifferentiationModes Modes { get; set; } = DifferentiationModes.Reverse;
+
+    /// <summary>
+    /// Whether callers recompute this method's forward pass in their reverse sweep (a checkpoint) instead of keeping
+    /// what its reverse sweep reads. By default a generated caller runs a <c>[Differentiable]</c> callee once: its
+    /// forward pass records the values its reverse sweep needs (a tape of pooled buffers), and the reverse sweep reads
+    /// them. A checkpoint keeps nothing and runs the callee's forward pass again instead, trading time for memory, as
+    /// <c>torch.utils.checkpoint</c> and JAX's <c>remat</c> do: use it on the big steps of a long chain whose saved
+    /// values would not fit in memory.
+    /// </summary>
+    public bool Checkpoint { get; set; }
 }
 
 /// <summary>The derivatives a <see cref="DifferentiableAttribute"/> method gets.</summary>

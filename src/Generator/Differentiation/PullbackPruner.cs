@@ -99,8 +99,9 @@ internal static class PullbackPruner
                     return;
                 case DiffCall call:
                     // A layer writes its outputs before it reads them (BPG0302), and so does its Backward or Pullback:
-                    // an output argument needs the array, not what it holds.
+                    // an output argument needs the array, not what it holds. A recorded call also pushes onto its chain.
                     if (call.Receiver is not null) AddReads(call.Receiver);
+                    if (call.Tape is not null) Variables.Add(call.Tape.Name);
                     for (int i = 0; i < call.Arguments.Count; i++)
                     {
                         if (IsOutput(call, i) && IrWalker.PassedArray(call.Arguments[i]) is { } output) Variables.Add(output.Name);
@@ -192,6 +193,7 @@ internal static class PullbackPruner
     private static bool Acts(IrExpr expr, Liveness live)
     {
         if (expr is not DiffCall call) return HasEffects(expr);
+        if (call.Tape is not null) return true; // its tape is what the reverse sweep replays
         bool other = call.Receiver is not null && HasEffects(call.Receiver);
         for (int i = 0; i < call.Arguments.Count; i++)
         {
@@ -210,5 +212,5 @@ internal static class PullbackPruner
     /// call that writes outputs. A call to a [Differentiable] function of scalars is pure: the caller already ran it.
     /// </summary>
     private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !Ir.IsPureOpaque(opaque) || e is Opaque or Pop
-        || e is DiffCall call && call.Callee.Parameters.Any(p => p.IsOutput));
+        || e is DiffCall call && (call.Tape is not null || call.Callee.Parameters.Any(p => p.IsOutput)));
 }

@@ -160,7 +160,7 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private bool RecomputedByPullback(string output) =>
         _anyDefinitions.TryGetValue(output, out List<Step>? writers)
-        && writers.Any(w => IrWalker.OwnExpressions(w.Stmt).Any(e => e is DiffCall { Callee.HasPullback: true }));
+        && writers.Any(w => IrWalker.OwnExpressions(w.Stmt).Any(e => e is DiffCall { Callee.HasPullback: true, Tape: null }));
 
     /// <summary>
     /// The incoming gradient of a write-once output, read in place (zeros when the caller passes none); the Pullback

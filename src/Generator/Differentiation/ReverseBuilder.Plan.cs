@@ -14,6 +14,7 @@ internal sealed partial class ReverseBuilder
     private void Plan(Step step)
     {
         if (step.Kind != StepKind.Simple) return;
+        _planning = step;
         DiffCall? call = step.Stmt switch
         {
             Evaluate { Expression: DiffCall c } => c,
@@ -25,7 +26,9 @@ internal sealed partial class ReverseBuilder
         if (step.Stmt is Evaluate && call is not null)
         {
             // A call for its outputs only: its reverse hands the outputs' adjoints to the callee's Backward.
-            if (step.OutputTargets.Any(_activity.IsActive)) CallBackward(call, null, step.AfterRestore);
+            // (A replay reads the outputs the forward left: it runs before their older contents are restored.)
+            if (step.OutputTargets.Any(_activity.IsActive)) CallBackward(call, null, Records(call) ? step.BeforeRestore : step.AfterRestore);
+            CollectReads(step.BeforeRestore, step.ReadsBefore);
             CollectReads(step.AfterRestore, step.ReadsAfter);
             ForgetOutputReads(step);
             return;
@@ -53,9 +56,13 @@ internal sealed partial class ReverseBuilder
         ForgetOutputReads(step);
     }
 
-    /// <summary>A callee's Backward rewrites its outputs itself: passing them is no read of their contents.</summary>
+    /// <summary>
+    /// A callee's Backward or Pullback rewrites its outputs itself: passing them is no read of their contents. A replay
+    /// from a tape does read them (the values the callee's forward left there), so they stay reads.
+    /// </summary>
     private static void ForgetOutputReads(Step step)
     {
+        if (IrWalker.OwnExpressions(step.Stmt).Any(e => e is DiffCall { Tape: not null })) return;
         foreach (string output in step.OutputTargets)
         {
             step.ReadsBefore.Remove(output);
@@ -71,7 +78,7 @@ internal sealed partial class ReverseBuilder
         if (!_activity.IsActive(target) && value is DiffCall outputsOnly)
         {
             // The result carries no derivative, but the call's outputs do.
-            CallBackward(outputsOnly, null, after);
+            CallBackward(outputsOnly, null, Records(outputsOnly) ? before : after);
             return;
         }
 
@@ -105,7 +112,7 @@ internal sealed partial class ReverseBuilder
         switch (value)
         {
             case DiffCall call:
-                CallBackward(call, adjoint, after);
+                CallBackward(call, adjoint, Records(call) && call.Arguments.Where((_, i) => call.Callee.Parameters[i].IsOutput).Any() ? before : after);
                 break;
             case MathCall or Fused when UsesResult(value):
                 // The rule reads the result, which is the target's new value: use it before the old one is restored.
@@ -167,6 +174,7 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private void CallBackward(DiffCall call, IrExpr? seed, List<IrStmt> into)
     {
+        if (Records(call)) call = RecordTape(call, call.Callee.Tape!);
         var arguments = new List<IrExpr>();
         var after = new List<IrStmt>();
 
@@ -212,12 +220,34 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>
-    /// Whether the callee's derivative consumes the output adjoints it is given: a generated Pullback does, leaving in
-    /// each the gradient of what the call did not overwrite. A hand-written Backward leaves them, and the caller takes
-    /// the call to overwrite its outputs whole. (Second order transforms this reverse sweep into one that calls the
-    /// callees' second-order derivatives, which leave them.)
+    /// Whether the callee's derivative consumes the output adjoints it is given: a generated Pullback or Replay does,
+    /// leaving in each the gradient of what the call did not overwrite. A hand-written Backward leaves them, and the
+    /// caller takes the call to overwrite its outputs whole. (Second order transforms this reverse sweep into one that
+    /// calls the callees' second-order derivatives, which leave them.)
     /// </summary>
-    private bool ConsumesOutputAdjoints(Callee callee) => callee.HasPullback && !IsSecondOrderBase;
+    private bool ConsumesOutputAdjoints(Callee callee) => (callee.HasPullback || callee.Tape is not null) && !IsSecondOrderBase;
+
+    /// <summary>Whether a call records a tape in the forward sweep and replays it in the reverse (not for second order).</summary>
+    private bool Records(DiffCall call) => call.Callee.Tape is not null && call.Tape is null && !IsSecondOrderBase;
+
+    /// <summary>The statement being planned: a call whose reverse replays a tape records it in this statement.</summary>
+    private Step? _planning;
+
+    /// <summary>
+    /// Makes a call record its tape: the forward sweep calls <c>…Record(…, ref _tapes)</c>, which pushes onto a chain
+    /// of this call site's tapes, and the reverse sweep <c>…Replay(…, ref _tapes, …)</c>, which pops the last one. The
+    /// callee's forward then runs once, in the forward sweep, where it keeps what its reverse sweep reads.
+    /// </summary>
+    private DiffCall RecordTape(DiffCall call, string tapeType)
+    {
+        string stem = call.Callee.Display.Substring(call.Callee.Display.LastIndexOf('.') + 1);
+        var chain = new IrVar(_names.Fresh("_tapes_" + stem), new IrType(ShapeKind.Scalar, ElementKind.Tape, 0, tapeType + "?", tapeType + "?"));
+        _lateDeclarations.Add(new Declare(null, chain, new Constant(chain.Type, "null", 0)));
+        DiffCall taped = call with { Tape = chain.Ref };
+        Step step = _planning ?? throw new System.InvalidOperationException("a call's reverse planned outside its statement");
+        step.Stmt = IrWalker.MapExpressions(step.Stmt, e => IrWalker.Rewrite(e, node => node.Equals(call) ? taped : null));
+        return taped;
+    }
 
     private IrExpr ScalarAdjointArgument(IrExpr argument, IrType type, List<IrStmt> before, List<IrStmt> after)
     {

@@ -38,23 +38,31 @@ internal static class BackwardEmitter
         if (body is not null)
         {
             // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep).
-            WriteBackward(writer, printer, model, Differentiation.PooledLocals.Apply(Tidy(model, body)), pullback: false);
+            BackwardBody backward = Differentiation.PooledLocals.Apply(Tidy(model, body));
+            WriteBackward(writer, printer, model, backward, pullback: false);
+            BackwardBody? consuming = null;
             if (pullbackBody is not null)
             {
                 // Split mode: the reverse sweep (consuming the outputs' adjoints) without the forward work it does not
                 // need, for generated callers.
                 pullbackBody = Tidy(model, pullbackBody);
+                consuming = Differentiation.PooledLocals.Apply(pullbackBody);
                 List<IrStmt> forward = PullbackPruner.Forward(pullbackBody);
                 BackwardBody pullback = Differentiation.PooledLocals.Apply(pullbackBody.Copy(forward, PullbackPruner.Declarations(pullbackBody, forward)));
                 writer.WriteLine();
                 WriteBackward(writer, printer, model, pullback, pullback: true);
             }
 
+
             if (model.EmitTupleOverload)
             {
                 writer.WriteLine();
                 WriteTupleOverload(writer, model);
             }
+
+            // Split mode with a tape, for generated callers: the forward sweep whole, keeping what the reverse reads,
+            // and the reverse from it (consuming the outputs' adjoints as the Pullback does).
+            if (model.TapeName is { } tapeName) TapeEmitter.Write(writer, printer, model, consuming ?? backward, tapeName);
 
             first = false;
         }

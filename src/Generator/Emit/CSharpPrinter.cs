@@ -270,6 +270,9 @@ internal sealed class CSharpPrinter
                 return (m.Class + "." + m.Function + "(" + string.Join(", ", m.Arguments.Select(Expr)) + ")", Primary);
             case Fused f:
                 return Print(f.Original);
+            case DiffCall { Tape: { } tape } d:
+                // The forward pass that keeps what the callee's reverse sweep reads, on this call site's chain of tapes.
+                return (Call(d.Receiver, d.Callee.Record, d.Arguments.Append(new RefTo(tape))), Primary);
             case DiffCall d:
                 return (Call(d.Receiver, d.Primal, d.Arguments), Primary);
             case OpaqueCall o:
@@ -284,11 +287,13 @@ internal sealed class CSharpPrinter
                 return (p.Stack + ".Pop()", Primary);
             case BackwardCall b:
                 var arguments = b.Call.Arguments.AsEnumerable();
+                if (b.Call.Tape is { } chain) arguments = arguments.Append(new RefTo(chain));
                 if (b.Gradients is not null) arguments = arguments.Append(b.Gradients);
                 arguments = arguments.Concat(b.Adjoints);
                 if (b.Seed is not null) arguments = arguments.Append(b.Seed);
                 // The caller has run the callee in its forward sweep: a layer's reverse sweep alone is enough.
-                return (Call(b.Call.Receiver, b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.Backward, arguments), Primary);
+                string method = b.Call.Tape is not null ? b.Call.Callee.Replay : b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.Backward;
+                return (Call(b.Call.Receiver, method, arguments), Primary);
             default:
                 throw new InvalidOperationException("cannot print " + e.GetType().Name);
         }

@@ -85,9 +85,17 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="TakesGradients">Whether the callee is a model method whose Backward takes the model's <c>Gradients</c>.</param>
 /// <param name="Modes">The derivatives the callee has: 1 reverse, 2 forward (<c>…Tangent</c>), 4 second order (<c>…HessianVector</c>).</param>
 /// <param name="HasPullback">Whether the callee, a layer, has a <c>…Pullback</c>: its reverse sweep alone, which a caller that has run it uses.</param>
+/// <param name="Tape">The type of the callee's tape, when it records one (<c>…Record</c> and <c>…Replay</c>): its forward
+/// pass keeps what its reverse sweep reads, so a caller runs it once. Null for a hand-written derivative or a checkpoint.</param>
 internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1,
-    bool HasPullback = false)
+    bool HasPullback = false, string? Tape = null)
 {
+    /// <summary>The callee's forward pass that records its tape.</summary>
+    public string Record => Backward.Substring(0, Backward.Length - "Backward".Length) + "Record";
+
+    /// <summary>The callee's reverse sweep from its recorded tape.</summary>
+    public string Replay => Backward.Substring(0, Backward.Length - "Backward".Length) + "Replay";
+
     /// <summary>The name of the callee's split-mode reverse sweep, as the Backward's name is spelled.</summary>
     public string Pullback => Backward.Substring(0, Backward.Length - "Backward".Length) + "Pullback";
 
@@ -101,8 +109,10 @@ internal sealed record Callee(string Display, string Backward, EquatableArray<Ca
 /// <param name="Primal">The primal method to call in the forward sweep: qualified, or a name for an instance call.</param>
 /// <param name="Receiver">The instance for an instance method, else null.</param>
 /// <param name="GradientsPath">For a model method: "" when called on this, else the layer member it is called on.</param>
+/// <param name="Tape">The caller's chain of the callee's tapes, where this call records one: the forward sweep calls
+/// <c>…Record(…, ref tapes)</c> and the reverse sweep <c>…Replay(…, ref tapes, …)</c>, last recorded first replayed.</param>
 internal sealed record DiffCall(IrType Type, string Primal, IrExpr? Receiver, Callee Callee, EquatableArray<IrExpr> Arguments, LocationInfo? Location,
-    string? GradientsPath = null)
+    string? GradientsPath = null, VarRef? Tape = null)
     : IrExpr(Type);
 
 /// <summary>

@@ -9,6 +9,9 @@ internal enum ElementKind
     Long,
     Bool,
     Other,
+
+    /// <summary>A chain of a callee's tapes (see <see cref="DiffCall.Tape"/>).</summary>
+    Tape,
 }
 
 /// <summary>How a type holds its elements.</summary>

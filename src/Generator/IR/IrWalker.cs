@@ -21,6 +21,7 @@ internal static class IrWalker
             case DiffCall d:
                 if (d.Receiver is not null) yield return d.Receiver;
                 foreach (IrExpr a in d.Arguments) yield return a;
+                if (d.Tape is not null) yield return d.Tape;
                 break;
             case OpaqueCall o:
                 if (o.Receiver is not null) yield return o.Receiver;
@@ -66,7 +67,12 @@ internal static class IrWalker
             Conditional c => c with { Condition = Rewrite(c.Condition, map), WhenTrue = Rewrite(c.WhenTrue, map), WhenFalse = Rewrite(c.WhenFalse, map) },
             Cast c => c with { Operand = Rewrite(c.Operand, map) },
             MathCall m => m with { Arguments = RewriteAll(m.Arguments, map) },
-            DiffCall d => d with { Receiver = d.Receiver is null ? null : Rewrite(d.Receiver, map), Arguments = RewriteAll(d.Arguments, map) },
+            DiffCall d => d with
+            {
+                Receiver = d.Receiver is null ? null : Rewrite(d.Receiver, map),
+                Arguments = RewriteAll(d.Arguments, map),
+                Tape = d.Tape is null ? null : Rewrite(d.Tape, map) as VarRef ?? d.Tape,
+            },
             OpaqueCall o => o with { Receiver = o.Receiver is null ? null : Rewrite(o.Receiver, map), Arguments = RewriteAll(o.Arguments, map) },
             ElementAt e => e with { Array = Rewrite(e.Array, map), Indices = RewriteAll(e.Indices, map) },
             Member m when m.Receiver is not null => m with { Receiver = Rewrite(m.Receiver, map) },
@@ -172,9 +178,21 @@ internal static class IrWalker
         _ => null,
     };
 
-    /// <summary>The variables a statement assigns as a whole, nested statements included.</summary>
+    /// <summary>
+    /// The variables a statement assigns as a whole, nested statements included; a call that records or replays a tape
+    /// assigns the chain of tapes it is handed by reference.
+    /// </summary>
     public static IEnumerable<string> AssignedVariables(IrStmt stmt) =>
-        AllStatements(new Block(Ir.Array(stmt))).Select(AssignedVariable).Where(name => name is not null)!;
+        AllStatements(new Block(Ir.Array(stmt))).SelectMany(s => (AssignedVariable(s) is { } name ? new[] { name } : Enumerable.Empty<string>())
+            .Concat(OwnExpressions(s).SelectMany(DescendantsAndSelf).Select(TapeOf).Where(t => t is not null).Select(t => t!.Name)));
+
+    /// <summary>The chain of tapes a call records onto or replays from, if it does.</summary>
+    public static VarRef? TapeOf(IrExpr expr) => expr switch
+    {
+        DiffCall { Tape: { } tape } => tape,
+        BackwardCall { Call.Tape: { } tape } => tape,
+        _ => null,
+    };
 
     /// <summary>The array variable an argument passes whole, directly or through a conversion (an array passed as a span).</summary>
     public static VarRef? PassedArray(IrExpr argument) => argument switch

@@ -45,6 +45,8 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="GradientsName">The name of the Backward's <c>Gradients</c> parameter.</param>
 /// <param name="Modes">The derivatives to emit: 1 reverse, 2 forward, 4 second order (which implies both).</param>
 /// <param name="TangentName">The name of the Tangent method's <c>out</c> parameter.</param>
+/// <param name="TapeName">The type of the tape the method records for its callers (<c>LogitsTape</c>), or null where it
+/// records none (a checkpoint, a generic method, a struct's instance method).</param>
 /// <param name="NullableReferences">Whether the method declares a nullable reference (<c>double[]? v</c>) or suppresses a
 /// null warning (<c>v!</c>): its generated file turns off nullable warnings, since the reverse sweep moves the user's null
 /// checks where the compiler's flow analysis cannot follow them (the user's own code gets those warnings).</param>
@@ -66,4 +68,5 @@ internal sealed record MethodModel(
     string GradientsName = "gradients",
     int Modes = 1,
     string TangentName = "tangent",
-    bool NullableReferences = false);
+    bool NullableReferences = false,
+    string? TapeName = null);

@@ -810,7 +810,8 @@ internal sealed class BodyParser
                 : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length
                         && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
-        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback);
+        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback,
+            differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null);
     }
 
     /// <summary>

@@ -137,6 +137,91 @@ internal static class Contract
         return name;
     }
 
+    /// <summary>
+    /// The type of the tape a generated method records (<c>Network.LogitsTape</c>), fully qualified; null where there is
+    /// none: a checkpoint, a hand-written derivative, a generic method or a struct's instance method. Compiled
+    /// elsewhere, the method's <c>…Record</c> tells (its last parameter is the tape chain).
+    /// </summary>
+    public static string? TapeOf(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.IsGenericMethod || !method.IsStatic && method.ContainingType.TypeKind != TypeKind.Class) return null;
+        if (GetAttribute(method, DifferentiableAttribute) is { } attribute
+            && attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true)) return null;
+        if (method.Locations.Any(l => l.IsInSource))
+        {
+            // The tape holds the method's locals, and its type is as accessible as the method: a local of a less
+            // accessible type (a private struct in a public method) could not be its field.
+            return LocalsAsAccessibleAs(method, compilation)
+                ? method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + TapeName(method)
+                : null;
+        }
+
+        IMethodSymbol? record = method.ContainingType.GetMembers(method.Name + "Record").OfType<IMethodSymbol>()
+            .FirstOrDefault(m => m.Parameters.Length == method.Parameters.Length + 1
+                && m.Parameters.Take(method.Parameters.Length).Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default));
+        return record?.Parameters.Last().Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    }
+
+    /// <summary>Whether every parameter and local of a method is of a type at least as accessible as the method.</summary>
+    private static bool LocalsAsAccessibleAs(IMethodSymbol method, Compilation compilation)
+    {
+        Accessibility own = Effective(method);
+        var types = method.Parameters.Select(p => p.Type).ToList();
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode syntax = reference.GetSyntax();
+            SemanticModel semantics = compilation.GetSemanticModel(syntax.SyntaxTree);
+            foreach (SyntaxNode node in syntax.DescendantNodes())
+            {
+                if (semantics.GetDeclaredSymbol(node) is ILocalSymbol local) types.Add(local.Type);
+            }
+        }
+
+        return types.All(t => Effective(t) >= own);
+    }
+
+    /// <summary>The accessibility a symbol has from outside: the least of its own and its containing types' (and elements').</summary>
+    private static Accessibility Effective(ISymbol symbol)
+    {
+        Accessibility least = Accessibility.Public;
+        for (ISymbol? s = symbol; s is not null && s is not INamespaceSymbol; s = s.ContainingSymbol)
+        {
+            if (s is ITypeParameterSymbol) break;
+            if (s.DeclaredAccessibility != Accessibility.NotApplicable && s.DeclaredAccessibility < least) least = s.DeclaredAccessibility;
+            switch (s)
+            {
+                case IArrayTypeSymbol array:
+                    Accessibility element = Effective(array.ElementType);
+                    if (element < least) least = element;
+                    break;
+                case INamedTypeSymbol { IsGenericType: true } generic:
+                    foreach (ITypeSymbol argument in generic.TypeArguments)
+                    {
+                        Accessibility inner = Effective(argument);
+                        if (inner < least) least = inner;
+                    }
+
+                    break;
+            }
+        }
+
+        return least;
+    }
+
+    /// <summary>The tape type's own name: <c>LogitsTape</c>, numbered among [Differentiable] overloads (<c>LossTape_2</c>).</summary>
+    public static string TapeName(IMethodSymbol method) => method.Name + "Tape" + OverloadSuffix(method);
+
+    /// <summary>"" for a method alone of its name among the type's [Differentiable] methods, else <c>_1</c>, <c>_2</c>… in source order.</summary>
+    public static string OverloadSuffix(IMethodSymbol method)
+    {
+        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Where(m => HasAttribute(m, DifferentiableAttribute))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .ToList();
+        return overloads.Count > 1 ? "_" + (overloads.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method)) + 1) : "";
+    }
+
     /// <summary><paramref name="name"/>, with underscores appended while it clashes with <paramref name="taken"/>.</summary>
     public static string Unique(string name, IEnumerable<string> taken)
     {

@@ -237,7 +237,8 @@ internal static class MethodParser
             Contract.Escape(GradientsName(primalNames)),
             Contract.Modes(context.Attributes[0]),
             Contract.Unique("tangent", primalNames),
-            method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel));
+            method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
+            (Contract.Modes(context.Attributes[0]) & Contract.Reverse) != 0 && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null);
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 
@@ -334,16 +335,8 @@ internal static class MethodParser
         return method.IsStatic ? accessibility + " static" : accessibility;
     }
 
-    private static string HintName(HierarchyInfo hierarchy, IMethodSymbol method)
-    {
-        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Where(m => Contract.HasAttribute(m, Contract.DifferentiableAttribute))
-            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
-            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
-            .ToList();
-        string suffix = overloads.Count > 1 ? "_" + (overloads.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method)) + 1) : "";
-        return hierarchy.MetadataName + "." + method.Name + suffix + ".Backward.g.cs";
-    }
+    private static string HintName(HierarchyInfo hierarchy, IMethodSymbol method) =>
+        hierarchy.MetadataName + "." + method.Name + Contract.OverloadSuffix(method) + ".Backward.g.cs";
 
     /// <summary>The using directives in scope at the method, outermost first, for expressions kept as written.</summary>
     private static EquatableArray<string> Usings(SyntaxNode node)

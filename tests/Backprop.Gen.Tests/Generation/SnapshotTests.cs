@@ -31,9 +31,13 @@ public class SnapshotTests
             }
             """, "Neuron");
         Snapshot.Verify("Neuron", source);
-        Assert.Contains("_result * (1.0 - _result)", source); // σ' = σ(1 − σ), from the saved result
-        Assert.DoesNotContain("ValueStack", source);           // straight-line code saves and allocates nothing
-        Assert.DoesNotContain("new ", source.Split("// forward sweep")[1]);
+        string backward = GeneratedMethods.Method(source, "NeuronBackward");
+        Assert.Contains("_result * (1.0 - _result)", backward); // σ' = σ(1 − σ), from the saved result
+        Assert.DoesNotContain("ValueStack", source);             // straight-line code saves and allocates nothing
+        Assert.DoesNotContain("new ", backward.Split("// forward sweep")[1]);
+        // For generated callers: the record keeps the result the reverse sweep reads, and the replay reads it back.
+        Assert.Contains("_tape._result = _result;", GeneratedMethods.Method(source, "NeuronRecord"));
+        Assert.Contains("double _result = _tape._result;", GeneratedMethods.Method(source, "NeuronReplay"));
     }
 
     [Fact]
@@ -52,6 +56,7 @@ public class SnapshotTests
             }
             """, "Dot");
         Snapshot.Verify("Dot", source);
+        source = GeneratedMethods.Method(source, "DotBackward");
         Assert.DoesNotContain("ValueStack", source);
         Assert.DoesNotContain("_trips", source);
         // The reverse needs no stored counter: independent accumulations, one vectorized row per wanted gradient (the
@@ -78,6 +83,7 @@ public class SnapshotTests
             }
             """, "Rnn");
         Snapshot.Verify("Rnn", source);
+        source = GeneratedMethods.Method(source, "RnnBackward");
         // One save per step, in an array indexed by the loop counter (a stack would keep a count in memory).
         Assert.Equal(new[] { "_saved_h" }, Regex.Matches(source, @"double\[\] (_saved_\w+) = ").Select(m => m.Groups[1].Value));
         Assert.DoesNotContain("ValueStack", source);
@@ -111,12 +117,12 @@ public class SnapshotTests
         Snapshot.Verify("WriteOnceLayer", source);
         // No pooled copy of dY: the reverse reads the caller's gradient, as a person would. The Backward leaves it (no
         // zeroing after each read); the Pullback, for generated callers, consumes each element as it reads it.
-        int split = source.IndexOf("Conv1dPullback(", StringComparison.Ordinal);
-        Assert.Contains("global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", source.Substring(0, split));
-        Assert.Contains("global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);", source.Substring(split));
+        string backward = GeneratedMethods.Method(source, "Conv1dBackward"), pullback = GeneratedMethods.Method(source, "Conv1dPullback");
+        Assert.Contains("global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", backward);
+        Assert.Contains("global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);", pullback);
         Assert.DoesNotContain("RentCopy", source);
-        Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", source.Substring(0, split));
-        Assert.Matches(@"_d_y\[[^\]]*\] = 0", source.Substring(split));
+        Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", backward);
+        Assert.Matches(@"_d_y\[[^\]]*\] = 0", pullback);
     }
 
     [Fact]
@@ -187,7 +193,9 @@ public class SnapshotTests
         Assert.Empty(run.CompilationProblems);
         string loss = run.Source(".Loss.Backward.g.cs");
         Snapshot.Verify("FloatCall", loss);
-        Assert.Contains("SoftplusBackward(", loss);
+        // The callee runs once: recorded in the forward sweep, replayed in the reverse.
+        Assert.Contains("SoftplusRecord(", GeneratedMethods.Method(loss, "LossBackward"));
+        Assert.Contains("SoftplusReplay(", GeneratedMethods.Method(loss, "LossBackward"));
         Assert.Contains("float seed = 1f", loss);
         Assert.Contains("global::System.MathF.Exp", run.Source(".Softplus.Backward.g.cs"));
     }

@@ -143,7 +143,7 @@ public class ConstructGradientTests
     public void An_element_accumulated_at_a_fixed_index_is_summed_in_a_local()
     {
         Check(Flow.Value, "Samples.Flow", "BiasPerPosition", r => new object?[] { RandomArray(r, 3), RandomArray(r, 3), RandomArray(r, 5) }, points: 6);
-        string generated = TestCompiler.Generate(ConstructSources.ControlFlow).Source(".BiasPerPosition.Backward.g.cs");
+        string generated = GeneratedMethods.Method(TestCompiler.Generate(ConstructSources.ControlFlow).Source(".BiasPerPosition.Backward.g.cs"), "BiasPerPositionBackward");
         Assert.Contains("_sum_dB += ", generated);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, @"dB\[o\] \+= _sum_dB;"));
     }
@@ -216,7 +216,7 @@ public class ConstructGradientTests
         Check(CallsAssembly.Value, "Samples.Calls", "Defaults", r => new object?[] { 0.5 + r.NextDouble(), 0.5 + r.NextDouble() });
         // The omitted argument is the callee's default, not a copy of the call (which once recursed into itself).
         string generated = TestCompiler.Generate(ConstructSources.Calls).Source(".Defaults.Backward.g.cs");
-        Assert.Contains("Scaled(x, 1.5, 2)", generated);
+        Assert.Contains("ScaledRecord(x, 1.5, 2, ref _tapes_Scaled)", generated);
     }
 
     [Fact]

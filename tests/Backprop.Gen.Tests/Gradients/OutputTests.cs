@@ -240,11 +240,13 @@ public class OutputTests
     }
 
     [Fact]
-    public void Generated_callers_use_the_pullback_of_a_generated_layer()
+    public void Generated_callers_run_a_generated_layer_once_and_replay_its_tape()
     {
-        string generated = TestCompiler.Generate(Source).Source(".L.Loss.Backward.g.cs");
-        Assert.Contains("DensePullback(", generated);
+        string generated = GeneratedMethods.Method(TestCompiler.Generate(Source).Source(".L.Loss.Backward.g.cs"), "LossBackward");
+        Assert.Contains("DenseRecord(", generated);
+        Assert.Contains("DenseReplay(", generated);
         Assert.DoesNotContain("DenseBackward(", generated);
+        Assert.DoesNotContain("DensePullback(", generated);
     }
 
     [Fact]

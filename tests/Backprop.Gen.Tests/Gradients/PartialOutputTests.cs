@@ -267,11 +267,11 @@ public class PartialOutputTests
         Check(Compiled.Value, "Partial.L", "Repeated", r => new object?[] { AwayFromZero(r, 5) });
 
     [Fact]
-    public void A_layer_that_returns_a_value_is_called_through_its_pullback_and_passes_on_what_it_leaves()
+    public void A_layer_that_returns_a_value_is_replayed_from_its_tape_and_passes_on_what_it_leaves()
     {
         Check(Compiled.Value, "Partial.L", "ScoredTwice", r => new object?[] { AwayFromZero(r, 6) });
-        string caller = Generated.Value.Source(".L.ScoredTwice.Backward.g.cs");
-        Assert.Contains("ScoredPullback(", caller);
+        string caller = GeneratedMethods.Method(Generated.Value.Source(".L.ScoredTwice.Backward.g.cs"), "ScoredTwiceBackward");
+        Assert.Contains("ScoredReplay(", caller);
         Assert.DoesNotContain("ScoredBackward(", caller);
         Assert.Contains("public static void ScoredPullback(double[] x, double[] y, double[]? dX, [global::Backprop.OutputAdjoint] double[]? dY, double seed = 1.0)",
             Generated.Value.Source(".L.Scored.Backward.g.cs"));

@@ -141,7 +141,7 @@ public class VectorizedAddTests
     public void Whole_rows_of_scaled_adds_become_one_call(string method, int calls)
     {
         Assert.Empty(Generated.Value.GeneratorDiagnostics);
-        string generated = Generated.Value.Source(".L." + method + ".Backward.g.cs");
+        string generated = GeneratedMethods.Method(Generated.Value.Source(".L." + method + ".Backward.g.cs"), method + "Backward");
         Assert.Equal(calls, System.Text.RegularExpressions.Regex.Matches(generated, "Kernels.AddScaled").Count);
         if (method == "Dot")
         {

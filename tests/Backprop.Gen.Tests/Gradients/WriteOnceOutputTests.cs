@@ -231,8 +231,7 @@ public class WriteOnceOutputTests
     {
         Assert.Empty(Generated.Value.GeneratorDiagnostics);
         string file = Generated.Value.Source(".L." + layer + ".Backward.g.cs");
-        int split = file.IndexOf(" " + layer + "Pullback(", StringComparison.Ordinal);
-        string backward = file.Substring(0, split), pullback = file.Substring(split);
+        string backward = GeneratedMethods.Method(file, layer + "Backward"), pullback = GeneratedMethods.Method(file, layer + "Pullback");
         Assert.Equal(!inPlace, pullback.Contains("AdjointPool.RentCopy(dY"));
         Assert.Equal(!inPlace || layer == "PassesOn", backward.Contains("AdjointPool.RentCopy(dY"));
         if (!inPlace) return;
@@ -240,8 +239,8 @@ public class WriteOnceOutputTests
         if (layer == "PassesOn")
         {
             // The Pullback hands the caller's gradient on, to be consumed; the Backward, which must leave it, a copy.
-            Assert.Contains("GridPullback(x, y, rows, cols, dX, dY);", pullback);
-            Assert.Contains("GridPullback(x, y, rows, cols, dX, _d_y);", backward);
+            Assert.Contains("GridReplay(x, y, rows, cols, ref _tapes_Grid, dX, dY);", pullback);
+            Assert.Contains("GridReplay(x, y, rows, cols, ref _tapes_Grid, dX, _d_y);", backward);
             return;
         }
 

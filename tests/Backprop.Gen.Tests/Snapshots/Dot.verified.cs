@@ -54,5 +54,104 @@ namespace Snapshots
             }
             return _result;
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Dot(double[], double[])"/> reads of its forward pass, kept by <c>DotRecord</c> for
+        /// <c>DotReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class DotTape
+        {
+            [global::System.ThreadStatic]
+            private static DotTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public DotTape? Next;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static DotTape Rent()
+            {
+                DotTape? tape = s_free;
+                if (tape is null) return new DotTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Dot(double[], double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>DotReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="a">As for <see cref="Dot(double[], double[])"/>.</param>
+        /// <param name="b">As for <see cref="Dot(double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Dot(double[], double[])"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double DotRecord(double[] a, double[] b, ref DotTape? tapes)
+        {
+            double s = 0;
+            for (int i = 0; i < a.Length; i++)
+            {
+                s += a[i] * b[i];
+            }
+            double _result = s;
+            DotTape _tape = DotTape.Rent();
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Dot(double[], double[])"/> from the tape <c>DotRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>DotBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="a">As for <see cref="Dot(double[], double[])"/>.</param>
+        /// <param name="b">As for <see cref="Dot(double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dA">Receives the gradient with respect to <paramref name="a"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void DotReplay(double[] a, double[] b, ref DotTape? tapes, double[]? dA, double[]? dB, double seed = 1.0)
+        {
+            if (dA is not null && dA.Length != a.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dA must have the shape of a: a has {a.Length} but dA has {dA.Length}.", nameof(dA));
+            }
+            if (dB is not null && dB.Length != b.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dA, "dA", "a, b", a, b);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "a, b", a, b);
+            DotTape _tape = tapes ?? throw new global::System.InvalidOperationException("DotReplay without a tape: call DotRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            _tape.Return();
+            // return s;
+            double _d_s = seed;
+
+            // for (int i = 0; i < a.Length; i++)
+            // s += a[i] * b[i];
+            if (dA != null)
+            {
+                global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
+            }
+            if (dB != null)
+            {
+                global::Backprop.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
+            }
+        }
     }
 }

@@ -26,9 +26,11 @@ namespace Snapshots
             }
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
 
+            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = null;
+
             // forward sweep
             float _t0 = w[0] * x[0] + w[1] * x[1] + b;
-            float _t1 = Softplus(_t0);
+            float _t1 = SoftplusRecord(_t0, ref _tapes_Softplus);
             float _result = _t1 - 0.5f * b;
 
             // reverse sweep
@@ -37,7 +39,7 @@ namespace Snapshots
             // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
             float _d_t1 = seed;
             dB -= seed * 0.5f;
-            SoftplusBackward(_t0, ref _d_t0, _d_t1);
+            SoftplusReplay(_t0, ref _tapes_Softplus, ref _d_t0, _d_t1);
             if (dW != null)
             {
                 dW[0] += _d_t0 * x[0];
@@ -45,6 +47,111 @@ namespace Snapshots
             }
             dB += _d_t0;
             return _result;
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Loss(float[], float, float[])"/> reads of its forward pass, kept by <c>LossRecord</c> for
+        /// <c>LossReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LossTape
+        {
+            [global::System.ThreadStatic]
+            private static LossTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LossTape? Next;
+
+            /// <summary>The forward pass's <c>_t0</c>.</summary>
+            public float _t0 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Softplus</c>.</summary>
+            public object? _tapes_Softplus = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LossTape Rent()
+            {
+                LossTape? tape = s_free;
+                if (tape is null) return new LossTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _t0 = default!;
+                _tapes_Softplus = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Loss(float[], float, float[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LossReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="b">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="x">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Loss(float[], float, float[])"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static float LossRecord(float[] w, float b, float[] x, ref LossTape? tapes)
+        {
+            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = null;
+            float _t0 = w[0] * x[0] + w[1] * x[1] + b;
+            float _t1 = SoftplusRecord(_t0, ref _tapes_Softplus);
+            float _result = _t1 - 0.5f * b;
+            LossTape _tape = LossTape.Rent();
+            _tape._t0 = _t0;
+            _tape._tapes_Softplus = _tapes_Softplus;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Loss(float[], float, float[])"/> from the tape <c>LossRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LossBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="b">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="x">As for <see cref="Loss(float[], float, float[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LossReplay(float[] w, float b, float[] x, ref LossTape? tapes, float[]? dW, ref float dB, float seed = 1f)
+        {
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
+            LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            float _t0 = _tape._t0;
+            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = (global::Snapshots.Net.SoftplusTape?)_tape._tapes_Softplus;
+            _tape.Return();
+            float _d_t0 = 0f;
+
+            // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
+            float _d_t1 = seed;
+            dB -= seed * 0.5f;
+            SoftplusReplay(_t0, ref _tapes_Softplus, ref _d_t0, _d_t1);
+            if (dW != null)
+            {
+                dW[0] += _d_t0 * x[0];
+                dW[1] += _d_t0 * x[1];
+            }
+            dB += _d_t0;
         }
     }
 }

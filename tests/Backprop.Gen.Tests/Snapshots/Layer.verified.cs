@@ -116,5 +116,212 @@ namespace Snapshots
                 global::Backprop.AdjointPool.Return(h);
             }
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Layer(double[], double[], double[])"/> reads of its forward pass, kept by <c>LayerRecord</c> for
+        /// <c>LayerReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LayerTape
+        {
+            [global::System.ThreadStatic]
+            private static LayerTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LayerTape? Next;
+
+            /// <summary>The forward pass's <c>_d_h</c>.</summary>
+            public double[] _d_h = default!;
+
+            /// <summary>The forward pass's <c>_saved_sum</c>.</summary>
+            public double[] _saved_sum = default!;
+
+            /// <summary>The forward pass's <c>h</c>.</summary>
+            public double[] h = default!;
+
+            /// <summary>The forward pass's <c>n</c>.</summary>
+            public int n = default!;
+
+            /// <summary>The forward pass's <c>sum</c>.</summary>
+            public double sum = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LayerTape Rent()
+            {
+                LayerTape? tape = s_free;
+                if (tape is null) return new LayerTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_h = default!;
+                _saved_sum = default!;
+                h = default!;
+                n = default!;
+                sum = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Layer(double[], double[], double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LayerReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="b">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="x">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Layer(double[], double[], double[])"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double LayerRecord(double[] w, double[] b, double[] x, ref LayerTape? tapes)
+        {
+            double[] _saved_sum = global::System.Array.Empty<double>();
+            double[] _d_h = global::System.Array.Empty<double>();
+            double[] h = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                double sum = 0;
+                double v = 0;
+                int n = b.Length;
+                h = global::Backprop.AdjointPool.RentZeroed<double>(n);
+                _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
+                _saved_sum = global::Backprop.SavePool.Rent<double>(n);
+                for (int j = 0; j < n; j++)
+                {
+                    _saved_sum[j] = sum;
+                    sum = b[j];
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        sum += w[j * x.Length + i] * x[i];
+                    }
+                    h[j] = sum > 0 ? sum : 0.01 * sum;
+                }
+                double loss = 0;
+                for (int _i = 0; _i < h.Length; _i++)
+                {
+                    v = h[_i];
+                    loss += v * v;
+                }
+                double _result = loss;
+                LayerTape _tape = LayerTape.Rent();
+                _tape._d_h = _d_h;
+                _tape._saved_sum = _saved_sum;
+                _tape.h = h;
+                _tape.n = n;
+                _tape.sum = sum;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.SavePool.Return(_saved_sum);
+                    global::Backprop.AdjointPool.Return(_d_h);
+                    global::Backprop.AdjointPool.Return(h);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Layer(double[], double[], double[])"/> from the tape <c>LayerRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LayerBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="b">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="x">As for <see cref="Layer(double[], double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LayerReplay(double[] w, double[] b, double[] x, ref LayerTape? tapes, double[]? dW, double[]? dB, double seed = 1.0)
+        {
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            if (dB is not null && dB.Length != b.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, b, x", w, b, x);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "w, b, x", w, b, x);
+            LayerTape _tape = tapes ?? throw new global::System.InvalidOperationException("LayerReplay without a tape: call LayerRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_h = _tape._d_h;
+            double[] _saved_sum = _tape._saved_sum;
+            double[] h = _tape.h;
+            int n = _tape.n;
+            double sum = _tape.sum;
+            _tape.Return();
+            try
+            {
+                double _d_sum = 0.0;
+
+                // return loss;
+                double _d_loss = seed;
+
+                // foreach (double v in h)
+                for (int _i = h.Length - 1; _i >= 0; _i--)
+                {
+                    // loss += v * v;
+                    double _d_v = 2.0 * _d_loss * h[_i];
+
+                    // foreach (double v in h)
+                    _d_h[_i] += _d_v;
+                }
+
+                // for (int j = 0; j < n; j++)
+                for (int j = n - 1; j >= 0; j--)
+                {
+                    // h[j] = sum > 0 ? sum : 0.01 * sum;
+                    double _g0 = _d_h[j];
+                    _d_h[j] = 0.0;
+                    if (sum > 0.0)
+                    {
+                        _d_sum += _g0;
+                    }
+                    else
+                    {
+                        _d_sum += _g0 * 0.01;
+                    }
+
+                    // for (int i = 0; i < x.Length; i++)
+                    // sum += w[j * x.Length + i] * x[i];
+                    if (dW != null)
+                    {
+                        global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
+                    }
+
+                    // double sum = b[j];
+                    sum = _saved_sum[j];
+                    if (dB != null)
+                    {
+                        dB[j] += _d_sum;
+                    }
+                    _d_sum = 0.0;
+                }
+            }
+            finally
+            {
+                global::Backprop.SavePool.Return(_saved_sum);
+                global::Backprop.AdjointPool.Return(_d_h);
+                global::Backprop.AdjointPool.Return(h);
+            }
+        }
     }
 }

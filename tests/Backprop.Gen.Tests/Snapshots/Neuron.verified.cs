@@ -48,5 +48,89 @@ namespace Snapshots
             double value = NeuronBackward(w, x, ref dW, ref dX);
             return (value, dW, dX);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Neuron(double, double)"/> reads of its forward pass, kept by <c>NeuronRecord</c> for
+        /// <c>NeuronReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class NeuronTape
+        {
+            [global::System.ThreadStatic]
+            private static NeuronTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public NeuronTape? Next;
+
+            /// <summary>The forward pass's <c>_result</c>.</summary>
+            public double _result = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static NeuronTape Rent()
+            {
+                NeuronTape? tape = s_free;
+                if (tape is null) return new NeuronTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _result = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Neuron(double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>NeuronReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w">As for <see cref="Neuron(double, double)"/>.</param>
+        /// <param name="x">As for <see cref="Neuron(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Neuron(double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double NeuronRecord(double w, double x, ref NeuronTape? tapes)
+        {
+            double z = w * x + 0.5;
+            double _result = 1 / (1 + global::System.Math.Exp(-z));
+            NeuronTape _tape = NeuronTape.Rent();
+            _tape._result = _result;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Neuron(double, double)"/> from the tape <c>NeuronRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>NeuronBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w">As for <see cref="Neuron(double, double)"/>.</param>
+        /// <param name="x">As for <see cref="Neuron(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void NeuronReplay(double w, double x, ref NeuronTape? tapes, ref double dW, ref double dX, double seed = 1.0)
+        {
+            NeuronTape _tape = tapes ?? throw new global::System.InvalidOperationException("NeuronReplay without a tape: call NeuronRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double _result = _tape._result;
+            _tape.Return();
+            // return 1 / (1 + Math.Exp(-z));
+            double _d_z = seed * (_result * (1.0 - _result));
+
+            // double z = w * x + 0.5;
+            dW += _d_z * x;
+            dX += _d_z * w;
+        }
     }
 }

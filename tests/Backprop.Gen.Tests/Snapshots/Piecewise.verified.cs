@@ -95,5 +95,153 @@ namespace Snapshots
             double value = PiecewiseBackward(x, y, ref dX, ref dY);
             return (value, dX, dY);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Piecewise(double, double)"/> reads of its forward pass, kept by <c>PiecewiseRecord</c> for
+        /// <c>PiecewiseReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class PiecewiseTape
+        {
+            [global::System.ThreadStatic]
+            private static PiecewiseTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public PiecewiseTape? Next;
+
+            /// <summary>The forward pass's <c>_c0</c>.</summary>
+            public bool _c0 = default!;
+
+            /// <summary>The forward pass's <c>_c1</c>.</summary>
+            public bool _c1 = default!;
+
+            /// <summary>The forward pass's <c>_t0</c>.</summary>
+            public double _t0 = default!;
+
+            /// <summary>The forward pass's <c>t</c>.</summary>
+            public double t = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static PiecewiseTape Rent()
+            {
+                PiecewiseTape? tape = s_free;
+                if (tape is null) return new PiecewiseTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _c0 = default!;
+                _c1 = default!;
+                _t0 = default!;
+                t = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Piecewise(double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>PiecewiseReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Piecewise(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Piecewise(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Piecewise(double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double PiecewiseRecord(double x, double y, ref PiecewiseTape? tapes)
+        {
+            double _t0 = 0;
+            double _t1 = 0;
+            bool _c1 = false;
+            double _result = 0;
+            double t = 0;
+            bool _c0 = x < 0;
+            if (_c0)
+            {
+                _result = y * y;
+            }
+            else
+            {
+                _t0 = global::System.Math.Sqrt(x);
+                t = _t0 * y;
+                _c1 = t > 1;
+                if (_c1)
+                {
+                    _t1 = global::System.Math.Log(t);
+                }
+                else
+                {
+                    _t1 = t - 1;
+                }
+                _result = _t1;
+            }
+            PiecewiseTape _tape = PiecewiseTape.Rent();
+            _tape._c0 = _c0;
+            _tape._c1 = _c1;
+            _tape._t0 = _t0;
+            _tape.t = t;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Piecewise(double, double)"/> from the tape <c>PiecewiseRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>PiecewiseBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Piecewise(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Piecewise(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="dY">Receives the gradient with respect to <paramref name="y"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void PiecewiseReplay(double x, double y, ref PiecewiseTape? tapes, ref double dX, ref double dY, double seed = 1.0)
+        {
+            PiecewiseTape _tape = tapes ?? throw new global::System.InvalidOperationException("PiecewiseReplay without a tape: call PiecewiseRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            bool _c0 = _tape._c0;
+            bool _c1 = _tape._c1;
+            double _t0 = _tape._t0;
+            double t = _tape.t;
+            _tape.Return();
+            double _d_result = seed;
+            double _d_t0 = 0.0;
+            double _d_t = 0.0;
+            double _d_t1 = 0.0;
+
+            // if (x < 0)
+            if (_c0)
+            {
+                // return y * y;
+                dY += 2.0 * _d_result * y;
+            }
+            else
+            {
+                // return t > 1 ? Math.Log(t) : t - 1;
+                _d_t1 += _d_result;
+                if (_c1)
+                {
+                    _d_t += _d_t1 * (1.0 / t);
+                }
+                else
+                {
+                    _d_t += _d_t1;
+                }
+
+                // double t = Math.Sqrt(x) * y;
+                _d_t0 += _d_t * y;
+                dY += _d_t * _t0;
+                dX += _d_t0 * (0.5 / _t0);
+            }
+        }
     }
 }

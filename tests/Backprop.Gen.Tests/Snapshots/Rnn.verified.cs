@@ -83,5 +83,142 @@ namespace Snapshots
             double value = RnnBackward(w, x, b, n, ref dW, ref dX, ref dB);
             return (value, dW, dX, dB);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Rnn(double, double, double, int)"/> reads of its forward pass, kept by <c>RnnRecord</c> for
+        /// <c>RnnReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class RnnTape
+        {
+            [global::System.ThreadStatic]
+            private static RnnTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public RnnTape? Next;
+
+            /// <summary>The forward pass's <c>_saved_h</c>.</summary>
+            public double[] _saved_h = default!;
+
+            /// <summary>The forward pass's <c>h</c>.</summary>
+            public double h = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static RnnTape Rent()
+            {
+                RnnTape? tape = s_free;
+                if (tape is null) return new RnnTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _saved_h = default!;
+                h = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Rnn(double, double, double, int)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>RnnReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="x">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="b">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="n">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Rnn(double, double, double, int)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double RnnRecord(double w, double x, double b, int n, ref RnnTape? tapes)
+        {
+            double[] _saved_h = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                double h = x;
+                _saved_h = global::Backprop.SavePool.Rent<double>(n);
+                for (int i = 0; i < n; i++)
+                {
+                    _saved_h[i] = h;
+                    h = global::System.Math.Tanh(w * h + b);
+                }
+                double _result = h;
+                RnnTape _tape = RnnTape.Rent();
+                _tape._saved_h = _saved_h;
+                _tape.h = h;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.SavePool.Return(_saved_h);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Rnn(double, double, double, int)"/> from the tape <c>RnnRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>RnnBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="x">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="b">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="n">As for <see cref="Rnn(double, double, double, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RnnReplay(double w, double x, double b, int n, ref RnnTape? tapes, ref double dW, ref double dX, ref double dB, double seed = 1.0)
+        {
+            RnnTape _tape = tapes ?? throw new global::System.InvalidOperationException("RnnReplay without a tape: call RnnRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _saved_h = _tape._saved_h;
+            double h = _tape.h;
+            _tape.Return();
+            try
+            {
+                double _d_w = 0.0;
+                double _d_b = 0.0;
+
+                // return h;
+                double _d_h = seed;
+
+                // for (int i = 0; i < n; i++)
+                for (int i = n - 1; i >= 0; i--)
+                {
+                    // h = Math.Tanh(w * h + b);
+                    double _g1 = _d_h * (1.0 - h * h);
+                    h = _saved_h[i];
+                    _d_w += _g1 * h;
+                    _d_h = _g1 * w;
+                    _d_b += _g1;
+                }
+
+                // double h = x;
+                dX += _d_h;
+                dW += _d_w;
+                dB += _d_b;
+            }
+            finally
+            {
+                global::Backprop.SavePool.Return(_saved_h);
+            }
+        }
     }
 }

@@ -71,5 +71,109 @@ namespace ComputationalGraph
             double value = BasketBackward(apple, appleCount, orange, orangeCount, tax, ref dApple, ref dAppleCount, ref dOrange, ref dOrangeCount, ref dTax);
             return (value, dApple, dAppleCount, dOrange, dOrangeCount, dTax);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Basket(double, double, double, double, double)"/> reads of its forward pass, kept by <c>BasketRecord</c> for
+        /// <c>BasketReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class BasketTape
+        {
+            [global::System.ThreadStatic]
+            private static BasketTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public BasketTape? Next;
+
+            /// <summary>The forward pass's <c>total</c>.</summary>
+            public double total = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static BasketTape Rent()
+            {
+                BasketTape? tape = s_free;
+                if (tape is null) return new BasketTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                total = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Basket(double, double, double, double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>BasketReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="apple">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="appleCount">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="orange">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="orangeCount">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="tax">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Basket(double, double, double, double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double BasketRecord(double apple, double appleCount, double orange, double orangeCount, double tax, ref BasketTape? tapes)
+        {
+            double apples = apple * appleCount;
+            double oranges = orange * orangeCount;
+            double total = apples + oranges;
+            double _result = total * tax;
+            BasketTape _tape = BasketTape.Rent();
+            _tape.total = total;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Basket(double, double, double, double, double)"/> from the tape <c>BasketRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>BasketBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="apple">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="appleCount">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="orange">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="orangeCount">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="tax">As for <see cref="Basket(double, double, double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dApple">Receives the gradient with respect to <paramref name="apple"/>, added.</param>
+        /// <param name="dAppleCount">Receives the gradient with respect to <paramref name="appleCount"/>, added.</param>
+        /// <param name="dOrange">Receives the gradient with respect to <paramref name="orange"/>, added.</param>
+        /// <param name="dOrangeCount">Receives the gradient with respect to <paramref name="orangeCount"/>, added.</param>
+        /// <param name="dTax">Receives the gradient with respect to <paramref name="tax"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void BasketReplay(double apple, double appleCount, double orange, double orangeCount, double tax, ref BasketTape? tapes, ref double dApple, ref double dAppleCount, ref double dOrange, ref double dOrangeCount, ref double dTax, double seed = 1.0)
+        {
+            BasketTape _tape = tapes ?? throw new global::System.InvalidOperationException("BasketReplay without a tape: call BasketRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double total = _tape.total;
+            _tape.Return();
+            // return total * tax;
+            double _d_total = seed * tax;
+            dTax += seed * total;
+
+            // double total = apples + oranges;
+            double _d_apples = _d_total;
+            double _d_oranges = _d_total;
+
+            // double oranges = orange * orangeCount;
+            dOrange += _d_oranges * orangeCount;
+            dOrangeCount += _d_oranges * orange;
+
+            // double apples = apple * appleCount;
+            dApple += _d_apples * appleCount;
+            dAppleCount += _d_apples * apple;
+        }
     }
 }

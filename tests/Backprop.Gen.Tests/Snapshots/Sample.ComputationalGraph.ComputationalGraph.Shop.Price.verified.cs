@@ -50,5 +50,84 @@ namespace ComputationalGraph
             double value = PriceBackward(apple, count, tax, ref dApple, ref dCount, ref dTax);
             return (value, dApple, dCount, dTax);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Price(double, double, double)"/> reads of its forward pass, kept by <c>PriceRecord</c> for
+        /// <c>PriceReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class PriceTape
+        {
+            [global::System.ThreadStatic]
+            private static PriceTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public PriceTape? Next;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static PriceTape Rent()
+            {
+                PriceTape? tape = s_free;
+                if (tape is null) return new PriceTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Price(double, double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>PriceReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="apple">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="count">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="tax">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Price(double, double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double PriceRecord(double apple, double count, double tax, ref PriceTape? tapes)
+        {
+            double _result = apple * count * tax;
+            PriceTape _tape = PriceTape.Rent();
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Price(double, double, double)"/> from the tape <c>PriceRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>PriceBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="apple">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="count">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="tax">As for <see cref="Price(double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dApple">Receives the gradient with respect to <paramref name="apple"/>, added.</param>
+        /// <param name="dCount">Receives the gradient with respect to <paramref name="count"/>, added.</param>
+        /// <param name="dTax">Receives the gradient with respect to <paramref name="tax"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void PriceReplay(double apple, double count, double tax, ref PriceTape? tapes, ref double dApple, ref double dCount, ref double dTax, double seed = 1.0)
+        {
+            PriceTape _tape = tapes ?? throw new global::System.InvalidOperationException("PriceReplay without a tape: call PriceRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            _tape.Return();
+            // return apple * count * tax;
+            double _g0 = seed * tax;
+            dApple += _g0 * count;
+            dCount += _g0 * apple;
+            dTax += seed * (apple * count);
+        }
     }
 }

@@ -29,17 +29,16 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
             double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
             try
             {
                 // forward sweep
-                global::Backprop.Nn.Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding);
-                double[] _final_output = global::Backprop.AdjointPool.RentCopy(output, output.Length);
+                global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
 
                 // reverse sweep
                 // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-                global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, _d_output);
-                global::Backprop.AdjointPool.Restore(_final_output, output);
+                global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, _d_output);
             }
             finally
             {
@@ -72,11 +71,102 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+
             // forward sweep: only what the reverse sweep reads
+            global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
 
             // reverse sweep
             // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-            global::Backprop.Nn.Layers.Conv2dPullback(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, gradients.Kernel, gradients.Bias, dInput, dOutput);
+            global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> reads of its forward pass, kept by <c>ForwardRecord</c> for
+        /// <c>ForwardReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class ForwardTape
+        {
+            [global::System.ThreadStatic]
+            private static ForwardTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public ForwardTape? Next;
+
+            /// <summary>The forward pass's <c>_tapes_Conv2d</c>.</summary>
+            public object? _tapes_Conv2d = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static ForwardTape Rent()
+            {
+                ForwardTape? tape = s_free;
+                if (tape is null) return new ForwardTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _tapes_Conv2d = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>ForwardReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="input">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="output">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardRecord(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, ref ForwardTape? tapes)
+        {
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
+            ForwardTape _tape = ForwardTape.Rent();
+            _tape._tapes_Conv2d = _tapes_Conv2d;
+            _tape.Next = tapes;
+            tapes = _tape;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> from the tape <c>ForwardRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>ForwardBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="input">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="output">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added.</param>
+        /// <param name="dInput">Receives the gradient with respect to <paramref name="input"/>, added.</param>
+        /// <param name="dOutput">The gradient flowing into the output <paramref name="output"/>, consumed as by the Pullback.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardReplay(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, ref ForwardTape? tapes, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
+        {
+            if (!dInput.IsEmpty && dInput.Length != input.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dInput must have the shape of input: input has {input.Length} but dInput has {dInput.Length}.", nameof(dInput));
+            }
+            if (!dOutput.IsEmpty && dOutput.Length != output.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
+            ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape_2?)_tape._tapes_Conv2d;
+            _tape.Return();
+            // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
+            global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
         }
     }
 }

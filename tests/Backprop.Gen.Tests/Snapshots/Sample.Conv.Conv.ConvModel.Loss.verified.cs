@@ -18,6 +18,9 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public double LossBackward(global::System.ReadOnlySpan<double> image, int label, Gradients gradients, double seed = 1.0)
         {
+            global::Conv.ConvLayer.ForwardTape? _tapes_Forward = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Conv.DenseLayer.ForwardTape? _tapes_Forward_1 = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -31,16 +34,16 @@ namespace Conv
                 // forward sweep
                 features = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
-                Conv.Forward(image, features);
+                Conv.ForwardRecord(image, features, ref _tapes_Forward);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2);
                 logits = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
-                Output.Forward(pooled, logits);
+                Output.ForwardRecord(pooled, logits, ref _tapes_Forward_1);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
 
                 // reverse sweep
@@ -48,17 +51,224 @@ namespace Conv
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Output.Forward(pooled, logits);
-                Output.ForwardPullback(pooled, logits, gradients.Output, _d_pooled, _d_logits);
+                Output.ForwardReplay(pooled, logits, ref _tapes_Forward_1, gradients.Output, _d_pooled, _d_logits);
 
                 // Layers.MaxPool2d(active, pooled, ConvNet.Channels, ConvNet.Side, ConvNet.Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2, _d_active, _d_pooled);
 
                 // Layers.Relu(features, active);
-                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Conv.Forward(image, features);
-                Conv.ForwardPullback(image, features, gradients.Conv, default, _d_features);
+                Conv.ForwardReplay(image, features, ref _tapes_Forward, gradients.Conv, default, _d_features);
                 return _result;
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_features);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_pooled);
+                global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(features);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(pooled);
+                global::Backprop.AdjointPool.Return(logits);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/> reads of its forward pass, kept by <c>LossRecord</c> for
+        /// <c>LossReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LossTape
+        {
+            [global::System.ThreadStatic]
+            private static LossTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LossTape? Next;
+
+            /// <summary>The forward pass's <c>_d_active</c>.</summary>
+            public double[] _d_active = default!;
+
+            /// <summary>The forward pass's <c>_d_features</c>.</summary>
+            public double[] _d_features = default!;
+
+            /// <summary>The forward pass's <c>_d_logits</c>.</summary>
+            public double[] _d_logits = default!;
+
+            /// <summary>The forward pass's <c>_d_pooled</c>.</summary>
+            public double[] _d_pooled = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Forward</c>.</summary>
+            public object? _tapes_Forward = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Forward_1</c>.</summary>
+            public object? _tapes_Forward_1 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Relu</c>.</summary>
+            public object? _tapes_Relu = default!;
+
+            /// <summary>The forward pass's <c>active</c>.</summary>
+            public double[] active = default!;
+
+            /// <summary>The forward pass's <c>features</c>.</summary>
+            public double[] features = default!;
+
+            /// <summary>The forward pass's <c>logits</c>.</summary>
+            public double[] logits = default!;
+
+            /// <summary>The forward pass's <c>pooled</c>.</summary>
+            public double[] pooled = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LossTape Rent()
+            {
+                LossTape? tape = s_free;
+                if (tape is null) return new LossTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_active = default!;
+                _d_features = default!;
+                _d_logits = default!;
+                _d_pooled = default!;
+                _tapes_Forward = default!;
+                _tapes_Forward_1 = default!;
+                _tapes_Relu = default!;
+                active = default!;
+                features = default!;
+                logits = default!;
+                pooled = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LossReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="image">As for <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public double LossRecord(global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes)
+        {
+            global::Conv.ConvLayer.ForwardTape? _tapes_Forward = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Conv.DenseLayer.ForwardTape? _tapes_Forward_1 = null;
+            double[] _d_features = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_pooled = global::System.Array.Empty<double>();
+            double[] _d_logits = global::System.Array.Empty<double>();
+            double[] features = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] pooled = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                features = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
+                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                Conv.ForwardRecord(image, features, ref _tapes_Forward);
+                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
+                pooled = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Features);
+                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                global::Backprop.Nn.Layers.MaxPool2d(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2);
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Classes);
+                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                Output.ForwardRecord(pooled, logits, ref _tapes_Forward_1);
+                double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
+                LossTape _tape = LossTape.Rent();
+                _tape._d_active = _d_active;
+                _tape._d_features = _d_features;
+                _tape._d_logits = _d_logits;
+                _tape._d_pooled = _d_pooled;
+                _tape._tapes_Forward = _tapes_Forward;
+                _tape._tapes_Forward_1 = _tapes_Forward_1;
+                _tape._tapes_Relu = _tapes_Relu;
+                _tape.active = active;
+                _tape.features = features;
+                _tape.logits = logits;
+                _tape.pooled = pooled;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_features);
+                    global::Backprop.AdjointPool.Return(_d_active);
+                    global::Backprop.AdjointPool.Return(_d_pooled);
+                    global::Backprop.AdjointPool.Return(_d_logits);
+                    global::Backprop.AdjointPool.Return(features);
+                    global::Backprop.AdjointPool.Return(active);
+                    global::Backprop.AdjointPool.Return(pooled);
+                    global::Backprop.AdjointPool.Return(logits);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/> from the tape <c>LossRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LossBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="image">As for <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void LossReplay(global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes, Gradients gradients, double seed = 1.0)
+        {
+            LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_active = _tape._d_active;
+            double[] _d_features = _tape._d_features;
+            double[] _d_logits = _tape._d_logits;
+            double[] _d_pooled = _tape._d_pooled;
+            global::Conv.ConvLayer.ForwardTape? _tapes_Forward = (global::Conv.ConvLayer.ForwardTape?)_tape._tapes_Forward;
+            global::Conv.DenseLayer.ForwardTape? _tapes_Forward_1 = (global::Conv.DenseLayer.ForwardTape?)_tape._tapes_Forward_1;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
+            double[] active = _tape.active;
+            double[] features = _tape.features;
+            double[] logits = _tape.logits;
+            double[] pooled = _tape.pooled;
+            _tape.Return();
+            try
+            {
+                // return Losses.SoftmaxCrossEntropy(logits, label);
+                global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
+
+                // Output.Forward(pooled, logits);
+                Output.ForwardReplay(pooled, logits, ref _tapes_Forward_1, gradients.Output, _d_pooled, _d_logits);
+
+                // Layers.MaxPool2d(active, pooled, ConvNet.Channels, ConvNet.Side, ConvNet.Side, 2, 2);
+                global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2, _d_active, _d_pooled);
+
+                // Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
+
+                // Conv.Forward(image, features);
+                Conv.ForwardReplay(image, features, ref _tapes_Forward, gradients.Conv, default, _d_features);
             }
             finally
             {

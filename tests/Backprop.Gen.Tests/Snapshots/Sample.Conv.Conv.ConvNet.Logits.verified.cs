@@ -50,6 +50,9 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -62,29 +65,27 @@ namespace Conv
                 // forward sweep
                 features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
-                global::Backprop.Nn.Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
+                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
-                global::Backprop.Nn.Layers.Dense(w, b, pooled, logits);
-                double[] _final_logits = global::Backprop.AdjointPool.RentCopy(logits, logits.Length);
+                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, _d_logits);
+                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, _d_logits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
 
                 // Layers.Relu(features, active);
-                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
-                global::Backprop.AdjointPool.Restore(_final_logits, logits);
+                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
             }
             finally
             {
@@ -144,6 +145,9 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -155,26 +159,244 @@ namespace Conv
                 // forward sweep: only what the reverse sweep reads
                 features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
-                global::Backprop.Nn.Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
+                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
+                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DensePullback(w, b, pooled, logits, dW, dB, _d_pooled, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
 
                 // Layers.Relu(features, active);
-                global::Backprop.Nn.Layers.ReluPullback(features, active, _d_features, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dPullback(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, dKernel, dBias, default, _d_features);
+                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_features);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_pooled);
+                global::Backprop.AdjointPool.Return(features);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(pooled);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> reads of its forward pass, kept by <c>LogitsRecord</c> for
+        /// <c>LogitsReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LogitsTape
+        {
+            [global::System.ThreadStatic]
+            private static LogitsTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LogitsTape? Next;
+
+            /// <summary>The forward pass's <c>_d_active</c>.</summary>
+            public double[] _d_active = default!;
+
+            /// <summary>The forward pass's <c>_d_features</c>.</summary>
+            public double[] _d_features = default!;
+
+            /// <summary>The forward pass's <c>_d_pooled</c>.</summary>
+            public double[] _d_pooled = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Conv2d</c>.</summary>
+            public object? _tapes_Conv2d = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Dense</c>.</summary>
+            public object? _tapes_Dense = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Relu</c>.</summary>
+            public object? _tapes_Relu = default!;
+
+            /// <summary>The forward pass's <c>active</c>.</summary>
+            public double[] active = default!;
+
+            /// <summary>The forward pass's <c>features</c>.</summary>
+            public double[] features = default!;
+
+            /// <summary>The forward pass's <c>pooled</c>.</summary>
+            public double[] pooled = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LogitsTape Rent()
+            {
+                LogitsTape? tape = s_free;
+                if (tape is null) return new LogitsTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_active = default!;
+                _d_features = default!;
+                _d_pooled = default!;
+                _tapes_Conv2d = default!;
+                _tapes_Dense = default!;
+                _tapes_Relu = default!;
+                active = default!;
+                features = default!;
+                pooled = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LogitsReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="bias">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsRecord(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes)
+        {
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            double[] _d_features = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_pooled = global::System.Array.Empty<double>();
+            double[] features = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] pooled = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
+                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
+                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
+                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
+                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
+                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
+                LogitsTape _tape = LogitsTape.Rent();
+                _tape._d_active = _d_active;
+                _tape._d_features = _d_features;
+                _tape._d_pooled = _d_pooled;
+                _tape._tapes_Conv2d = _tapes_Conv2d;
+                _tape._tapes_Dense = _tapes_Dense;
+                _tape._tapes_Relu = _tapes_Relu;
+                _tape.active = active;
+                _tape.features = features;
+                _tape.pooled = pooled;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_features);
+                    global::Backprop.AdjointPool.Return(_d_active);
+                    global::Backprop.AdjointPool.Return(_d_pooled);
+                    global::Backprop.AdjointPool.Return(features);
+                    global::Backprop.AdjointPool.Return(active);
+                    global::Backprop.AdjointPool.Return(pooled);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> from the tape <c>LogitsRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LogitsBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="bias">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dKernel">Receives the gradient with respect to <paramref name="kernel"/>, added.</param>
+        /// <param name="dBias">Receives the gradient with respect to <paramref name="bias"/>, added.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/>, consumed as by the Pullback.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsReplay(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
+        {
+            if (dKernel is not null && dKernel.Length != kernel.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
+            }
+            if (dBias is not null && dBias.Length != bias.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
+            }
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            if (dB is not null && dB.Length != b.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
+            }
+            if (dLogits is not null && dLogits.Length != logits.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
+            LogitsTape _tape = tapes ?? throw new global::System.InvalidOperationException("LogitsReplay without a tape: call LogitsRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_active = _tape._d_active;
+            double[] _d_features = _tape._d_features;
+            double[] _d_pooled = _tape._d_pooled;
+            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape_2?)_tape._tapes_Conv2d;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
+            double[] active = _tape.active;
+            double[] features = _tape.features;
+            double[] pooled = _tape.pooled;
+            _tape.Return();
+            try
+            {
+                // Layers.Dense(w, b, pooled, logits);
+                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
+
+                // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
+                global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
+
+                // Layers.Relu(features, active);
+                global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
+
+                // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
+                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
             }
             finally
             {

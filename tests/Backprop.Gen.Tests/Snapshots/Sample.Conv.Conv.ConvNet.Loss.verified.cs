@@ -46,6 +46,7 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image", kernel, bias, w, b, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image", kernel, bias, w, b, image);
 
+            global::Conv.ConvNet.LogitsTape? _tapes_Logits = null;
             double[] _d_logits = global::System.Array.Empty<double>();
             double[] logits = global::System.Array.Empty<double>();
             try
@@ -53,7 +54,7 @@ namespace Conv
                 // forward sweep
                 logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
-                Logits(kernel, bias, w, b, image, logits);
+                LogitsRecord(kernel, bias, w, b, image, logits, ref _tapes_Logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
 
                 // reverse sweep
@@ -61,8 +62,160 @@ namespace Conv
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Logits(kernel, bias, w, b, image, logits);
-                LogitsPullback(kernel, bias, w, b, image, logits, dKernel, dBias, dW, dB, _d_logits);
+                LogitsReplay(kernel, bias, w, b, image, logits, ref _tapes_Logits, dKernel, dBias, dW, dB, _d_logits);
                 return _result;
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(logits);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> reads of its forward pass, kept by <c>LossRecord</c> for
+        /// <c>LossReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LossTape
+        {
+            [global::System.ThreadStatic]
+            private static LossTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LossTape? Next;
+
+            /// <summary>The forward pass's <c>_d_logits</c>.</summary>
+            public double[] _d_logits = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Logits</c>.</summary>
+            public object? _tapes_Logits = default!;
+
+            /// <summary>The forward pass's <c>logits</c>.</summary>
+            public double[] logits = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LossTape Rent()
+            {
+                LossTape? tape = s_free;
+                if (tape is null) return new LossTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_logits = default!;
+                _tapes_Logits = default!;
+                logits = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LossReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="bias">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="w">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="image">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double LossRecord(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes)
+        {
+            global::Conv.ConvNet.LogitsTape? _tapes_Logits = null;
+            double[] _d_logits = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
+                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                LogitsRecord(kernel, bias, w, b, image, logits, ref _tapes_Logits);
+                double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
+                LossTape _tape = LossTape.Rent();
+                _tape._d_logits = _d_logits;
+                _tape._tapes_Logits = _tapes_Logits;
+                _tape.logits = logits;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_logits);
+                    global::Backprop.AdjointPool.Return(logits);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> from the tape <c>LossRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LossBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="bias">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="w">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="image">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dKernel">Receives the gradient with respect to <paramref name="kernel"/>, added.</param>
+        /// <param name="dBias">Receives the gradient with respect to <paramref name="bias"/>, added.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="dB">Receives the gradient with respect to <paramref name="b"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LossReplay(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, double seed = 1.0)
+        {
+            if (dKernel is not null && dKernel.Length != kernel.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
+            }
+            if (dBias is not null && dBias.Length != bias.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
+            }
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            if (dB is not null && dB.Length != b.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image", kernel, bias, w, b, image);
+            LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_logits = _tape._d_logits;
+            global::Conv.ConvNet.LogitsTape? _tapes_Logits = (global::Conv.ConvNet.LogitsTape?)_tape._tapes_Logits;
+            double[] logits = _tape.logits;
+            _tape.Return();
+            try
+            {
+                // return Losses.SoftmaxCrossEntropy(logits, label);
+                global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
+
+                // Logits(kernel, bias, w, b, image, logits);
+                LogitsReplay(kernel, bias, w, b, image, logits, ref _tapes_Logits, dKernel, dBias, dW, dB, _d_logits);
             }
             finally
             {

@@ -29,17 +29,16 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
             double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
             try
             {
                 // forward sweep
-                global::Backprop.Nn.Layers.Dense(W, B, x, y);
-                double[] _final_y = global::Backprop.AdjointPool.RentCopy(y, y.Length);
+                global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(W, B, x, y)
-                global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, _d_y);
-                global::Backprop.AdjointPool.Restore(_final_y, y);
+                global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, _d_y);
             }
             finally
             {
@@ -72,11 +71,102 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+
             // forward sweep: only what the reverse sweep reads
+            global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
 
             // reverse sweep
             // Layers.Dense(W, B, x, y)
-            global::Backprop.Nn.Layers.DensePullback(W, B, x, y, gradients.W, gradients.B, dX, dY);
+            global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> reads of its forward pass, kept by <c>ForwardRecord</c> for
+        /// <c>ForwardReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class ForwardTape
+        {
+            [global::System.ThreadStatic]
+            private static ForwardTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public ForwardTape? Next;
+
+            /// <summary>The forward pass's <c>_tapes_Dense</c>.</summary>
+            public object? _tapes_Dense = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static ForwardTape Rent()
+            {
+                ForwardTape? tape = s_free;
+                if (tape is null) return new ForwardTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _tapes_Dense = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>ForwardReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="y">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardRecord(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, ref ForwardTape? tapes)
+        {
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
+            ForwardTape _tape = ForwardTape.Rent();
+            _tape._tapes_Dense = _tapes_Dense;
+            _tape.Next = tapes;
+            tapes = _tape;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> from the tape <c>ForwardRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>ForwardBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="y">As for <see cref="Forward(global::System.ReadOnlySpan{double}, global::System.Span{double})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="gradients">Receives the gradient of each of this model's differentiable members, added.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="dY">The gradient flowing into the output <paramref name="y"/>, consumed as by the Pullback.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public void ForwardReplay(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, ref ForwardTape? tapes, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
+        {
+            if (!dX.IsEmpty && dX.Length != x.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
+            }
+            if (!dY.IsEmpty && dY.Length != y.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
+            ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
+            _tape.Return();
+            // Layers.Dense(W, B, x, y)
+            global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
         }
     }
 }

@@ -68,6 +68,128 @@ namespace HigherOrder
         }
 
         /// <summary>
+        /// What the reverse sweep of <see cref="Eighth(double)"/> reads of its forward pass, kept by <c>EighthRecord</c> for
+        /// <c>EighthReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class EighthTape
+        {
+            [global::System.ThreadStatic]
+            private static EighthTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public EighthTape? Next;
+
+            /// <summary>The forward pass's <c>_saved_w</c>.</summary>
+            public double[] _saved_w = default!;
+
+            /// <summary>The forward pass's <c>w</c>.</summary>
+            public double w = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static EighthTape Rent()
+            {
+                EighthTape? tape = s_free;
+                if (tape is null) return new EighthTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _saved_w = default!;
+                w = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Eighth(double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>EighthReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Eighth(double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double EighthRecord(double x, ref EighthTape? tapes)
+        {
+            double[] _saved_w = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                double w = x;
+                _saved_w = global::Backprop.SavePool.Rent<double>(3);
+                for (int i = 0; i < 3; i++)
+                {
+                    _saved_w[i] = w;
+                    w *= w;
+                }
+                double _result = w;
+                EighthTape _tape = EighthTape.Rent();
+                _tape._saved_w = _saved_w;
+                _tape.w = w;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.SavePool.Return(_saved_w);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Eighth(double)"/> from the tape <c>EighthRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>EighthBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthReplay(double x, ref EighthTape? tapes, ref double dX, double seed = 1.0)
+        {
+            EighthTape _tape = tapes ?? throw new global::System.InvalidOperationException("EighthReplay without a tape: call EighthRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _saved_w = _tape._saved_w;
+            double w = _tape.w;
+            _tape.Return();
+            try
+            {
+                // return w;
+                double _d_w = seed;
+
+                // for (int i = 0; i < 3; i++)
+                for (int i = 2; i >= 0; i--)
+                {
+                    // w = w * w;
+                    double _g0 = _d_w;
+                    w = _saved_w[i];
+                    _d_w = 2.0 * _g0 * w;
+                }
+
+                // double w = x;
+                dX += _d_w;
+            }
+            finally
+            {
+                global::Backprop.SavePool.Return(_saved_w);
+            }
+        }
+
+        /// <summary>
         /// Forward-mode derivative of <see cref="Eighth(double)"/>: runs <c>Eighth(x)</c> and, alongside, its directional derivative
         /// along the given tangents (the Jacobian-vector product).
         /// </summary>

@@ -17,18 +17,21 @@ namespace HigherOrder
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double FourthBackward(double x, ref double dX, double seed = 1.0)
         {
+            global::HigherOrder.Functions.SquareTape? _tapes_Square = null;
+            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = null;
+
             // forward sweep
-            double y = Square(x);
-            double _result = Square(y);
+            double y = SquareRecord(x, ref _tapes_Square);
+            double _result = SquareRecord(y, ref _tapes_Square_1);
 
             // reverse sweep
             double _d_y = 0.0;
 
             // return Square(y);
-            SquareBackward(y, ref _d_y, seed);
+            SquareReplay(y, ref _tapes_Square_1, ref _d_y, seed);
 
             // double y = Square(x);
-            SquareBackward(x, ref dX, _d_y);
+            SquareReplay(x, ref _tapes_Square, ref dX, _d_y);
             return _result;
         }
 
@@ -44,6 +47,102 @@ namespace HigherOrder
             double dX = 0;
             double value = FourthBackward(x, ref dX);
             return (value, dX);
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Fourth(double)"/> reads of its forward pass, kept by <c>FourthRecord</c> for
+        /// <c>FourthReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class FourthTape
+        {
+            [global::System.ThreadStatic]
+            private static FourthTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public FourthTape? Next;
+
+            /// <summary>The forward pass's <c>_tapes_Square</c>.</summary>
+            public object? _tapes_Square = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Square_1</c>.</summary>
+            public object? _tapes_Square_1 = default!;
+
+            /// <summary>The forward pass's <c>y</c>.</summary>
+            public double y = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static FourthTape Rent()
+            {
+                FourthTape? tape = s_free;
+                if (tape is null) return new FourthTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _tapes_Square = default!;
+                _tapes_Square_1 = default!;
+                y = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Fourth(double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>FourthReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Fourth(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Fourth(double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double FourthRecord(double x, ref FourthTape? tapes)
+        {
+            global::HigherOrder.Functions.SquareTape? _tapes_Square = null;
+            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = null;
+            double y = SquareRecord(x, ref _tapes_Square);
+            double _result = SquareRecord(y, ref _tapes_Square_1);
+            FourthTape _tape = FourthTape.Rent();
+            _tape._tapes_Square = _tapes_Square;
+            _tape._tapes_Square_1 = _tapes_Square_1;
+            _tape.y = y;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Fourth(double)"/> from the tape <c>FourthRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>FourthBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Fourth(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void FourthReplay(double x, ref FourthTape? tapes, ref double dX, double seed = 1.0)
+        {
+            FourthTape _tape = tapes ?? throw new global::System.InvalidOperationException("FourthReplay without a tape: call FourthRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            global::HigherOrder.Functions.SquareTape? _tapes_Square = (global::HigherOrder.Functions.SquareTape?)_tape._tapes_Square;
+            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = (global::HigherOrder.Functions.SquareTape?)_tape._tapes_Square_1;
+            double y = _tape.y;
+            _tape.Return();
+            double _d_y = 0.0;
+
+            // return Square(y);
+            SquareReplay(y, ref _tapes_Square_1, ref _d_y, seed);
+
+            // double y = Square(x);
+            SquareReplay(x, ref _tapes_Square, ref dX, _d_y);
         }
 
         /// <summary>

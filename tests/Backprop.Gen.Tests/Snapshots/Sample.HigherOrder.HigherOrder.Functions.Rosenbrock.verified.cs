@@ -55,6 +55,95 @@ namespace HigherOrder
         }
 
         /// <summary>
+        /// What the reverse sweep of <see cref="Rosenbrock(double, double)"/> reads of its forward pass, kept by <c>RosenbrockRecord</c> for
+        /// <c>RosenbrockReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class RosenbrockTape
+        {
+            [global::System.ThreadStatic]
+            private static RosenbrockTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public RosenbrockTape? Next;
+
+            /// <summary>The forward pass's <c>_t0</c>.</summary>
+            public double _t0 = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static RosenbrockTape Rent()
+            {
+                RosenbrockTape? tape = s_free;
+                if (tape is null) return new RosenbrockTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _t0 = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Rosenbrock(double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>RosenbrockReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Rosenbrock(double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double RosenbrockRecord(double x, double y, ref RosenbrockTape? tapes)
+        {
+            double _t0 = 100 * (y - x * x);
+            double _result = (1 - x) * (1 - x) + _t0 * (y - x * x);
+            RosenbrockTape _tape = RosenbrockTape.Rent();
+            _tape._t0 = _t0;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Rosenbrock(double, double)"/> from the tape <c>RosenbrockRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>RosenbrockBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="dY">Receives the gradient with respect to <paramref name="y"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockReplay(double x, double y, ref RosenbrockTape? tapes, ref double dX, ref double dY, double seed = 1.0)
+        {
+            RosenbrockTape _tape = tapes ?? throw new global::System.InvalidOperationException("RosenbrockReplay without a tape: call RosenbrockRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double _t0 = _tape._t0;
+            _tape.Return();
+            // return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
+            dX -= 2.0 * seed * (1.0 - x);
+            double _d_t0 = seed * (y - x * x);
+            double _g2 = seed * _t0;
+            dY += _g2;
+            double _g3 = -_g2;
+            dX += 2.0 * _g3 * x;
+            double _g0 = _d_t0 * 100.0;
+            dY += _g0;
+            double _g1 = -_g0;
+            dX += 2.0 * _g1 * x;
+        }
+
+        /// <summary>
         /// Forward-mode derivative of <see cref="Rosenbrock(double, double)"/>: runs <c>Rosenbrock(x, y)</c> and, alongside, its directional derivative
         /// along the given tangents (the Jacobian-vector product).
         /// </summary>

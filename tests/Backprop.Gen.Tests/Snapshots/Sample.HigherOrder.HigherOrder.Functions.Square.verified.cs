@@ -41,6 +41,76 @@ namespace HigherOrder
         }
 
         /// <summary>
+        /// What the reverse sweep of <see cref="Square(double)"/> reads of its forward pass, kept by <c>SquareRecord</c> for
+        /// <c>SquareReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class SquareTape
+        {
+            [global::System.ThreadStatic]
+            private static SquareTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public SquareTape? Next;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static SquareTape Rent()
+            {
+                SquareTape? tape = s_free;
+                if (tape is null) return new SquareTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Square(double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>SquareReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Square(double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double SquareRecord(double x, ref SquareTape? tapes)
+        {
+            double _result = x * x;
+            SquareTape _tape = SquareTape.Rent();
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Square(double)"/> from the tape <c>SquareRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>SquareBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareReplay(double x, ref SquareTape? tapes, ref double dX, double seed = 1.0)
+        {
+            SquareTape _tape = tapes ?? throw new global::System.InvalidOperationException("SquareReplay without a tape: call SquareRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            _tape.Return();
+            // return x * x;
+            dX += 2.0 * seed * x;
+        }
+
+        /// <summary>
         /// Forward-mode derivative of <see cref="Square(double)"/>: runs <c>Square(x)</c> and, alongside, its directional derivative
         /// along the given tangents (the Jacobian-vector product).
         /// </summary>

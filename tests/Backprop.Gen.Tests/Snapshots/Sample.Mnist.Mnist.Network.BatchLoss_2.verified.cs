@@ -46,6 +46,7 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
 
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::System.Array.Empty<double>();
@@ -60,7 +61,7 @@ namespace Mnist
                 global::Backprop.Nn.Layers.DenseBatch(w1, b1, images, hidden);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
                 logits = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
                 global::Backprop.Nn.Layers.DenseBatch(w2, b2, active, logits);
@@ -74,11 +75,211 @@ namespace Mnist
                 global::Backprop.Nn.Layers.DenseBatchPullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
 
                 // Layers.Relu(hidden, active);
-                global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.DenseBatch(w1, b1, images, hidden);
                 global::Backprop.Nn.Layers.DenseBatchPullback(w1, b1, images, hidden, dW1, dB1, default, _d_hidden);
                 return _result;
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_hidden);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(hidden);
+                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.AdjointPool.Return(logits);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/> reads of its forward pass, kept by <c>BatchLossRecord</c> for
+        /// <c>BatchLossReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class BatchLossTape_2
+        {
+            [global::System.ThreadStatic]
+            private static BatchLossTape_2? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public BatchLossTape_2? Next;
+
+            /// <summary>The forward pass's <c>_d_active</c>.</summary>
+            public double[] _d_active = default!;
+
+            /// <summary>The forward pass's <c>_d_hidden</c>.</summary>
+            public double[] _d_hidden = default!;
+
+            /// <summary>The forward pass's <c>_d_logits</c>.</summary>
+            public double[] _d_logits = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Relu</c>.</summary>
+            public object? _tapes_Relu = default!;
+
+            /// <summary>The forward pass's <c>active</c>.</summary>
+            public double[] active = default!;
+
+            /// <summary>The forward pass's <c>hidden</c>.</summary>
+            public double[] hidden = default!;
+
+            /// <summary>The forward pass's <c>logits</c>.</summary>
+            public double[] logits = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static BatchLossTape_2 Rent()
+            {
+                BatchLossTape_2? tape = s_free;
+                if (tape is null) return new BatchLossTape_2();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_active = default!;
+                _d_hidden = default!;
+                _d_logits = default!;
+                _tapes_Relu = default!;
+                active = default!;
+                hidden = default!;
+                logits = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>BatchLossReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w1">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="b1">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="w2">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="b2">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="images">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="labels">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double BatchLossRecord(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> images, global::System.ReadOnlySpan<int> labels, ref BatchLossTape_2? tapes)
+        {
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            double[] _d_hidden = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] _d_logits = global::System.Array.Empty<double>();
+            double[] hidden = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                hidden = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
+                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                global::Backprop.Nn.Layers.DenseBatch(w1, b1, images, hidden);
+                active = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Classes);
+                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                global::Backprop.Nn.Layers.DenseBatch(w2, b2, active, logits);
+                double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropyBatch(logits, labels);
+                BatchLossTape_2 _tape = BatchLossTape_2.Rent();
+                _tape._d_active = _d_active;
+                _tape._d_hidden = _d_hidden;
+                _tape._d_logits = _d_logits;
+                _tape._tapes_Relu = _tapes_Relu;
+                _tape.active = active;
+                _tape.hidden = hidden;
+                _tape.logits = logits;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_hidden);
+                    global::Backprop.AdjointPool.Return(_d_active);
+                    global::Backprop.AdjointPool.Return(_d_logits);
+                    global::Backprop.AdjointPool.Return(hidden);
+                    global::Backprop.AdjointPool.Return(active);
+                    global::Backprop.AdjointPool.Return(logits);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/> from the tape <c>BatchLossRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>BatchLossBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w1">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="b1">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="w2">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="b2">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="images">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="labels">As for <see cref="BatchLoss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{int})"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW1">Receives the gradient with respect to <paramref name="w1"/>, added.</param>
+        /// <param name="dB1">Receives the gradient with respect to <paramref name="b1"/>, added.</param>
+        /// <param name="dW2">Receives the gradient with respect to <paramref name="w2"/>, added.</param>
+        /// <param name="dB2">Receives the gradient with respect to <paramref name="b2"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void BatchLossReplay(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> images, global::System.ReadOnlySpan<int> labels, ref BatchLossTape_2? tapes, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, double seed = 1.0)
+        {
+            if (dW1 is not null && dW1.Length != w1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
+            }
+            if (dB1 is not null && dB1.Length != b1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
+            }
+            if (dW2 is not null && dW2.Length != w2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
+            }
+            if (dB2 is not null && dB2.Length != b2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
+            BatchLossTape_2 _tape = tapes ?? throw new global::System.InvalidOperationException("BatchLossReplay without a tape: call BatchLossRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_active = _tape._d_active;
+            double[] _d_hidden = _tape._d_hidden;
+            double[] _d_logits = _tape._d_logits;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
+            double[] active = _tape.active;
+            double[] hidden = _tape.hidden;
+            double[] logits = _tape.logits;
+            _tape.Return();
+            try
+            {
+                // return Losses.SoftmaxCrossEntropyBatch(logits, labels);
+                global::Backprop.Nn.Losses.SoftmaxCrossEntropyBatchBackward(logits, labels, _d_logits, seed);
+
+                // Layers.DenseBatch(w2, b2, active, logits);
+                global::Backprop.Nn.Layers.DenseBatchPullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
+
+                // Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
+
+                // Layers.DenseBatch(w1, b1, images, hidden);
+                global::Backprop.Nn.Layers.DenseBatchPullback(w1, b1, images, hidden, dW1, dB1, default, _d_hidden);
             }
             finally
             {

@@ -50,6 +50,9 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
@@ -60,23 +63,21 @@ namespace Mnist
                 // forward sweep
                 hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
-                global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
+                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(hidden, active);
-                global::Backprop.Nn.Layers.Dense(w2, b2, active, logits);
-                double[] _final_logits = global::Backprop.AdjointPool.RentCopy(logits, logits.Length);
+                global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
+                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, _d_logits);
+                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, _d_logits);
 
                 // Layers.Relu(hidden, active);
-                global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
-                global::Backprop.AdjointPool.Restore(_final_logits, logits);
+                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
             }
             finally
             {
@@ -134,6 +135,9 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] hidden = global::System.Array.Empty<double>();
@@ -143,20 +147,214 @@ namespace Mnist
                 // forward sweep: only what the reverse sweep reads
                 hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
-                global::Backprop.Nn.Layers.Dense(w1, b1, image, hidden);
+                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
                 active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
-                global::Backprop.Nn.Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
+                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DensePullback(w2, b2, active, logits, dW2, dB2, _d_active, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
 
                 // Layers.Relu(hidden, active);
-                global::Backprop.Nn.Layers.ReluPullback(hidden, active, _d_hidden, _d_active);
+                global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DensePullback(w1, b1, image, hidden, dW1, dB1, default, _d_hidden);
+                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_hidden);
+                global::Backprop.AdjointPool.Return(_d_active);
+                global::Backprop.AdjointPool.Return(hidden);
+                global::Backprop.AdjointPool.Return(active);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> reads of its forward pass, kept by <c>LogitsRecord</c> for
+        /// <c>LogitsReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LogitsTape
+        {
+            [global::System.ThreadStatic]
+            private static LogitsTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LogitsTape? Next;
+
+            /// <summary>The forward pass's <c>_d_active</c>.</summary>
+            public double[] _d_active = default!;
+
+            /// <summary>The forward pass's <c>_d_hidden</c>.</summary>
+            public double[] _d_hidden = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Dense</c>.</summary>
+            public object? _tapes_Dense = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Dense_1</c>.</summary>
+            public object? _tapes_Dense_1 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Relu</c>.</summary>
+            public object? _tapes_Relu = default!;
+
+            /// <summary>The forward pass's <c>active</c>.</summary>
+            public double[] active = default!;
+
+            /// <summary>The forward pass's <c>hidden</c>.</summary>
+            public double[] hidden = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LogitsTape Rent()
+            {
+                LogitsTape? tape = s_free;
+                if (tape is null) return new LogitsTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_active = default!;
+                _d_hidden = default!;
+                _tapes_Dense = default!;
+                _tapes_Dense_1 = default!;
+                _tapes_Relu = default!;
+                active = default!;
+                hidden = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LogitsReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsRecord(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes)
+        {
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
+            double[] _d_hidden = global::System.Array.Empty<double>();
+            double[] _d_active = global::System.Array.Empty<double>();
+            double[] hidden = global::System.Array.Empty<double>();
+            double[] active = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
+                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
+                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
+                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
+                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
+                LogitsTape _tape = LogitsTape.Rent();
+                _tape._d_active = _d_active;
+                _tape._d_hidden = _d_hidden;
+                _tape._tapes_Dense = _tapes_Dense;
+                _tape._tapes_Dense_1 = _tapes_Dense_1;
+                _tape._tapes_Relu = _tapes_Relu;
+                _tape.active = active;
+                _tape.hidden = hidden;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_hidden);
+                    global::Backprop.AdjointPool.Return(_d_active);
+                    global::Backprop.AdjointPool.Return(hidden);
+                    global::Backprop.AdjointPool.Return(active);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/> from the tape <c>LogitsRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LogitsBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b1">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="w2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="b2">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="image">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="logits">As for <see cref="Logits(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW1">Receives the gradient with respect to <paramref name="w1"/>, added.</param>
+        /// <param name="dB1">Receives the gradient with respect to <paramref name="b1"/>, added.</param>
+        /// <param name="dW2">Receives the gradient with respect to <paramref name="w2"/>, added.</param>
+        /// <param name="dB2">Receives the gradient with respect to <paramref name="b2"/>, added.</param>
+        /// <param name="dLogits">The gradient flowing into the output <paramref name="logits"/>, consumed as by the Pullback.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LogitsReplay(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
+        {
+            if (dW1 is not null && dW1.Length != w1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
+            }
+            if (dB1 is not null && dB1.Length != b1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
+            }
+            if (dW2 is not null && dW2.Length != w2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
+            }
+            if (dB2 is not null && dB2.Length != b2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
+            }
+            if (dLogits is not null && dLogits.Length != logits.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
+            LogitsTape _tape = tapes ?? throw new global::System.InvalidOperationException("LogitsReplay without a tape: call LogitsRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_active = _tape._d_active;
+            double[] _d_hidden = _tape._d_hidden;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
+            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense_1;
+            global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
+            double[] active = _tape.active;
+            double[] hidden = _tape.hidden;
+            _tape.Return();
+            try
+            {
+                // Layers.Dense(w2, b2, active, logits);
+                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
+
+                // Layers.Relu(hidden, active);
+                global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
+
+                // Layers.Dense(w1, b1, image, hidden);
+                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
             }
             finally
             {

@@ -46,6 +46,7 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
 
+            global::Mnist.Network.LogitsTape? _tapes_Logits = null;
             double[] _d_logits = global::System.Array.Empty<double>();
             double[] logits = global::System.Array.Empty<double>();
             try
@@ -53,7 +54,7 @@ namespace Mnist
                 // forward sweep
                 logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
                 _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
-                Logits(w1, b1, w2, b2, image, logits);
+                LogitsRecord(w1, b1, w2, b2, image, logits, ref _tapes_Logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
 
                 // reverse sweep
@@ -61,8 +62,160 @@ namespace Mnist
                 global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
 
                 // Logits(w1, b1, w2, b2, image, logits);
-                LogitsPullback(w1, b1, w2, b2, image, logits, dW1, dB1, dW2, dB2, _d_logits);
+                LogitsReplay(w1, b1, w2, b2, image, logits, ref _tapes_Logits, dW1, dB1, dW2, dB2, _d_logits);
                 return _result;
+            }
+            finally
+            {
+                global::Backprop.AdjointPool.Return(_d_logits);
+                global::Backprop.AdjointPool.Return(logits);
+            }
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> reads of its forward pass, kept by <c>LossRecord</c> for
+        /// <c>LossReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class LossTape
+        {
+            [global::System.ThreadStatic]
+            private static LossTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public LossTape? Next;
+
+            /// <summary>The forward pass's <c>_d_logits</c>.</summary>
+            public double[] _d_logits = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Logits</c>.</summary>
+            public object? _tapes_Logits = default!;
+
+            /// <summary>The forward pass's <c>logits</c>.</summary>
+            public double[] logits = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static LossTape Rent()
+            {
+                LossTape? tape = s_free;
+                if (tape is null) return new LossTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _d_logits = default!;
+                _tapes_Logits = default!;
+                logits = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>LossReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w1">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b1">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="w2">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b2">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="image">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double LossRecord(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes)
+        {
+            global::Mnist.Network.LogitsTape? _tapes_Logits = null;
+            double[] _d_logits = global::System.Array.Empty<double>();
+            double[] logits = global::System.Array.Empty<double>();
+            bool _recorded = false;
+            try
+            {
+                logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
+                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                LogitsRecord(w1, b1, w2, b2, image, logits, ref _tapes_Logits);
+                double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
+                LossTape _tape = LossTape.Rent();
+                _tape._d_logits = _d_logits;
+                _tape._tapes_Logits = _tapes_Logits;
+                _tape.logits = logits;
+                _tape.Next = tapes;
+                tapes = _tape;
+                _recorded = true;
+                return _result;
+            }
+            finally
+            {
+                if (!_recorded)
+                {
+                    // The forward sweep threw: give back what it rented.
+                    global::Backprop.AdjointPool.Return(_d_logits);
+                    global::Backprop.AdjointPool.Return(logits);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/> from the tape <c>LossRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>LossBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w1">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b1">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="w2">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="b2">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="image">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="label">As for <see cref="Loss(double[], double[], double[], double[], global::System.ReadOnlySpan{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW1">Receives the gradient with respect to <paramref name="w1"/>, added.</param>
+        /// <param name="dB1">Receives the gradient with respect to <paramref name="b1"/>, added.</param>
+        /// <param name="dW2">Receives the gradient with respect to <paramref name="w2"/>, added.</param>
+        /// <param name="dB2">Receives the gradient with respect to <paramref name="b2"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void LossReplay(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, double seed = 1.0)
+        {
+            if (dW1 is not null && dW1.Length != w1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
+            }
+            if (dB1 is not null && dB1.Length != b1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
+            }
+            if (dW2 is not null && dW2.Length != w2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
+            }
+            if (dB2 is not null && dB2.Length != b2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image", w1, b1, w2, b2, image);
+            LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double[] _d_logits = _tape._d_logits;
+            global::Mnist.Network.LogitsTape? _tapes_Logits = (global::Mnist.Network.LogitsTape?)_tape._tapes_Logits;
+            double[] logits = _tape.logits;
+            _tape.Return();
+            try
+            {
+                // return Losses.SoftmaxCrossEntropy(logits, label);
+                global::Backprop.Nn.Losses.SoftmaxCrossEntropyBackward(logits, label, _d_logits, seed);
+
+                // Logits(w1, b1, w2, b2, image, logits);
+                LogitsReplay(w1, b1, w2, b2, image, logits, ref _tapes_Logits, dW1, dB1, dW2, dB2, _d_logits);
             }
             finally
             {

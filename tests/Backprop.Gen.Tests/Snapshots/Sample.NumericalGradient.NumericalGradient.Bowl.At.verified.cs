@@ -35,5 +35,84 @@ namespace NumericalGradient
             }
             return _result;
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="At(double[])"/> reads of its forward pass, kept by <c>AtRecord</c> for
+        /// <c>AtReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class AtTape
+        {
+            [global::System.ThreadStatic]
+            private static AtTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public AtTape? Next;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static AtTape Rent()
+            {
+                AtTape? tape = s_free;
+                if (tape is null) return new AtTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="At(double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>AtReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="At(double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="At(double[])"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double AtRecord(double[] x, ref AtTape? tapes)
+        {
+            double _result = x[0] * x[0] + x[1] * x[1];
+            AtTape _tape = AtTape.Rent();
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="At(double[])"/> from the tape <c>AtRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>AtBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="At(double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void AtReplay(double[] x, ref AtTape? tapes, double[]? dX, double seed = 1.0)
+        {
+            if (dX is not null && dX.Length != x.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x", x);
+            AtTape _tape = tapes ?? throw new global::System.InvalidOperationException("AtReplay without a tape: call AtRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            _tape.Return();
+            // return x[0] * x[0] + x[1] * x[1];
+            if (dX != null)
+            {
+                dX[0] += 2.0 * seed * x[0];
+                dX[1] += 2.0 * seed * x[1];
+            }
+        }
     }
 }

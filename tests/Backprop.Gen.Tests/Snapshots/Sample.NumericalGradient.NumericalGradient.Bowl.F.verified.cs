@@ -44,5 +44,79 @@ namespace NumericalGradient
             double value = FBackward(x0, x1, ref dX0, ref dX1);
             return (value, dX0, dX1);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="F(double, double)"/> reads of its forward pass, kept by <c>FRecord</c> for
+        /// <c>FReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class FTape
+        {
+            [global::System.ThreadStatic]
+            private static FTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public FTape? Next;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static FTape Rent()
+            {
+                FTape? tape = s_free;
+                if (tape is null) return new FTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="F(double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>FReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x0">As for <see cref="F(double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="F(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="F(double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double FRecord(double x0, double x1, ref FTape? tapes)
+        {
+            double _result = x0 * x0 + x1 * x1;
+            FTape _tape = FTape.Rent();
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="F(double, double)"/> from the tape <c>FRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>FBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x0">As for <see cref="F(double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="F(double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX0">Receives the gradient with respect to <paramref name="x0"/>, added.</param>
+        /// <param name="dX1">Receives the gradient with respect to <paramref name="x1"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void FReplay(double x0, double x1, ref FTape? tapes, ref double dX0, ref double dX1, double seed = 1.0)
+        {
+            FTape _tape = tapes ?? throw new global::System.InvalidOperationException("FReplay without a tape: call FRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            _tape.Return();
+            // return x0 * x0 + x1 * x1;
+            dX0 += 2.0 * seed * x0;
+            dX1 += 2.0 * seed * x1;
+        }
     }
 }

@@ -25,15 +25,20 @@ namespace TwoLayerNetwork
             }
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
 
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = null;
+
             // forward sweep
             double _t0 = w[0] * input[0] + w[1] * input[1];
-            double h1 = Sigmoid(_t0);
+            double h1 = SigmoidRecord(_t0, ref _tapes_Sigmoid);
             double _t1 = w[2] * input[0] + w[3] * input[1];
-            double h2 = Sigmoid(_t1);
+            double h2 = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
             double _t2 = w[4] * h1 + w[5] * h2;
-            double o1 = Sigmoid(_t2);
+            double o1 = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
             double _t3 = w[6] * h1 + w[7] * h2;
-            double o2 = Sigmoid(_t3);
+            double o2 = SigmoidRecord(_t3, ref _tapes_Sigmoid_3);
             double _t4 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
             double _result = 0.5 * _t4;
 
@@ -49,7 +54,7 @@ namespace TwoLayerNetwork
             double _d_o2 = -(2.0 * _d_t4 * (target[1] - o2));
 
             // double o2 = Sigmoid(w[6] * h1 + w[7] * h2);
-            SigmoidBackward(_t3, ref _d_t3, _d_o2);
+            SigmoidReplay(_t3, ref _tapes_Sigmoid_3, ref _d_t3, _d_o2);
             if (dW != null)
             {
                 dW[6] += _d_t3 * h1;
@@ -62,7 +67,7 @@ namespace TwoLayerNetwork
             double _d_h2 = _d_t3 * w[7];
 
             // double o1 = Sigmoid(w[4] * h1 + w[5] * h2);
-            SigmoidBackward(_t2, ref _d_t2, _d_o1);
+            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, _d_o1);
             if (dW != null)
             {
                 dW[4] += _d_t2 * h1;
@@ -75,7 +80,7 @@ namespace TwoLayerNetwork
             _d_h2 += _d_t2 * w[5];
 
             // double h2 = Sigmoid(w[2] * input[0] + w[3] * input[1]);
-            SigmoidBackward(_t1, ref _d_t1, _d_h2);
+            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_h2);
             if (dW != null)
             {
                 dW[2] += _d_t1 * input[0];
@@ -83,13 +88,226 @@ namespace TwoLayerNetwork
             }
 
             // double h1 = Sigmoid(w[0] * input[0] + w[1] * input[1]);
-            SigmoidBackward(_t0, ref _d_t0, _d_h1);
+            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_h1);
             if (dW != null)
             {
                 dW[0] += _d_t0 * input[0];
                 dW[1] += _d_t0 * input[1];
             }
             return _result;
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Error(double[], double[], double[])"/> reads of its forward pass, kept by <c>ErrorRecord</c> for
+        /// <c>ErrorReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class ErrorTape
+        {
+            [global::System.ThreadStatic]
+            private static ErrorTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public ErrorTape? Next;
+
+            /// <summary>The forward pass's <c>_t0</c>.</summary>
+            public double _t0 = default!;
+
+            /// <summary>The forward pass's <c>_t1</c>.</summary>
+            public double _t1 = default!;
+
+            /// <summary>The forward pass's <c>_t2</c>.</summary>
+            public double _t2 = default!;
+
+            /// <summary>The forward pass's <c>_t3</c>.</summary>
+            public double _t3 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid</c>.</summary>
+            public object? _tapes_Sigmoid = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid_1</c>.</summary>
+            public object? _tapes_Sigmoid_1 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid_2</c>.</summary>
+            public object? _tapes_Sigmoid_2 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid_3</c>.</summary>
+            public object? _tapes_Sigmoid_3 = default!;
+
+            /// <summary>The forward pass's <c>h1</c>.</summary>
+            public double h1 = default!;
+
+            /// <summary>The forward pass's <c>h2</c>.</summary>
+            public double h2 = default!;
+
+            /// <summary>The forward pass's <c>o1</c>.</summary>
+            public double o1 = default!;
+
+            /// <summary>The forward pass's <c>o2</c>.</summary>
+            public double o2 = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static ErrorTape Rent()
+            {
+                ErrorTape? tape = s_free;
+                if (tape is null) return new ErrorTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _t0 = default!;
+                _t1 = default!;
+                _t2 = default!;
+                _t3 = default!;
+                _tapes_Sigmoid = default!;
+                _tapes_Sigmoid_1 = default!;
+                _tapes_Sigmoid_2 = default!;
+                _tapes_Sigmoid_3 = default!;
+                h1 = default!;
+                h2 = default!;
+                o1 = default!;
+                o2 = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Error(double[], double[], double[])"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>ErrorReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="w">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="input">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="target">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Error(double[], double[], double[])"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double ErrorRecord(double[] w, double[] input, double[] target, ref ErrorTape? tapes)
+        {
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = null;
+            double _t0 = w[0] * input[0] + w[1] * input[1];
+            double h1 = SigmoidRecord(_t0, ref _tapes_Sigmoid);
+            double _t1 = w[2] * input[0] + w[3] * input[1];
+            double h2 = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
+            double _t2 = w[4] * h1 + w[5] * h2;
+            double o1 = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
+            double _t3 = w[6] * h1 + w[7] * h2;
+            double o2 = SigmoidRecord(_t3, ref _tapes_Sigmoid_3);
+            double _t4 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
+            double _result = 0.5 * _t4;
+            ErrorTape _tape = ErrorTape.Rent();
+            _tape._t0 = _t0;
+            _tape._t1 = _t1;
+            _tape._t2 = _t2;
+            _tape._t3 = _t3;
+            _tape._tapes_Sigmoid = _tapes_Sigmoid;
+            _tape._tapes_Sigmoid_1 = _tapes_Sigmoid_1;
+            _tape._tapes_Sigmoid_2 = _tapes_Sigmoid_2;
+            _tape._tapes_Sigmoid_3 = _tapes_Sigmoid_3;
+            _tape.h1 = h1;
+            _tape.h2 = h2;
+            _tape.o1 = o1;
+            _tape.o2 = o2;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Error(double[], double[], double[])"/> from the tape <c>ErrorRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>ErrorBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="w">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="input">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="target">As for <see cref="Error(double[], double[], double[])"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dW">Receives the gradient with respect to <paramref name="w"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void ErrorReplay(double[] w, double[] input, double[] target, ref ErrorTape? tapes, double[]? dW, double seed = 1.0)
+        {
+            if (dW is not null && dW.Length != w.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
+            ErrorTape _tape = tapes ?? throw new global::System.InvalidOperationException("ErrorReplay without a tape: call ErrorRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double _t0 = _tape._t0;
+            double _t1 = _tape._t1;
+            double _t2 = _tape._t2;
+            double _t3 = _tape._t3;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_1;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_2;
+            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_3;
+            double h1 = _tape.h1;
+            double h2 = _tape.h2;
+            double o1 = _tape.o1;
+            double o2 = _tape.o2;
+            _tape.Return();
+            double _d_t0 = 0.0;
+            double _d_t1 = 0.0;
+            double _d_t2 = 0.0;
+            double _d_t3 = 0.0;
+
+            // return 0.5 * ((target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2));
+            double _d_t4 = seed * 0.5;
+            double _d_o1 = -(2.0 * _d_t4 * (target[0] - o1));
+            double _d_o2 = -(2.0 * _d_t4 * (target[1] - o2));
+
+            // double o2 = Sigmoid(w[6] * h1 + w[7] * h2);
+            SigmoidReplay(_t3, ref _tapes_Sigmoid_3, ref _d_t3, _d_o2);
+            if (dW != null)
+            {
+                dW[6] += _d_t3 * h1;
+            }
+            double _d_h1 = _d_t3 * w[6];
+            if (dW != null)
+            {
+                dW[7] += _d_t3 * h2;
+            }
+            double _d_h2 = _d_t3 * w[7];
+
+            // double o1 = Sigmoid(w[4] * h1 + w[5] * h2);
+            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, _d_o1);
+            if (dW != null)
+            {
+                dW[4] += _d_t2 * h1;
+            }
+            _d_h1 += _d_t2 * w[4];
+            if (dW != null)
+            {
+                dW[5] += _d_t2 * h2;
+            }
+            _d_h2 += _d_t2 * w[5];
+
+            // double h2 = Sigmoid(w[2] * input[0] + w[3] * input[1]);
+            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_h2);
+            if (dW != null)
+            {
+                dW[2] += _d_t1 * input[0];
+                dW[3] += _d_t1 * input[1];
+            }
+
+            // double h1 = Sigmoid(w[0] * input[0] + w[1] * input[1]);
+            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_h1);
+            if (dW != null)
+            {
+                dW[0] += _d_t0 * input[0];
+                dW[1] += _d_t0 * input[1];
+            }
         }
     }
 }

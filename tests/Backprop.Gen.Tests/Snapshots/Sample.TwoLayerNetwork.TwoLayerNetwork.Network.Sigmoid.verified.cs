@@ -39,5 +39,81 @@ namespace TwoLayerNetwork
             double value = SigmoidBackward(x, ref dX);
             return (value, dX);
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Sigmoid(double)"/> reads of its forward pass, kept by <c>SigmoidRecord</c> for
+        /// <c>SigmoidReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class SigmoidTape
+        {
+            [global::System.ThreadStatic]
+            private static SigmoidTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public SigmoidTape? Next;
+
+            /// <summary>The forward pass's <c>_result</c>.</summary>
+            public double _result = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static SigmoidTape Rent()
+            {
+                SigmoidTape? tape = s_free;
+                if (tape is null) return new SigmoidTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _result = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Sigmoid(double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>SigmoidReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="x">As for <see cref="Sigmoid(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Sigmoid(double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double SigmoidRecord(double x, ref SigmoidTape? tapes)
+        {
+            double _result = 1 / (1 + global::System.Math.Exp(-x));
+            SigmoidTape _tape = SigmoidTape.Rent();
+            _tape._result = _result;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Sigmoid(double)"/> from the tape <c>SigmoidRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>SigmoidBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="x">As for <see cref="Sigmoid(double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SigmoidReplay(double x, ref SigmoidTape? tapes, ref double dX, double seed = 1.0)
+        {
+            SigmoidTape _tape = tapes ?? throw new global::System.InvalidOperationException("SigmoidReplay without a tape: call SigmoidRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double _result = _tape._result;
+            _tape.Return();
+            // return 1 / (1 + Math.Exp(-x));
+            dX += seed * (_result * (1.0 - _result));
+        }
     }
 }

@@ -40,8 +40,10 @@ namespace Xor
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
 
+            global::Xor.Network.OutputTape? _tapes_Output = null;
+
             // forward sweep
-            double f = Output(g1, g2, v, x1, x2);
+            double f = OutputRecord(g1, g2, v, x1, x2, ref _tapes_Output);
             double _result = 0.5 * (y - f) * (y - f);
 
             // reverse sweep
@@ -51,8 +53,124 @@ namespace Xor
             _d_f -= seed * (0.5 * (y - f));
 
             // double f = Output(g1, g2, v, x1, x2);
-            OutputBackward(g1, g2, v, x1, x2, dG1, dG2, dV, _d_f);
+            OutputReplay(g1, g2, v, x1, x2, ref _tapes_Output, dG1, dG2, dV, _d_f);
             return _result;
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Cost(double[], double[], double[], double, double, double)"/> reads of its forward pass, kept by <c>CostRecord</c> for
+        /// <c>CostReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class CostTape
+        {
+            [global::System.ThreadStatic]
+            private static CostTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public CostTape? Next;
+
+            /// <summary>The forward pass's <c>_tapes_Output</c>.</summary>
+            public object? _tapes_Output = default!;
+
+            /// <summary>The forward pass's <c>f</c>.</summary>
+            public double f = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static CostTape Rent()
+            {
+                CostTape? tape = s_free;
+                if (tape is null) return new CostTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _tapes_Output = default!;
+                f = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Cost(double[], double[], double[], double, double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>CostReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="g1">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="g2">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="v">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="x2">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Cost(double[], double[], double[], double, double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double CostRecord(double[] g1, double[] g2, double[] v, double x1, double x2, double y, ref CostTape? tapes)
+        {
+            global::Xor.Network.OutputTape? _tapes_Output = null;
+            double f = OutputRecord(g1, g2, v, x1, x2, ref _tapes_Output);
+            double _result = 0.5 * (y - f) * (y - f);
+            CostTape _tape = CostTape.Rent();
+            _tape._tapes_Output = _tapes_Output;
+            _tape.f = f;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Cost(double[], double[], double[], double, double, double)"/> from the tape <c>CostRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>CostBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="g1">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="g2">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="v">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="x2">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Cost(double[], double[], double[], double, double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dG1">Receives the gradient with respect to <paramref name="g1"/>, added.</param>
+        /// <param name="dG2">Receives the gradient with respect to <paramref name="g2"/>, added.</param>
+        /// <param name="dV">Receives the gradient with respect to <paramref name="v"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void CostReplay(double[] g1, double[] g2, double[] v, double x1, double x2, double y, ref CostTape? tapes, double[]? dG1, double[]? dG2, double[]? dV, double seed = 1.0)
+        {
+            if (dG1 is not null && dG1.Length != g1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dG1 must have the shape of g1: g1 has {g1.Length} but dG1 has {dG1.Length}.", nameof(dG1));
+            }
+            if (dG2 is not null && dG2.Length != g2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dG2 must have the shape of g2: g2 has {g2.Length} but dG2 has {dG2.Length}.", nameof(dG2));
+            }
+            if (dV is not null && dV.Length != v.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dV must have the shape of v: v has {v.Length} but dV has {dV.Length}.", nameof(dV));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG1, "dG1", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
+            CostTape _tape = tapes ?? throw new global::System.InvalidOperationException("CostReplay without a tape: call CostRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            global::Xor.Network.OutputTape? _tapes_Output = (global::Xor.Network.OutputTape?)_tape._tapes_Output;
+            double f = _tape.f;
+            _tape.Return();
+            // return 0.5 * (y - f) * (y - f);
+            double _g0 = seed * (y - f);
+            double _d_f = -(_g0 * 0.5);
+            _d_f -= seed * (0.5 * (y - f));
+
+            // double f = Output(g1, g2, v, x1, x2);
+            OutputReplay(g1, g2, v, x1, x2, ref _tapes_Output, dG1, dG2, dV, _d_f);
         }
     }
 }

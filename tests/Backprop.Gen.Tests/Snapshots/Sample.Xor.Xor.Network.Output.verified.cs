@@ -39,13 +39,17 @@ namespace Xor
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
 
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = null;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
+
             // forward sweep
             double _t0 = g1[0] * x1 + g1[1] * x2 + g1[2];
-            double a = Sigmoid(_t0);
+            double a = SigmoidRecord(_t0, ref _tapes_Sigmoid);
             double _t1 = g2[0] * x1 + g2[1] * x2 + g2[2];
-            double b = Sigmoid(_t1);
+            double b = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
             double _t2 = v[0] * a + v[1] * b + v[2];
-            double _result = Sigmoid(_t2);
+            double _result = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
 
             // reverse sweep
             double _d_t0 = 0.0;
@@ -53,7 +57,7 @@ namespace Xor
             double _d_t2 = 0.0;
 
             // return Sigmoid(v[0] * a + v[1] * b + v[2]);
-            SigmoidBackward(_t2, ref _d_t2, seed);
+            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, seed);
             if (dV != null)
             {
                 dV[0] += _d_t2 * a;
@@ -70,7 +74,7 @@ namespace Xor
             }
 
             // double b = Sigmoid(g2[0] * x1 + g2[1] * x2 + g2[2]);
-            SigmoidBackward(_t1, ref _d_t1, _d_b);
+            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_b);
             if (dG2 != null)
             {
                 dG2[0] += _d_t1 * x1;
@@ -79,7 +83,7 @@ namespace Xor
             }
 
             // double a = Sigmoid(g1[0] * x1 + g1[1] * x2 + g1[2]);
-            SigmoidBackward(_t0, ref _d_t0, _d_a);
+            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_a);
             if (dG1 != null)
             {
                 dG1[0] += _d_t0 * x1;
@@ -87,6 +91,193 @@ namespace Xor
                 dG1[2] += _d_t0;
             }
             return _result;
+        }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Output(double[], double[], double[], double, double)"/> reads of its forward pass, kept by <c>OutputRecord</c> for
+        /// <c>OutputReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class OutputTape
+        {
+            [global::System.ThreadStatic]
+            private static OutputTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public OutputTape? Next;
+
+            /// <summary>The forward pass's <c>_t0</c>.</summary>
+            public double _t0 = default!;
+
+            /// <summary>The forward pass's <c>_t1</c>.</summary>
+            public double _t1 = default!;
+
+            /// <summary>The forward pass's <c>_t2</c>.</summary>
+            public double _t2 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid</c>.</summary>
+            public object? _tapes_Sigmoid = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid_1</c>.</summary>
+            public object? _tapes_Sigmoid_1 = default!;
+
+            /// <summary>The forward pass's <c>_tapes_Sigmoid_2</c>.</summary>
+            public object? _tapes_Sigmoid_2 = default!;
+
+            /// <summary>The forward pass's <c>a</c>.</summary>
+            public double a = default!;
+
+            /// <summary>The forward pass's <c>b</c>.</summary>
+            public double b = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static OutputTape Rent()
+            {
+                OutputTape? tape = s_free;
+                if (tape is null) return new OutputTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                _t0 = default!;
+                _t1 = default!;
+                _t2 = default!;
+                _tapes_Sigmoid = default!;
+                _tapes_Sigmoid_1 = default!;
+                _tapes_Sigmoid_2 = default!;
+                a = default!;
+                b = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Output(double[], double[], double[], double, double)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>OutputReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="g1">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="g2">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="v">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="x2">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        /// <returns>The value of <see cref="Output(double[], double[], double[], double, double)"/>.</returns>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static double OutputRecord(double[] g1, double[] g2, double[] v, double x1, double x2, ref OutputTape? tapes)
+        {
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = null;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
+            double _t0 = g1[0] * x1 + g1[1] * x2 + g1[2];
+            double a = SigmoidRecord(_t0, ref _tapes_Sigmoid);
+            double _t1 = g2[0] * x1 + g2[1] * x2 + g2[2];
+            double b = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
+            double _t2 = v[0] * a + v[1] * b + v[2];
+            double _result = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
+            OutputTape _tape = OutputTape.Rent();
+            _tape._t0 = _t0;
+            _tape._t1 = _t1;
+            _tape._t2 = _t2;
+            _tape._tapes_Sigmoid = _tapes_Sigmoid;
+            _tape._tapes_Sigmoid_1 = _tapes_Sigmoid_1;
+            _tape._tapes_Sigmoid_2 = _tapes_Sigmoid_2;
+            _tape.a = a;
+            _tape.b = b;
+            _tape.Next = tapes;
+            tapes = _tape;
+            return _result;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Output(double[], double[], double[], double, double)"/> from the tape <c>OutputRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>OutputBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="g1">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="g2">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="v">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="x1">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="x2">As for <see cref="Output(double[], double[], double[], double, double)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dG1">Receives the gradient with respect to <paramref name="g1"/>, added.</param>
+        /// <param name="dG2">Receives the gradient with respect to <paramref name="g2"/>, added.</param>
+        /// <param name="dV">Receives the gradient with respect to <paramref name="v"/>, added.</param>
+        /// <param name="seed">The gradient flowing into the result.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void OutputReplay(double[] g1, double[] g2, double[] v, double x1, double x2, ref OutputTape? tapes, double[]? dG1, double[]? dG2, double[]? dV, double seed = 1.0)
+        {
+            if (dG1 is not null && dG1.Length != g1.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dG1 must have the shape of g1: g1 has {g1.Length} but dG1 has {dG1.Length}.", nameof(dG1));
+            }
+            if (dG2 is not null && dG2.Length != g2.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dG2 must have the shape of g2: g2 has {g2.Length} but dG2 has {dG2.Length}.", nameof(dG2));
+            }
+            if (dV is not null && dV.Length != v.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dV must have the shape of v: v has {v.Length} but dV has {dV.Length}.", nameof(dV));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG1, "dG1", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
+            OutputTape _tape = tapes ?? throw new global::System.InvalidOperationException("OutputReplay without a tape: call OutputRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            double _t0 = _tape._t0;
+            double _t1 = _tape._t1;
+            double _t2 = _tape._t2;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid_1;
+            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid_2;
+            double a = _tape.a;
+            double b = _tape.b;
+            _tape.Return();
+            double _d_t0 = 0.0;
+            double _d_t1 = 0.0;
+            double _d_t2 = 0.0;
+
+            // return Sigmoid(v[0] * a + v[1] * b + v[2]);
+            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, seed);
+            if (dV != null)
+            {
+                dV[0] += _d_t2 * a;
+            }
+            double _d_a = _d_t2 * v[0];
+            if (dV != null)
+            {
+                dV[1] += _d_t2 * b;
+            }
+            double _d_b = _d_t2 * v[1];
+            if (dV != null)
+            {
+                dV[2] += _d_t2;
+            }
+
+            // double b = Sigmoid(g2[0] * x1 + g2[1] * x2 + g2[2]);
+            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_b);
+            if (dG2 != null)
+            {
+                dG2[0] += _d_t1 * x1;
+                dG2[1] += _d_t1 * x2;
+                dG2[2] += _d_t1;
+            }
+
+            // double a = Sigmoid(g1[0] * x1 + g1[1] * x2 + g1[2]);
+            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_a);
+            if (dG1 != null)
+            {
+                dG1[0] += _d_t0 * x1;
+                dG1[1] += _d_t0 * x2;
+                dG1[2] += _d_t0;
+            }
         }
     }
 }

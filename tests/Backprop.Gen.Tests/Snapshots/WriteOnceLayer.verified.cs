@@ -192,5 +192,155 @@ namespace Snapshots
                 }
             }
         }
+
+        /// <summary>
+        /// What the reverse sweep of <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/> reads of its forward pass, kept by <c>Conv1dRecord</c> for
+        /// <c>Conv1dReplay</c>. Generated code's plumbing: taken from and given back to a per-thread pool.
+        /// </summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public sealed class Conv1dTape
+        {
+            [global::System.ThreadStatic]
+            private static Conv1dTape? s_free;
+
+            /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
+            public Conv1dTape? Next;
+
+            /// <summary>The forward pass's <c>width</c>.</summary>
+            public int width = default!;
+
+            /// <summary>A tape from the pool, or a new one.</summary>
+            public static Conv1dTape Rent()
+            {
+                Conv1dTape? tape = s_free;
+                if (tape is null) return new Conv1dTape();
+                s_free = tape.Next;
+                tape.Next = null;
+                return tape;
+            }
+
+            /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
+            public void Return()
+            {
+                width = default!;
+                Next = s_free;
+                s_free = this;
+            }
+        }
+
+        /// <summary>
+        /// Runs <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/> and keeps what its reverse sweep reads on <paramref name="tapes"/>, for
+        /// <c>Conv1dReplay</c>: generated callers use the two so that the forward pass runs once.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="x">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="y">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="channels">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes: the new tape goes first.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void Conv1dRecord(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, ref Conv1dTape? tapes)
+        {
+            double sum = 0;
+            int width = x.Length - kernel.Length / channels + 1;
+            for (int o = 0; o < channels; o++)
+            {
+                for (int c = 0; c < width; c++)
+                {
+                    sum = 0;
+                    for (int k = 0; k < kernel.Length / channels; k++)
+                    {
+                        sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
+                    }
+                    y[o * width + c] = global::System.Math.Tanh(sum);
+                }
+            }
+            Conv1dTape _tape = Conv1dTape.Rent();
+            _tape.width = width;
+            _tape.Next = tapes;
+            tapes = _tape;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/> from the tape <c>Conv1dRecord</c> kept on <paramref name="tapes"/>
+        /// (the first one, which it takes off): adds the gradients <c>Conv1dBackward</c> adds, consuming the outputs'
+        /// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.
+        /// </summary>
+        /// <param name="kernel">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="x">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="y">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="channels">As for <see cref="Conv1d(double[], global::System.ReadOnlySpan{double}, global::System.Span{double}, int)"/>.</param>
+        /// <param name="tapes">The call site's chain of tapes.</param>
+        /// <param name="dKernel">Receives the gradient with respect to <paramref name="kernel"/>, added.</param>
+        /// <param name="dX">Receives the gradient with respect to <paramref name="x"/>, added.</param>
+        /// <param name="dY">The gradient flowing into the output <paramref name="y"/>, consumed as by the Pullback.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void Conv1dReplay(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, ref Conv1dTape? tapes, double[]? dKernel, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
+        {
+            if (dKernel is not null && dKernel.Length != kernel.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
+            }
+            if (!dX.IsEmpty && dX.Length != x.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
+            }
+            if (!dY.IsEmpty && dY.Length != y.Length)
+            {
+                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
+            }
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
+            global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
+            Conv1dTape _tape = tapes ?? throw new global::System.InvalidOperationException("Conv1dReplay without a tape: call Conv1dRecord first, with the same arguments.");
+            tapes = _tape.Next;
+            int width = _tape.width;
+            _tape.Return();
+            global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);
+            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+
+            // for (int o = 0; o < channels; o++)
+            for (int o = channels - 1; o >= 0; o--)
+            {
+                // for (int c = 0; c < width; c++)
+                for (int c = width - 1; c >= 0; c--)
+                {
+                    // y[o * width + c] = Math.Tanh(sum);
+                    double _g0 = _d_y[o * width + c];
+                    _d_y[o * width + c] = 0.0;
+                    double _d_sum = _g0 * (1.0 - y[o * width + c] * y[o * width + c]);
+
+                    // for (int k = 0; k < kernel.Length / channels; k++)
+                    // sum += kernel[o * (kernel.Length / channels) + k] * x[c + k];
+                    if (dKernel != null)
+                    {
+                        if (_d_sum != 0.0 || !_finite_x)
+                        {
+                            int _kEnd = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd; k++)
+                            {
+                                dKernel[o * (kernel.Length / channels) + k] += _d_sum * x[c + k];
+                            }
+                        }
+                    }
+                    if (!dX.IsEmpty)
+                    {
+                        if (_d_sum != 0.0 || !_finite_kernel)
+                        {
+                            int _kEnd_1 = kernel.Length / channels;
+                            for (int k = 0; k < _kEnd_1; k++)
+                            {
+                                dX[c + k] += _d_sum * kernel[o * (kernel.Length / channels) + k];
+                            }
+                        }
+                    }
+
+                    // double sum = 0;
+                }
+            }
+        }
     }
 }
