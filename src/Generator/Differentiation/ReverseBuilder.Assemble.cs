@@ -135,7 +135,7 @@ internal sealed partial class ReverseBuilder
         }
 
         body.Finally.AddRange(_finally);
-        Simplifier.FuseAdjointDeclarations(body.Reverse);
+        Simplifier.FuseAdjointDeclarations(body.Reverse, body.Epilogue);
         return body;
     }
 

@@ -10,11 +10,12 @@ internal static class Simplifier
 {
     /// <summary>
     /// <c>double _d_z = 0; … _d_z += e;</c> becomes <c>double _d_z = e;</c> where that is the first use at the top
-    /// level, and an adjoint nobody uses is dropped.
+    /// level, and an adjoint nobody uses is dropped (one the statements <paramref name="after"/> the sweep read stays).
     /// </summary>
-    public static void FuseAdjointDeclarations(List<IrStmt> reverse)
+    public static void FuseAdjointDeclarations(List<IrStmt> reverse, IEnumerable<IrStmt> after)
     {
         Dictionary<string, List<int>> users = MentionIndex(reverse);
+        var usedAfter = new HashSet<string>(IrWalker.NamesUsed(after));
         var removed = new bool[reverse.Count];
         for (int i = 0; i < reverse.Count; i++)
         {
@@ -27,7 +28,8 @@ internal static class Simplifier
             int first = users.TryGetValue(name, out List<int>? uses) ? uses.FirstOrDefault(k => k > i && !removed[k]) : 0;
             if (first <= i)
             {
-                removed[i] = true;
+                // Nothing in the reverse sweep adds to it: it stays zero, declared only where the epilogue reads it.
+                removed[i] = !usedAfter.Contains(name);
                 continue;
             }
 

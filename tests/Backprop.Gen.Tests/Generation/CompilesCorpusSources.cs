@@ -2017,6 +2017,25 @@ internal static class CompilesCorpusSources
         })),
 
         // ---------------------------------------------------------------- decimal, Half, fields, checked, scratch
+        // Found by the fuzzer: a parameter only incremented by constants, read only in the branch a constant condition
+        // never takes. Its adjoint stays zero, and the line adding it to dX2 once named an adjoint never declared.
+        new("Parameter_incremented_by_constants_in_an_untaken_branch", """
+            namespace C;
+            public static partial class Fz
+            {
+                [Differentiable]
+                public static double F(double x0, double x2, int n)
+                {
+                    for (int i = 0; i < 2; i++)
+                    {
+                        for (int j = 0; j < n; j++) x2 += 1.0;
+                    }
+
+                    return (1.77 > 1.07 ? 1.0 : x2) * x0;
+                }
+            }
+            """, V("C.Fz", "F", r => [S(r), S(r), 3])),
+
         new("Decimal_round_trip_is_rejected", """
             namespace C;
             public static partial class Sp
