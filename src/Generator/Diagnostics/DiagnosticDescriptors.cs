@@ -141,6 +141,10 @@ internal static class DiagnosticDescriptors
         "Second order is not supported on model methods",
         "'{0}' is a method of model class '{1}', which has no HessianVector yet: use Modes = Reverse or Forward here, or write the computation as a static method of arrays");
 
+    public static readonly DiagnosticDescriptor TensorPrimitiveWithoutRule = Error("BPG0212",
+        "TensorPrimitives operation without a derivative rule",
+        "A derivative flows through '{0}', which has no {1} rule: write this step as a loop over the elements, where the scalar rules apply, or make its inputs constant (docs/supported.md lists the TensorPrimitives operations with rules)");
+
     // BPG9999: never a crash.
     public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
         "Backprop.Gen internal error",
@@ -178,6 +182,7 @@ internal static class DiagnosticDescriptors
         ModelMemberNameClash,
         CalleeLacksMode,
         SecondOrderModelMethod,
+        TensorPrimitiveWithoutRule,
         InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -253,6 +253,13 @@ internal sealed class ActivityAnalysis
                             // scalar and any array (Array.Fill(t, w)), or a varied array and another array (Copy(x, t)).
                             yield return OpaqueCallDiagnostic(call);
                             break;
+                        case DiffCall call when CallInputs(call).Any(IsVaried) && UntrackedOutput(call) is int untracked:
+                            // The callee writes, through a slice or another expression, into an array this method cannot
+                            // see being written: its gradient would silently be zero.
+                            yield return DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, call.Location,
+                                $"Writing the output '{call.Callee.Parameters[untracked].Name}' of '{call.Callee.Display}' into a slice or other expression",
+                                "pass a whole local array as the output (double[] part = new double[n];) and copy its elements where they belong");
+                            break;
                         case DiffCall call when CallInputs(call).Any(IsVaried) && LostOutput(call) is int lost:
                             // The callee writes values that depend on our inputs into an array it does not
                             // differentiate ([NoDerivative] scratch), and we read them back as if they carried a derivative.
@@ -274,6 +281,17 @@ internal sealed class ActivityAnalysis
                 }
             }
         }
+    }
+
+    /// <summary>The position of an output that receives something other than an array or span variable (a slice).</summary>
+    private static int? UntrackedOutput(DiffCall call)
+    {
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            if (call.Callee.Parameters[i].IsOutput && IrWalker.PassedArray(call.Arguments[i]) is null) return i;
+        }
+
+        return null;
     }
 
     /// <summary>The position of an output the callee does not differentiate, passed an array that is active here.</summary>
@@ -313,6 +331,12 @@ internal sealed class ActivityAnalysis
         {
             return DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, call.Location, "A slice of an array that carries a derivative",
                 "copy the elements into a local array (double[] part = new double[n]; for (int i = 0; i < n; i++) part[i] = xs[start + i];) and pass that");
+        }
+
+        if (call.Display.StartsWith("TensorPrimitives.", System.StringComparison.Ordinal)
+            && call.Method.StartsWith("global::System.Numerics.Tensors.TensorPrimitives.", System.StringComparison.Ordinal))
+        {
+            return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Display, "derivative");
         }
 
         return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall, call.Location, call.Display);

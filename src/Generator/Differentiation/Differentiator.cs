@@ -105,6 +105,12 @@ internal static class Differentiator
                 })
                 {
                     if ((model.Modes & mode) == 0 || (call.Callee.Modes & mode) != 0 || !seen.Add(call.Callee.Display + flag)) continue;
+                    if (call.Callee.Backward.StartsWith("global::" + TensorPrimitivesCalls.RulesType + ".", System.StringComparison.Ordinal))
+                    {
+                        yield return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Callee.Display, name);
+                        continue;
+                    }
+
                     yield return DiagnosticInfo.Create(DiagnosticDescriptors.CalleeLacksMode, call.Location, model.Name, name, call.Callee.Display, flag,
                         call.Callee.Display.Split('.').Last() + suffix);
                 }

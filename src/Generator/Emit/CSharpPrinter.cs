@@ -292,7 +292,7 @@ internal sealed class CSharpPrinter
                 arguments = arguments.Concat(b.Adjoints);
                 if (b.Seed is not null) arguments = arguments.Append(b.Seed);
                 // The caller has run the callee in its forward sweep: a layer's reverse sweep alone is enough.
-                string method = b.Call.Tape is not null ? b.Call.Callee.Replay : b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.Backward;
+                string method = b.Call.Tape is not null ? b.Call.Callee.Replay : b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.BackwardCall;
                 return (Call(b.Call.Receiver, method, arguments), Primary);
             default:
                 throw new InvalidOperationException("cannot print " + e.GetType().Name);

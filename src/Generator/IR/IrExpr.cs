@@ -87,22 +87,29 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="HasPullback">Whether the callee, a layer, has a <c>…Pullback</c>: its reverse sweep alone, which a caller that has run it uses.</param>
 /// <param name="Tape">The type of the callee's tape, when it records one (<c>…Record</c> and <c>…Replay</c>): its forward
 /// pass keeps what its reverse sweep reads, so a caller runs it once. Null for a hand-written derivative or a checkpoint.</param>
+/// <param name="TypeArguments">Type arguments the derivatives are called with, such as <c>&lt;double&gt;</c> for a
+/// <c>TensorPrimitives</c> operation's generic rules; empty otherwise.</param>
 internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1,
-    bool HasPullback = false, string? Tape = null)
+    bool HasPullback = false, string? Tape = null, string TypeArguments = "")
 {
+    private string Stem => Backward.Substring(0, Backward.Length - "Backward".Length);
+
+    /// <summary>The Backward as a call names it, with its type arguments.</summary>
+    public string BackwardCall => Backward + TypeArguments;
+
     /// <summary>The callee's forward pass that records its tape.</summary>
-    public string Record => Backward.Substring(0, Backward.Length - "Backward".Length) + "Record";
+    public string Record => Stem + "Record" + TypeArguments;
 
     /// <summary>The callee's reverse sweep from its recorded tape.</summary>
-    public string Replay => Backward.Substring(0, Backward.Length - "Backward".Length) + "Replay";
+    public string Replay => Stem + "Replay" + TypeArguments;
 
     /// <summary>The name of the callee's split-mode reverse sweep, as the Backward's name is spelled.</summary>
-    public string Pullback => Backward.Substring(0, Backward.Length - "Backward".Length) + "Pullback";
+    public string Pullback => Stem + "Pullback" + TypeArguments;
 
     /// <summary>The name of the callee's forward-mode derivative, as the Backward's name is spelled.</summary>
-    public string Tangent => Backward.Substring(0, Backward.Length - "Backward".Length) + "Tangent";
+    public string Tangent => Stem + "Tangent" + TypeArguments;
 
-    public string HessianVector => Backward.Substring(0, Backward.Length - "Backward".Length) + "HessianVector";
+    public string HessianVector => Stem + "HessianVector" + TypeArguments;
 }
 
 /// <summary>A call whose derivative is a Backward method (a [Differentiable] method or a custom derivative).</summary>

@@ -674,7 +674,9 @@ internal sealed class BodyParser
             return new MathCall(type, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, arguments);
         }
 
-        Callee? callee = ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);
+        // TensorPrimitives span operations: the call stays as written, the runtime's rules are its derivatives.
+        Callee? primitive = TensorPrimitivesCalls.Resolve(target, _compilation);
+        Callee? callee = primitive ?? ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);
         if (callee is not null && OutputAlias(byParameter, callee) is var (aliased, at))
         {
             Report(DiagnosticDescriptors.OutputAliasesArgument, at, aliased, callee.Display);
@@ -699,7 +701,7 @@ internal sealed class BodyParser
 
         if (callee is not null)
         {
-            if (target.IsGenericMethod)
+            if (target.IsGenericMethod && primitive is null)
             {
                 return Unsupported(invocation, $"The generic call '{target.Name}'", "call a non-generic [Differentiable] method");
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 using System.Numerics;
 
 namespace Backprop.Nn;
@@ -15,13 +16,9 @@ public static partial class Layers
     [Differentiable]
     public static void Dense(float[] w, float[] b, ReadOnlySpan<float> x, Span<float> y)
     {
+        // Each output is a SIMD dot product of a weight row with the input (TensorPrimitives.Dot, several accumulators).
         int n = x.Length;
-        for (int j = 0; j < y.Length; j++)
-        {
-            float sum = b[j];
-            for (int i = 0; i < n; i++) sum += w[j * n + i] * x[i];
-            y[j] = sum;
-        }
+        for (int j = 0; j < y.Length; j++) y[j] = b[j] + TensorPrimitives.Dot(w.AsSpan(j * n, n), x);
     }
 
     /// <summary>The rectifier over a <c>float</c> span.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 using System.Numerics;
 
 namespace Backprop.Nn;
@@ -21,13 +22,9 @@ public static partial class Layers
     [Differentiable]
     public static void Dense(double[] w, double[] b, ReadOnlySpan<double> x, Span<double> y)
     {
+        // Each output is a SIMD dot product of a weight row with the input (TensorPrimitives.Dot, several accumulators).
         int n = x.Length;
-        for (int j = 0; j < y.Length; j++)
-        {
-            double sum = b[j];
-            for (int i = 0; i < n; i++) sum += w[j * n + i] * x[i];
-            y[j] = sum;
-        }
+        for (int j = 0; j < y.Length; j++) y[j] = b[j] + TensorPrimitives.Dot(w.AsSpan(j * n, n), x);
     }
 
     /// <summary>The rectifier over a span: <c>y[i] = max(x[i], 0)</c>.</summary>

@@ -74,6 +74,10 @@ public class DiagnosticTests
         ("BPG0209", "public sealed partial class Model { public double[] [|Clear|] = new double[2]; [Differentiable] public double F(double x) => Clear[0] * x; }"),
         ("BPG0210", "public static partial class Net { [Differentiable] public static double G(double x) => x * x; [Differentiable(Modes = DifferentiationModes.Forward)] public static double F(double x) => [|G(x)|] + x; }"),
         ("BPG0211", "public sealed partial class Model { public double[] W = new double[2]; [[|Differentiable(Modes = DifferentiationModes.SecondOrder)|]] public double F(double x) => W[0] * x; }"),
+        ("BPG0212", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] c = new double[x.Length]; [|System.Numerics.Tensors.TensorPrimitives.Cosh<double>(x, c)|]; return c[0]; } }"),
+        ("BPG0212", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double F(double[] x) => [|System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, x)|]; }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] c = new double[2 * x.Length]; [|System.Numerics.Tensors.TensorPrimitives.Exp<double>(x, c.AsSpan(x.Length))|]; return c[3]; } }"),
+        ("BPG0107", "public static partial class Net { [Differentiable] public static double F(double[] x) { System.Numerics.Tensors.TensorPrimitives.Exp<double>([|x|], x); return x[0]; } }"),
         ("BPG0206", "public static class Lib { public static double G(double x) => x; } public class D { [DerivativeOf(typeof(Lib), nameof(Lib.G))] public double [|GBackward|](double x, ref double dX, double seed = 1) => x; }"),
     }.Select(c => new object[] { c.Id, c.Source });
 

@@ -36,6 +36,7 @@ internal static class TestCompiler
     public static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net80.References.All
         .Cast<MetadataReference>()
         .Append(MetadataReference.CreateFromFile(typeof(Backprop.DifferentiableAttribute).Assembly.Location))
+        .Append(MetadataReference.CreateFromFile(System.IO.Path.Combine(AppContext.BaseDirectory, "net8.0-references", "System.Numerics.Tensors.dll")))
         .ToImmutableArray();
 
     public static CSharpCompilation Compilation(IEnumerable<string> sources, string assemblyName = "UserCode", IEnumerable<MetadataReference>? extra = null) =>

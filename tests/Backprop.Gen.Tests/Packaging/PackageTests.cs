@@ -77,11 +77,11 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         }
 
         Run(_root, "new", "console", "-o", app, "--name", "UserApp");
+        // The package from the local feed; its one dependency (System.Numerics.Tensors) from the machine's usual sources.
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
-                <clear />
                 <add key="local" value="{feed}" />
               </packageSources>
             </configuration>
