@@ -77,6 +77,7 @@ public class DiagnosticTests
         ("BPG0212", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] c = new double[x.Length]; [|System.Numerics.Tensors.TensorPrimitives.Cosh<double>(x, c)|]; return c[0]; } }"),
         ("BPG0212", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double F(double[] x) => [|System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, x)|]; }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double[] x) { double[] c = new double[2 * x.Length]; [|System.Numerics.Tensors.TensorPrimitives.Exp<double>(x, c.AsSpan(x.Length))|]; return c[3]; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static void Tanh(double[] x, Span<double> y) { for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]); } [Differentiable] public static double F(double[] x) { double[] c = new double[2 * x.Length]; [|Tanh(x, c.AsSpan(1))|]; return c[2]; } }"),
         ("BPG0107", "public static partial class Net { [Differentiable] public static double F(double[] x) { System.Numerics.Tensors.TensorPrimitives.Exp<double>([|x|], x); return x[0]; } }"),
         ("BPG0206", "public static class Lib { public static double G(double x) => x; } public class D { [DerivativeOf(typeof(Lib), nameof(Lib.G))] public double [|GBackward|](double x, ref double dX, double seed = 1) => x; }"),
     }.Select(c => new object[] { c.Id, c.Source });
