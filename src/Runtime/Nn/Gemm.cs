@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,9 +9,10 @@ using System.Runtime.Intrinsics.X86;
 namespace Backprop.Nn;
 
 /// <summary>
-/// The matrix products of the batched layers, register-blocked and vectorized: 256-bit vectors with fused
-/// multiply-adds where the CPU has them (AVX2 and FMA), plain vector arithmetic elsewhere, and scalar loops for the
-/// edges. All matrices are row-major and dense. Two shapes cover a dense layer's forward and backward passes:
+/// The matrix products of the batched layers, register-blocked and vectorized: 512-bit vectors where the CPU has
+/// them (AVX-512), else 256-bit ones with fused multiply-adds (AVX2 and FMA), plain vector arithmetic elsewhere, and
+/// scalar loops for the edges. Each kernel is written once over <see cref="IVectorOps{TVector, T}"/> and specialized
+/// by the JIT for each width. All matrices are row-major and dense. Two shapes cover a dense layer's forward and backward passes:
 /// <list type="bullet">
 /// <item><see cref="MultiplyTransposed{T}"/>: <c>C[r, c] = bias[c] + Σₖ A[r, k] · B[c, k]</c>, dot products along the
 /// rows of both (the forward pass, <c>y = x · wᵀ + b</c>).</item>
@@ -28,31 +30,44 @@ internal static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(a.Length >= rows * depth && b.Length >= cols * depth && c.Length >= rows * cols && bias.Length >= cols);
+        if (Vector512.IsHardwareAccelerated && depth >= Vector512<T>.Count) MultiplyTransposed<T, Wide512<T>, Vector512<T>>(a, b, bias, c, rows, cols, depth);
+        else if (Vector256.IsHardwareAccelerated && depth >= Vector256<T>.Count) MultiplyTransposed<T, Wide256<T>, Vector256<T>>(a, b, bias, c, rows, cols, depth);
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int col = 0; col < cols; col++) c[r * cols + col] = bias[col] + ScalarDot(a.Slice(r * depth, depth), b.Slice(col * depth, depth));
+            }
+        }
+    }
+
+    private static void MultiplyTransposed<T, TOps, TVector>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int rows, int cols, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
+    {
         ref T a0 = ref MemoryMarshal.GetReference(a);
         ref T b0 = ref MemoryMarshal.GetReference(b);
         int r = 0;
-        if (Vector256.IsHardwareAccelerated && depth >= Vector256<T>.Count)
+        // Tiles of 4 rows of A by 3 rows of B: 12 accumulators, 7 loads per 12 multiply-adds.
+        for (; r + 4 <= rows; r += 4)
         {
-            // Tiles of 4 rows of A by 3 rows of B: 12 accumulators, 7 loads per 12 multiply-adds.
-            for (; r + 4 <= rows; r += 4)
+            int col = 0;
+            for (; col + 3 <= cols; col += 3) Tile4x3<T, TOps, TVector>(ref a0, ref b0, bias, c, r, col, cols, depth);
+            for (; col < cols; col++)
             {
-                int col = 0;
-                for (; col + 3 <= cols; col += 3) Tile4x3(ref a0, ref b0, bias, c, r, col, cols, depth);
-                for (; col < cols; col++)
-                {
-                    for (int q = r; q < r + 4; q++) c[q * cols + col] = bias[col] + Dot(ref Unsafe.Add(ref a0, q * depth), ref Unsafe.Add(ref b0, col * depth), depth);
-                }
+                for (int q = r; q < r + 4; q++) c[q * cols + col] = bias[col] + Dot<T, TOps, TVector>(ref Unsafe.Add(ref a0, q * depth), ref Unsafe.Add(ref b0, col * depth), depth);
             }
         }
 
         for (; r < rows; r++)
         {
-            for (int col = 0; col < cols; col++) c[r * cols + col] = bias[col] + Dot(ref Unsafe.Add(ref a0, r * depth), ref Unsafe.Add(ref b0, col * depth), depth);
+            for (int col = 0; col < cols; col++) c[r * cols + col] = bias[col] + Dot<T, TOps, TVector>(ref Unsafe.Add(ref a0, r * depth), ref Unsafe.Add(ref b0, col * depth), depth);
         }
     }
 
-    private static void Tile4x3<T>(ref T a0, ref T b0, ReadOnlySpan<T> bias, Span<T> c, int r, int col, int cols, int depth)
+    private static void Tile4x3<T, TOps, TVector>(ref T a0, ref T b0, ReadOnlySpan<T> bias, Span<T> c, int r, int col, int cols, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
     {
         ref T x0 = ref Unsafe.Add(ref a0, r * depth);
         ref T x1 = ref Unsafe.Add(ref x0, depth);
@@ -61,25 +76,25 @@ internal static class Gemm
         ref T w0 = ref Unsafe.Add(ref b0, col * depth);
         ref T w1 = ref Unsafe.Add(ref w0, depth);
         ref T w2 = ref Unsafe.Add(ref w1, depth);
-        Vector256<T> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
-        Vector256<T> s20 = default, s21 = default, s22 = default, s30 = default, s31 = default, s32 = default;
+        TVector s00 = TOps.Zero, s01 = TOps.Zero, s02 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero, s12 = TOps.Zero;
+        TVector s20 = TOps.Zero, s21 = TOps.Zero, s22 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero, s32 = TOps.Zero;
         int k = 0;
-        for (int last = depth - Vector256<T>.Count; k <= last; k += Vector256<T>.Count)
+        for (int last = depth - TOps.Count; k <= last; k += TOps.Count)
         {
             nuint at = (nuint)k;
-            Vector256<T> v0 = Vector256.LoadUnsafe(ref w0, at), v1 = Vector256.LoadUnsafe(ref w1, at), v2 = Vector256.LoadUnsafe(ref w2, at);
-            Vector256<T> u = Vector256.LoadUnsafe(ref x0, at);
-            s00 = MultiplyAdd(u, v0, s00); s01 = MultiplyAdd(u, v1, s01); s02 = MultiplyAdd(u, v2, s02);
-            u = Vector256.LoadUnsafe(ref x1, at);
-            s10 = MultiplyAdd(u, v0, s10); s11 = MultiplyAdd(u, v1, s11); s12 = MultiplyAdd(u, v2, s12);
-            u = Vector256.LoadUnsafe(ref x2, at);
-            s20 = MultiplyAdd(u, v0, s20); s21 = MultiplyAdd(u, v1, s21); s22 = MultiplyAdd(u, v2, s22);
-            u = Vector256.LoadUnsafe(ref x3, at);
-            s30 = MultiplyAdd(u, v0, s30); s31 = MultiplyAdd(u, v1, s31); s32 = MultiplyAdd(u, v2, s32);
+            TVector v0 = TOps.Load(ref w0, at), v1 = TOps.Load(ref w1, at), v2 = TOps.Load(ref w2, at);
+            TVector u = TOps.Load(ref x0, at);
+            s00 = TOps.MultiplyAdd(u, v0, s00); s01 = TOps.MultiplyAdd(u, v1, s01); s02 = TOps.MultiplyAdd(u, v2, s02);
+            u = TOps.Load(ref x1, at);
+            s10 = TOps.MultiplyAdd(u, v0, s10); s11 = TOps.MultiplyAdd(u, v1, s11); s12 = TOps.MultiplyAdd(u, v2, s12);
+            u = TOps.Load(ref x2, at);
+            s20 = TOps.MultiplyAdd(u, v0, s20); s21 = TOps.MultiplyAdd(u, v1, s21); s22 = TOps.MultiplyAdd(u, v2, s22);
+            u = TOps.Load(ref x3, at);
+            s30 = TOps.MultiplyAdd(u, v0, s30); s31 = TOps.MultiplyAdd(u, v1, s31); s32 = TOps.MultiplyAdd(u, v2, s32);
         }
 
-        T t00 = Vector256.Sum(s00), t01 = Vector256.Sum(s01), t02 = Vector256.Sum(s02), t10 = Vector256.Sum(s10), t11 = Vector256.Sum(s11), t12 = Vector256.Sum(s12);
-        T t20 = Vector256.Sum(s20), t21 = Vector256.Sum(s21), t22 = Vector256.Sum(s22), t30 = Vector256.Sum(s30), t31 = Vector256.Sum(s31), t32 = Vector256.Sum(s32);
+        T t00 = TOps.Sum(s00), t01 = TOps.Sum(s01), t02 = TOps.Sum(s02), t10 = TOps.Sum(s10), t11 = TOps.Sum(s11), t12 = TOps.Sum(s12);
+        T t20 = TOps.Sum(s20), t21 = TOps.Sum(s21), t22 = TOps.Sum(s22), t30 = TOps.Sum(s30), t31 = TOps.Sum(s31), t32 = TOps.Sum(s32);
         for (; k < depth; k++)
         {
             T v0 = Unsafe.Add(ref w0, k), v1 = Unsafe.Add(ref w1, k), v2 = Unsafe.Add(ref w2, k);
@@ -102,29 +117,33 @@ internal static class Gemm
     }
 
     /// <summary>One dot product, with two vector accumulators so that consecutive multiply-adds do not wait on each other.</summary>
-    private static T Dot<T>(ref T x, ref T y, int length)
+    private static T Dot<T, TOps, TVector>(ref T x, ref T y, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
     {
         int k = 0;
-        T sum = T.Zero;
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        TVector s0 = TOps.Zero, s1 = TOps.Zero;
+        for (int last = length - 2 * TOps.Count; k <= last; k += 2 * TOps.Count)
         {
-            Vector256<T> s0 = default, s1 = default;
-            for (int last = length - 2 * Vector256<T>.Count; k <= last; k += 2 * Vector256<T>.Count)
-            {
-                s0 = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)k), Vector256.LoadUnsafe(ref y, (nuint)k), s0);
-                s1 = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)(k + Vector256<T>.Count)), Vector256.LoadUnsafe(ref y, (nuint)(k + Vector256<T>.Count)), s1);
-            }
-
-            for (int last = length - Vector256<T>.Count; k <= last; k += Vector256<T>.Count)
-            {
-                s0 = MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)k), Vector256.LoadUnsafe(ref y, (nuint)k), s0);
-            }
-
-            sum = Vector256.Sum(s0 + s1);
+            s0 = TOps.MultiplyAdd(TOps.Load(ref x, (nuint)k), TOps.Load(ref y, (nuint)k), s0);
+            s1 = TOps.MultiplyAdd(TOps.Load(ref x, (nuint)(k + TOps.Count)), TOps.Load(ref y, (nuint)(k + TOps.Count)), s1);
         }
 
+        for (int last = length - TOps.Count; k <= last; k += TOps.Count)
+        {
+            s0 = TOps.MultiplyAdd(TOps.Load(ref x, (nuint)k), TOps.Load(ref y, (nuint)k), s0);
+        }
+
+        T sum = TOps.Sum(TOps.Add(s0, s1));
         for (; k < length; k++) sum += Unsafe.Add(ref x, k) * Unsafe.Add(ref y, k);
+        return sum;
+    }
+
+    private static T ScalarDot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int k = 0; k < x.Length; k++) sum += x[k] * y[k];
         return sum;
     }
 
@@ -141,74 +160,88 @@ internal static class Gemm
         ref T a0 = ref MemoryMarshal.GetReference(a);
         ref T b0 = ref MemoryMarshal.GetReference(b);
         ref T c0 = ref MemoryMarshal.GetReference(c);
-        int r = 0;
-        int v = Vector256<T>.Count;
-        if (Vector256.IsHardwareAccelerated && width >= v)
+        if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count) AddProduct<T, Wide512<T>, Vector512<T>>(ref a0, rowStride, depthStride, ref b0, ref c0, rows, width, depth);
+        else if (Vector256.IsHardwareAccelerated && width >= Vector256<T>.Count) AddProduct<T, Wide256<T>, Vector256<T>>(ref a0, rowStride, depthStride, ref b0, ref c0, rows, width, depth);
+        else
         {
-            // Tiles of 4 rows by 2 vectors: 8 accumulators, 2 loads and 4 broadcasts per 8 multiply-adds.
-            for (; r + 4 <= rows; r += 4)
-            {
-                int col = 0;
-                for (; col + 2 * v <= width; col += 2 * v)
-                {
-                    Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-                    for (int k = 0; k < depth; k++)
-                    {
-                        ref T bk = ref Unsafe.Add(ref b0, k * width + col);
-                        Vector256<T> u0 = Vector256.LoadUnsafe(ref bk), u1 = Vector256.LoadUnsafe(ref bk, (nuint)v);
-                        ref T ak = ref Unsafe.Add(ref a0, r * rowStride + k * depthStride);
-                        Vector256<T> s = Vector256.Create(ak);
-                        c00 = MultiplyAdd(s, u0, c00); c01 = MultiplyAdd(s, u1, c01);
-                        s = Vector256.Create(Unsafe.Add(ref ak, rowStride));
-                        c10 = MultiplyAdd(s, u0, c10); c11 = MultiplyAdd(s, u1, c11);
-                        s = Vector256.Create(Unsafe.Add(ref ak, 2 * rowStride));
-                        c20 = MultiplyAdd(s, u0, c20); c21 = MultiplyAdd(s, u1, c21);
-                        s = Vector256.Create(Unsafe.Add(ref ak, 3 * rowStride));
-                        c30 = MultiplyAdd(s, u0, c30); c31 = MultiplyAdd(s, u1, c31);
-                    }
-
-                    AddTo(ref c0, r * width + col, v, c00, c01);
-                    AddTo(ref c0, (r + 1) * width + col, v, c10, c11);
-                    AddTo(ref c0, (r + 2) * width + col, v, c20, c21);
-                    AddTo(ref c0, (r + 3) * width + col, v, c30, c31);
-                }
-
-                for (int q = r; q < r + 4; q++) AddRow(ref a0, q * rowStride, depthStride, ref b0, ref c0, q * width, col, width, depth);
-            }
+            for (int r = 0; r < rows; r++) AddRowScalar(ref a0, r * rowStride, depthStride, ref b0, ref c0, r * width, 0, width, depth);
         }
-
-        for (; r < rows; r++) AddRow(ref a0, r * rowStride, depthStride, ref b0, ref c0, r * width, 0, width, depth);
     }
 
-    private static void AddTo<T>(ref T c0, int at, int v, Vector256<T> first, Vector256<T> second)
+    private static void AddProduct<T, TOps, TVector>(ref T a0, int rowStride, int depthStride, ref T b0, ref T c0, int rows, int width, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
+    {
+        int r = 0;
+        int v = TOps.Count;
+        // Tiles of 4 rows by 2 vectors: 8 accumulators, 2 loads and 4 broadcasts per 8 multiply-adds.
+        for (; r + 4 <= rows; r += 4)
+        {
+            int col = 0;
+            for (; col + 2 * v <= width; col += 2 * v)
+            {
+                TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+                for (int k = 0; k < depth; k++)
+                {
+                    ref T bk = ref Unsafe.Add(ref b0, k * width + col);
+                    TVector u0 = TOps.Load(ref bk, 0), u1 = TOps.Load(ref bk, (nuint)v);
+                    ref T ak = ref Unsafe.Add(ref a0, r * rowStride + k * depthStride);
+                    TVector s = TOps.Broadcast(ak);
+                    c00 = TOps.MultiplyAdd(s, u0, c00); c01 = TOps.MultiplyAdd(s, u1, c01);
+                    s = TOps.Broadcast(Unsafe.Add(ref ak, rowStride));
+                    c10 = TOps.MultiplyAdd(s, u0, c10); c11 = TOps.MultiplyAdd(s, u1, c11);
+                    s = TOps.Broadcast(Unsafe.Add(ref ak, 2 * rowStride));
+                    c20 = TOps.MultiplyAdd(s, u0, c20); c21 = TOps.MultiplyAdd(s, u1, c21);
+                    s = TOps.Broadcast(Unsafe.Add(ref ak, 3 * rowStride));
+                    c30 = TOps.MultiplyAdd(s, u0, c30); c31 = TOps.MultiplyAdd(s, u1, c31);
+                }
+
+                AddTo<T, TOps, TVector>(ref c0, r * width + col, c00, c01);
+                AddTo<T, TOps, TVector>(ref c0, (r + 1) * width + col, c10, c11);
+                AddTo<T, TOps, TVector>(ref c0, (r + 2) * width + col, c20, c21);
+                AddTo<T, TOps, TVector>(ref c0, (r + 3) * width + col, c30, c31);
+            }
+
+            for (int q = r; q < r + 4; q++) AddRow<T, TOps, TVector>(ref a0, q * rowStride, depthStride, ref b0, ref c0, q * width, col, width, depth);
+        }
+
+        for (; r < rows; r++) AddRow<T, TOps, TVector>(ref a0, r * rowStride, depthStride, ref b0, ref c0, r * width, 0, width, depth);
+    }
+
+    private static void AddTo<T, TOps, TVector>(ref T c0, int at, TVector first, TVector second)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
     {
         ref T target = ref Unsafe.Add(ref c0, at);
-        (Vector256.LoadUnsafe(ref target) + first).StoreUnsafe(ref target);
-        (Vector256.LoadUnsafe(ref target, (nuint)v) + second).StoreUnsafe(ref target, (nuint)v);
+        TOps.Store(TOps.Add(TOps.Load(ref target, 0), first), ref target, 0);
+        TOps.Store(TOps.Add(TOps.Load(ref target, (nuint)TOps.Count), second), ref target, (nuint)TOps.Count);
     }
 
     /// <summary>One row of <see cref="AddProduct{T}"/> from column <paramref name="from"/> on: one vector at a time, then scalars.</summary>
-    private static void AddRow<T>(ref T a0, int aStart, int depthStride, ref T b0, ref T c0, int cStart, int from, int width, int depth)
+    private static void AddRow<T, TOps, TVector>(ref T a0, int aStart, int depthStride, ref T b0, ref T c0, int cStart, int from, int width, int depth)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : struct, IVectorOps<TVector, T>
     {
         int col = from;
-        if (Vector256.IsHardwareAccelerated)
+        for (; col + TOps.Count <= width; col += TOps.Count)
         {
-            for (; col + Vector256<T>.Count <= width; col += Vector256<T>.Count)
+            TVector sum = TOps.Zero;
+            for (int k = 0; k < depth; k++)
             {
-                Vector256<T> sum = default;
-                for (int k = 0; k < depth; k++)
-                {
-                    sum = MultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, aStart + k * depthStride)), Vector256.LoadUnsafe(ref b0, (nuint)(k * width + col)), sum);
-                }
-
-                ref T target = ref Unsafe.Add(ref c0, cStart + col);
-                (Vector256.LoadUnsafe(ref target) + sum).StoreUnsafe(ref target);
+                sum = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, aStart + k * depthStride)), TOps.Load(ref b0, (nuint)(k * width + col)), sum);
             }
+
+            ref T target = ref Unsafe.Add(ref c0, cStart + col);
+            TOps.Store(TOps.Add(TOps.Load(ref target, 0), sum), ref target, 0);
         }
 
-        for (; col < width; col++)
+        AddRowScalar(ref a0, aStart, depthStride, ref b0, ref c0, cStart, col, width, depth);
+    }
+
+    private static void AddRowScalar<T>(ref T a0, int aStart, int depthStride, ref T b0, ref T c0, int cStart, int from, int width, int depth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int col = from; col < width; col++)
         {
             T sum = T.Zero;
             for (int k = 0; k < depth; k++) sum += Unsafe.Add(ref a0, aStart + k * depthStride) * Unsafe.Add(ref b0, k * width + col);
@@ -224,37 +257,106 @@ internal static class Gemm
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<T> row = m.Slice(r * cols, cols);
-            int col = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                ref T s0 = ref MemoryMarshal.GetReference(sums);
-                ref T m0 = ref MemoryMarshal.GetReference(row);
-                for (; col + Vector256<T>.Count <= cols; col += Vector256<T>.Count)
-                {
-                    (Vector256.LoadUnsafe(ref s0, (nuint)col) + Vector256.LoadUnsafe(ref m0, (nuint)col)).StoreUnsafe(ref s0, (nuint)col);
-                }
-            }
-
-            for (; col < cols; col++) sums[col] += row[col];
+            TensorPrimitives.Add(sums.Slice(0, cols), row, sums.Slice(0, cols));
         }
-    }
-
-    /// <summary><c>a · b + c</c>, fused (one rounding) where the CPU has FMA.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> MultiplyAdd<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Fma.IsSupported)
-        {
-            if (typeof(T) == typeof(float)) return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-            if (typeof(T) == typeof(double)) return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-
-        return a * b + c;
     }
 
     private static void Check(bool fits)
     {
         if (!fits) throw new ArgumentException("A matrix is smaller than its stated shape.");
+    }
+
+    /// <summary>The vector operations the kernels use, for one vector width; the JIT specializes each kernel per width.</summary>
+    private interface IVectorOps<TVector, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static abstract int Count { get; }
+
+        static abstract TVector Zero { get; }
+
+        static abstract TVector Load(ref T source, nuint offset);
+
+        static abstract void Store(TVector value, ref T target, nuint offset);
+
+        static abstract TVector Broadcast(T value);
+
+        static abstract TVector Add(TVector a, TVector b);
+
+        /// <summary><c>a · b + c</c>, fused (one rounding) where the CPU has FMA.</summary>
+        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+        static abstract T Sum(TVector v);
+    }
+
+    /// <summary>256-bit vectors: AVX2, with FMA where the CPU has it.</summary>
+    private readonly struct Wide256<T> : IVectorOps<Vector256<T>, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector256<T>.Count;
+
+        public static Vector256<T> Zero => Vector256<T>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Load(ref T source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector256<T> value, ref T target, nuint offset) => value.StoreUnsafe(ref target, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+        {
+            if (Fma.IsSupported)
+            {
+                if (typeof(T) == typeof(float)) return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+                if (typeof(T) == typeof(double)) return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+
+            return a * b + c;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Sum(Vector256<T> v) => Vector256.Sum(v);
+    }
+
+    /// <summary>512-bit vectors: AVX-512, where a fused multiply-add of 16 floats is one instruction.</summary>
+    private readonly struct Wide512<T> : IVectorOps<Vector512<T>, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector512<T>.Count;
+
+        public static Vector512<T> Zero => Vector512<T>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Load(ref T source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<T> value, ref T target, nuint offset) => value.StoreUnsafe(ref target, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+        {
+            if (Avx512F.IsSupported)
+            {
+                if (typeof(T) == typeof(float)) return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+                if (typeof(T) == typeof(double)) return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+
+            return a * b + c;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Sum(Vector512<T> v) => Vector512.Sum(v);
     }
 }
