@@ -343,13 +343,16 @@ internal sealed class BatchTrainer<T> : ITrainer, IDisposable
 
     /// <summary>
     /// Chooses between working alone and as a team from the measured time per image of each: mostly the faster one,
-    /// with a few steps of the other now and then, so that a change in the machine's load is noticed.
+    /// with a trial of 8 steps of the other now and then, so that a change in the machine's load is noticed. A trial
+    /// that confirms the choice doubles the wait before the next one (from 128 steps up to 8,192), so the losing way
+    /// costs little once the choice is clear; a trial that changes it starts the waits over.
     /// </summary>
     private sealed class Pace(bool canTeam)
     {
+        private const int TrialSteps = 8, FirstWait = 128, LongestWait = 8192;
         private double _alone = double.NaN, _together = double.NaN;
-        private int _steps;
-        private bool _faster;
+        private int _steps, _wait = FirstWait, _nextTrial = FirstWait;
+        private bool _faster, _before;
 
         /// <summary>Whether the next step runs as a team.</summary>
         public bool Team
@@ -358,11 +361,8 @@ internal sealed class BatchTrainer<T> : ITrainer, IDisposable
             {
                 if (!canTeam) return false;
                 if (double.IsNaN(_alone) || double.IsNaN(_together) || _steps < 16) return _steps % 2 == 0;
-                // The choice changes only for a clear difference (5 %), so that noise does not flip it back and forth.
-                if (_together < 0.95 * _alone) _faster = true;
-                else if (_alone < 0.95 * _together) _faster = false;
-                // 8 steps in 128 try the other way.
-                return _steps % 128 < 8 ? !_faster : _faster;
+                bool trying = _steps >= _nextTrial && _steps < _nextTrial + TrialSteps;
+                return trying ? !_faster : _faster;
             }
         }
 
@@ -371,6 +371,17 @@ internal sealed class BatchTrainer<T> : ITrainer, IDisposable
             _steps++;
             ref double average = ref team ? ref _together : ref _alone;
             average = double.IsNaN(average) ? ticksPerImage : 0.95 * average + 0.05 * ticksPerImage;
+            if (double.IsNaN(_alone) || double.IsNaN(_together)) return;
+
+            // The choice changes only for a clear difference (5 %), so that noise does not flip it back and forth.
+            if (_together < 0.95 * _alone) _faster = true;
+            else if (_alone < 0.95 * _together) _faster = false;
+            if (_steps == _nextTrial) _before = _faster;
+            if (_steps == _nextTrial + TrialSteps)
+            {
+                _wait = _faster == _before ? Math.Min(2 * _wait, LongestWait) : FirstWait;
+                _nextTrial = _steps + _wait;
+            }
         }
     }
 }

@@ -265,15 +265,6 @@ public static partial class TensorPrimitivesDerivatives
         TensorPrimitives.MultiplyAdd(a, b.Slice(0, a.Length), d, d);
     }
 
-    /// <summary>The tangent of an element-wise product with known values: <c>t = tX ⊙ v</c> (an empty tangent is zero).</summary>
-    private static void ProductTangent<T>(Span<T> tDestination, ReadOnlySpan<T> tX, ReadOnlySpan<T> v, int length) where T : IFloatingPointIeee754<T>
-    {
-        if (tDestination.IsEmpty) return;
-        Span<T> t = tDestination.Slice(0, length);
-        if (tX.IsEmpty) t.Clear();
-        else TensorPrimitives.Multiply(tX.Slice(0, length), v.Slice(0, length), t);
-    }
-
     /// <summary>The tangent of a linear operation: <c>t = a · tA + b · tB + shift</c> (an empty tangent is zero).</summary>
     private static void LinearTangent<T>(Span<T> tDestination, int length, ReadOnlySpan<T> tA, T a, ReadOnlySpan<T> tB, T b, T shift)
         where T : IFloatingPointIeee754<T>
