@@ -5,7 +5,8 @@ cosine decay of the learning rate, mini-batches of 32 shuffled every epoch, ever
 2 pixels in each direction (a new shift every epoch), He-normal hidden weights and Xavier-uniform output weights,
 zero biases, and the test set evaluated after every epoch (inside the timed part, as the sample does).
 
-Run with Debian's python3-torch (apt-get install python3-torch):
+Run with Debian's python3-torch and OpenBLAS (apt-get install python3-torch libopenblas0-pthread; without OpenBLAS,
+Debian's torch falls back to the reference BLAS, about 6x slower):
     /usr/bin/python3 bench/pytorch/mnist.py --dtype float32 --threads 1
 It prints "test accuracy: X%" and "trained in S s", as the sample does.
 """

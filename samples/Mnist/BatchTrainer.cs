@@ -343,45 +343,55 @@ internal sealed class BatchTrainer<T> : ITrainer, IDisposable
 
     /// <summary>
     /// Chooses between working alone and as a team from the measured time per image of each: mostly the faster one,
-    /// with a trial of 8 steps of the other now and then, so that a change in the machine's load is noticed. A trial
-    /// that confirms the choice doubles the wait before the next one (from 128 steps up to 8,192), so the losing way
-    /// costs little once the choice is clear; a trial that changes it starts the waits over.
+    /// with a trial of up to 8 steps of the other now and then, so that a change in the machine's load is noticed. A
+    /// trial ends at once when its first steps are clearly slower (half as fast again), and a trial that confirms the
+    /// choice doubles the wait before the next one (from 128 steps up to 8,192); one that changes it starts the waits
+    /// over. So the losing way costs little once the choice is clear, as when a busy neighbour holds the other core.
     /// </summary>
     private sealed class Pace(bool canTeam)
     {
-        private const int TrialSteps = 8, FirstWait = 128, LongestWait = 8192;
+        private const int WarmUp = 4, TrialSteps = 8, FirstWait = 128, LongestWait = 8192;
         private double _alone = double.NaN, _together = double.NaN;
-        private int _steps, _wait = FirstWait, _nextTrial = FirstWait;
-        private bool _faster, _before;
+        private int _steps, _wait = FirstWait, _untilTrial = FirstWait, _trialLeft;
+        private bool _faster;
 
         /// <summary>Whether the next step runs as a team.</summary>
-        public bool Team
-        {
-            get
-            {
-                if (!canTeam) return false;
-                if (double.IsNaN(_alone) || double.IsNaN(_together) || _steps < 16) return _steps % 2 == 0;
-                bool trying = _steps >= _nextTrial && _steps < _nextTrial + TrialSteps;
-                return trying ? !_faster : _faster;
-            }
-        }
+        public bool Team => canTeam && (_steps < WarmUp ? _steps % 2 == 0 : _trialLeft > 0 ? !_faster : _faster);
 
         public void Record(bool team, double ticksPerImage)
         {
             _steps++;
             ref double average = ref team ? ref _together : ref _alone;
             average = double.IsNaN(average) ? ticksPerImage : 0.95 * average + 0.05 * ticksPerImage;
-            if (double.IsNaN(_alone) || double.IsNaN(_together)) return;
+            if (_steps < WarmUp) return;
+            if (_steps == WarmUp)
+            {
+                _faster = _together < _alone;
+                return;
+            }
 
-            // The choice changes only for a clear difference (5 %), so that noise does not flip it back and forth.
+            if (_trialLeft > 0)
+            {
+                // A trial step of the other way: stop the trial if it is clearly slower.
+                double usual = _faster ? _together : _alone;
+                _trialLeft = ticksPerImage > 1.5 * usual ? 0 : _trialLeft - 1;
+                if (_trialLeft > 0) return;
+                bool before = _faster;
+                Choose();
+                _wait = _faster == before ? Math.Min(2 * _wait, LongestWait) : FirstWait;
+                _untilTrial = _wait;
+                return;
+            }
+
+            Choose();
+            if (--_untilTrial == 0) _trialLeft = TrialSteps;
+        }
+
+        /// <summary>The choice changes only for a clear difference (5 %), so that noise does not flip it back and forth.</summary>
+        private void Choose()
+        {
             if (_together < 0.95 * _alone) _faster = true;
             else if (_alone < 0.95 * _together) _faster = false;
-            if (_steps == _nextTrial) _before = _faster;
-            if (_steps == _nextTrial + TrialSteps)
-            {
-                _wait = _faster == _before ? Math.Min(2 * _wait, LongestWait) : FirstWait;
-                _nextTrial = _steps + _wait;
-            }
         }
     }
 }
