@@ -333,13 +333,12 @@ internal sealed class ActivityAnalysis
                 "copy the elements into a local array (double[] part = new double[n]; for (int i = 0; i < n; i++) part[i] = xs[start + i];) and pass that");
         }
 
-        if (call.Display.StartsWith("TensorPrimitives.", System.StringComparison.Ordinal)
-            && call.Method.StartsWith("global::System.Numerics.Tensors.TensorPrimitives.", System.StringComparison.Ordinal))
+        if (call.Known == KnownCall.TensorPrimitives)
         {
             return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Display, "derivative");
         }
 
-        return DiagnosticInfo.Create(call.IsLinq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall, call.Location, call.Display);
+        return DiagnosticInfo.Create(call.Known == KnownCall.Linq ? DiagnosticDescriptors.LinqNotDifferentiable : DiagnosticDescriptors.NoDerivativeForCall, call.Location, call.Display);
     }
 
     /// <summary>
@@ -366,5 +365,5 @@ internal sealed class ActivityAnalysis
     }
 
     private static bool IsArrayShapeQuery(OpaqueCall call) =>
-        call.Receiver is not null && call.Method is "GetLength" or "GetUpperBound" or "GetLowerBound" or "AsSpan" && call.Type.IsIntegral;
+        call.Known == KnownCall.ArrayShape && call.Type.IsIntegral;
 }

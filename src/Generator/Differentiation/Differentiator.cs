@@ -105,7 +105,7 @@ internal static class Differentiator
                 })
                 {
                     if ((model.Modes & mode) == 0 || (call.Callee.Modes & mode) != 0 || !seen.Add(call.Callee.Display + flag)) continue;
-                    if (call.Callee.Backward.StartsWith("global::" + TensorPrimitivesCalls.RulesType + ".", System.StringComparison.Ordinal))
+                    if (call.Callee.Origin == CalleeOrigin.TensorPrimitives)
                     {
                         yield return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Callee.Display, name);
                         continue;

@@ -24,8 +24,6 @@ internal sealed class HessianVectorBody
 /// </summary>
 internal static class HessianVectorBuilder
 {
-    private const string Pool = "global::Backprop.AdjointPool.";
-
     public static HessianVectorBody Build(MethodModel model, BackwardBody backward, NameAllocator names, string seedTangentName)
     {
         var body = new HessianVectorBody { Result = backward.Result };
@@ -69,8 +67,8 @@ internal static class HessianVectorBuilder
         {
             IrExpr initial = tangent.Type.IsScalar ? Const(tangent.Type, 0)
                 : outputTangents.TryGetValue(tangent.Name, out ParameterModel? output)
-                    ? new OpaqueCall(IrType.ArrayOf(output.Type.ElementType, 1), Pool + "RentZeroed<" + output.Type.ElementName + ">", null,
-                        Array<IrExpr>(new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")), "", "", false, null)
+                    ? new RuntimeCall(IrType.ArrayOf(output.Type.ElementType, 1), RuntimeOp.RentZeroed,
+                        Array<IrExpr>(new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")))
                     : EmptyArray(tangent.Type);
             body.Declarations.Insert(0, new Declare(null, outputTangents.ContainsKey(tangent.Name) ? new IrVar(tangent.Name, IrType.ArrayOf(tangent.Type.ElementType, 1)) : tangent, initial));
         }
@@ -79,15 +77,15 @@ internal static class HessianVectorBuilder
         // given back by their restore), and so do the outputs' tangent buffers, which only the HessianVector rents.
         foreach (IrStmt returned in backward.Finally)
         {
-            if (returned is Evaluate { Expression: OpaqueCall { Method: Pool + "Return" } call } && call.Arguments[0] is VarRef buffer && transformer.HasLiveTangent(buffer.Name))
+            if (returned is Evaluate { Expression: RuntimeCall { Op: RuntimeOp.Return } call } && call.Arguments[0] is VarRef buffer && transformer.HasLiveTangent(buffer.Name))
             {
-                body.Finally.Add(PoolCall("Return", transformer.TangentOf(buffer)));
+                body.Finally.Add(ReturnToPool(transformer.TangentOf(buffer)));
             }
         }
 
         foreach (string tangent in outputTangents.Keys.OrderBy(n => n, System.StringComparer.Ordinal))
         {
-            body.Finally.Add(PoolCall("Return", new VarRef(IrType.ArrayOf(IrType.Double, 1), tangent)));
+            body.Finally.Add(ReturnToPool(new VarRef(IrType.ArrayOf(IrType.Double, 1), tangent)));
         }
 
         // Twin stacks for the tangents of pushed values.
@@ -96,7 +94,7 @@ internal static class HessianVectorBuilder
             string stack = pair.Key, twin = pair.Value;
             Declare original = backward.Declarations.OfType<Declare>().First(d => d.Variable.Name == stack);
             body.Declarations.Add(new Declare(null, new IrVar(twin, original.Variable.Type), original.Initializer));
-            body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", new VarRef(original.Variable.Type, twin), EquatableArray<IrExpr>.Empty, "", "", false, null)));
+            body.Finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.StackDispose, EquatableArray<IrExpr>.Empty, new VarRef(original.Variable.Type, twin))));
         }
 
         body.Statements.AddRange(transformed);
@@ -147,7 +145,7 @@ internal static class HessianVectorBuilder
                     case Evaluate { Expression: DiffCall call } when call.Arguments.Any(Moves):
                         foreach (string output in ActivityAnalysis.OutputArguments(call)) Mark(output);
                         break;
-                    case Evaluate { Expression: OpaqueCall { Method: "global::Backprop.AdjointPool.Restore" } restore } when Moves(restore.Arguments[0]):
+                    case Evaluate { Expression: RuntimeCall { Op: RuntimeOp.Restore } restore } when Moves(restore.Arguments[0]):
                         foreach (string name in IrWalker.Reads(restore.Arguments[1])) Mark(name);
                         break;
                 }
@@ -182,11 +180,11 @@ internal static class HessianVectorBuilder
             bool isArray = parameter.Type.Shape == ShapeKind.Array;
             string missing = isArray ? $"{buffer} is null" : $"{buffer}.IsEmpty";
             var scratch = new IrVar(names.Fresh("_scratch_" + buffer), IrType.ArrayOf(parameter.Type.ElementType, 1));
-            body.Prologue.Add(new Declare(null, scratch, new Opaque(scratch.Type,
-                $"{missing} ? {Pool}RentZeroed<{element}>({parameter.LengthText}) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
-            body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
+            IrExpr isMissing = new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty);
+            body.Prologue.Add(new Declare(null, scratch, ZeroedIf(isMissing, scratch.Type, parameter.LengthText)));
+            body.Prologue.Add(new If(null, isMissing,
                 new Block(Array<IrStmt>(new Assign(null, new VarRef(parameter.Type, buffer), scratch.Ref))), Block.Empty));
-            body.Finally.Add(PoolCall("Return", scratch.Ref));
+            body.Finally.Add(ReturnToPool(scratch.Ref));
         }
 
         if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 2 && !parameter.IsOutput)
@@ -199,24 +197,32 @@ internal static class HessianVectorBuilder
         {
             string v = parameter.DirectionName;
             var zeros = new IrVar(names.Fresh("_zero_" + v), IrType.ArrayOf(parameter.Type.ElementType, 1));
-            body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
-                $"{v} is null ? {Pool}RentZeroed<{element}>({parameter.LengthText}) : global::System.Array.Empty<{element}>()", EquatableArray<IrExpr>.Empty)));
+            body.Prologue.Add(new Declare(null, zeros, ZeroedIf(new Opaque(IrType.Bool, $"{v} is null", EquatableArray<IrExpr>.Empty), zeros.Type, parameter.LengthText)));
             body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{v} ??= {zeros.Name}", EquatableArray<IrExpr>.Empty)));
-            body.Finally.Add(PoolCall("Return", zeros.Ref));
+            body.Finally.Add(ReturnToPool(zeros.Ref));
         }
     }
 
-    private static IrStmt PoolCall(string method, params IrExpr[] arguments) =>
-        new Evaluate(null, new OpaqueCall(IrType.Void, Pool + method, null, arguments.ToEquatableArray(), "", "", false, null));
+    private static IrStmt ReturnToPool(IrExpr buffer) => new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array(buffer)));
+
+    /// <summary>A pooled zeroed array of <paramref name="length"/> elements where <paramref name="condition"/> holds, else an empty one.</summary>
+    internal static IrExpr ZeroedIf(IrExpr condition, IrType arrayType, string length) =>
+        new Conditional(arrayType, condition,
+            new RuntimeCall(arrayType, RuntimeOp.RentZeroed, Array<IrExpr>(new Opaque(IrType.Int, length, EquatableArray<IrExpr>.Empty))),
+            new RuntimeCall(arrayType, RuntimeOp.EmptyArray, EquatableArray<IrExpr>.Empty));
+
+    /// <summary>The runtime operations on buffers that a tangent buffer mirrors (pool operations and clears).</summary>
+    private static bool ActsOnBuffers(RuntimeOp op) => op is RuntimeOp.RentZeroed or RuntimeOp.RentCopy or RuntimeOp.Zeroed or RuntimeOp.Grow
+        or RuntimeOp.Return or RuntimeOp.Restore or RuntimeOp.HandBack or RuntimeOp.Consume or RuntimeOp.ReadOnly or RuntimeOp.Slice or RuntimeOp.ClearArray;
 
     /// <summary>The forward-mode form of a Backward statement the general rules cannot handle.</summary>
     private static IReadOnlyList<IrStmt>? RewriteStatement(IrStmt stmt, ForwardTransformer transformer, MethodModel model)
     {
         // A snapshot of an array pushed before a call overwrites it: its tangent gets a snapshot on the twin stack.
-        if (stmt is Push { Value: OpaqueCall { Method: Pool + "RentCopy", Arguments: var copied } } push)
+        if (stmt is Push { Value: RuntimeCall { Op: RuntimeOp.RentCopy, Arguments: var copied } } push)
         {
             if (copied[0] is not VarRef snapshot || !transformer.HasTangent(snapshot.Name)) return new[] { stmt };
-            var twin = new OpaqueCall(push.Value.Type, Pool + "RentCopy", null, Array(transformer.TangentOf(snapshot), copied[1]), "", "", false, null);
+            var twin = new RuntimeCall(push.Value.Type, RuntimeOp.RentCopy, Array(transformer.TangentOf(snapshot), copied[1]));
             return new IrStmt[] { stmt, new Push(transformer.TangentStack(push.Stack), twin) };
         }
 
@@ -242,7 +248,7 @@ internal static class HessianVectorBuilder
                 return new[] { (IrStmt)new Evaluate(stmt.Origin, HessianVectorCall(call, transformer)) };
             case DiffCall:
                 return TangentBuilder.RewriteCall(stmt, transformer, new List<DiagnosticInfo>(), model);
-            case OpaqueCall { Method: var method } call when method.StartsWith(Pool, System.StringComparison.Ordinal) || method == "global::System.Array.Clear":
+            case RuntimeCall call when ActsOnBuffers(call.Op):
                 return MirrorPoolCall(stmt, target, call, transformer);
             case NewArray when target is VarRef array && transformer.HasTangent(array.Name):
                 return TangentBuilder.RewriteCall(stmt, transformer, new List<DiagnosticInfo>(), model);
@@ -255,9 +261,9 @@ internal static class HessianVectorBuilder
     /// <c>_d_h = AdjointPool.Grow(_d_h, n)</c> and its kin act on buffers; the tangent buffer gets the same treatment,
     /// with each buffer argument replaced by its tangent.
     /// </summary>
-    private static IReadOnlyList<IrStmt>? MirrorPoolCall(IrStmt stmt, IrExpr? target, OpaqueCall call, ForwardTransformer transformer)
+    private static IReadOnlyList<IrStmt>? MirrorPoolCall(IrStmt stmt, IrExpr? target, RuntimeCall call, ForwardTransformer transformer)
     {
-        bool tracked = call.Method == Pool + "Restore"
+        bool tracked = call.Op == RuntimeOp.Restore
             ? call.Arguments[1] is VarRef restored && transformer.HasTangent(restored.Name)
             : (target is VarRef t && transformer.HasTangent(t.Name)) || call.Arguments.Any(a => a is VarRef v && transformer.HasTangent(v.Name));
         if (!tracked) return null;
@@ -271,12 +277,12 @@ internal static class HessianVectorBuilder
         };
 
         var mirrored = call with { Arguments = call.Arguments.Select(Mirror).ToEquatableArray() };
-        if (call.Method == Pool + "RentCopy" && mirrored.Arguments[0] is Constant { Text: "null" })
+        if (call.Op == RuntimeOp.RentCopy && mirrored.Arguments[0] is Constant { Text: "null" })
         {
-            mirrored = mirrored with { Method = Pool + "RentZeroed<" + call.Type.ElementName + ">", Arguments = Array(call.Arguments[1]) };
+            mirrored = mirrored with { Op = RuntimeOp.RentZeroed, Arguments = Array(call.Arguments[1]) };
         }
 
-        if (mirrored.Arguments.Any(a => a is Constant { Text: "null" }) && call.Method is not (Pool + "RentCopy")) return null;
+        if (mirrored.Arguments.Any(a => a is Constant { Text: "null" }) && call.Op != RuntimeOp.RentCopy) return null;
         IrStmt twin = stmt switch
         {
             Declare d => new Declare(null, new IrVar(((VarRef)transformer.TangentOf(d.Variable.Ref)).Name, d.Variable.Type), mirrored),
@@ -329,7 +335,7 @@ internal static class HessianVectorBuilder
             arguments.Add(transformer.Tangent(call.Seed, null) ?? Const(call.Seed.Type, 0));
         }
 
-        return new OpaqueCall(call.Type, call.Call.Callee.HessianVector, call.Call.Receiver, arguments.ToEquatableArray(), "", "", false, null);
+        return new OpaqueCall(call.Type, call.Call.Callee.HessianVector(), call.Call.Receiver, arguments.ToEquatableArray(), "", "", KnownCall.None, null);
     }
 
     // A ref adjoint argument whose variable has no tangent of its own (a discard): its tangent is a fresh discard too.

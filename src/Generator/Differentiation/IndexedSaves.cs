@@ -27,21 +27,11 @@ internal static class IndexedSaves
         return result;
     }
 
-    /// <summary>The element type of a <c>ValueStack&lt;T&gt;</c> declaration, for the element types a save can have.</summary>
-    private static IrType? ElementOf(Declare declaration)
-    {
-        const string prefix = "global::Backprop.ValueStack<";
-        string type = declaration.Variable.Type.Name;
-        if (!type.StartsWith(prefix, System.StringComparison.Ordinal)) return null;
-        return type.Substring(prefix.Length, type.Length - prefix.Length - 1) switch
-        {
-            "double" => IrType.Double,
-            "float" => IrType.Float,
-            "int" => IrType.Int,
-            "bool" => IrType.Bool,
-            _ => null,
-        };
-    }
+    /// <summary>The element type of a pooled stack's declaration, for the element types a save can have.</summary>
+    private static IrType? ElementOf(Declare declaration) =>
+        declaration.Variable.Type.StackElement is { IsScalar: true, Element: ElementKind.Double or ElementKind.Float or ElementKind.Int or ElementKind.Bool } element
+            ? element
+            : null;
 
     private static void Index(BackwardBody body, Declare declaration, IrType element)
     {
@@ -61,9 +51,9 @@ internal static class IndexedSaves
         if (reverseAt < 0) return;
 
         var array = new IrVar(stack, IrType.ArrayOf(element, 1));
-        IrExpr trips = ((OpaqueCall)((Evaluate)body.Forward[reserveAt]).Expression).Arguments[0];
+        IrExpr trips = ((RuntimeCall)((Evaluate)body.Forward[reserveAt]).Expression).Arguments[0];
         body.Forward[reserveAt] = new Assign(null, array.Ref,
-            new OpaqueCall(array.Type, "global::Backprop.SavePool.Rent<" + element.Name + ">", null, Ir.Array(trips), "", "", false, null));
+            new RuntimeCall(array.Type, RuntimeOp.SaveRent, Ir.Array(trips)));
         var slot = new ElementAt(element, array.Ref, Ir.Array(index));
         body.Forward[forwardAt] = loop with
         {
@@ -79,8 +69,8 @@ internal static class IndexedSaves
 
         int declared = body.Declarations.IndexOf(declaration);
         body.Declarations[declared] = new Declare(null, array, Ir.EmptyArray(array.Type));
-        int disposed = body.Finally.FindIndex(s => s is Evaluate { Expression: OpaqueCall { Method: "Dispose", Receiver: VarRef v } } && v.Name == stack);
-        body.Finally[disposed] = new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.SavePool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null));
+        int disposed = body.Finally.FindIndex(s => s is Evaluate { Expression: RuntimeCall { Op: RuntimeOp.StackDispose, Receiver: VarRef v } } && v.Name == stack);
+        body.Finally[disposed] = new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.SaveReturn, Ir.Array<IrExpr>(array.Ref)));
     }
 
     /// <summary>The slot of the current iteration: the counter's distance from the loop's constant first (or last) value.</summary>
@@ -93,7 +83,7 @@ internal static class IndexedSaves
     }
 
     private static bool IsReserve(IrStmt stmt, string? stack) =>
-        stmt is Evaluate { Expression: OpaqueCall { Method: "Reserve", Receiver: VarRef v, Arguments.Count: 1 } } && (stack is null || v.Name == stack);
+        stmt is Evaluate { Expression: RuntimeCall { Op: RuntimeOp.StackReserve, Receiver: VarRef v } } && (stack is null || v.Name == stack);
 
     private static int Count(IEnumerable<IrStmt> statements, System.Func<IrStmt, bool> match) =>
         statements.Sum(s => IrWalker.AllStatements(new Block(Ir.Array(s))).Count(match));

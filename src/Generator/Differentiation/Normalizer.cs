@@ -293,7 +293,7 @@ internal sealed class Normalizer
     private static bool ReadsContents(IrExpr expr, HashSet<string> arrays) => expr switch
     {
         Member { Receiver: VarRef, Name: "Length" } => false,
-        OpaqueCall { Method: "GetLength", Receiver: VarRef } call => call.Arguments.Any(a => ReadsContents(a, arrays)),
+        OpaqueCall { Known: KnownCall.ArrayShape, Receiver: VarRef } call => call.Arguments.Any(a => ReadsContents(a, arrays)),
         VarRef v => arrays.Contains(v.Name),
         _ => IrWalker.Children(expr).Any(c => ReadsContents(c, arrays)),
     };

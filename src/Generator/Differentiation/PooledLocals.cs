@@ -35,8 +35,8 @@ internal static class PooledLocals
             string element = array.Type.ElementName;
             result.Declarations.Add(new Declare(null, array, Ir.EmptyArray(array.Type)));
             result.Forward[result.Forward.IndexOf(declaration)] = new Assign(declaration.Origin, array.Ref,
-                new OpaqueCall(array.Type, "global::Backprop.AdjointPool.RentZeroed<" + element + ">", null, Ir.Array(length), "", "", false, null));
-            result.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Ir.Array<IrExpr>(array.Ref), "", "", false, null)));
+                new RuntimeCall(array.Type, RuntimeOp.RentZeroed, Ir.Array(length)));
+            result.Finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Ir.Array<IrExpr>(array.Ref))));
         }
 
         return result;
@@ -73,7 +73,7 @@ internal static class PooledLocals
                 return false;
             case DiffCall call:
                 return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => IrWalker.PassedArray(a)?.Name != name && Leaks(a, name));
-            case OpaqueCall { Method: Simplifier.AddScaled } kernel:
+            case RuntimeCall { Op: RuntimeOp.AddScaled } kernel:
                 // Reads and writes elements only, within the call.
                 return kernel.Arguments.Any(a => a is not VarRef && Leaks(a, name));
             case BackwardCall backward:

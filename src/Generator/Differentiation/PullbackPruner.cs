@@ -80,7 +80,7 @@ internal static class PullbackPruner
                 case Member { Receiver: VarRef array, Name: "Length" or "IsEmpty" }:
                     Variables.Add(array.Name);
                     return;
-                case OpaqueCall { Method: "GetLength", Receiver: VarRef array } call:
+                case OpaqueCall { Known: KnownCall.ArrayShape, Receiver: VarRef array } call:
                     Variables.Add(array.Name);
                     foreach (IrExpr argument in call.Arguments) AddReads(argument);
                     return;
@@ -211,6 +211,6 @@ internal static class PullbackPruner
     /// Whether computing <paramref name="expr"/> acts beyond its value: a pop, a call the generator cannot see into, or a
     /// call that writes outputs. A call to a [Differentiable] function of scalars is pure: the caller already ran it.
     /// </summary>
-    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !Ir.IsPureOpaque(opaque) || e is Opaque or Pop
+    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !Ir.IsPureOpaque(opaque) || e is RuntimeCall || e is Opaque or Pop
         || e is DiffCall call && (call.Tape is not null || call.Callee.Parameters.Any(p => p.IsOutput)));
 }

@@ -288,7 +288,7 @@ internal sealed partial class ReverseBuilder
             Conditional c => IsRecomputable(c.Condition, at) && IsRecomputable(c.WhenTrue, at) && IsRecomputable(c.WhenFalse, at),
             // Integer Max, Min and Abs (a convolution's kernel rows inside the image) are arithmetic too.
             MathCall { Class: "global::System.Math", Function: "Max" or "Min" or "Abs" } m => m.Arguments.All(a => IsRecomputable(a, at)),
-            OpaqueCall { Receiver: null, Display: "Math.Max" or "Math.Min" or "Math.Abs" } o => o.Arguments.All(a => IsRecomputable(a, at)),
+            OpaqueCall { Known: KnownCall.IntegerMath } o => o.Arguments.All(a => IsRecomputable(a, at)),
             _ => false,
         } && !expr.Type.IsFloatingElement;
     }

@@ -55,8 +55,8 @@ internal sealed partial class ReverseBuilder
         body.Declarations.AddRange(_lateDeclarations);
         foreach (IrVar stack in _stackOrder)
         {
-            body.Declarations.Add(new Declare(null, stack, new Opaque(stack.Type, "new " + stack.Type.Name + "()", EquatableArray<IrExpr>.Empty)));
-            _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "Dispose", stack.Ref, EquatableArray<IrExpr>.Empty, "", "", false, null)));
+            body.Declarations.Add(new Declare(null, stack, new RuntimeCall(stack.Type, RuntimeOp.NewStack, EquatableArray<IrExpr>.Empty)));
+            _finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.StackDispose, EquatableArray<IrExpr>.Empty, stack.Ref)));
         }
 
         var localArrayAdjoints = new HashSet<string>();
@@ -76,13 +76,12 @@ internal sealed partial class ReverseBuilder
             if (isOutput && !writeOnce && IsPullback)
             {
                 // The Pullback hands back what is left: the gradient of the elements the layer did not store.
-                body.Epilogue.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.HandBack", null,
-                    Array<IrExpr>(adjoint.Ref, new VarRef(output!.Type, output.AdjointName)), "", "", false, null)));
+                body.Epilogue.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.HandBack, Array<IrExpr>(adjoint.Ref, new VarRef(output!.Type, output.AdjointName)))));
             }
 
             if (adjoint.Type.Rank == 1 && !writeOnce)
             {
-                _finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(adjoint.Ref), "", "", false, null)));
+                _finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(adjoint.Ref))));
             }
         }
 
@@ -120,8 +119,7 @@ internal sealed partial class ReverseBuilder
 
         foreach (var (output, copy) in finals)
         {
-            body.Epilogue.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Restore", null,
-                Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)), "", "", false, null)));
+            body.Epilogue.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Restore, Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)))));
         }
 
         foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.ModelMembers(_model))
@@ -150,8 +148,7 @@ internal sealed partial class ReverseBuilder
             return new Opaque(output.Type, text, Array<IrExpr>(incoming, primal));
         }
 
-        return new OpaqueCall(IrType.ArrayOf(output.Type.ElementType, 1), "global::Backprop.AdjointPool.RentCopy", null,
-            Array<IrExpr>(incoming, new Member(IrType.Int, primal, "Length")), "", "", false, null);
+        return new RuntimeCall(IrType.ArrayOf(output.Type.ElementType, 1), RuntimeOp.RentCopy, Array<IrExpr>(incoming, new Member(IrType.Int, primal, "Length")));
     }
 
     /// <summary>
@@ -167,12 +164,11 @@ internal sealed partial class ReverseBuilder
     /// zeroes each element it reads, so that the caller gets back the gradient of the elements the layer left.
     /// </summary>
     private static IrExpr ReadIncomingGradient(ParameterModel output, IrType type, bool consume) =>
-        new OpaqueCall(type, consume ? "global::Backprop.AdjointPool.Consume" : "global::Backprop.AdjointPool.ReadOnly", null,
-            Array<IrExpr>(new VarRef(output.Type, output.AdjointName), new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")), "", "", false, null);
+        new RuntimeCall(type, consume ? RuntimeOp.Consume : RuntimeOp.ReadOnly,
+            Array<IrExpr>(new VarRef(output.Type, output.AdjointName), new Member(IrType.Int, new VarRef(output.Type, output.Name), "Length")));
 
     private static IrExpr RentCopy(IrExpr array, IrType element) =>
-        new OpaqueCall(IrType.ArrayOf(element, 1), "global::Backprop.AdjointPool.RentCopy", null,
-            Array<IrExpr>(array, new Member(IrType.Int, array, "Length")), "", "", false, null);
+        new RuntimeCall(IrType.ArrayOf(element, 1), RuntimeOp.RentCopy, Array<IrExpr>(array, new Member(IrType.Int, array, "Length")));
 
     private void AddValidation(List<IrStmt> into)
     {
@@ -221,9 +217,14 @@ internal sealed partial class ReverseBuilder
             for (int start = 0; start < read.Count; start += chunk)
             {
                 var part = read.Skip(start).Take(chunk).ToList();
-                string call = $"global::Backprop.CompilerServices.Aliasing.Check<{parameter.Type.ElementName}>({parameter.AdjointName}, \"{parameter.AdjointName}\", "
-                    + $"\"{string.Join(", ", part.Select(n => n.TrimStart('@')))}\", {string.Join(", ", part)})";
-                into.Add(new Evaluate(null, new Opaque(IrType.Void, call.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty)));
+                var arguments = new List<IrExpr>
+                {
+                    new VarRef(parameter.Type, parameter.AdjointName),
+                    Ir.StringLiteral(parameter.AdjointName),
+                    Ir.StringLiteral(string.Join(", ", part.Select(n => n.TrimStart('@')))),
+                };
+                arguments.AddRange(part.Select(name => (IrExpr)new VarRef(parameter.Type, name)));
+                into.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.AliasingCheck, arguments.ToEquatableArray())));
             }
         }
     }
@@ -282,21 +283,20 @@ internal sealed partial class ReverseBuilder
     /// <summary>A local array's adjoint comes from the pool, zeroed, as soon as the array exists.</summary>
     /// <summary>A zeroed adjoint of an array's shape: pooled for a vector, new for a matrix.</summary>
     public static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
-        ? new OpaqueCall(adjointType, "global::Backprop.AdjointPool.RentZeroed<" + adjointType.ElementName + ">", null,
-            Array<IrExpr>(new Member(IrType.Int, primal, "Length")), "", "", false, null)
+        ? new RuntimeCall(adjointType, RuntimeOp.RentZeroed, Array<IrExpr>(new Member(IrType.Int, primal, "Length")))
         : new NewArray(adjointType, Array<IrExpr>(
-            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", false, null),
-            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", false, null)));
+            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", KnownCall.ArrayShape, null),
+            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", KnownCall.ArrayShape, null)));
 
     private IrStmt AllocateAdjoint(string array)
     {
         IrExpr adjoint = Adjoint(array);
         IrVar primal = _variables[array];
         IrExpr value = primal.Type.Rank == 1
-            ? new OpaqueCall(adjoint.Type, "global::Backprop.AdjointPool.Grow", null, Array(adjoint, new Member(IrType.Int, primal.Ref, "Length")), "", "", false, null)
+            ? new RuntimeCall(adjoint.Type, RuntimeOp.Grow, Array(adjoint, new Member(IrType.Int, primal.Ref, "Length")))
             : new NewArray(adjoint.Type, Array<IrExpr>(
-                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", false, null),
-                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", false, null)));
+                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", KnownCall.ArrayShape, null),
+                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", KnownCall.ArrayShape, null)));
         return new Assign(null, adjoint, value);
     }
 
@@ -331,7 +331,7 @@ internal sealed partial class ReverseBuilder
         IrVar array = _variables[output];
         IrType copyType = IrType.ArrayOf(array.Type.ElementType, 1);
         IrExpr saved = step.InLoop ? new Pop(copyType, Stack(output, copyType).Name) : _arraySlots[(step, output)].Ref;
-        return new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Restore", null, Array(saved, array.Ref), "", "", false, null));
+        return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Restore, Array(saved, array.Ref)));
     }
 
     private IrExpr SavedValue(Step step) => step.Stmt switch
@@ -356,8 +356,7 @@ internal sealed partial class ReverseBuilder
         string key = variable + " " + type.Name;
         if (!_stacks.TryGetValue(key, out IrVar? stack))
         {
-            string typeName = "global::Backprop.ValueStack<" + type.Name + ">";
-            stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), new IrType(ShapeKind.Scalar, ElementKind.Other, 0, typeName, typeName));
+            stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), IrType.StackOf(type));
             _stacks[key] = stack;
             _stackOrder.Add(stack);
         }
@@ -459,7 +458,7 @@ internal sealed partial class ReverseBuilder
         if (loop.Inclusive) trips = IntOffset(trips, 1);
         foreach (IrVar stack in _stackOrder.Where(s => stacks.Contains(s.Name)))
         {
-            yield return new Evaluate(null, new OpaqueCall(IrType.Void, "Reserve", stack.Ref, Array(trips), "", "", false, null));
+            yield return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.StackReserve, Array(trips), stack.Ref));
         }
     }
 

@@ -163,8 +163,8 @@ internal sealed partial class ReverseBuilder
     {
         if (adjoint.Type.IsScalar) return new Assign(null, adjoint, Const(adjoint.Type, 0));
         IrExpr clear = target.Type.Rank <= 1
-            ? new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint, new Constant(IrType.Int, "0", 0), new Member(IrType.Int, target, "Length")), "", "", false, null)
-            : new OpaqueCall(IrType.Void, "global::System.Array.Clear", null, Array(adjoint), "", "", false, null);
+            ? new RuntimeCall(IrType.Void, RuntimeOp.ClearArray, Array(adjoint, new Constant(IrType.Int, "0", 0), new Member(IrType.Int, target, "Length")))
+            : new RuntimeCall(IrType.Void, RuntimeOp.ClearArray, Array(adjoint));
         return new Evaluate(null, clear);
     }
 
@@ -310,7 +310,7 @@ internal sealed partial class ReverseBuilder
         {
             case Member { Receiver: VarRef, Name: "Length" or "LongLength" or "Rank" }:
                 return;
-            case OpaqueCall { Receiver: VarRef, Method: "GetLength" or "GetUpperBound" or "GetLowerBound" } call:
+            case OpaqueCall { Known: KnownCall.ArrayShape, Receiver: VarRef } call:
                 foreach (IrExpr argument in call.Arguments) CollectReads(argument, into);
                 return;
             case VarRef v:

@@ -563,7 +563,7 @@ internal sealed partial class ReverseBuilder
             _ => throw new InvalidOperationException(),
         };
         if (!DerivativeRules.TryGet(name, arguments.Count(a => a.Type.IsFloating), out DerivativeRule rule) || rule.Partials is null) return;
-        var placeholder = new VarRef(call.Type, "\u0001result");
+        var placeholder = new RuleResult(call.Type);
         var inputs = new RuleInputs(call.Type, arguments.Select(a => a.Type.IsFloating ? ConvertTo(a, call.Type) : a).ToArray(),
             result is null ? null : placeholder);
         IrExpr?[] partials = rule.Partials(inputs);
@@ -579,13 +579,13 @@ internal sealed partial class ReverseBuilder
             bool readsOld = target is not null && IrWalker.Reads(partial).Contains(target);
             List<IrStmt> into = readsOld || target is null ? afterRestore : beforeRestore;
             IrExpr resultValue = result ?? placeholder;
-            if (readsOld && IrWalker.Reads(partial).Contains(placeholder.Name))
+            if (readsOld && IrWalker.DescendantsAndSelf(partial).Any(e => e is RuleResult))
             {
                 resultCopy ??= NewAdjointTemp(result!, beforeRestore);
                 resultValue = resultCopy;
             }
 
-            IrExpr contribution = Mul(g, IrWalker.Rewrite(partial, e => e is VarRef { Name: "\u0001result" } ? resultValue : null));
+            IrExpr contribution = Mul(g, IrWalker.Rewrite(partial, e => e is RuleResult ? resultValue : null));
             if (arguments[i] is VarRef or ElementAt)
             {
                 into.Add(Accumulate(arguments[i], contribution));

@@ -86,7 +86,7 @@ internal static class Simplifier
         for (int i = reverse.Count - 1; i >= 0; i--)
         {
             IrStmt stmt = reverse[i];
-            if (stmt is Evaluate { Expression: OpaqueCall { Method: "global::System.Array.Clear", Arguments: var arguments } }
+            if (stmt is Evaluate { Expression: RuntimeCall { Op: RuntimeOp.ClearArray, Arguments: var arguments } }
                 && arguments.Count > 0 && arguments[0] is VarRef cleared && localAdjoints.Contains(cleared.Name) && !later.Contains(cleared.Name))
             {
                 continue;
@@ -344,9 +344,6 @@ internal static class Simplifier
         return result;
     }
 
-    /// <summary>The runtime's vectorized <c>into[intoStart + k] += scale * from[fromStart + k]</c>.</summary>
-    public const string AddScaled = "global::Backprop.Kernels.AddScaled";
-
     /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
     private static IrStmt? ScaledAdd(Loop loop)
     {
@@ -381,7 +378,7 @@ internal static class Simplifier
         // which the call would only slow down.
         if (count is not (VarRef or Member or Constant { Value: >= 8 })) return null;
         var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
-        return new Evaluate(loop.Origin, new OpaqueCall(IrType.Void, AddScaled, null, arguments, "Kernels.AddScaled", "", false, null));
+        return new Evaluate(loop.Origin, new RuntimeCall(IrType.Void, RuntimeOp.AddScaled, arguments));
     }
 
     /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations.</summary>
@@ -436,7 +433,7 @@ internal static class Simplifier
     };
 
     private static bool Pure(IrExpr? e) => e is null
-        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
+        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is RuntimeCall || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
 
     /// <summary>
     /// Scalar promotion: an adjoint element that a reverse loop only accumulates into, at an index the loop does not

@@ -19,12 +19,12 @@ internal static class Slices
         if (e is Cast { IsImplicit: true } conversion) e = conversion.Operand;
         switch (e)
         {
-            case OpaqueCall { Receiver: null, Display: "MemoryExtensions.AsSpan", Arguments: var arguments }
+            case OpaqueCall { Known: KnownCall.AsSpan, Arguments: var arguments }
                 when arguments.Count is >= 1 and <= 3 && IrWalker.PassedArray(arguments[0]) is { Type.IsFloatingContainer: true } source && AllInt(arguments, 1):
                 array = source;
                 bounds = arguments.Skip(1).ToEquatableArray();
                 return true;
-            case OpaqueCall { Receiver: VarRef { Type.IsFloatingContainer: true } span, Display: "Span.Slice" or "ReadOnlySpan.Slice", Arguments: var arguments }
+            case OpaqueCall { Known: KnownCall.SpanSlice, Receiver: VarRef { Type.IsFloatingContainer: true } span, Arguments: var arguments }
                 when arguments.Count is >= 1 and <= 2 && AllInt(arguments, 0):
                 array = span;
                 bounds = arguments;
@@ -39,8 +39,7 @@ internal static class Slices
     /// generator cannot follow gets its own advice (copy the elements) rather than the general "no derivative".
     /// </summary>
     public static bool IsSliceCall(OpaqueCall call) =>
-        call.Display is "MemoryExtensions.AsSpan" or "Span.Slice" or "ReadOnlySpan.Slice"
-        || call.Method.EndsWith("AsSpan", System.StringComparison.Ordinal) || call.Method.EndsWith("Slice", System.StringComparison.Ordinal);
+        call.Known is KnownCall.AsSpan or KnownCall.SpanSlice or KnownCall.OtherSlice;
 
     /// <summary>The same slice of <paramref name="adjoint"/>: empty when the adjoint is (nobody wants that gradient).</summary>
     public static IrExpr OfAdjoint(IrExpr adjoint, EquatableArray<IrExpr> bounds)
@@ -49,7 +48,7 @@ internal static class Slices
         arguments[0] = adjoint;
         for (int i = 0; i < bounds.Count; i++) arguments[i + 1] = bounds[i];
         IrType span = IrType.SpanOf(adjoint.Type.ElementType, readOnly: false);
-        return new OpaqueCall(span, "global::Backprop.AdjointPool.Slice", null, arguments.ToEquatableArray(), "", "", false, null);
+        return new RuntimeCall(span, RuntimeOp.Slice, arguments.ToEquatableArray());
     }
 
     private static bool AllInt(EquatableArray<IrExpr> arguments, int from)

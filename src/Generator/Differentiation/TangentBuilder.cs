@@ -60,7 +60,7 @@ internal static class TangentBuilder
             body.Declarations.Add(new Declare(null, tangent, initial));
             if (!tangent.Type.IsScalar && tangent.Type.Rank == 1)
             {
-                body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(tangent.Ref), "", "", false, null)));
+                body.Finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(tangent.Ref))));
             }
         }
 
@@ -112,12 +112,11 @@ internal static class TangentBuilder
             new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void, "new global::System.ArgumentException(" + message + ", nameof(" + t + "))", EquatableArray<IrExpr>.Empty)))),
             Block.Empty));
         var zeros = new IrVar(names.Fresh("_zero_" + x.TrimStart('@')), IrType.ArrayOf(parameter.Type.ElementType, 1));
-        body.Prologue.Add(new Declare(null, zeros, new Opaque(zeros.Type,
-            $"{missing} ? global::Backprop.AdjointPool.RentZeroed<{element}>({length}) : global::System.Array.Empty<{element}>()",
-            EquatableArray<IrExpr>.Empty)));
-        body.Prologue.Add(new If(null, new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty),
+        IrExpr isMissing = new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty);
+        body.Prologue.Add(new Declare(null, zeros, HessianVectorBuilder.ZeroedIf(isMissing, zeros.Type, length)));
+        body.Prologue.Add(new If(null, isMissing,
             new Block(Array<IrStmt>(new Assign(null, new VarRef(TangentType(parameter), t), zeros.Ref))), Block.Empty));
-        body.Finally.Add(new Evaluate(null, new OpaqueCall(IrType.Void, "global::Backprop.AdjointPool.Return", null, Array<IrExpr>(zeros.Ref), "", "", false, null)));
+        body.Finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(zeros.Ref))));
     }
 
     /// <summary>
@@ -140,7 +139,7 @@ internal static class TangentBuilder
             // A new array is all zeros, and so is its tangent.
             IrExpr tangent = transformer.TangentOf(array);
             IrExpr zeroed = array.Type.Rank == 1
-                ? new OpaqueCall(tangent.Type, "global::Backprop.AdjointPool.Zeroed", null, Array(tangent, new Member(IrType.Int, array, "Length")), "", "", false, null)
+                ? new RuntimeCall(tangent.Type, RuntimeOp.Zeroed, Array(tangent, new Member(IrType.Int, array, "Length")))
                 : new NewArray(array.Type, ((NewArray)value).Sizes);
             return new IrStmt[] { stmt, new Assign(null, tangent, zeroed) };
         }
@@ -168,7 +167,7 @@ internal static class TangentBuilder
                 : new RefTo(new VarRef(call.Type, "_"), Out: true));
         }
 
-        var tangentCall = new OpaqueCall(call.Type, call.Callee.Tangent, call.Receiver, arguments.ToEquatableArray(), "", "", false, null);
+        var tangentCall = new OpaqueCall(call.Type, call.Callee.Tangent(), call.Receiver, arguments.ToEquatableArray(), "", "", KnownCall.None, null);
         IrStmt rewritten = stmt switch
         {
             Declare d => d with { Initializer = tangentCall },

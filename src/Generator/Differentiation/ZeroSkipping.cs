@@ -69,8 +69,8 @@ internal static class ZeroSkipping
     }
 
     private static IrExpr Finite(string name, IrType type) => type.IsScalar
-        ? new OpaqueCall(IrType.Bool, type.Name + ".IsFinite", null, Ir.Array<IrExpr>(new VarRef(type, name)), "", "", false, null)
-        : new OpaqueCall(IrType.Bool, "global::Backprop.Kernels.AllFinite", null, Ir.Array<IrExpr>(new VarRef(type, name)), "", "", false, null);
+        ? new OpaqueCall(IrType.Bool, type.Name + ".IsFinite", null, Ir.Array<IrExpr>(new VarRef(type, name)), "", "", KnownCall.IsFinite, null)
+        : new RuntimeCall(IrType.Bool, RuntimeOp.AllFinite, Ir.Array<IrExpr>(new VarRef(type, name)));
 
     /// <summary>
     /// For a loop that only accumulates multiples of one adjoint, that adjoint and the inputs the other factors read
@@ -162,5 +162,5 @@ internal static class ZeroSkipping
     }
 
     private static bool Pure(IrExpr? e) => e is null
-        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !Ir.IsPureOpaque(call) || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
+        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !Ir.IsPureOpaque(call) || x is RuntimeCall || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
 }

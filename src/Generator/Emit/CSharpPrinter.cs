@@ -74,7 +74,8 @@ internal sealed class CSharpPrinter
             case Declare d:
                 // A local keeps its declared type (`ulong k = 3` must not become an int); `var` only where the
                 // initializer names it (`new T(…)`).
-                string type = d.Initializer is Opaque { Template: var created } && created.StartsWith("new ", System.StringComparison.Ordinal)
+                string type = d.Initializer is RuntimeCall { Op: RuntimeOp.NewStack }
+                    || d.Initializer is Opaque { Template: var created } && created.StartsWith("new ", System.StringComparison.Ordinal)
                     && d.Variable.Type.Element == ElementKind.Other && d.Variable.Type.IsScalar ? "var" : d.Variable.Type.Name;
                 _writer.WriteLine(type + " " + d.Variable.Name + " = " + (d.Initializer is null ? DefaultText(d.Variable.Type) : Expr(d.Initializer)) + ";");
                 break;
@@ -272,11 +273,13 @@ internal sealed class CSharpPrinter
                 return Print(f.Original);
             case DiffCall { Tape: { } tape } d:
                 // The forward pass that keeps what the callee's reverse sweep reads, on this call site's chain of tapes.
-                return (Call(d.Receiver, d.Callee.Record, d.Arguments.Append(new RefTo(tape))), Primary);
+                return (Call(d.Receiver, d.Callee.Record(), d.Arguments.Append(new RefTo(tape))), Primary);
             case DiffCall d:
                 return (Call(d.Receiver, d.Primal, d.Arguments), Primary);
             case OpaqueCall o:
                 return (Call(o.Receiver, o.Method, o.Arguments), Primary);
+            case RuntimeCall r:
+                return (Call(r.Receiver, RuntimeNames.Method(r), r.Arguments), Primary);
             case NewArray n:
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
@@ -292,7 +295,7 @@ internal sealed class CSharpPrinter
                 arguments = arguments.Concat(b.Adjoints);
                 if (b.Seed is not null) arguments = arguments.Append(b.Seed);
                 // The caller has run the callee in its forward sweep: a layer's reverse sweep alone is enough.
-                string method = b.Call.Tape is not null ? b.Call.Callee.Replay : b.Call.Callee.HasPullback ? b.Call.Callee.Pullback : b.Call.Callee.BackwardCall;
+                string method = b.Call.Tape is not null ? b.Call.Callee.Replay() : b.Call.Callee.HasPullback ? b.Call.Callee.Pullback() : b.Call.Callee.BackwardCall();
                 return (Call(b.Call.Receiver, method, arguments), Primary);
             default:
                 throw new InvalidOperationException("cannot print " + e.GetType().Name);

@@ -129,9 +129,13 @@ internal static class Ir
 
     public static EquatableArray<T> Array<T>(params T[] items) where T : IEquatable<T> => items.ToEquatableArray();
 
+    /// <summary>A string literal, for a runtime call's message arguments.</summary>
+    public static IrExpr StringLiteral(string text) =>
+        new Constant(new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "string", "string"), "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"", 0);
+
     /// <summary>An empty array of <paramref name="type"/>: <c>Array.Empty&lt;T&gt;()</c>, or <c>new T[0, 0]</c> for two dimensions.</summary>
     public static IrExpr EmptyArray(IrType type) => type.Rank == 1
-        ? new OpaqueCall(type, "global::System.Array.Empty<" + type.ElementName + ">", null, EquatableArray<IrExpr>.Empty, "", "", false, null)
+        ? new RuntimeCall(type, RuntimeOp.EmptyArray, EquatableArray<IrExpr>.Empty)
         : new NewArray(type, Array<IrExpr>(new Constant(IrType.Int, "0", 0), new Constant(IrType.Int, "0", 0)));
 
     /// <summary>
@@ -139,5 +143,5 @@ internal static class Ir
     /// (the floating-point ones are rules, not opaque calls).
     /// </summary>
     public static bool IsPureOpaque(OpaqueCall call) =>
-        call.Receiver is null && call.Display is "Math.Max" or "Math.Min" or "Math.Abs" && !call.Type.IsFloatingElement;
+        call.Known == KnownCall.IntegerMath;
 }

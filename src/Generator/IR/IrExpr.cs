@@ -89,27 +89,44 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// pass keeps what its reverse sweep reads, so a caller runs it once. Null for a hand-written derivative or a checkpoint.</param>
 /// <param name="TypeArguments">Type arguments the derivatives are called with, such as <c>&lt;double&gt;</c> for a
 /// <c>TensorPrimitives</c> operation's generic rules; empty otherwise.</param>
+/// <param name="Stem">What the callee's other derivatives' names start with (<c>Net.Dense</c> for <c>Net.DenseBackward</c>,
+/// <c>Net.DensePullback</c>…); null for a custom derivative, which has its Backward only.</param>
+/// <param name="Origin">Where the derivatives come from.</param>
 internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1,
-    bool HasPullback = false, string? Tape = null, string TypeArguments = "")
+    bool HasPullback = false, string? Tape = null, string TypeArguments = "", string? Stem = null, CalleeOrigin Origin = CalleeOrigin.Method)
 {
-    private string Stem => Backward.Substring(0, Backward.Length - "Backward".Length);
+    private string Named(string suffix) =>
+        (Stem ?? throw new System.InvalidOperationException(Display + " has a Backward only")) + suffix + TypeArguments;
 
     /// <summary>The Backward as a call names it, with its type arguments.</summary>
-    public string BackwardCall => Backward + TypeArguments;
+    public string BackwardCall() => Backward + TypeArguments;
 
     /// <summary>The callee's forward pass that records its tape.</summary>
-    public string Record => Stem + "Record" + TypeArguments;
+    public string Record() => Named("Record");
 
     /// <summary>The callee's reverse sweep from its recorded tape.</summary>
-    public string Replay => Stem + "Replay" + TypeArguments;
+    public string Replay() => Named("Replay");
 
     /// <summary>The name of the callee's split-mode reverse sweep, as the Backward's name is spelled.</summary>
-    public string Pullback => Stem + "Pullback" + TypeArguments;
+    public string Pullback() => Named("Pullback");
 
     /// <summary>The name of the callee's forward-mode derivative, as the Backward's name is spelled.</summary>
-    public string Tangent => Stem + "Tangent" + TypeArguments;
+    public string Tangent() => Named("Tangent");
 
-    public string HessianVector => Stem + "HessianVector" + TypeArguments;
+    public string HessianVector() => Named("HessianVector");
+}
+
+/// <summary>Where a callee's derivatives come from.</summary>
+internal enum CalleeOrigin
+{
+    /// <summary>The callee's own type: a generated Backward, or one written by hand beside the method.</summary>
+    Method,
+
+    /// <summary>A <c>[DerivativeOf]</c> registration.</summary>
+    Registered,
+
+    /// <summary>The runtime's rules for a <c>TensorPrimitives</c> operation.</summary>
+    TensorPrimitives,
 }
 
 /// <summary>A call whose derivative is a Backward method (a [Differentiable] method or a custom derivative).</summary>
@@ -129,8 +146,120 @@ internal sealed record DiffCall(IrType Type, string Primal, IrExpr? Receiver, Ca
 /// <param name="Method">The method to call: qualified, or a name for an instance call.</param>
 /// <param name="Display">The method's name for messages.</param>
 /// <param name="Key">The lookup key of <c>[DerivativeOf]</c> registrations.</param>
+/// <param name="Known">What the parser recognised the method as, so that passes need not read its name.</param>
 internal sealed record OpaqueCall(IrType Type, string Method, IrExpr? Receiver, EquatableArray<IrExpr> Arguments, string Display, string Key,
-    bool IsLinq, LocationInfo? Location) : IrExpr(Type);
+    KnownCall Known, LocationInfo? Location) : IrExpr(Type);
+
+/// <summary>Library methods the passes treat specially, recognised by the parser from their symbols.</summary>
+internal enum KnownCall
+{
+    /// <summary>Any other method.</summary>
+    None,
+
+    /// <summary>A <c>System.Linq.Enumerable</c> method.</summary>
+    Linq,
+
+    /// <summary>A <c>TensorPrimitives</c> operation without a derivative rule (those with one are <see cref="DiffCall"/>s).</summary>
+    TensorPrimitives,
+
+    /// <summary><c>MemoryExtensions.AsSpan(array[, start[, length]])</c>.</summary>
+    AsSpan,
+
+    /// <summary><c>Span&lt;T&gt;.Slice</c> or <c>ReadOnlySpan&lt;T&gt;.Slice</c> on a span.</summary>
+    SpanSlice,
+
+    /// <summary>Another method named <c>AsSpan</c> or <c>Slice</c>: a slice the generator cannot follow.</summary>
+    OtherSlice,
+
+    /// <summary><c>GetLength</c>, <c>GetUpperBound</c> or <c>GetLowerBound</c> of an array: its shape, not its contents.</summary>
+    ArrayShape,
+
+    /// <summary>Integer <c>Math.Max</c>, <c>Min</c> or <c>Abs</c>: pure, no effects (the floating ones are rules).</summary>
+    IntegerMath,
+
+    /// <summary><c>double.IsFinite</c> or <c>float.IsFinite</c>.</summary>
+    IsFinite,
+}
+
+/// <summary>
+/// What generated code asks of the runtime (and of <c>System.Array</c>): pooled buffers, saves and restores, stacks of
+/// saved values, vector kernels. Passes build and recognise these by kind; only the printer knows their C# names
+/// (<see cref="Emit.RuntimeNames"/>).
+/// </summary>
+internal enum RuntimeOp
+{
+    /// <summary>A pooled zeroed array of the given length (the call's type is the array's).</summary>
+    RentZeroed,
+
+    /// <summary>A pooled copy of the first <c>length</c> elements of an array, or zeros for null: <c>(source, length)</c>.</summary>
+    RentCopy,
+
+    /// <summary>A zeroed array like another, reusing a given buffer when it fits: <c>(buffer, length)</c>.</summary>
+    Zeroed,
+
+    /// <summary>A pooled array grown to a length, zeroed: <c>(array, length)</c>.</summary>
+    Grow,
+
+    /// <summary>Gives a pooled array back: <c>(array)</c>.</summary>
+    Return,
+
+    /// <summary>Copies a saved copy back into an array and returns the copy to the pool: <c>(saved, array)</c>.</summary>
+    Restore,
+
+    /// <summary>Adds a local adjoint into the caller's buffer and returns it to the pool: <c>(local, callers)</c>.</summary>
+    HandBack,
+
+    /// <summary>An output's incoming gradient, read in place and consumed (zeros when none): <c>(incoming, length)</c>.</summary>
+    Consume,
+
+    /// <summary>An output's incoming gradient, read in place and left (zeros when none): <c>(incoming, length)</c>.</summary>
+    ReadOnly,
+
+    /// <summary>A slice of an adjoint, empty when the adjoint is: <c>(adjoint, start[, length])</c>.</summary>
+    Slice,
+
+    /// <summary>A pooled array of saved values, one per loop trip: <c>(trips)</c>.</summary>
+    SaveRent,
+
+    /// <summary>Gives a save array back: <c>(array)</c>.</summary>
+    SaveReturn,
+
+    /// <summary>A new pooled stack of saved values (the call's type is the stack's).</summary>
+    NewStack,
+
+    /// <summary>Reserves room for a loop's pushes on the receiving stack: <c>(trips)</c>.</summary>
+    StackReserve,
+
+    /// <summary>Gives the receiving stack's storage back.</summary>
+    StackDispose,
+
+    /// <summary>The vector kernel <c>into[intoStart + k] += scale · from[fromStart + k]</c>: <c>(into, intoStart, scale, from, fromStart, count)</c>.</summary>
+    AddScaled,
+
+    /// <summary>Whether every element of an array is finite: <c>(array)</c>.</summary>
+    AllFinite,
+
+    /// <summary>
+    /// Throws if an adjoint shares memory with an array the derivative reads:
+    /// <c>(adjoint, "adjoint's name", "names, of, the, arrays", arrays…)</c>.
+    /// </summary>
+    AliasingCheck,
+
+    /// <summary><c>Array.Clear</c>: <c>(array)</c> or <c>(array, start, length)</c>.</summary>
+    ClearArray,
+
+    /// <summary><c>Array.Empty&lt;T&gt;()</c> (the call's type is the array's).</summary>
+    EmptyArray,
+}
+
+/// <summary>A call to the runtime: one <see cref="RuntimeOp"/>, its arguments, and for the stack operations the stack.</summary>
+internal sealed record RuntimeCall(IrType Type, RuntimeOp Op, EquatableArray<IrExpr> Arguments, IrExpr? Receiver = null) : IrExpr(Type);
+
+/// <summary>
+/// The result of the call a derivative rule differentiates, in a partial the rule gives before the reverse sweep knows
+/// where the result lives (a local, or a copy taken before a restore); it is replaced before anything prints.
+/// </summary>
+internal sealed record RuleResult(IrType Type) : IrExpr(Type);
 
 /// <summary>An element of an array or span: <c>a[i]</c> or <c>a[i, j]</c>.</summary>
 internal sealed record ElementAt(IrType Type, IrExpr Array, EquatableArray<IrExpr> Indices) : IrExpr(Type);

@@ -34,6 +34,9 @@ internal enum ShapeKind
 /// <param name="ElementName">The element's C# spelling.</param>
 internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, string Name, string ElementName)
 {
+    /// <summary>For a pooled stack of saved values, the type of the values; null for every other type.</summary>
+    public IrType? StackElement { get; init; }
+
     public static readonly IrType Double = new(ShapeKind.Scalar, ElementKind.Double, 0, "double", "double");
     public static readonly IrType Float = new(ShapeKind.Scalar, ElementKind.Float, 0, "float", "float");
     public static readonly IrType Int = new(ShapeKind.Scalar, ElementKind.Int, 0, "int", "int");
@@ -70,6 +73,13 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
 
     public static IrType ArrayOf(IrType element, int rank) =>
         new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name);
+
+    /// <summary>A pooled stack of saved values of <paramref name="element"/> (not a value that carries a derivative).</summary>
+    public static IrType StackOf(IrType element)
+    {
+        string name = Emit.RuntimeNames.Stack(element.Name);
+        return new IrType(ShapeKind.Scalar, ElementKind.Other, 0, name, name) { StackElement = element };
+    }
 
     public static IrType SpanOf(IrType element, bool readOnly) =>
         new(readOnly ? ShapeKind.ReadOnlySpan : ShapeKind.Span, element.Element, 0,

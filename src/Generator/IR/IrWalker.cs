@@ -27,6 +27,10 @@ internal static class IrWalker
                 if (o.Receiver is not null) yield return o.Receiver;
                 foreach (IrExpr a in o.Arguments) yield return a;
                 break;
+            case RuntimeCall r:
+                if (r.Receiver is not null) yield return r.Receiver;
+                foreach (IrExpr a in r.Arguments) yield return a;
+                break;
             case ElementAt e:
                 yield return e.Array;
                 foreach (IrExpr i in e.Indices) yield return i;
@@ -74,6 +78,7 @@ internal static class IrWalker
                 Tape = d.Tape is null ? null : Rewrite(d.Tape, map) as VarRef ?? d.Tape,
             },
             OpaqueCall o => o with { Receiver = o.Receiver is null ? null : Rewrite(o.Receiver, map), Arguments = RewriteAll(o.Arguments, map) },
+            RuntimeCall r => r with { Receiver = r.Receiver is null ? null : Rewrite(r.Receiver, map), Arguments = RewriteAll(r.Arguments, map) },
             ElementAt e => e with { Array = Rewrite(e.Array, map), Indices = RewriteAll(e.Indices, map) },
             Member m when m.Receiver is not null => m with { Receiver = Rewrite(m.Receiver, map) },
             NewArray n => n with { Sizes = RewriteAll(n.Sizes, map) },
@@ -216,7 +221,7 @@ internal static class IrWalker
         Cast c => IsVariableArithmetic(c.Operand),
         Conditional c => IsVariableArithmetic(c.Condition) && IsVariableArithmetic(c.WhenTrue) && IsVariableArithmetic(c.WhenFalse),
         MathCall { Class: "global::System.Math", Function: "Max" or "Min" or "Abs" } m => m.Arguments.All(IsVariableArithmetic),
-        OpaqueCall { Receiver: null, Display: "Math.Max" or "Math.Min" or "Math.Abs" } o => o.Arguments.All(IsVariableArithmetic),
+        OpaqueCall { Known: KnownCall.IntegerMath } o => o.Arguments.All(IsVariableArithmetic),
         _ => false,
     };
 

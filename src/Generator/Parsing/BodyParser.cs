@@ -723,9 +723,28 @@ internal sealed class BodyParser
         }
 
 
-        bool isLinq = target.ContainingType.ToDisplayString() == "System.Linq.Enumerable";
         return new OpaqueCall(type, methodText, receiver, arguments, target.ContainingType.Name + "." + target.Name,
-            Contract.Key(target.ReducedFrom ?? target), isLinq, LocationInfo.From(invocation.Syntax));
+            Contract.Key(target.ReducedFrom ?? target), Recognize(target, type), LocationInfo.From(invocation.Syntax));
+    }
+
+    /// <summary>What a call without a derivative is, for the passes that treat some library methods specially.</summary>
+    private static KnownCall Recognize(IMethodSymbol target, IrType type)
+    {
+        IMethodSymbol method = target.ReducedFrom ?? target;
+        INamedTypeSymbol owner = method.ContainingType;
+        bool inSystem = owner.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+        if (owner.ToDisplayString() == "System.Linq.Enumerable") return KnownCall.Linq;
+        if (TensorPrimitivesCalls.IsTensorPrimitives(method)) return KnownCall.TensorPrimitives;
+        if (inSystem && owner.Name == "MemoryExtensions" && method.Name == "AsSpan") return KnownCall.AsSpan;
+        if (IsSpan(owner) && method.Name == "Slice") return KnownCall.SpanSlice;
+        if (method.Name.EndsWith("AsSpan", System.StringComparison.Ordinal) || method.Name.EndsWith("Slice", System.StringComparison.Ordinal))
+        {
+            return KnownCall.OtherSlice;
+        }
+
+        if (owner.SpecialType == SpecialType.System_Array && method.Name is "GetLength" or "GetUpperBound" or "GetLowerBound") return KnownCall.ArrayShape;
+        if (inSystem && owner.Name == "Math" && method.Name is "Max" or "Min" or "Abs" && !type.IsFloatingElement) return KnownCall.IntegerMath;
+        return KnownCall.None;
     }
 
     /// <summary>An array passed both as an output of <paramref name="callee"/> and as another argument, with that argument.</summary>
@@ -788,11 +807,13 @@ internal sealed class BodyParser
         ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
         ImmutableArray<bool> outputs = Outputs(target, handWritten, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
         var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], outputs[i])).ToEquatableArray();
-        string backward = isInstance
-            ? Contract.Escape(backwardName)
+        // The derivatives' names: the method's name with a suffix, qualified by its type unless called on this type.
+        string stem = isInstance
+            ? target.Name
             : SymbolEqualityComparer.Default.Equals(target.ContainingType, _method.ContainingType)
-                ? Reserve(backwardName, Contract.Escape(backwardName))
-                : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(backwardName);
+                ? Reserve(backwardName, target.Name)
+                : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name;
+        string backward = stem + Contract.BackwardSuffix;
 
         if (differentiable && handWritten is null && target.Locations.All(l => !l.IsInSource))
         {
@@ -812,7 +833,7 @@ internal sealed class BodyParser
                 : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length
                         && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
-        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback,
+        return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback, Stem: stem, Tape:
             differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null);
     }
 

@@ -53,7 +53,7 @@ internal static class CustomDerivativeParser
                     .ToEquatableArray();
                 string backward = derivative.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(derivative.Name);
                 return new Result<CustomDerivative>(
-                    new CustomDerivative(Contract.Key(target), new Callee(targetType.Name + "." + target.Name, backward, parameters)),
+                    new CustomDerivative(Contract.Key(target), new Callee(targetType.Name + "." + target.Name, backward, parameters, Origin: CalleeOrigin.Registered)),
                     EquatableArray<DiagnosticInfo>.Empty);
             }
 

@@ -55,8 +55,9 @@ internal static class TensorPrimitivesCalls
         if (Find(rules, target.Name + "Tangent", target, element, tangent: true) is not null) modes |= Contract.Forward;
         bool hasPullback = Find(rules, target.Name + "Pullback", target, element, pullback: true) is not null;
         string typeArguments = "<" + element.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ">";
-        return new Callee("TensorPrimitives." + target.Name, "global::" + RulesType + "." + target.Name + Contract.BackwardSuffix,
-            parameters, Modes: modes, HasPullback: hasPullback, TypeArguments: typeArguments);
+        string stem = "global::" + RulesType + "." + target.Name;
+        return new Callee("TensorPrimitives." + target.Name, stem + Contract.BackwardSuffix, parameters, Modes: modes, HasPullback: hasPullback,
+            TypeArguments: typeArguments, Stem: stem, Origin: CalleeOrigin.TensorPrimitives);
     }
 
     /// <summary>
