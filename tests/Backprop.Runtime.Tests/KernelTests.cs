@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Backprop.CompilerServices;
 using Xunit;
 
 namespace Backprop.Runtime.Tests;

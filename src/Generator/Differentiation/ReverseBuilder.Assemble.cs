@@ -174,24 +174,22 @@ internal sealed partial class ReverseBuilder
     {
         foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))
         {
-            string d = parameter.AdjointName;
-            string x = parameter.Name;
-            string check = parameter.Type.Shape switch
+            // The adjoint must have its primal's shape: Buffers.CheckShape(dW, w.Length, "dW", "w").
+            var arguments = new List<IrExpr> { new VarRef(parameter.Type, parameter.AdjointName) };
+            IrExpr Dimension(string text) => new Opaque(IrType.Int, text.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty);
+            if (parameter.Type.Rank == 2)
             {
-                ShapeKind.Array when parameter.Type.Rank == 2 =>
-                    $"{d} is not null && ({d}.GetLength(0) != {parameter.DimensionText(0)} || {d}.GetLength(1) != {parameter.DimensionText(1)})",
-                ShapeKind.Array => $"{d} is not null && {d}.Length != {parameter.LengthText}",
-                _ => $"!{d}.IsEmpty && {d}.Length != {x}.Length",
-            };
-            string shape = parameter.Type.Rank == 2
-                ? $"[{{{parameter.DimensionText(0)}}}, {{{parameter.DimensionText(1)}}}] but {d} has [{{{d}.GetLength(0)}}, {{{d}.GetLength(1)}}]"
-                : $"{{{parameter.LengthText}}} but {d} has {{{d}.Length}}";
-            string message = $"$\"The adjoint {d} must have the shape of {x}: {x} has {shape}.\"";
-            into.Add(new If(null, new Opaque(IrType.Bool, check.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty),
-                new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void,
-                    ("new global::System.ArgumentException(" + message + ", nameof(" + d + "))").Replace("{", "{{").Replace("}", "}}"),
-                    EquatableArray<IrExpr>.Empty)))),
-                Block.Empty));
+                arguments.Add(Dimension(parameter.DimensionText(0)));
+                arguments.Add(Dimension(parameter.DimensionText(1)));
+            }
+            else
+            {
+                arguments.Add(parameter.Type.Shape == ShapeKind.Array ? Dimension(parameter.LengthText) : new Member(IrType.Int, new VarRef(parameter.Type, parameter.Name), "Length"));
+            }
+
+            arguments.Add(Ir.StringLiteral(parameter.AdjointName));
+            arguments.Add(Ir.StringLiteral(parameter.Name));
+            into.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape, arguments.ToEquatableArray())));
         }
 
         AddAliasingChecks(into);

@@ -9,12 +9,12 @@ namespace Backprop.Gen.Emit;
 /// </summary>
 internal static class RuntimeNames
 {
-    private const string Pool = "global::Backprop.AdjointPool.";
-    private const string Saves = "global::Backprop.SavePool.";
-    private const string Kernels = "global::Backprop.Kernels.";
+    private const string Services = "global::Backprop.CompilerServices.";
+    private const string Pool = Services + "Buffers.";
+    private const string Kernels = Services + "Kernels.";
 
     /// <summary>The type of a pooled stack of saved values of <paramref name="element"/>.</summary>
-    public static string Stack(string element) => "global::Backprop.ValueStack<" + element + ">";
+    public static string Stack(string element) => Services + "ValueStack<" + element + ">";
 
     /// <summary>The method a runtime call invokes (a stack operation's is called on its stack).</summary>
     public static string Method(RuntimeCall call) => call.Op switch
@@ -29,14 +29,15 @@ internal static class RuntimeNames
         RuntimeOp.Consume => Pool + "Consume",
         RuntimeOp.ReadOnly => Pool + "ReadOnly",
         RuntimeOp.Slice => Pool + "Slice",
-        RuntimeOp.SaveRent => Saves + "Rent<" + call.Type.ElementName + ">",
-        RuntimeOp.SaveReturn => Saves + "Return",
+        RuntimeOp.SaveRent => Pool + "RentSaves<" + call.Type.ElementName + ">",
+        RuntimeOp.SaveReturn => Pool + "ReturnSaves",
+        RuntimeOp.CheckShape => Pool + "CheckShape",
         RuntimeOp.NewStack => "new " + call.Type.Name,
         RuntimeOp.StackReserve => "Reserve",
         RuntimeOp.StackDispose => "Dispose",
         RuntimeOp.AddScaled => Kernels + "AddScaled",
         RuntimeOp.AllFinite => Kernels + "AllFinite",
-        RuntimeOp.AliasingCheck => "global::Backprop.CompilerServices.Aliasing.Check<" + call.Arguments[0].Type.ElementName + ">",
+        RuntimeOp.AliasingCheck => Services + "Aliasing.Check<" + call.Arguments[0].Type.ElementName + ">",
         RuntimeOp.ClearArray => "global::System.Array.Clear",
         RuntimeOp.EmptyArray => "global::System.Array.Empty<" + call.Type.ElementName + ">",
         _ => throw new ArgumentOutOfRangeException(nameof(call), call.Op, "no runtime name"),

@@ -240,6 +240,12 @@ internal enum RuntimeOp
     AllFinite,
 
     /// <summary>
+    /// Throws unless an adjoint the caller passed has its primal's shape:
+    /// <c>(adjoint, length, "adjoint's name", "primal's name")</c>, or <c>(adjoint, rows, columns, …)</c> for a matrix.
+    /// </summary>
+    CheckShape,
+
+    /// <summary>
     /// Throws if an adjoint shares memory with an array the derivative reads:
     /// <c>(adjoint, "adjoint's name", "names, of, the, arrays", arrays…)</c>.
     /// </summary>

@@ -241,7 +241,7 @@ public static partial class TensorPrimitivesDerivatives
 
     /// <summary>The incoming gradient of a destination: its first elements, or zeros when the caller passes none.</summary>
     private static ReadOnlySpan<T> Incoming<T>(Span<T> dDestination, int length) where T : IFloatingPointIeee754<T> =>
-        dDestination.IsEmpty ? AdjointPool.Consume(dDestination, length) : dDestination.Slice(0, length);
+        dDestination.IsEmpty ? Buffers.Consume(dDestination, length) : dDestination.Slice(0, length);
 
     /// <summary>A Pullback consumes the gradient of the elements the operation wrote.</summary>
     private static void Consume<T>(Span<T> dDestination, int length)

@@ -63,8 +63,8 @@ public class SnapshotTests
         // forward keeps its loop).
         Assert.Contains("if (dA != null)", source);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(source, @"^\s*for \(int i = 0; i < a\.Length; i\+\+\)", System.Text.RegularExpressions.RegexOptions.Multiline));
-        Assert.Contains("global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", source);
-        Assert.Contains("global::Backprop.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);", source);
+        Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", source);
+        Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);", source);
     }
 
     [Fact]
@@ -118,8 +118,8 @@ public class SnapshotTests
         // No pooled copy of dY: the reverse reads the caller's gradient, as a person would. The Backward leaves it (no
         // zeroing after each read); the Pullback, for generated callers, consumes each element as it reads it.
         string backward = GeneratedMethods.Method(source, "Conv1dBackward"), pullback = GeneratedMethods.Method(source, "Conv1dPullback");
-        Assert.Contains("global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", backward);
-        Assert.Contains("global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);", pullback);
+        Assert.Contains("global::System.ReadOnlySpan<double> _d_y = global::Backprop.CompilerServices.Buffers.ReadOnly(dY, y.Length);", backward);
+        Assert.Contains("global::System.Span<double> _d_y = global::Backprop.CompilerServices.Buffers.Consume(dY, y.Length);", pullback);
         Assert.DoesNotContain("RentCopy", source);
         Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", backward);
         Assert.Matches(@"_d_y\[[^\]]*\] = 0", pullback);
@@ -150,10 +150,10 @@ public class SnapshotTests
             }
             """, "Layer");
         Snapshot.Verify("Layer", source);
-        Assert.Contains("AdjointPool.Grow", source);
+        Assert.Contains("Buffers.Grow", source);
         Assert.DoesNotContain("dX", source); // x is [NoDerivative]: no adjoint
-        Assert.Contains("h = global::Backprop.AdjointPool.RentZeroed<double>(n);", source); // h lives only as long as the call
-        Assert.Contains("global::Backprop.AdjointPool.Return(h);", source);
+        Assert.Contains("h = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(n);", source); // h lives only as long as the call
+        Assert.Contains("global::Backprop.CompilerServices.Buffers.Return(h);", source);
         Assert.DoesNotContain("!= 0.0)", source); // 0 · ∞ is NaN everywhere: no loop is skipped on a zero adjoint
     }
 
@@ -257,7 +257,7 @@ public class SnapshotTests
             }
             """, "Kept");
         Assert.Contains("double[] u = new double[w.Length];", source);
-        Assert.Contains("t = global::Backprop.AdjointPool.RentZeroed<double>(w.Length);", source);
+        Assert.Contains("t = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(w.Length);", source);
         Assert.DoesNotContain("Return(u)", source);
     }
 }

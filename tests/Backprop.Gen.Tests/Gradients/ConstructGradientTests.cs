@@ -224,7 +224,7 @@ public class ConstructGradientTests
     {
         Check(CallsAssembly.Value, "Samples.Calls", "Rows", r => new object?[] { RandomArray(r, 6), RandomArray(r, 3), 2 });
         string generated = TestCompiler.Generate(ConstructSources.Calls).Source(".Rows.Backward.g.cs");
-        Assert.Contains("global::Backprop.AdjointPool.Slice(dW, j * n, n)", generated);
+        Assert.Contains("global::Backprop.CompilerServices.Buffers.Slice(dW, j * n, n)", generated);
         Check(CallsAssembly.Value, "Samples.Calls", "ShiftedArray", r => new object?[] { RandomArray(r, 5) });
     }
 

@@ -180,7 +180,7 @@ public class TensorPrimitivesTests
         Assert.Empty(run.CompilationProblems);
         string dense = GeneratedMethods.Method(run.Source(".Dense.Backward.g.cs"), "DenseBackward");
         Assert.Contains("global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(global::System.MemoryExtensions.AsSpan<double>(w, j * n, n), x)", dense);
-        Assert.Contains("TensorPrimitivesDerivatives.DotPullback<double>(global::System.MemoryExtensions.AsSpan<double>(w, j * n, n), x, global::Backprop.AdjointPool.Slice(dW, j * n, n)", dense);
+        Assert.Contains("TensorPrimitivesDerivatives.DotPullback<double>(global::System.MemoryExtensions.AsSpan<double>(w, j * n, n), x, global::Backprop.CompilerServices.Buffers.Slice(dW, j * n, n)", dense);
         string floats = run.Source(".Floats.Backward.g.cs");
         Assert.Contains("TensorPrimitivesDerivatives.ExpPullback<float>(x, e, dX, _d_e)", floats);
         Assert.Contains("TensorPrimitivesDerivatives.ExpTangent<float>(", floats);

@@ -145,23 +145,23 @@ public class VectorizedAddTests
         Assert.Equal(calls, System.Text.RegularExpressions.Regex.Matches(generated, "Kernels.AddScaled").Count);
         if (method == "Dot")
         {
-            Assert.Contains("global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", generated);
+            Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);", generated);
         }
 
         if (method == "Hidden")
         {
-            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, 0, _d_t, h, 0, h.Length);", generated);
-            Assert.Contains("h = global::Backprop.AdjointPool.RentZeroed<double>(4);", generated);
+            Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dW, 0, _d_t, h, 0, h.Length);", generated);
+            Assert.Contains("h = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(4);", generated);
         }
 
         if (method == "Named")
         {
-            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * In, _d_s, x, 0, In);", generated);
+            Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dW, j * In, _d_s, x, 0, In);", generated);
         }
 
         if (method == "Rows")
         {
-            Assert.Contains("global::Backprop.Kernels.AddScaled(dW, j * (n + 1) + 1, _d_s, x, 1, n);", generated);
+            Assert.Contains("global::Backprop.CompilerServices.Kernels.AddScaled(dW, j * (n + 1) + 1, _d_s, x, 1, n);", generated);
         }
     }
 

@@ -232,8 +232,8 @@ public class WriteOnceOutputTests
         Assert.Empty(Generated.Value.GeneratorDiagnostics);
         string file = Generated.Value.Source(".L." + layer + ".Backward.g.cs");
         string backward = GeneratedMethods.Method(file, layer + "Backward"), pullback = GeneratedMethods.Method(file, layer + "Pullback");
-        Assert.Equal(!inPlace, pullback.Contains("AdjointPool.RentCopy(dY"));
-        Assert.Equal(!inPlace || layer == "PassesOn", backward.Contains("AdjointPool.RentCopy(dY"));
+        Assert.Equal(!inPlace, pullback.Contains("Buffers.RentCopy(dY"));
+        Assert.Equal(!inPlace || layer == "PassesOn", backward.Contains("Buffers.RentCopy(dY"));
         if (!inPlace) return;
         Assert.DoesNotContain("_saved_y", file);
         if (layer == "PassesOn")
@@ -246,9 +246,9 @@ public class WriteOnceOutputTests
 
         // The Backward reads the incoming gradient in place and leaves it; the Pullback consumes it in place.
         Assert.DoesNotMatch(@"_d_y\[[^\]]*\] = 0", backward);
-        Assert.DoesNotContain("AdjointPool.Return(_d_y)", file);
-        Assert.Contains("ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);", backward);
-        Assert.Contains("Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);", pullback);
+        Assert.DoesNotContain("Buffers.Return(_d_y)", file);
+        Assert.Contains("ReadOnlySpan<double> _d_y = global::Backprop.CompilerServices.Buffers.ReadOnly(dY, y.Length);", backward);
+        Assert.Contains("Span<double> _d_y = global::Backprop.CompilerServices.Buffers.Consume(dY, y.Length);", pullback);
         Assert.Matches(@"_d_y\[[^\]]*\] = 0", pullback);
     }
 

@@ -19,14 +19,8 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double DotBackward(double[] a, double[] b, double[]? dA, double[]? dB, double seed = 1.0)
         {
-            if (dA is not null && dA.Length != a.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dA must have the shape of a: a has {a.Length} but dA has {dA.Length}.", nameof(dA));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dA, a.Length, "dA", "a");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dA, "dA", "a, b", a, b);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "a, b", a, b);
 
@@ -46,11 +40,11 @@ namespace Snapshots
             // s += a[i] * b[i];
             if (dA != null)
             {
-                global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
+                global::Backprop.CompilerServices.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
             }
             if (dB != null)
             {
-                global::Backprop.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
+                global::Backprop.CompilerServices.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
             }
             return _result;
         }
@@ -126,14 +120,8 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void DotReplay(double[] a, double[] b, ref DotTape? tapes, double[]? dA, double[]? dB, double seed = 1.0)
         {
-            if (dA is not null && dA.Length != a.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dA must have the shape of a: a has {a.Length} but dA has {dA.Length}.", nameof(dA));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dA, a.Length, "dA", "a");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dA, "dA", "a, b", a, b);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "a, b", a, b);
             DotTape _tape = tapes ?? throw new global::System.InvalidOperationException("DotReplay without a tape: call DotRecord first, with the same arguments.");
@@ -146,11 +134,11 @@ namespace Snapshots
             // s += a[i] * b[i];
             if (dA != null)
             {
-                global::Backprop.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
+                global::Backprop.CompilerServices.Kernels.AddScaled(dA, 0, _d_s, b, 0, a.Length);
             }
             if (dB != null)
             {
-                global::Backprop.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
+                global::Backprop.CompilerServices.Kernels.AddScaled(dB, 0, _d_s, a, 0, a.Length);
             }
         }
     }

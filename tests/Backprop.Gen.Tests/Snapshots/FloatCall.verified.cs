@@ -20,10 +20,7 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static float LossBackward(float[] w, float b, float[] x, float[]? dW, ref float dB, float seed = 1f)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
 
             global::Snapshots.Net.SoftplusTape? _tapes_Softplus = null;
@@ -130,10 +127,7 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LossReplay(float[] w, float b, float[] x, ref LossTape? tapes, float[]? dW, ref float dB, float seed = 1f)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
             LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
             tapes = _tape.Next;

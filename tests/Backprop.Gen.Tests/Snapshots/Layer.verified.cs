@@ -20,14 +20,8 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double LayerBackward(double[] w, double[] b, double[] x, double[]? dW, double[]? dB, double seed = 1.0)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, b, x", w, b, x);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "w, b, x", w, b, x);
 
@@ -40,9 +34,9 @@ namespace Snapshots
                 double sum = 0;
                 double v = 0;
                 int n = b.Length;
-                h = global::Backprop.AdjointPool.RentZeroed<double>(n);
-                _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
-                _saved_sum = global::Backprop.SavePool.Rent<double>(n);
+                h = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(n);
+                _d_h = global::Backprop.CompilerServices.Buffers.Grow(_d_h, h.Length);
+                _saved_sum = global::Backprop.CompilerServices.Buffers.RentSaves<double>(n);
                 for (int j = 0; j < n; j++)
                 {
                     _saved_sum[j] = sum;
@@ -96,7 +90,7 @@ namespace Snapshots
                     // sum += w[j * x.Length + i] * x[i];
                     if (dW != null)
                     {
-                        global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
+                        global::Backprop.CompilerServices.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
                     }
 
                     // double sum = b[j];
@@ -111,9 +105,9 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_sum);
-                global::Backprop.AdjointPool.Return(_d_h);
-                global::Backprop.AdjointPool.Return(h);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_sum);
+                global::Backprop.CompilerServices.Buffers.Return(_d_h);
+                global::Backprop.CompilerServices.Buffers.Return(h);
             }
         }
 
@@ -191,9 +185,9 @@ namespace Snapshots
                 double sum = 0;
                 double v = 0;
                 int n = b.Length;
-                h = global::Backprop.AdjointPool.RentZeroed<double>(n);
-                _d_h = global::Backprop.AdjointPool.Grow(_d_h, h.Length);
-                _saved_sum = global::Backprop.SavePool.Rent<double>(n);
+                h = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(n);
+                _d_h = global::Backprop.CompilerServices.Buffers.Grow(_d_h, h.Length);
+                _saved_sum = global::Backprop.CompilerServices.Buffers.RentSaves<double>(n);
                 for (int j = 0; j < n; j++)
                 {
                     _saved_sum[j] = sum;
@@ -227,9 +221,9 @@ namespace Snapshots
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.SavePool.Return(_saved_sum);
-                    global::Backprop.AdjointPool.Return(_d_h);
-                    global::Backprop.AdjointPool.Return(h);
+                    global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_sum);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_h);
+                    global::Backprop.CompilerServices.Buffers.Return(h);
                 }
             }
         }
@@ -250,14 +244,8 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LayerReplay(double[] w, double[] b, double[] x, ref LayerTape? tapes, double[]? dW, double[]? dB, double seed = 1.0)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, b, x", w, b, x);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "w, b, x", w, b, x);
             LayerTape _tape = tapes ?? throw new global::System.InvalidOperationException("LayerReplay without a tape: call LayerRecord first, with the same arguments.");
@@ -304,7 +292,7 @@ namespace Snapshots
                     // sum += w[j * x.Length + i] * x[i];
                     if (dW != null)
                     {
-                        global::Backprop.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
+                        global::Backprop.CompilerServices.Kernels.AddScaled(dW, j * x.Length, _d_sum, x, 0, x.Length);
                     }
 
                     // double sum = b[j];
@@ -318,9 +306,9 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_sum);
-                global::Backprop.AdjointPool.Return(_d_h);
-                global::Backprop.AdjointPool.Return(h);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_sum);
+                global::Backprop.CompilerServices.Buffers.Return(_d_h);
+                global::Backprop.CompilerServices.Buffers.Return(h);
             }
         }
     }

@@ -27,7 +27,7 @@ namespace Snapshots
             {
                 // forward sweep
                 double h = x;
-                _saved_h = global::Backprop.SavePool.Rent<double>(n);
+                _saved_h = global::Backprop.CompilerServices.Buffers.RentSaves<double>(n);
                 for (int i = 0; i < n; i++)
                 {
                     _saved_h[i] = h;
@@ -61,7 +61,7 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_h);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_h);
             }
         }
 
@@ -143,7 +143,7 @@ namespace Snapshots
             try
             {
                 double h = x;
-                _saved_h = global::Backprop.SavePool.Rent<double>(n);
+                _saved_h = global::Backprop.CompilerServices.Buffers.RentSaves<double>(n);
                 for (int i = 0; i < n; i++)
                 {
                     _saved_h[i] = h;
@@ -163,7 +163,7 @@ namespace Snapshots
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.SavePool.Return(_saved_h);
+                    global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_h);
                 }
             }
         }
@@ -217,7 +217,7 @@ namespace Snapshots
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_h);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_h);
             }
         }
     }

@@ -18,19 +18,13 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardBackward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
         {
-            if (!dInput.IsEmpty && dInput.Length != input.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dInput must have the shape of input: input has {input.Length} but dInput has {dInput.Length}.", nameof(dInput));
-            }
-            if (!dOutput.IsEmpty && dOutput.Length != output.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dInput, input.Length, "dInput", "input");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dOutput, output.Length, "dOutput", "output");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
             global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
-            double[] _d_output = global::Backprop.AdjointPool.RentCopy(dOutput, output.Length);
+            double[] _d_output = global::Backprop.CompilerServices.Buffers.RentCopy(dOutput, output.Length);
             try
             {
                 // forward sweep
@@ -42,7 +36,7 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_output);
+                global::Backprop.CompilerServices.Buffers.Return(_d_output);
             }
         }
 
@@ -60,14 +54,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardPullback(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
         {
-            if (!dInput.IsEmpty && dInput.Length != input.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dInput must have the shape of input: input has {input.Length} but dInput has {dInput.Length}.", nameof(dInput));
-            }
-            if (!dOutput.IsEmpty && dOutput.Length != output.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dInput, input.Length, "dInput", "input");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dOutput, output.Length, "dOutput", "output");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
@@ -151,14 +139,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardReplay(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, ref ForwardTape? tapes, Gradients gradients, global::System.Span<double> dInput, [global::Backprop.OutputAdjoint] global::System.Span<double> dOutput)
         {
-            if (!dInput.IsEmpty && dInput.Length != input.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dInput must have the shape of input: input has {input.Length} but dInput has {dInput.Length}.", nameof(dInput));
-            }
-            if (!dOutput.IsEmpty && dOutput.Length != output.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dOutput must have the shape of output: output has {output.Length} but dOutput has {dOutput.Length}.", nameof(dOutput));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dInput, input.Length, "dInput", "input");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dOutput, output.Length, "dOutput", "output");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
             ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");

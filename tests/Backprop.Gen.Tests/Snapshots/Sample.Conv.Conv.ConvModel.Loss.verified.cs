@@ -32,17 +32,17 @@ namespace Conv
             try
             {
                 // forward sweep
-                features = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
-                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
+                _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
                 Conv.ForwardRecord(image, features, ref _tapes_Forward);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
-                pooled = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Features);
-                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Features);
+                _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2);
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 Output.ForwardRecord(pooled, logits, ref _tapes_Forward_1);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
 
@@ -65,14 +65,14 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_features);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(features);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(pooled);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(features);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(pooled);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
 
@@ -178,17 +178,17 @@ namespace Conv
             bool _recorded = false;
             try
             {
-                features = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
-                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Channels * global::Conv.ConvNet.Side * global::Conv.ConvNet.Side);
+                _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
                 Conv.ForwardRecord(image, features, ref _tapes_Forward);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
-                pooled = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Features);
-                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Features);
+                _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, global::Conv.ConvNet.Channels, global::Conv.ConvNet.Side, global::Conv.ConvNet.Side, 2, 2);
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(global::Conv.ConvNet.Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(global::Conv.ConvNet.Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 Output.ForwardRecord(pooled, logits, ref _tapes_Forward_1);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
                 LossTape _tape = LossTape.Rent();
@@ -213,14 +213,14 @@ namespace Conv
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.AdjointPool.Return(_d_features);
-                    global::Backprop.AdjointPool.Return(_d_active);
-                    global::Backprop.AdjointPool.Return(_d_pooled);
-                    global::Backprop.AdjointPool.Return(_d_logits);
-                    global::Backprop.AdjointPool.Return(features);
-                    global::Backprop.AdjointPool.Return(active);
-                    global::Backprop.AdjointPool.Return(pooled);
-                    global::Backprop.AdjointPool.Return(logits);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                    global::Backprop.CompilerServices.Buffers.Return(features);
+                    global::Backprop.CompilerServices.Buffers.Return(active);
+                    global::Backprop.CompilerServices.Buffers.Return(pooled);
+                    global::Backprop.CompilerServices.Buffers.Return(logits);
                 }
             }
         }
@@ -272,14 +272,14 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_features);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(features);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(pooled);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(features);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(pooled);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
     }

@@ -24,26 +24,11 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsBackward(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (dBias is not null && dBias.Length != bias.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
-            }
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dBias, bias.Length, "dBias", "bias");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
@@ -56,21 +41,21 @@ namespace Conv
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] _d_logits = global::Backprop.CompilerServices.Buffers.RentCopy(dLogits, logits.Length);
             double[] features = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             double[] pooled = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
-                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
+                _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
                 global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
-                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
-                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
+                _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
 
@@ -89,13 +74,13 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_features);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(features);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(features);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(pooled);
             }
         }
 
@@ -119,26 +104,11 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsPullback(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (dBias is not null && dBias.Length != bias.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
-            }
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dBias, bias.Length, "dBias", "bias");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
@@ -157,14 +127,14 @@ namespace Conv
             try
             {
                 // forward sweep: only what the reverse sweep reads
-                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
-                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
+                _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
                 global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
-                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
-                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
+                _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
 
@@ -183,12 +153,12 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_features);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(features);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                global::Backprop.CompilerServices.Buffers.Return(features);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(pooled);
             }
         }
 
@@ -287,14 +257,14 @@ namespace Conv
             bool _recorded = false;
             try
             {
-                features = global::Backprop.AdjointPool.RentZeroed<double>(Channels * Side * Side);
-                _d_features = global::Backprop.AdjointPool.Grow(_d_features, features.Length);
+                features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
+                _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
                 global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(features.Length);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
-                pooled = global::Backprop.AdjointPool.RentZeroed<double>(Features);
-                _d_pooled = global::Backprop.AdjointPool.Grow(_d_pooled, pooled.Length);
+                pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
+                _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
                 LogitsTape _tape = LogitsTape.Rent();
@@ -316,12 +286,12 @@ namespace Conv
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.AdjointPool.Return(_d_features);
-                    global::Backprop.AdjointPool.Return(_d_active);
-                    global::Backprop.AdjointPool.Return(_d_pooled);
-                    global::Backprop.AdjointPool.Return(features);
-                    global::Backprop.AdjointPool.Return(active);
-                    global::Backprop.AdjointPool.Return(pooled);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                    global::Backprop.CompilerServices.Buffers.Return(features);
+                    global::Backprop.CompilerServices.Buffers.Return(active);
+                    global::Backprop.CompilerServices.Buffers.Return(pooled);
                 }
             }
         }
@@ -347,26 +317,11 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsReplay(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (dBias is not null && dBias.Length != bias.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
-            }
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dBias, bias.Length, "dBias", "bias");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
@@ -400,12 +355,12 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_features);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_pooled);
-                global::Backprop.AdjointPool.Return(features);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(pooled);
+                global::Backprop.CompilerServices.Buffers.Return(_d_features);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_pooled);
+                global::Backprop.CompilerServices.Buffers.Return(features);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(pooled);
             }
         }
     }

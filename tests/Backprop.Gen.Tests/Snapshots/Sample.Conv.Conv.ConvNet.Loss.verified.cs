@@ -25,22 +25,10 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double LossBackward(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, int label, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, double seed = 1.0)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (dBias is not null && dBias.Length != bias.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
-            }
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dBias, bias.Length, "dBias", "bias");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image", kernel, bias, w, b, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image", kernel, bias, w, b, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image", kernel, bias, w, b, image);
@@ -52,8 +40,8 @@ namespace Conv
             try
             {
                 // forward sweep
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 LogitsRecord(kernel, bias, w, b, image, logits, ref _tapes_Logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
 
@@ -67,8 +55,8 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
 
@@ -138,8 +126,8 @@ namespace Conv
             bool _recorded = false;
             try
             {
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 LogitsRecord(kernel, bias, w, b, image, logits, ref _tapes_Logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropy(logits, label);
                 LossTape _tape = LossTape.Rent();
@@ -156,8 +144,8 @@ namespace Conv
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.AdjointPool.Return(_d_logits);
-                    global::Backprop.AdjointPool.Return(logits);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                    global::Backprop.CompilerServices.Buffers.Return(logits);
                 }
             }
         }
@@ -183,22 +171,10 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LossReplay(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, int label, ref LossTape? tapes, double[]? dKernel, double[]? dBias, double[]? dW, double[]? dB, double seed = 1.0)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (dBias is not null && dBias.Length != bias.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dBias must have the shape of bias: bias has {bias.Length} but dBias has {dBias.Length}.", nameof(dBias));
-            }
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
-            if (dB is not null && dB.Length != b.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB must have the shape of b: b has {b.Length} but dB has {dB.Length}.", nameof(dB));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dBias, bias.Length, "dBias", "bias");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB, b.Length, "dB", "b");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, bias, w, b, image", kernel, bias, w, b, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dBias, "dBias", "kernel, bias, w, b, image", kernel, bias, w, b, image);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "kernel, bias, w, b, image", kernel, bias, w, b, image);
@@ -219,8 +195,8 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
     }

@@ -18,19 +18,13 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardBackward(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
             global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
-            double[] _d_y = global::Backprop.AdjointPool.RentCopy(dY, y.Length);
+            double[] _d_y = global::Backprop.CompilerServices.Buffers.RentCopy(dY, y.Length);
             try
             {
                 // forward sweep
@@ -42,7 +36,7 @@ namespace Conv
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_y);
+                global::Backprop.CompilerServices.Buffers.Return(_d_y);
             }
         }
 
@@ -60,14 +54,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardPullback(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
@@ -151,14 +139,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardReplay(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, ref ForwardTape? tapes, Gradients gradients, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
             ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");

@@ -22,7 +22,7 @@ namespace HigherOrder
             {
                 // forward sweep
                 double w = x;
-                _saved_w = global::Backprop.SavePool.Rent<double>(3);
+                _saved_w = global::Backprop.CompilerServices.Buffers.RentSaves<double>(3);
                 for (int i = 0; i < 3; i++)
                 {
                     _saved_w[i] = w;
@@ -49,7 +49,7 @@ namespace HigherOrder
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_w);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_w);
             }
         }
 
@@ -123,7 +123,7 @@ namespace HigherOrder
             try
             {
                 double w = x;
-                _saved_w = global::Backprop.SavePool.Rent<double>(3);
+                _saved_w = global::Backprop.CompilerServices.Buffers.RentSaves<double>(3);
                 for (int i = 0; i < 3; i++)
                 {
                     _saved_w[i] = w;
@@ -143,7 +143,7 @@ namespace HigherOrder
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.SavePool.Return(_saved_w);
+                    global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_w);
                 }
             }
         }
@@ -185,7 +185,7 @@ namespace HigherOrder
             }
             finally
             {
-                global::Backprop.SavePool.Return(_saved_w);
+                global::Backprop.CompilerServices.Buffers.ReturnSaves(_saved_w);
             }
         }
 
@@ -233,8 +233,8 @@ namespace HigherOrder
             double _dot_g0 = 0.0;
             double _dot_d_w = 0.0;
             double _dot_w = 0.0;
-            var _saved_w = new global::Backprop.ValueStack<double>();
-            var _dot_saved_w = new global::Backprop.ValueStack<double>();
+            var _saved_w = new global::Backprop.CompilerServices.ValueStack<double>();
+            var _dot_saved_w = new global::Backprop.CompilerServices.ValueStack<double>();
             try
             {
                 double w = x;

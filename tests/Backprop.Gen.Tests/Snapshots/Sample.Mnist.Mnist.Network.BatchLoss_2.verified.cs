@@ -25,22 +25,10 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double BatchLossBackward(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> images, global::System.ReadOnlySpan<int> labels, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, double seed = 1.0)
         {
-            if (dW1 is not null && dW1.Length != w1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
-            }
-            if (dB1 is not null && dB1.Length != b1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
-            }
-            if (dW2 is not null && dW2.Length != w2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
-            }
-            if (dB2 is not null && dB2.Length != b2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW1, w1.Length, "dW1", "w1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB1, b1.Length, "dB1", "b1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW2, w2.Length, "dW2", "w2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB2, b2.Length, "dB2", "b2");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
@@ -56,14 +44,14 @@ namespace Mnist
             try
             {
                 // forward sweep
-                hidden = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
-                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Hidden);
+                _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.DenseBatch(w1, b1, images, hidden);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Hidden);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 global::Backprop.Nn.Layers.DenseBatch(w2, b2, active, logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropyBatch(logits, labels);
 
@@ -83,12 +71,12 @@ namespace Mnist
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_hidden);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(hidden);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(hidden);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
 
@@ -178,14 +166,14 @@ namespace Mnist
             bool _recorded = false;
             try
             {
-                hidden = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
-                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Hidden);
+                _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.DenseBatch(w1, b1, images, hidden);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Hidden);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Hidden);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
-                logits = global::Backprop.AdjointPool.RentZeroed<double>(labels.Length * Classes);
-                _d_logits = global::Backprop.AdjointPool.Grow(_d_logits, logits.Length);
+                logits = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(labels.Length * Classes);
+                _d_logits = global::Backprop.CompilerServices.Buffers.Grow(_d_logits, logits.Length);
                 global::Backprop.Nn.Layers.DenseBatch(w2, b2, active, logits);
                 double _result = global::Backprop.Nn.Losses.SoftmaxCrossEntropyBatch(logits, labels);
                 BatchLossTape_2 _tape = BatchLossTape_2.Rent();
@@ -206,12 +194,12 @@ namespace Mnist
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.AdjointPool.Return(_d_hidden);
-                    global::Backprop.AdjointPool.Return(_d_active);
-                    global::Backprop.AdjointPool.Return(_d_logits);
-                    global::Backprop.AdjointPool.Return(hidden);
-                    global::Backprop.AdjointPool.Return(active);
-                    global::Backprop.AdjointPool.Return(logits);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                    global::Backprop.CompilerServices.Buffers.Return(hidden);
+                    global::Backprop.CompilerServices.Buffers.Return(active);
+                    global::Backprop.CompilerServices.Buffers.Return(logits);
                 }
             }
         }
@@ -237,22 +225,10 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void BatchLossReplay(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> images, global::System.ReadOnlySpan<int> labels, ref BatchLossTape_2? tapes, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, double seed = 1.0)
         {
-            if (dW1 is not null && dW1.Length != w1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
-            }
-            if (dB1 is not null && dB1.Length != b1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
-            }
-            if (dW2 is not null && dW2.Length != w2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
-            }
-            if (dB2 is not null && dB2.Length != b2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW1, w1.Length, "dW1", "w1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB1, b1.Length, "dB1", "b1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW2, w2.Length, "dW2", "w2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB2, b2.Length, "dB2", "b2");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
@@ -283,12 +259,12 @@ namespace Mnist
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_hidden);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(hidden);
-                global::Backprop.AdjointPool.Return(active);
-                global::Backprop.AdjointPool.Return(logits);
+                global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(hidden);
+                global::Backprop.CompilerServices.Buffers.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(logits);
             }
         }
     }

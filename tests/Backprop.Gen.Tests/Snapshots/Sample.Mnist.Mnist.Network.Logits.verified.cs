@@ -24,26 +24,11 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsBackward(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dW1 is not null && dW1.Length != w1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
-            }
-            if (dB1 is not null && dB1.Length != b1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
-            }
-            if (dW2 is not null && dW2.Length != w2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
-            }
-            if (dB2 is not null && dB2.Length != b2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW1, w1.Length, "dW1", "w1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB1, b1.Length, "dB1", "b1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW2, w2.Length, "dW2", "w2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB2, b2.Length, "dB2", "b2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
@@ -55,17 +40,17 @@ namespace Mnist
             global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
-            double[] _d_logits = global::Backprop.AdjointPool.RentCopy(dLogits, logits.Length);
+            double[] _d_logits = global::Backprop.CompilerServices.Buffers.RentCopy(dLogits, logits.Length);
             double[] hidden = global::System.Array.Empty<double>();
             double[] active = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
-                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
                 global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
 
@@ -81,11 +66,11 @@ namespace Mnist
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_hidden);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(_d_logits);
-                global::Backprop.AdjointPool.Return(hidden);
-                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_logits);
+                global::Backprop.CompilerServices.Buffers.Return(hidden);
+                global::Backprop.CompilerServices.Buffers.Return(active);
             }
         }
 
@@ -109,26 +94,11 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsPullback(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dW1 is not null && dW1.Length != w1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
-            }
-            if (dB1 is not null && dB1.Length != b1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
-            }
-            if (dW2 is not null && dW2.Length != w2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
-            }
-            if (dB2 is not null && dB2.Length != b2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW1, w1.Length, "dW1", "w1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB1, b1.Length, "dB1", "b1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW2, w2.Length, "dW2", "w2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB2, b2.Length, "dB2", "b2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
@@ -145,11 +115,11 @@ namespace Mnist
             try
             {
                 // forward sweep: only what the reverse sweep reads
-                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
                 global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
 
@@ -165,10 +135,10 @@ namespace Mnist
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_hidden);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(hidden);
-                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(hidden);
+                global::Backprop.CompilerServices.Buffers.Return(active);
             }
         }
 
@@ -257,11 +227,11 @@ namespace Mnist
             bool _recorded = false;
             try
             {
-                hidden = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_hidden = global::Backprop.AdjointPool.Grow(_d_hidden, hidden.Length);
+                hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
                 global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
-                active = global::Backprop.AdjointPool.RentZeroed<double>(Hidden);
-                _d_active = global::Backprop.AdjointPool.Grow(_d_active, active.Length);
+                active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
+                _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
                 global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
                 LogitsTape _tape = LogitsTape.Rent();
@@ -281,10 +251,10 @@ namespace Mnist
                 if (!_recorded)
                 {
                     // The forward sweep threw: give back what it rented.
-                    global::Backprop.AdjointPool.Return(_d_hidden);
-                    global::Backprop.AdjointPool.Return(_d_active);
-                    global::Backprop.AdjointPool.Return(hidden);
-                    global::Backprop.AdjointPool.Return(active);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                    global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                    global::Backprop.CompilerServices.Buffers.Return(hidden);
+                    global::Backprop.CompilerServices.Buffers.Return(active);
                 }
             }
         }
@@ -310,26 +280,11 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsReplay(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes, double[]? dW1, double[]? dB1, double[]? dW2, double[]? dB2, [global::Backprop.OutputAdjoint] double[]? dLogits)
         {
-            if (dW1 is not null && dW1.Length != w1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW1 must have the shape of w1: w1 has {w1.Length} but dW1 has {dW1.Length}.", nameof(dW1));
-            }
-            if (dB1 is not null && dB1.Length != b1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB1 must have the shape of b1: b1 has {b1.Length} but dB1 has {dB1.Length}.", nameof(dB1));
-            }
-            if (dW2 is not null && dW2.Length != w2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW2 must have the shape of w2: w2 has {w2.Length} but dW2 has {dW2.Length}.", nameof(dW2));
-            }
-            if (dB2 is not null && dB2.Length != b2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dB2 must have the shape of b2: b2 has {b2.Length} but dB2 has {dB2.Length}.", nameof(dB2));
-            }
-            if (dLogits is not null && dLogits.Length != logits.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dLogits must have the shape of logits: logits has {logits.Length} but dLogits has {dLogits.Length}.", nameof(dLogits));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW1, w1.Length, "dW1", "w1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB1, b1.Length, "dB1", "b1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW2, w2.Length, "dW2", "w2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dB2, b2.Length, "dB2", "b2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dLogits, logits.Length, "dLogits", "logits");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW1, "dW1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB1, "dB1", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW2, "dW2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
@@ -358,10 +313,10 @@ namespace Mnist
             }
             finally
             {
-                global::Backprop.AdjointPool.Return(_d_hidden);
-                global::Backprop.AdjointPool.Return(_d_active);
-                global::Backprop.AdjointPool.Return(hidden);
-                global::Backprop.AdjointPool.Return(active);
+                global::Backprop.CompilerServices.Buffers.Return(_d_hidden);
+                global::Backprop.CompilerServices.Buffers.Return(_d_active);
+                global::Backprop.CompilerServices.Buffers.Return(hidden);
+                global::Backprop.CompilerServices.Buffers.Return(active);
             }
         }
     }

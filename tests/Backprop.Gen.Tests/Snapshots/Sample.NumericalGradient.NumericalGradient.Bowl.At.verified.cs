@@ -17,10 +17,7 @@ namespace NumericalGradient
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double AtBackward(double[] x, double[]? dX, double seed = 1.0)
         {
-            if (dX is not null && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x", x);
 
             // forward sweep
@@ -99,10 +96,7 @@ namespace NumericalGradient
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void AtReplay(double[] x, ref AtTape? tapes, double[]? dX, double seed = 1.0)
         {
-            if (dX is not null && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x", x);
             AtTape _tape = tapes ?? throw new global::System.InvalidOperationException("AtReplay without a tape: call AtRecord first, with the same arguments.");
             tapes = _tape.Next;

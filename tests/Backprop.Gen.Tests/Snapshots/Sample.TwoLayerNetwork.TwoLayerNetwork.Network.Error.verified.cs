@@ -19,10 +19,7 @@ namespace TwoLayerNetwork
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double ErrorBackward(double[] w, double[] input, double[] target, double[]? dW, double seed = 1.0)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
 
             global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = null;
@@ -237,10 +234,7 @@ namespace TwoLayerNetwork
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void ErrorReplay(double[] w, double[] input, double[] target, ref ErrorTape? tapes, double[]? dW, double seed = 1.0)
         {
-            if (dW is not null && dW.Length != w.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dW must have the shape of w: w has {w.Length} but dW has {dW.Length}.", nameof(dW));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
             ErrorTape _tape = tapes ?? throw new global::System.InvalidOperationException("ErrorReplay without a tape: call ErrorRecord first, with the same arguments.");
             tapes = _tape.Next;

@@ -23,18 +23,9 @@ namespace Xor
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double OutputBackward(double[] g1, double[] g2, double[] v, double x1, double x2, double[]? dG1, double[]? dG2, double[]? dV, double seed = 1.0)
         {
-            if (dG1 is not null && dG1.Length != g1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dG1 must have the shape of g1: g1 has {g1.Length} but dG1 has {dG1.Length}.", nameof(dG1));
-            }
-            if (dG2 is not null && dG2.Length != g2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dG2 must have the shape of g2: g2 has {g2.Length} but dG2 has {dG2.Length}.", nameof(dG2));
-            }
-            if (dV is not null && dV.Length != v.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dV must have the shape of v: v has {v.Length} but dV has {dV.Length}.", nameof(dV));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dG1, g1.Length, "dG1", "g1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dG2, g2.Length, "dG2", "g2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dV, v.Length, "dV", "v");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG1, "dG1", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
@@ -214,18 +205,9 @@ namespace Xor
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void OutputReplay(double[] g1, double[] g2, double[] v, double x1, double x2, ref OutputTape? tapes, double[]? dG1, double[]? dG2, double[]? dV, double seed = 1.0)
         {
-            if (dG1 is not null && dG1.Length != g1.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dG1 must have the shape of g1: g1 has {g1.Length} but dG1 has {dG1.Length}.", nameof(dG1));
-            }
-            if (dG2 is not null && dG2.Length != g2.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dG2 must have the shape of g2: g2 has {g2.Length} but dG2 has {dG2.Length}.", nameof(dG2));
-            }
-            if (dV is not null && dV.Length != v.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dV must have the shape of v: v has {v.Length} but dV has {dV.Length}.", nameof(dV));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dG1, g1.Length, "dG1", "g1");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dG2, g2.Length, "dG2", "g2");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dV, v.Length, "dV", "v");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG1, "dG1", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);

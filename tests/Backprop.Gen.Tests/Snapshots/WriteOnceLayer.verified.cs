@@ -20,23 +20,14 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void Conv1dBackward(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, double[]? dKernel, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
 
-            global::System.ReadOnlySpan<double> _d_y = global::Backprop.AdjointPool.ReadOnly(dY, y.Length);
+            global::System.ReadOnlySpan<double> _d_y = global::Backprop.CompilerServices.Buffers.ReadOnly(dY, y.Length);
 
             // forward sweep
             double sum = 0;
@@ -55,8 +46,8 @@ namespace Snapshots
             }
 
             // reverse sweep
-            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
-            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+            bool _finite_kernel = global::Backprop.CompilerServices.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.CompilerServices.Kernels.AllFinite(x);
 
             // for (int o = 0; o < channels; o++)
             for (int o = channels - 1; o >= 0; o--)
@@ -114,23 +105,14 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void Conv1dPullback(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, double[]? dKernel, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
 
-            global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);
+            global::System.Span<double> _d_y = global::Backprop.CompilerServices.Buffers.Consume(dY, y.Length);
 
             // forward sweep: only what the reverse sweep reads
             double sum = 0;
@@ -149,8 +131,8 @@ namespace Snapshots
             }
 
             // reverse sweep
-            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
-            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+            bool _finite_kernel = global::Backprop.CompilerServices.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.CompilerServices.Kernels.AllFinite(x);
 
             // for (int o = 0; o < channels; o++)
             for (int o = channels - 1; o >= 0; o--)
@@ -279,18 +261,9 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void Conv1dReplay(double[] kernel, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, ref Conv1dTape? tapes, double[]? dKernel, global::System.Span<double> dX, [global::Backprop.OutputAdjoint] global::System.Span<double> dY)
         {
-            if (dKernel is not null && dKernel.Length != kernel.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dKernel must have the shape of kernel: kernel has {kernel.Length} but dKernel has {dKernel.Length}.", nameof(dKernel));
-            }
-            if (!dX.IsEmpty && dX.Length != x.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dX must have the shape of x: x has {x.Length} but dX has {dX.Length}.", nameof(dX));
-            }
-            if (!dY.IsEmpty && dY.Length != y.Length)
-            {
-                throw new global::System.ArgumentException($"The adjoint dY must have the shape of y: y has {y.Length} but dY has {dY.Length}.", nameof(dY));
-            }
+            global::Backprop.CompilerServices.Buffers.CheckShape(dKernel, kernel.Length, "dKernel", "kernel");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dX, x.Length, "dX", "x");
+            global::Backprop.CompilerServices.Buffers.CheckShape(dY, y.Length, "dY", "y");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dKernel, "dKernel", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "kernel, x, y, dY", kernel, x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "kernel, x, y", kernel, x, y);
@@ -298,9 +271,9 @@ namespace Snapshots
             tapes = _tape.Next;
             int width = _tape.width;
             _tape.Return();
-            global::System.Span<double> _d_y = global::Backprop.AdjointPool.Consume(dY, y.Length);
-            bool _finite_kernel = global::Backprop.Kernels.AllFinite(kernel);
-            bool _finite_x = global::Backprop.Kernels.AllFinite(x);
+            global::System.Span<double> _d_y = global::Backprop.CompilerServices.Buffers.Consume(dY, y.Length);
+            bool _finite_kernel = global::Backprop.CompilerServices.Kernels.AllFinite(kernel);
+            bool _finite_x = global::Backprop.CompilerServices.Kernels.AllFinite(x);
 
             // for (int o = 0; o < channels; o++)
             for (int o = channels - 1; o >= 0; o--)

@@ -1,17 +1,26 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
-namespace Backprop;
+namespace Backprop.CompilerServices;
 
 /// <summary>
-/// Zeroed scratch arrays for the adjoints of local arrays in generated Backward methods. Unlike
-/// <see cref="System.Buffers.ArrayPool{T}"/>, it hands out arrays of exactly the length asked for, so an adjoint can be
+/// For generated code: the buffers a generated derivative works in, and the checks on the ones it is handed.
+/// <list type="bullet">
+/// <item>Arrays of exactly the length asked for (<see cref="RentZeroed{T}(int)"/>, <see cref="RentCopy{T}(T[], int)"/>…):
+/// the adjoints of local arrays, copies of incoming gradients, saved copies of arrays, and the local arrays of the
+/// primal itself inside a Backward. Unlike <see cref="ArrayPool{T}"/>, the length is exact, so such an array can be
 /// passed on to another Backward (which checks shapes). A small per-thread cache keyed by length keeps a steady training
-/// loop free of allocations.
+/// loop free of allocations.</item>
+/// <item>Save buffers, one slot per loop trip (<see cref="RentSaves{T}(int)"/>), from <see cref="ArrayPool{T}.Shared"/>
+/// and not cleared: every slot the reverse sweep reads was written by the forward sweep first.</item>
+/// <item>The shape check on each adjoint a caller passes (<see cref="CheckShape{T}(T[], int, string, string)"/>).</item>
+/// </list>
 /// </summary>
-[EditorBrowsable(EditorBrowsableState.Advanced)]
-public static class AdjointPool
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Buffers
 {
     /// <summary>Rents an array of exactly <paramref name="length"/> elements, all zero.</summary>
     public static T[] RentZeroed<T>(int length) => Cache<T>.Rent(length);
@@ -175,6 +184,72 @@ public static class AdjointPool
 
     /// <summary>Gives an array from <see cref="RentZeroed{T}(int)"/> back; an empty array is ignored.</summary>
     public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
+
+    /// <summary>Rents a save buffer with room for <paramref name="count"/> values; an empty one when the loop will not run.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="count">The loop's trip count (negative or zero when it does not run).</param>
+    /// <returns>A buffer with room for <paramref name="count"/> values.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T[] RentSaves<T>(int count) => count > 0 ? ArrayPool<T>.Shared.Rent(count) : Array.Empty<T>();
+
+    /// <summary>Rents a save buffer for a loop counted in another integral type (<c>for (long i = 0; i &lt; n; i++)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="count">The loop's trip count (negative or zero when it does not run).</param>
+    /// <returns>A buffer with room for <paramref name="count"/> values.</returns>
+    public static T[] RentSaves<T>(long count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
+
+    /// <inheritdoc cref="RentSaves{T}(long)"/>
+    public static T[] RentSaves<T>(ulong count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
+
+    /// <summary>Gives a save buffer from <see cref="RentSaves{T}(int)"/> back (an empty one is ignored).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="buffer">The buffer.</param>
+    public static void ReturnSaves<T>(T[] buffer)
+    {
+        if (buffer.Length > 0) ArrayPool<T>.Shared.Return(buffer, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> unless the adjoint <paramref name="adjoint"/> (null: not wanted) has
+    /// <paramref name="length"/> elements, the length of the array <paramref name="primalName"/> it goes with.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="adjoint">The adjoint the caller passed.</param>
+    /// <param name="length">The primal array's length.</param>
+    /// <param name="adjointName">The adjoint parameter's name, for the message.</param>
+    /// <param name="primalName">The primal parameter's name, for the message.</param>
+    public static void CheckShape<T>(T[]? adjoint, int length, string adjointName, string primalName)
+    {
+        if (adjoint is not null && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
+    }
+
+    /// <summary>The same for a span adjoint (empty: not wanted).</summary>
+    /// <inheritdoc cref="CheckShape{T}(T[], int, string, string)"/>
+    public static void CheckShape<T>(Span<T> adjoint, int length, string adjointName, string primalName)
+    {
+        if (!adjoint.IsEmpty && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
+    }
+
+    /// <summary>The same for a two-dimensional adjoint of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="adjoint">The adjoint the caller passed.</param>
+    /// <param name="rows">The primal array's first dimension.</param>
+    /// <param name="columns">The primal array's second dimension.</param>
+    /// <param name="adjointName">The adjoint parameter's name, for the message.</param>
+    /// <param name="primalName">The primal parameter's name, for the message.</param>
+    public static void CheckShape<T>(T[,]? adjoint, int rows, int columns, string adjointName, string primalName)
+    {
+        if (adjoint is not null && (adjoint.GetLength(0) != rows || adjoint.GetLength(1) != columns))
+        {
+            ThrowShape(adjointName, primalName, $"[{Text(rows)}, {Text(columns)}]", $"[{Text(adjoint.GetLength(0))}, {Text(adjoint.GetLength(1))}]");
+        }
+    }
+
+    private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void ThrowShape(string adjointName, string primalName, string expected, string actual) =>
+        throw new ArgumentException($"The adjoint {adjointName} must have the shape of {primalName}: {primalName} has {expected} but {adjointName} has {actual}.",
+            adjointName);
 
     /// <summary>Zeros to read: one shared array per element type, only ever exposed read-only, grown when too short.</summary>
     private static class Zeros<T>

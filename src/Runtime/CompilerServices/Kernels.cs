@@ -3,7 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Backprop;
+namespace Backprop.CompilerServices;
 
 /// <summary>
 /// Vectorized forms of the loops generated reverse sweeps are made of. Each gives exactly the results of the scalar
@@ -11,7 +11,7 @@ namespace Backprop;
 /// no reassociation), only several elements at a time with <see cref="Vector{T}"/>. (A zero multiple of a finite row
 /// is skipped: it would add zeros, which can only turn a −0 into +0.)
 /// </summary>
-[EditorBrowsable(EditorBrowsableState.Advanced)]
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Kernels
 {
     /// <summary>

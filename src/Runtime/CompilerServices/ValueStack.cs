@@ -3,7 +3,7 @@ using System.Buffers;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
-namespace Backprop;
+namespace Backprop.CompilerServices;
 
 /// <summary>
 /// A last-in, first-out stack of values backed by <see cref="ArrayPool{T}.Shared"/>. Generated Backward methods use
@@ -12,7 +12,7 @@ namespace Backprop;
 /// every path (the generated code does so in a <c>finally</c> block); it rents nothing until the first push.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-[EditorBrowsable(EditorBrowsableState.Advanced)]
+[EditorBrowsable(EditorBrowsableState.Never)]
 public struct ValueStack<T> : IDisposable
 {
     private T[]? _items;
