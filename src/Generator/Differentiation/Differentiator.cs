@@ -14,8 +14,16 @@ namespace Backprop.Gen.Differentiation;
 internal sealed record GeneratedSource(string? HintName, string? Text, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>
-/// The transform step of the pipeline: resolve calls against the custom derivatives, normalize, analyse activity,
-/// build the reverse, and print it. It never throws: an internal failure becomes BPG9999 for this method alone.
+/// The bodies of the methods one [Differentiable] method generates, built and optimized, ready to print: the Backward,
+/// a layer's Pullback, the body its tape's Record and Replay divide between them, the Tangent and the HessianVector.
+/// </summary>
+internal sealed record GeneratedBodies(BackwardBody? Backward, BackwardBody? Pullback, BackwardBody? Taped, TangentBody? Tangent,
+    HessianVectorBody? HessianVector, string SeedTangent);
+
+/// <summary>
+/// The transform step of the pipeline, for one method: Parse (done by then) → resolve custom derivatives → Normalize →
+/// Analyse (activity; diagnostics) → Build (reverse, Pullback, tangent, Hessian-vector) → Optimize (named passes per
+/// output) → Emit (printing only). It never throws: an internal failure becomes BPG9999 for this method alone.
 /// </summary>
 internal static class Differentiator
 {
@@ -26,56 +34,21 @@ internal static class Differentiator
         {
             cancellationToken.ThrowIfCancellationRequested();
             model = ResolveCustomDerivatives(model, customDerivatives);
-            var names = new NameAllocator(model.ReservedNames);
-            foreach (ParameterModel parameter in model.Parameters)
-            {
-                names.Reserve(parameter.Name);
-                if (parameter.Differentiable) names.Reserve(parameter.AdjointName);
-            }
-
-            names.Reserve(model.SeedName);
+            NameAllocator names = ContractNames(model);
             NormalizedBody body = Normalizer.Normalize(model, names);
-            ActivityAnalysis activity = ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
-                    .Concat(Normalizer.ModelMembers(model).Select(m => m.Name)),
-                model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name));
-            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Contract.Reverse)).ToList();
-            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
-            {
-                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
-            }
+            ActivityAnalysis activity = Analyze(model, body);
 
+            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Contract.Reverse)).ToList();
+            if (HasErrors(diagnostics)) return Failed(diagnostics);
             // Every call a derivative goes through must have that derivative too.
             diagnostics.AddRange(MissingModes(model, body, activity));
-            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
-            {
-                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
-            }
+            if (HasErrors(diagnostics)) return Failed(diagnostics);
 
-            // Each generated method gets its own names: the same temporaries may appear in two of them.
-            NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
-            NameAllocator backwardNames = Names();
-            BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, backwardNames) : null;
-            // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
-            BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
-                ? ReverseBuilder.Build(model, body, activity, Names(), Sweep.Pullback)
-                : null;
-            TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
+            GeneratedBodies bodies = Optimize(model, Build(model, body, activity, names));
+            if (bodies.Tangent is not null) diagnostics.AddRange(bodies.Tangent.Diagnostics);
+            if (HasErrors(diagnostics)) return Failed(diagnostics);
 
-            // Second order is forward mode applied to a Backward (its plain variant): it reuses that Backward's names.
-            string seedTangent = Contract.Unique("seedTangent", model.Parameters.Select(p => p.Name));
-            NameAllocator secondOrderNames = Names();
-            HessianVectorBody? hessianVector = (model.Modes & Contract.SecondOrder) != 0 && backward is not null
-                ? HessianVectorBuilder.Build(model, ReverseBuilder.Build(model, body, activity, secondOrderNames, Sweep.SecondOrderBase),
-                    new NameAllocator(secondOrderNames.Taken), seedTangent)
-                : null;
-            if (tangent is not null) diagnostics.AddRange(tangent.Diagnostics);
-            if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
-            {
-                return new GeneratedSource(null, null, diagnostics.Distinct().ToEquatableArray());
-            }
-
-            string text = BackwardEmitter.Emit(model, backward, pullback, tangent, hessianVector, seedTangent);
-            return new GeneratedSource(model.HintName, text, diagnostics.ToEquatableArray());
+            return new GeneratedSource(model.HintName, BackwardEmitter.Emit(model, bodies), diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
         {
@@ -87,6 +60,65 @@ internal static class Differentiator
             return new GeneratedSource(null, null, parsed.Diagnostics.Concat(new[] { error }).ToEquatableArray());
         }
     }
+
+    /// <summary>The names the contract gives (parameters, adjoints, the seed), which nothing generated may take.</summary>
+    private static NameAllocator ContractNames(MethodModel model)
+    {
+        var names = new NameAllocator(model.ReservedNames);
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            names.Reserve(parameter.Name);
+            if (parameter.Differentiable) names.Reserve(parameter.AdjointName);
+        }
+
+        names.Reserve(model.SeedName);
+        return names;
+    }
+
+    /// <summary>Which values vary with the differentiable inputs and are useful to the outputs.</summary>
+    private static ActivityAnalysis Analyze(MethodModel model, NormalizedBody body) =>
+        ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
+                .Concat(Normalizer.ModelMembers(model).Select(m => m.Name)),
+            model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name));
+
+    /// <summary>The Build step: each mode's body, from the same normalized body and analysis.</summary>
+    private static GeneratedBodies Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    {
+        // Each generated method gets its own names: the same temporaries may appear in two of them.
+        NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
+        BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, Names()) : null;
+        // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
+        BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
+            ? ReverseBuilder.Build(model, body, activity, Names(), Sweep.Pullback)
+            : null;
+        TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
+
+        // Second order is forward mode applied to a Backward (its plain variant): it reuses that Backward's names.
+        string seedTangent = Contract.Unique("seedTangent", model.Parameters.Select(p => p.Name));
+        NameAllocator secondOrderNames = Names();
+        HessianVectorBody? hessianVector = (model.Modes & Contract.SecondOrder) != 0 && backward is not null
+            ? HessianVectorBuilder.Build(model, ReverseBuilder.Build(model, body, activity, secondOrderNames, Sweep.SecondOrderBase),
+                new NameAllocator(secondOrderNames.Taken), seedTangent)
+            : null;
+        return new GeneratedBodies(backward, pullback, null, tangent, hessianVector, seedTangent);
+    }
+
+    /// <summary>The Optimize step: each reverse-mode output through its list of passes (<see cref="Optimizer"/>).</summary>
+    private static GeneratedBodies Optimize(MethodModel model, GeneratedBodies built)
+    {
+        BackwardBody? backward = built.Backward is null ? null : Optimizer.Run(Optimizer.Finish, model, Optimizer.Run(Optimizer.Tidy, model, built.Backward));
+        BackwardBody? tidied = built.Pullback is null ? null : Optimizer.Run(Optimizer.Tidy, model, built.Pullback);
+        BackwardBody? pullback = tidied is null ? null : Optimizer.Run(Optimizer.FinishPullback, model, tidied);
+        // The tape divides the Pullback's build (which consumes the outputs' adjoints), its forward sweep whole.
+        BackwardBody? taped = model.TapeName is null || backward is null ? null
+            : tidied is null ? backward : Optimizer.Run(Optimizer.Finish, model, tidied);
+        return built with { Backward = backward, Pullback = pullback, Taped = taped };
+    }
+
+    private static bool HasErrors(IEnumerable<DiagnosticInfo> diagnostics) =>
+        diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+
+    private static GeneratedSource Failed(IEnumerable<DiagnosticInfo> diagnostics) => new(null, null, diagnostics.Distinct().ToEquatableArray());
 
     private static IEnumerable<DiagnosticInfo> MissingModes(MethodModel model, NormalizedBody body, ActivityAnalysis activity)
     {

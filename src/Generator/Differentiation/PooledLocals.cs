@@ -9,7 +9,7 @@ namespace Backprop.Gen.Differentiation;
 /// Pooled local arrays. A layer chain allocates its intermediate arrays (<c>double[] h = new double[n];</c>) on every
 /// call; inside the Backward such an array lives exactly as long as the call, so when it cannot escape (it is only
 /// indexed, measured and passed to [Differentiable] calls) it is rented zeroed, at its exact length, from
-/// <c>AdjointPool</c> and returned in the <c>finally</c> block. A training loop's Backward then allocates nothing for
+/// the runtime's pool (<c>Buffers</c>) and returned in the <c>finally</c> block. A training loop's Backward then allocates nothing for
 /// them. The primal is left as the user wrote it.
 /// </summary>
 internal static class PooledLocals

@@ -9,8 +9,7 @@ namespace Backprop.Gen.Emit;
 /// <summary>Writes the generated file of one method: the Backward, its XML docs, and the all-scalar tuple overload.</summary>
 internal static class BackwardEmitter
 {
-    public static string Emit(MethodModel model, BackwardBody? body, BackwardBody? pullbackBody, TangentBody? tangent, HessianVectorBody? hessianVector = null,
-        string seedTangent = "seedTangent")
+    public static string Emit(MethodModel model, GeneratedBodies bodies)
     {
         var writer = new SourceWriter();
         var printer = new CSharpPrinter(writer);
@@ -35,24 +34,16 @@ internal static class BackwardEmitter
         }
 
         bool first = true;
-        if (body is not null)
+        if (bodies.Backward is { } backward)
         {
-            // The Backward's and the Pullback's own rewrites (never the HVP's, which differentiates the plain reverse sweep).
-            BackwardBody backward = Differentiation.PooledLocals.Apply(Tidy(model, body));
             WriteBackward(writer, printer, model, backward, pullback: false);
-            BackwardBody? consuming = null;
-            if (pullbackBody is not null)
+            if (bodies.Pullback is { } pullback)
             {
                 // Split mode: the reverse sweep (consuming the outputs' adjoints) without the forward work it does not
                 // need, for generated callers.
-                pullbackBody = Tidy(model, pullbackBody);
-                consuming = Differentiation.PooledLocals.Apply(pullbackBody);
-                List<IrStmt> forward = PullbackPruner.Forward(pullbackBody);
-                BackwardBody pullback = Differentiation.PooledLocals.Apply(pullbackBody.Copy(forward, PullbackPruner.Declarations(pullbackBody, forward)));
                 writer.WriteLine();
                 WriteBackward(writer, printer, model, pullback, pullback: true);
             }
-
 
             if (model.EmitTupleOverload)
             {
@@ -62,22 +53,22 @@ internal static class BackwardEmitter
 
             // Split mode with a tape, for generated callers: the forward sweep whole, keeping what the reverse reads,
             // and the reverse from it (consuming the outputs' adjoints as the Pullback does).
-            if (model.TapeName is { } tapeName) TapeEmitter.Write(writer, printer, model, consuming ?? backward, tapeName);
+            if (model.TapeName is { } tapeName && bodies.Taped is { } taped) TapeEmitter.Write(writer, printer, model, taped, tapeName);
 
             first = false;
         }
 
-        if (tangent is not null)
+        if (bodies.Tangent is { } tangent)
         {
             if (!first) writer.WriteLine();
             WriteTangent(writer, printer, model, tangent);
             first = false;
         }
 
-        if (hessianVector is not null)
+        if (bodies.HessianVector is { } hessianVector)
         {
             if (!first) writer.WriteLine();
-            WriteHessianVector(writer, printer, model, hessianVector, seedTangent);
+            WriteHessianVector(writer, printer, model, hessianVector, bodies.SeedTangent);
             if (model.EmitTupleOverload)
             {
                 writer.WriteLine();
@@ -90,36 +81,7 @@ internal static class BackwardEmitter
         return writer.ToString();
     }
 
-    /// <summary>Saves indexed by the loop counter, and the reverse sweep tidied as a person would write it (its scaled adds vectorized).</summary>
-    private static BackwardBody Tidy(MethodModel model, BackwardBody body)
-    {
-        body = Differentiation.IndexedSaves.Apply(body);
-        var names = new NameAllocator(TakenNames(model, body));
-        // Rows become vectorized calls first (the kernel skips a zero multiple of a finite row itself); the loops left,
-        // a convolution's taps, are skipped where their adjoint is zero and their other factors finite.
-        List<IrStmt> reverse = Differentiation.Simplifier.VectorizeScaledAdds(
-            Differentiation.Simplifier.PromoteAccumulations(Differentiation.Simplifier.LocalizeLoopAdjoints(body.Reverse)));
-        reverse = Differentiation.ZeroSkipping.Apply(reverse, Unchanging(model, body), names);
-        return body.Copy(reverse: Differentiation.Simplifier.HoistLoopBounds(reverse, names.Taken));
-    }
-
-    /// <summary>The parameters no statement of the body assigns or writes into: their values are the caller's throughout.</summary>
-    private static IReadOnlyDictionary<string, IrType> Unchanging(MethodModel model, BackwardBody body)
-    {
-        var written = new HashSet<string>(body.Forward.Concat(body.Reverse).Concat(body.Declarations)
-            .SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s))))
-            .Select(s => IrWalker.AssignedVariable(s) ?? IrWalker.StoredArray(s)).Where(n => n is not null)!);
-        return model.Parameters.Where(p => p.Type.IsFloatingElement && !p.IsOutput && !written.Contains(p.Name)
-                && (p.Type.IsScalar || p.Type.Shape != ShapeKind.Array || p.Type.Rank == 1))
-            .ToDictionary(p => p.Name, p => p.Type);
-    }
-
     private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
-
-    /// <summary>Every name a Backward may use already: the parameters, their adjoints, and what its sweeps use.</summary>
-    private static IEnumerable<string> TakenNames(MethodModel model, BackwardBody body) =>
-        model.ReservedNames.Concat(model.Parameters.SelectMany(p => new[] { p.Name, p.AdjointName })).Append(model.SeedName)
-            .Concat(IrWalker.NamesUsed(body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)));
 
     private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, bool pullback)
     {
