@@ -38,7 +38,7 @@ internal static class Differentiator
             NormalizedBody body = Normalizer.Normalize(model, names);
             ActivityAnalysis activity = Analyze(model, body);
 
-            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Contract.Reverse)).ToList();
+            var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Modes.Reverse)).ToList();
             if (HasErrors(diagnostics)) return Failed(diagnostics);
             // Every call a derivative goes through must have that derivative too.
             diagnostics.AddRange(MissingModes(model, body, activity));
@@ -86,17 +86,17 @@ internal static class Differentiator
     {
         // Each generated method gets its own names: the same temporaries may appear in two of them.
         NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
-        BackwardBody? backward = (model.Modes & Contract.Reverse) != 0 ? ReverseBuilder.Build(model, body, activity, Names()) : null;
+        BackwardBody? backward = model.Modes.Has(Modes.Reverse) ? ReverseBuilder.Build(model, body, activity, Names()) : null;
         // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
         BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
             ? ReverseBuilder.Build(model, body, activity, Names(), Sweep.Pullback)
             : null;
-        TangentBody? tangent = (model.Modes & Contract.Forward) != 0 ? TangentBuilder.Build(model, body, activity, Names()) : null;
+        TangentBody? tangent = model.Modes.Has(Modes.Forward) ? TangentBuilder.Build(model, body, activity, Names()) : null;
 
         // Second order is forward mode applied to a Backward (its plain variant): it reuses that Backward's names.
         string seedTangent = Contract.Unique("seedTangent", model.Parameters.Select(p => p.Name));
         NameAllocator secondOrderNames = Names();
-        HessianVectorBody? hessianVector = (model.Modes & Contract.SecondOrder) != 0 && backward is not null
+        HessianVectorBody? hessianVector = model.Modes.Has(Modes.SecondOrder) && backward is not null
             ? HessianVectorBuilder.Build(model, ReverseBuilder.Build(model, body, activity, secondOrderNames, Sweep.SecondOrderBase),
                 new NameAllocator(secondOrderNames.Taken), seedTangent)
             : null;
@@ -131,12 +131,12 @@ internal static class Differentiator
                 if (!matters) continue;
                 foreach (var (mode, name, suffix, flag) in new[]
                 {
-                    (Contract.Reverse, "reverse-mode", "Backward", "Reverse"),
-                    (Contract.Forward, "forward-mode", "Tangent", "Forward"),
-                    (Contract.SecondOrder, "second-order", "HessianVector", "SecondOrder"),
+                    (Modes.Reverse, "reverse-mode", "Backward", "Reverse"),
+                    (Modes.Forward, "forward-mode", "Tangent", "Forward"),
+                    (Modes.SecondOrder, "second-order", "HessianVector", "SecondOrder"),
                 })
                 {
-                    if ((model.Modes & mode) == 0 || (call.Callee.Modes & mode) != 0 || !seen.Add(call.Callee.Display + flag)) continue;
+                    if (!model.Modes.Has(mode) || call.Callee.Modes.Has(mode) || !seen.Add(call.Callee.Display + flag)) continue;
                     if (call.Callee.Origin == CalleeOrigin.TensorPrimitives)
                     {
                         yield return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Callee.Display, name);

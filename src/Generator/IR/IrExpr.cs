@@ -92,7 +92,7 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="Stem">What the callee's other derivatives' names start with (<c>Net.Dense</c> for <c>Net.DenseBackward</c>,
 /// <c>Net.DensePullback</c>…); null for a custom derivative, which has its Backward only.</param>
 /// <param name="Origin">Where the derivatives come from.</param>
-internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, int Modes = 1,
+internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, Modes Modes = Modes.Reverse,
     bool HasPullback = false, string? Tape = null, string TypeArguments = "", string? Stem = null, CalleeOrigin Origin = CalleeOrigin.Method)
 {
     private string Named(string suffix) =>

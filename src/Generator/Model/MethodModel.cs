@@ -66,7 +66,7 @@ internal sealed record MethodModel(
     LocationInfo? Location,
     Parsing.ModelInfo? Model = null,
     string GradientsName = "gradients",
-    int Modes = 1,
+    Modes Modes = Modes.Reverse,
     string TangentName = "tangent",
     bool NullableReferences = false,
     string? TapeName = null);

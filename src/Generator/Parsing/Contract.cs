@@ -76,32 +76,30 @@ internal static class Contract
         return argument.Values.Select(v => v.Value as string ?? "").ToImmutableArray();
     }
 
-    public const int Reverse = 1, Forward = 2, SecondOrder = 4;
-
-    /// <summary>The modes a [Differentiable] attribute asks for (SecondOrder implies the others), 0 without the attribute.</summary>
-    public static int Modes(AttributeData? attribute)
+    /// <summary>The modes a [Differentiable] attribute asks for (SecondOrder implies the others), none without the attribute.</summary>
+    public static Model.Modes Modes(AttributeData? attribute)
     {
-        if (attribute is null) return 0;
-        int modes = Reverse;
+        if (attribute is null) return Model.Modes.None;
+        Model.Modes modes = Model.Modes.Reverse;
         foreach (var argument in attribute.NamedArguments)
         {
-            if (argument.Key == "Modes" && argument.Value.Value is int value) modes = value;
+            if (argument.Key == "Modes" && argument.Value.Value is int value) modes = (Model.Modes)value;
         }
 
-        return (modes & SecondOrder) != 0 ? modes | Reverse | Forward : modes;
+        return (modes & Model.Modes.SecondOrder) != 0 ? modes | Model.Modes.Reverse | Model.Modes.Forward : modes;
     }
 
     /// <summary>
     /// The modes a callee can be differentiated in: its attribute's, plus any mode a hand-written derivative of the
     /// contract's name provides (<c>XTangent</c>, <c>XHessianVector</c>).
     /// </summary>
-    public static int CalleeModes(IMethodSymbol method)
+    public static Model.Modes CalleeModes(IMethodSymbol method)
     {
-        int modes = Modes(GetAttribute(method, DifferentiableAttribute));
+        Model.Modes modes = Modes(GetAttribute(method, DifferentiableAttribute));
         var members = method.ContainingType.GetMembers();
-        if (members.Any(m => m.Name == method.Name + BackwardSuffix)) modes |= Reverse;
-        if (members.Any(m => m.Name == method.Name + "Tangent")) modes |= Forward;
-        if (members.Any(m => m.Name == method.Name + "HessianVector")) modes |= SecondOrder;
+        if (members.Any(m => m.Name == method.Name + BackwardSuffix)) modes |= Model.Modes.Reverse;
+        if (members.Any(m => m.Name == method.Name + "Tangent")) modes |= Model.Modes.Forward;
+        if (members.Any(m => m.Name == method.Name + "HessianVector")) modes |= Model.Modes.SecondOrder;
         return modes;
     }
 

@@ -113,7 +113,7 @@ internal static class MethodParser
             }
         }
 
-        if (modelInfo is not null && (Contract.Modes(context.Attributes[0]) & Contract.SecondOrder) != 0)
+        if (modelInfo is not null && Contract.Modes(context.Attributes[0]).Has(Modes.SecondOrder))
         {
             Report(DiagnosticDescriptors.SecondOrderModelMethod, LocationInfo.From(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken)),
                 method.Name, method.ContainingType.Name);
@@ -238,7 +238,7 @@ internal static class MethodParser
             Contract.Modes(context.Attributes[0]),
             Contract.Unique("tangent", primalNames),
             method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
-            (Contract.Modes(context.Attributes[0]) & Contract.Reverse) != 0 && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null);
+            Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null);
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 

@@ -51,8 +51,8 @@ internal static class TensorPrimitivesCalls
             return new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], output);
         }).ToEquatableArray();
 
-        int modes = Contract.Reverse;
-        if (Find(rules, target.Name + "Tangent", target, element, tangent: true) is not null) modes |= Contract.Forward;
+        Modes modes = Modes.Reverse;
+        if (Find(rules, target.Name + "Tangent", target, element, tangent: true) is not null) modes |= Modes.Forward;
         bool hasPullback = Find(rules, target.Name + "Pullback", target, element, pullback: true) is not null;
         string typeArguments = "<" + element.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ">";
         string stem = "global::" + RulesType + "." + target.Name;
