@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+// Preparation: temporaries for the subexpressions rules need (hoisted when not cheap to read again), calls as statements
+// of their own, conditionals lowered, the sigmoid pattern fused into one primitive.
+internal sealed partial class ReverseBuilder
+{
+    private List<Step> PrepareBlock(IEnumerable<IrStmt> statements, bool topLevel, bool inLoop)
+    {
+        var steps = new List<Step>();
+        foreach (IrStmt stmt in statements) Prepare(stmt, topLevel, inLoop, steps);
+        return steps;
+    }
+
+    private void Prepare(IrStmt stmt, bool topLevel, bool inLoop, List<Step> into)
+    {
+        switch (stmt)
+        {
+            case If branch:
+                var ifStep = new Step(StepKind.If, branch, topLevel, inLoop);
+                ifStep.Then.AddRange(PrepareBlock(branch.Then.Statements, false, inLoop));
+                ifStep.Else.AddRange(PrepareBlock(branch.Else.Statements, false, inLoop));
+                into.Add(ifStep);
+                return;
+            case Loop loop:
+                var loopStep = new Step(StepKind.Loop, loop, topLevel, inLoop);
+                loopStep.Body.AddRange(PrepareBlock(loop.Body.Statements, false, inLoop: true));
+                into.Add(loopStep);
+                return;
+        }
+
+        if (stmt is Evaluate { Expression: DiffCall layer } && ActivityAnalysis.OutputArguments(layer).Any(_activity.IsActive))
+        {
+            // A call made for its outputs: its arguments must be as cheap to read again as any operand.
+            stmt = new Evaluate(stmt.Origin, PrepareArguments(layer, new PrepareContext(stmt.Origin, topLevel, inLoop, into)));
+        }
+        else if (ActivityAnalysis.Definition(stmt) is var (target, value) && _activity.IsActive(target) && _activity.IsVaried(value))
+        {
+            var context = new PrepareContext(stmt.Origin, topLevel, inLoop, into);
+            IrExpr prepared = PrepareExpression(value, root: true, context);
+            stmt = stmt switch
+            {
+                Declare d => d with { Initializer = prepared },
+                Assign a => a with { Value = prepared },
+                _ => stmt,
+            };
+        }
+
+        into.Add(new Step(StepKind.Simple, stmt, topLevel, inLoop));
+    }
+
+    private sealed record PrepareContext(string? Origin, bool TopLevel, bool InLoop, List<Step> Into);
+
+    /// <summary>Rewrites an active expression so that every value the reverse needs is cheap to read again.</summary>
+    private IrExpr PrepareExpression(IrExpr e, bool root, PrepareContext context)
+    {
+        if (!_activity.IsVaried(e)) return e;
+        switch (e)
+        {
+            case VarRef or ElementAt:
+                return e;
+            case Cast c:
+                return c with { Operand = PrepareExpression(c.Operand, false, context) };
+            case Unary u:
+                return u with { Operand = PrepareExpression(u.Operand, false, context) };
+            case Binary b when IsSigmoid(b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild):
+                IrExpr argument = PrepareExpression(x!, false, context);
+                var fused = new Fused(b.Type, DerivativeRules.SigmoidPattern, Array(argument), rebuild!(argument));
+                return root ? fused : Hoist(fused, context);
+            case Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b:
+                return b with { Left = PrepareExpression(b.Left, false, context), Right = PrepareExpression(b.Right, false, context) };
+            case Binary b:
+                return b with { Left = Operand(b.Left, context), Right = Operand(b.Right, context) };
+            case Conditional { Condition: Constant { Type.Element: ElementKind.Bool } constant } c:
+                // true ? a : b is a; only the branch that runs needs preparing.
+                IrExpr taken = PrepareExpression(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false, context);
+                return constant.Value != 0 ? c with { WhenTrue = taken } : c with { WhenFalse = taken };
+            case Conditional c:
+                if (!WouldHoist(c.WhenTrue, false) && !WouldHoist(c.WhenFalse, false)) return c;
+                return LowerConditional(c, context);
+            case MathCall m:
+                var call = m with { Arguments = m.Arguments.Select(a => Operand(a, context)).ToEquatableArray() };
+                return root ? call : Hoist(call, context);
+            case DiffCall d:
+                DiffCall diffCall = PrepareArguments(d, context);
+                return root ? diffCall : Hoist(diffCall, context);
+            default:
+                return e;
+        }
+    }
+
+    /// <summary>A call's arguments, each made cheap to read again: its Backward gets them in the reverse sweep.</summary>
+    private DiffCall PrepareArguments(DiffCall call, PrepareContext context)
+    {
+        // An argument that reads an array this same call writes must be taken before the call overwrites it.
+        var outputs = new HashSet<string>(ActivityAnalysis.OutputArguments(call));
+        IrExpr Argument(IrExpr a, int i)
+        {
+            if (call.Callee.Parameters[i].IsOutput) return a;
+            if (Slices.TryMatch(a, out _, out _)) return a; // read again in the reverse, where its adjoint is the same slice
+            IrExpr prepared = Operand(a, context);
+            return prepared is not VarRef && IrWalker.Reads(prepared).Any(outputs.Contains) ? Hoist(prepared, context) : prepared;
+        }
+
+        return call with
+        {
+            Receiver = call.Receiver is null ? null : Operand(call.Receiver, context),
+            Arguments = call.Arguments.Select(Argument).ToEquatableArray(),
+        };
+    }
+
+    private IrExpr Operand(IrExpr e, PrepareContext context)
+    {
+        IrExpr prepared = PrepareExpression(e, false, context);
+        return IsCheap(prepared) ? prepared : Hoist(prepared, context);
+    }
+
+    /// <summary>Whether preparing an expression would introduce a temporary.</summary>
+    private bool WouldHoist(IrExpr e, bool root)
+    {
+        if (!_activity.IsVaried(e)) return false;
+        return e switch
+        {
+            VarRef or ElementAt => false,
+            Cast c => WouldHoist(c.Operand, false),
+            Unary u => WouldHoist(u.Operand, false),
+            Binary b when IsSigmoid(b, out IrExpr? x, out _) => !root || WouldHoist(x!, false),
+            Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b => WouldHoist(b.Left, false) || WouldHoist(b.Right, false),
+            Binary b => OperandHoists(b.Left) || OperandHoists(b.Right),
+            Conditional { Condition: Constant constant } c => WouldHoist(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false),
+            Conditional c => WouldHoist(c.WhenTrue, false) || WouldHoist(c.WhenFalse, false),
+            MathCall m => !root || m.Arguments.Any(OperandHoists),
+            DiffCall d => !root || d.Arguments.Any(OperandHoists),
+            _ => false,
+        };
+    }
+
+    private bool OperandHoists(IrExpr e) => WouldHoist(e, false) || !IsCheap(e);
+
+    /// <summary>Cheap to evaluate again in the reverse sweep: leaves and a little arithmetic over them.</summary>
+    private static bool IsCheap(IrExpr e) => Size(e) <= 5 && IrWalker.DescendantsAndSelf(e).All(x => x is Constant or VarRef or Member
+        or ElementAt { Array: VarRef } or Cast or Unary { Op: UnaryOp.Negate or UnaryOp.Plus }
+        or Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide });
+
+    /// <summary>The floating operations in an expression; integer index arithmetic is free to evaluate again.</summary>
+    private static int Size(IrExpr e) => e switch
+    {
+        ElementAt => 1,
+        Cast c => Size(c.Operand),
+        _ when !e.Type.IsFloatingElement => 0,
+        _ => 1 + IrWalker.Children(e).Sum(Size),
+    };
+
+    private IrExpr Hoist(IrExpr value, PrepareContext context)
+    {
+        IrVar temp = NewVariable("_t", value.Type);
+        if (_activity.IsVaried(value)) _activity.AddActive(temp.Name);
+        AddDefinition(temp, value, context);
+        return temp.Ref;
+    }
+
+    private void AddDefinition(IrVar variable, IrExpr value, PrepareContext context)
+    {
+        if (context.TopLevel)
+        {
+            _singleDefinition.Add(variable.Name);
+            context.Into.Add(new Step(StepKind.Simple, new Declare(context.Origin, variable, value), true, context.InLoop));
+        }
+        else
+        {
+            _extraHoisted.Add(variable);
+            context.Into.Add(new Step(StepKind.Simple, new Assign(context.Origin, variable.Ref, value), false, context.InLoop));
+        }
+    }
+
+    /// <summary><c>c ? a : b</c> whose branches need temporaries becomes an if, so only the taken branch runs.</summary>
+    private IrExpr LowerConditional(Conditional c, PrepareContext context)
+    {
+        IrVar temp = NewVariable("_t", c.Type);
+        _activity.AddActive(temp.Name);
+        _extraHoisted.Add(temp);
+        var branch = new If(context.Origin, c.Condition, Block.Empty, Block.Empty);
+        var step = new Step(StepKind.If, branch, context.TopLevel, context.InLoop);
+        Prepare(new Assign(context.Origin, temp.Ref, c.WhenTrue), false, context.InLoop, step.Then);
+        Prepare(new Assign(context.Origin, temp.Ref, c.WhenFalse), false, context.InLoop, step.Else);
+        context.Into.Add(step);
+        return temp.Ref;
+    }
+
+    /// <summary>Recognises <c>1 / (1 + Exp(-x))</c>, differentiated as one primitive whose rule reuses the result.</summary>
+    private static bool IsSigmoid(Binary b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild)
+    {
+        x = null;
+        rebuild = null;
+        if (b.Op != BinaryOp.Divide || !IsOne(b.Left) || b.Right is not Binary { Op: BinaryOp.Add } sum) return false;
+        if (IsOne(sum.Left) && IsExpOfNegation(sum.Right, out MathCall? exp, out Unary? negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Right = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        if (IsOne(sum.Right) && IsExpOfNegation(sum.Left, out exp, out negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Left = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsOne(IrExpr e) => e is Constant { Value: 1 } || e is Cast { Operand: Constant { Value: 1 } };
+
+    private static bool IsExpOfNegation(IrExpr e, out MathCall? exp, out Unary? negation)
+    {
+        exp = e as MathCall;
+        negation = exp is { Function: "Exp", Arguments.Count: 1 } ? exp.Arguments[0] as Unary : null;
+        return negation is { Op: UnaryOp.Negate };
+    }
+
+    // ================================================================ adjoints
+
+    private IrVar NewVariable(string prefix, IrType type)
+    {
+        var variable = new IrVar(_names.Numbered(prefix), type);
+        _variables[variable.Name] = variable;
+        return variable;
+    }
+}

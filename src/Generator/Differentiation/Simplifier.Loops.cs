@@ -1,0 +1,187 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+
+namespace Backprop.Gen.Differentiation;
+
+// Loops of the reverse sweep: bounds computed once before the loop, and whole rows of scaled adds as one kernel call.
+internal static partial class Simplifier
+{
+    /// <summary>
+    /// A reverse loop whose end is index arithmetic (a convolution's clipped kernel rows run back to
+    /// <c>Math.Max(0, -(r * stride - padding))</c>) tests a local computed once before it, instead of evaluating the
+    /// expression on every iteration; a hand-written loop keeps its bounds in variables too. Only for arithmetic on
+    /// variables the loop body never assigns. <paramref name="taken"/> holds every name the method already uses.
+    /// </summary>
+    public static List<IrStmt> HoistLoopBounds(IReadOnlyList<IrStmt> block, IEnumerable<string> taken) =>
+        HoistBounds(block, new NameAllocator(taken));
+
+    private static List<IrStmt> HoistBounds(IReadOnlyList<IrStmt> block, NameAllocator names)
+    {
+        var result = new List<IrStmt>(block.Count);
+        foreach (IrStmt stmt in block)
+        {
+            switch (stmt)
+            {
+                case Loop loop:
+                    var body = new Block(HoistBounds(loop.Body.Statements, names).ToEquatableArray());
+                    // Only arithmetic on variables (no array element: the body may restore it) that the body never assigns.
+                    if (loop is { IsCounted: true, Condition: null, Bound: { } bound } && !CheapBound(bound) && IrWalker.IsVariableArithmetic(bound)
+                        && !IrWalker.Reads(bound).Any(IrWalker.AssignedVariables(loop).Contains))
+                    {
+                        var local = new IrVar(names.Fresh("_" + loop.Counter!.Name + (loop.Descending ? "First" : "End")), bound.Type);
+                        result.Add(new Declare(null, local, bound));
+                        result.Add(loop with { Bound = local.Ref, Body = body });
+                    }
+                    else
+                    {
+                        result.Add(loop with { Body = body });
+                    }
+
+                    break;
+                case If branch:
+                    result.Add(branch with
+                    {
+                        Then = new Block(HoistBounds(branch.Then.Statements, names).ToEquatableArray()),
+                        Else = new Block(HoistBounds(branch.Else.Statements, names).ToEquatableArray()),
+                    });
+                    break;
+                default:
+                    result.Add(stmt);
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A reverse loop that only adds a multiple of one array to another, element by element, as the reverse of a dot
+    /// product does (<c>dW[j * n + i] += _d_s * x[i]</c> for <c>i</c> from 0 below <c>n</c>), becomes one call to
+    /// <c>Kernels.AddScaled</c>, which does the same additions several elements at a time (<c>System.Numerics.Vector</c>)
+    /// with bit-for-bit the same results. Only where the factor and both offsets stay fixed in the loop, the two arrays
+    /// are different variables, the indices are the counter plus an offset, and the loop runs over a whole row.
+    /// </summary>
+    public static List<IrStmt> VectorizeScaledAdds(IReadOnlyList<IrStmt> block)
+    {
+        var result = new List<IrStmt>(block.Count);
+        foreach (IrStmt stmt in block)
+        {
+            switch (stmt)
+            {
+                case Loop loop when ScaledAdd(loop) is { } call:
+                    // A comment the loop's body held (the source statement) goes before the call.
+                    result.AddRange(loop.Body.Statements.OfType<Comment>());
+                    result.Add(call);
+                    break;
+                case Loop loop:
+                    result.Add(loop with { Body = new Block(VectorizeScaledAdds(loop.Body.Statements).ToEquatableArray()) });
+                    break;
+                case If branch:
+                    result.Add(branch with
+                    {
+                        Then = new Block(VectorizeScaledAdds(branch.Then.Statements).ToEquatableArray()),
+                        Else = new Block(VectorizeScaledAdds(branch.Else.Statements).ToEquatableArray()),
+                    });
+                    break;
+                default:
+                    result.Add(stmt);
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
+    private static IrStmt? ScaledAdd(Loop loop)
+    {
+        List<IrStmt> body = loop.Body.Statements.Where(st => st is not Comment).ToList();
+        if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound } || body.Count != 1
+            || body[0] is not Assign { Target: ElementAt { Array: VarRef into, Indices.Count: 1 } target, Value: Binary { Op: BinaryOp.Add } sum }
+            || !sum.Left.Equals(target) || sum.Right is not Binary { Op: BinaryOp.Multiply } product)
+        {
+            return null;
+        }
+
+        string counter = loop.Counter!.Name;
+        // The element read is one operand, the factor the other (an element as the factor is turned down below).
+        (IrExpr scale, IrExpr other) = product.Right is ElementAt ? (product.Left, product.Right) : (product.Right, product.Left);
+        if (other is not ElementAt { Array: VarRef from, Indices.Count: 1 } read || from.Name == into.Name) return null;
+        if (!Vectorizable(into.Type, target.Type, writable: true) || !Vectorizable(from.Type, target.Type, writable: false)
+            || !scale.Type.Equals(target.Type) || !read.Type.Equals(target.Type)) return null;
+
+        // The factor, the offsets and the bounds read neither the counter nor the array written, and cannot throw: the
+        // call evaluates them even for an empty row, which the loop never did (an element of an empty array, a division).
+        bool Fixed(IrExpr e) => CannotThrow(e) && !IrWalker.Reads(e).Any(n => n == counter || n == into.Name);
+        if (!Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
+            || Offset(read.Indices[0], counter) is not { } fromOffset || !Fixed(intoOffset) || !Fixed(fromOffset)) return null;
+
+        // The elements run from first to first + count - 1 (counting up or down: the same additions in any order).
+        IrExpr one = new Constant(IrType.Int, "1", 1);
+        IrExpr first = loop.Descending ? (loop.Inclusive ? bound : Plus(bound, one)) : start;
+        IrExpr count = loop.Descending
+            ? Plus(Minus(start, first), one)
+            : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
+        // Only a loop over a whole row (a length, a size, a constant of 8 or more), not a few taps of a kernel window,
+        // which the call would only slow down.
+        if (count is not (VarRef or Member or Constant { Value: >= 8 })) return null;
+        var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
+        return new Evaluate(loop.Origin, new RuntimeCall(IrType.Void, RuntimeOp.AddScaled, arguments));
+    }
+
+    /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations.</summary>
+    private static bool CannotThrow(IrExpr e) => e switch
+    {
+        VarRef or Constant => true,
+        Member { Receiver: VarRef, Name: "Length" } => true,
+        Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b => CannotThrow(b.Left) && CannotThrow(b.Right),
+        Unary { Op: UnaryOp.Negate } u => CannotThrow(u.Operand),
+        _ => false,
+    };
+
+    /// <summary>A one-dimensional array or span of the element type (a span written must not be read-only).</summary>
+    private static bool Vectorizable(IrType type, IrType element, bool writable) =>
+        type.ElementType.Equals(element) && element.IsFloatingElement && type.Shape switch
+        {
+            ShapeKind.Array => type.Rank == 1,
+            ShapeKind.Span => true,
+            ShapeKind.ReadOnlySpan => !writable,
+            _ => false,
+        };
+
+    /// <summary>The offset of an index <c>i</c>, <c>o + i</c> or <c>i + o</c> from the counter <c>i</c> (0 for <c>i</c>), else null.</summary>
+    private static IrExpr? Offset(IrExpr index, string counter) => index switch
+    {
+        VarRef v when v.Name == counter => new Constant(IrType.Int, "0", 0),
+        Binary { Op: BinaryOp.Add, Right: VarRef v } add when v.Name == counter => add.Left,
+        Binary { Op: BinaryOp.Add, Left: VarRef v } add when v.Name == counter => add.Right,
+        _ => null,
+    };
+
+    /// <summary><c>a + b</c>, without adding a zero, and <c>(x - 1) + 1</c> as <c>x</c>.</summary>
+    private static IrExpr Plus(IrExpr a, IrExpr b) => (a, b) switch
+    {
+        (Constant { Value: 0 }, _) => b,
+        (_, Constant { Value: 0 }) => a,
+        (Binary { Op: BinaryOp.Subtract, Right: Constant { Value: var k } } d, Constant { Value: var m }) when k == m => d.Left,
+        _ => new Binary(IrType.Int, BinaryOp.Add, a, b),
+    };
+
+    /// <summary><c>a - b</c>, without subtracting a zero.</summary>
+    private static IrExpr Minus(IrExpr a, IrExpr b) => b is Constant { Value: 0 } ? a : a.Equals(b) ? new Constant(IrType.Int, "0", 0)
+        : new Binary(IrType.Int, BinaryOp.Subtract, a, b);
+
+    /// <summary>A bound as cheap to test as a local: a constant, a variable, a length, or one of those plus a constant.</summary>
+    private static bool CheapBound(IrExpr bound) => bound switch
+    {
+        Constant or VarRef => true,
+        Member { Receiver: VarRef, Name: "Length" } => true,
+        Binary { Op: BinaryOp.Add or BinaryOp.Subtract, Right: Constant } offset => CheapBound(offset.Left),
+        _ => false,
+    };
+
+    private static bool Pure(IrExpr? e) => e is null
+        || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is RuntimeCall || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
+}
