@@ -18,6 +18,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Generated gradients against the forward pass, hand-written gradients and finite differences, side by side.
 //   dotnet run -c Release --project bench -- --quick     short runs, one line per workload, docs/performance.md
 //   dotnet run -c Release --project bench                the full BenchmarkDotNet suite (filters: --filter *Mlp*)
+//   dotnet run -c Release --project bench -- --compile-cost   the generator's own cost alone
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // Nothing is timed unless the generated and hand-written gradients agree.
@@ -31,6 +32,15 @@ Console.WriteLine("self-check: generated and hand-written gradients agree on eve
 
 Type[] workloads = { typeof(TwoLayerBenchmark), typeof(RnnBenchmark), typeof(MlpSingleBenchmark), typeof(MlpBatchBenchmark), typeof(TrainingStepBenchmark),
     typeof(ConvBenchmark), typeof(LogSumExpBenchmark) };
+if (args.Contains("--compile-cost"))
+{
+    // The generator's own cost alone, to compare two builds of it side by side.
+    CompileCost.Result alone = CompileCost.Measure();
+    Console.WriteLine($"generator: {alone.WarmMsPerMethod:0.00} ms per method warm ({alone.ColdMs:0} ms cold for {alone.Methods}); " +
+        $"one method of {alone.LongStatements} statements {alone.LongMethodMs:0} ms");
+    return 0;
+}
+
 if (!args.Contains("--quick"))
 {
     BenchmarkSwitcher.FromTypes(workloads).Run(args, DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default));
