@@ -106,8 +106,8 @@ internal static class Differentiator
     /// <summary>The Optimize step: each reverse-mode output through its list of passes (<see cref="Optimizer"/>).</summary>
     private static GeneratedBodies Optimize(MethodModel model, GeneratedBodies built)
     {
-        BackwardBody? backward = built.Backward is null ? null : Optimizer.Run(Optimizer.Finish, model, Optimizer.Run(Optimizer.Tidy, model, built.Backward));
-        BackwardBody? tidied = built.Pullback is null ? null : Optimizer.Run(Optimizer.Tidy, model, built.Pullback);
+        BackwardBody? backward = built.Backward is null ? null : Optimizer.Run(Optimizer.Finish, model, Optimizer.Run(Optimizer.Common, model, built.Backward));
+        BackwardBody? tidied = built.Pullback is null ? null : Optimizer.Run(Optimizer.Common, model, built.Pullback);
         BackwardBody? pullback = tidied is null ? null : Optimizer.Run(Optimizer.FinishPullback, model, tidied);
         // The tape divides the Pullback's build (which consumes the outputs' adjoints), its forward sweep whole.
         BackwardBody? taped = model.TapeName is null || backward is null ? null

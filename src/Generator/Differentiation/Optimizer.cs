@@ -47,7 +47,7 @@ internal static class Optimizer
     });
 
     /// <summary>The reverse sweep tidied as a person would write it: the passes every reverse-mode output starts with.</summary>
-    public static readonly IReadOnlyList<Pass> Tidy = new[] { IndexSaves, LocalizeLoopAdjoints, PromoteAccumulations, VectorizeScaledAdds, SkipZeroAdjoints, HoistLoopBounds };
+    public static readonly IReadOnlyList<Pass> Common = new[] { IndexSaves, LocalizeLoopAdjoints, PromoteAccumulations, VectorizeScaledAdds, SkipZeroAdjoints, HoistLoopBounds };
 
     /// <summary>Then a Backward, and the body a tape divides between Record and Replay, pool their local arrays.</summary>
     public static readonly IReadOnlyList<Pass> Finish = new[] { PoolLocalArrays };

@@ -165,7 +165,13 @@ internal static class BackwardEmitter
         writer.WriteLine("// reverse sweep");
         printer.Synthesized = true;
         printer.Statements(body.Reverse);
-        printer.Statements(body.Epilogue);
+        if (body.Epilogue.Count > 0)
+        {
+            // The epilogue is no statement's reverse: it hands the caller what the locals gathered.
+            writer.WriteLine();
+            writer.WriteLine("// back to the caller");
+            printer.Statements(body.Epilogue);
+        }
         if (body.Result is not null && !pullback) writer.WriteLine("return " + body.Result + ";");
 
         if (guarded)

@@ -278,7 +278,14 @@ internal static class TapeEmitter
         bool guarded = body.Finally.Count > 0;
         if (guarded) writer.OpenBlock("try");
         printer.Statements(body.Reverse);
-        printer.Statements(body.Epilogue);
+        if (body.Epilogue.Count > 0)
+        {
+            // The epilogue is no statement's reverse: it hands the caller what the locals gathered.
+            writer.WriteLine();
+            writer.WriteLine("// back to the caller");
+            printer.Statements(body.Epilogue);
+        }
+
         if (guarded)
         {
             writer.CloseBlock();

@@ -55,6 +55,8 @@ namespace Snapshots
 
                 // double h = x;
                 dX += _d_h;
+
+                // back to the caller
                 dW += _d_w;
                 dB += _d_b;
                 return _result;
@@ -212,6 +214,8 @@ namespace Snapshots
 
                 // double h = x;
                 dX += _d_h;
+
+                // back to the caller
                 dW += _d_w;
                 dB += _d_b;
             }
