@@ -14,12 +14,27 @@ namespace Backprop.Gen.Differentiation;
 /// </summary>
 internal sealed class ActivityAnalysis
 {
-    private readonly HashSet<string> _varied = new();
-    private readonly HashSet<string> _useful = new();
+    private readonly HashSet<string> _varied;
+    private readonly HashSet<string> _useful;
+
+    /// <summary>Active temporaries a builder introduced (see <see cref="WithTemporaries"/>); empty for the analysis itself.</summary>
+    private readonly HashSet<string> _temporaries;
 
     private ActivityAnalysis()
+        : this(new HashSet<string>(), new HashSet<string>(), new HashSet<string>())
     {
     }
+
+    private ActivityAnalysis(HashSet<string> varied, HashSet<string> useful, HashSet<string> temporaries)
+    {
+        _varied = varied;
+        _useful = useful;
+        _temporaries = temporaries;
+    }
+
+    private bool Varied(string name) => _varied.Contains(name) || _temporaries.Contains(name);
+
+    private bool Useful(string name) => _useful.Contains(name) || _temporaries.Contains(name);
 
     public static ActivityAnalysis Run(NormalizedBody body, IEnumerable<string> differentiableParameters, IEnumerable<string> outputs)
     {
@@ -118,7 +133,7 @@ internal sealed class ActivityAnalysis
         }
     }
 
-    public bool IsActive(string name) => _varied.Contains(name) && _useful.Contains(name);
+    public bool IsActive(string name) => Varied(name) && Useful(name);
 
     /// <summary>Whether a derivative flows into <paramref name="target"/> from a definition's value (a call's inputs, for its outputs).</summary>
     public bool IsVariedInto(string target, IrExpr value) =>
@@ -130,12 +145,12 @@ internal sealed class ActivityAnalysis
     public IEnumerable<IrExpr> CallInputs(DiffCall call) =>
         call.Arguments.Where((_, i) => call.Callee.Parameters[i].Differentiable && !call.Callee.Parameters[i].IsOutput);
 
-    /// <summary>Marks a temporary introduced after the analysis (a hoisted active subexpression) as active.</summary>
-    public void AddActive(string name)
-    {
-        _varied.Add(name);
-        _useful.Add(name);
-    }
+    /// <summary>
+    /// A view of this analysis in which the names <paramref name="temporaries"/> holds (variables a builder introduces
+    /// after the analysis ran: hoisted active subexpressions) are active too. The builder owns and fills that set; the
+    /// analysis itself never changes, so every build of the method reads the same one.
+    /// </summary>
+    public ActivityAnalysis WithTemporaries(HashSet<string> temporaries) => new(_varied, _useful, temporaries);
 
     /// <summary>Whether a derivative flows through this expression's value.</summary>
     public bool IsVaried(IrExpr expr)
@@ -143,7 +158,7 @@ internal sealed class ActivityAnalysis
         if (!expr.Type.CanBeActive) return false;
         return expr switch
         {
-            VarRef v => _varied.Contains(v.Name),
+            VarRef v => Varied(v.Name),
             Unary { Op: UnaryOp.Negate or UnaryOp.Plus } u => IsVaried(u.Operand),
             Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Remainder } b =>
                 IsVaried(b.Left) || IsVaried(b.Right),
@@ -166,13 +181,13 @@ internal sealed class ActivityAnalysis
     /// </summary>
     public bool ReferencesVaried(IrExpr expr) => expr switch
     {
-        VarRef v => _varied.Contains(v.Name),
+        VarRef v => Varied(v.Name),
         MathCall m when IsZeroRule(m) => false, // nothing flows out of Gradient.Stop
         _ => IrWalker.Children(expr).Any(ReferencesVaried),
     };
 
     /// <summary>Whether this expression is varied and its variables are useful: it needs adjoints.</summary>
-    public bool IsActive(IrExpr expr) => IsVaried(expr) && FlowSources(expr).Any(_useful.Contains);
+    public bool IsActive(IrExpr expr) => IsVaried(expr) && FlowSources(expr).Any(Useful);
 
     public static bool IsZeroRule(MathCall call) =>
         DerivativeRules.TryGet(call.Function, call.Arguments.Count(a => a.Type.IsFloating), out DerivativeRule rule) && rule.IsZero;
@@ -321,7 +336,7 @@ internal sealed class ActivityAnalysis
             .SelectMany(PassedArrays).Where(v => v.Type.IsFloatingContainer).Select(v => v.Name).Distinct().ToList();
         if (arrays.Count == 0) return false;
         if (call.Arguments.Any(a => a.Type.IsFloating && IsVaried(a))) return true;
-        return arrays.Count > 1 && arrays.Any(_varied.Contains);
+        return arrays.Count > 1 && arrays.Any(Varied);
     }
 
     /// <summary>Why a derivative cannot flow through an opaque call: LINQ, a slice, or a call without a derivative.</summary>

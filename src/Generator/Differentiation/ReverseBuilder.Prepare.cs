@@ -160,7 +160,7 @@ internal sealed partial class ReverseBuilder
     private IrExpr Hoist(IrExpr value, PrepareContext context)
     {
         IrVar temp = NewVariable("_t", value.Type);
-        if (_activity.IsVaried(value)) _activity.AddActive(temp.Name);
+        if (_activity.IsVaried(value)) _activeTemporaries.Add(temp.Name);
         AddDefinition(temp, value, context);
         return temp.Ref;
     }
@@ -183,7 +183,7 @@ internal sealed partial class ReverseBuilder
     private IrExpr LowerConditional(Conditional c, PrepareContext context)
     {
         IrVar temp = NewVariable("_t", c.Type);
-        _activity.AddActive(temp.Name);
+        _activeTemporaries.Add(temp.Name);
         _extraHoisted.Add(temp);
         var branch = new If(context.Origin, c.Condition, Block.Empty, Block.Empty);
         var step = new Step(StepKind.If, branch, context.TopLevel, context.InLoop);

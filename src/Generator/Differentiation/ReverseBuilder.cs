@@ -24,6 +24,9 @@ internal sealed partial class ReverseBuilder
     private readonly MethodModel _model;
     private readonly NormalizedBody _body;
     private readonly ActivityAnalysis _activity;
+
+    /// <summary>The active temporaries this build introduced, which <see cref="_activity"/> counts as active too.</summary>
+    private readonly HashSet<string> _activeTemporaries = new();
     private readonly NameAllocator _names;
     private readonly Dictionary<string, IrVar> _variables;
     private readonly Dictionary<string, string> _adjoints = new();
@@ -56,7 +59,7 @@ internal sealed partial class ReverseBuilder
         _sweep = sweep;
         _model = model;
         _body = body;
-        _activity = activity;
+        _activity = activity.WithTemporaries(_activeTemporaries);
         _names = names;
         _variables = new Dictionary<string, IrVar>(body.Variables.ToDictionary(p => p.Key, p => p.Value));
         _singleDefinition = new HashSet<string>(body.SsaNames);
@@ -70,13 +73,15 @@ internal sealed partial class ReverseBuilder
 
     /// <summary>
     /// The body prepared for differentiation (temporaries where rules reuse values, calls as statements of their
-    /// own) as plain statements, with the temporaries nested blocks need declared: what forward mode starts from.
+    /// own) as plain statements, with the temporaries nested blocks need declared, and the analysis that also counts
+    /// the active temporaries: what forward mode starts from.
     /// </summary>
-    public static (List<IrStmt> Statements, List<IrVar> Hoisted) Prepared(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
+    public static (List<IrStmt> Statements, List<IrVar> Hoisted, ActivityAnalysis Activity) Prepared(MethodModel model, NormalizedBody body,
+        ActivityAnalysis activity, NameAllocator names)
     {
         var builder = new ReverseBuilder(model, body, activity, names);
         List<Step> steps = builder.PrepareBlock(body.Body.Statements, topLevel: true, inLoop: false);
-        return (ToStatements(steps), builder._extraHoisted);
+        return (ToStatements(steps), builder._extraHoisted, builder._activity);
     }
 
     private static List<IrStmt> ToStatements(List<Step> steps) => steps.Select(step => step.Kind switch
