@@ -348,7 +348,7 @@ internal sealed partial class ReverseBuilder
             }
 
             int saves = all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count);
-            Flow(steps, new HashSet<string>());
+            PropagateToBeRecorded(steps, new HashSet<string>());
             changed |= all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count) != saves;
             if (!changed) break;
         }
@@ -358,7 +358,7 @@ internal sealed partial class ReverseBuilder
     {
         bool needs = step.Kind switch
         {
-            StepKind.Simple => step.HasCore || step.SavesAnything,
+            StepKind.Simple => step.HasAdjointWork || step.SavesAnything,
             StepKind.If => step.Then.Concat(step.Else).Any(s => s.NeedsReverse),
             _ => step.Body.Any(s => s.NeedsReverse),
         };
@@ -367,7 +367,12 @@ internal sealed partial class ReverseBuilder
         return changed;
     }
 
-    private HashSet<string> Flow(List<Step> steps, HashSet<string> pending)
+    /// <summary>
+    /// One forward pass of the to-be-recorded dataflow over <paramref name="steps"/>: <paramref name="pending"/> holds the
+    /// variables whose current values the reverse sweep will read; a statement that overwrites one of them saves it.
+    /// Returns what is pending after the steps.
+    /// </summary>
+    private HashSet<string> PropagateToBeRecorded(List<Step> steps, HashSet<string> pending)
     {
         foreach (Step step in steps)
         {
@@ -381,7 +386,7 @@ internal sealed partial class ReverseBuilder
                     }
 
                     var reads = new HashSet<string>(step.ReadsBefore.Concat(step.ReadsAfter));
-                    if (step.Save || step.HasCore) reads.UnionWith(step.IndexReads);
+                    if (step.Save || step.HasAdjointWork) reads.UnionWith(step.IndexReads);
                     if (step.Target is { } target && !step.StoresElement)
                     {
                         if (pending.Contains(target) || step.ReadsAfter.Contains(target)) step.Save = true;
@@ -404,8 +409,8 @@ internal sealed partial class ReverseBuilder
 
                     break;
                 case StepKind.If:
-                    HashSet<string> afterThen = Flow(step.Then, new HashSet<string>(pending));
-                    HashSet<string> afterElse = Flow(step.Else, new HashSet<string>(pending));
+                    HashSet<string> afterThen = PropagateToBeRecorded(step.Then, new HashSet<string>(pending));
+                    HashSet<string> afterElse = PropagateToBeRecorded(step.Else, new HashSet<string>(pending));
                     pending = new HashSet<string>(afterThen.Concat(afterElse));
                     break;
                 case StepKind.Loop:
@@ -413,7 +418,7 @@ internal sealed partial class ReverseBuilder
                     var head = new HashSet<string>(entry);
                     while (true)
                     {
-                        HashSet<string> end = Flow(step.Body, new HashSet<string>(head));
+                        HashSet<string> end = PropagateToBeRecorded(step.Body, new HashSet<string>(head));
                         var next = new HashSet<string>(entry.Concat(end));
                         if (next.SetEquals(head)) break;
                         head = next;

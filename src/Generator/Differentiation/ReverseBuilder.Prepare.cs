@@ -76,7 +76,7 @@ internal sealed partial class ReverseBuilder
             case Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b:
                 return b with { Left = PrepareExpression(b.Left, false, context), Right = PrepareExpression(b.Right, false, context) };
             case Binary b:
-                return b with { Left = Operand(b.Left, context), Right = Operand(b.Right, context) };
+                return b with { Left = PrepareOperand(b.Left, context), Right = PrepareOperand(b.Right, context) };
             case Conditional { Condition: Constant { Type.Element: ElementKind.Bool } constant } c:
                 // true ? a : b is a; only the branch that runs needs preparing.
                 IrExpr taken = PrepareExpression(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false, context);
@@ -85,7 +85,7 @@ internal sealed partial class ReverseBuilder
                 if (!WouldHoist(c.WhenTrue, false) && !WouldHoist(c.WhenFalse, false)) return c;
                 return LowerConditional(c, context);
             case MathCall m:
-                var call = m with { Arguments = m.Arguments.Select(a => Operand(a, context)).ToEquatableArray() };
+                var call = m with { Arguments = m.Arguments.Select(a => PrepareOperand(a, context)).ToEquatableArray() };
                 return root ? call : Hoist(call, context);
             case DiffCall d:
                 DiffCall diffCall = PrepareArguments(d, context);
@@ -104,18 +104,18 @@ internal sealed partial class ReverseBuilder
         {
             if (call.Callee.Parameters[i].IsOutput) return a;
             if (Slices.TryMatch(a, out _, out _)) return a; // read again in the reverse, where its adjoint is the same slice
-            IrExpr prepared = Operand(a, context);
+            IrExpr prepared = PrepareOperand(a, context);
             return prepared is not VarRef && IrWalker.Reads(prepared).Any(outputs.Contains) ? Hoist(prepared, context) : prepared;
         }
 
         return call with
         {
-            Receiver = call.Receiver is null ? null : Operand(call.Receiver, context),
+            Receiver = call.Receiver is null ? null : PrepareOperand(call.Receiver, context),
             Arguments = call.Arguments.Select(Argument).ToEquatableArray(),
         };
     }
 
-    private IrExpr Operand(IrExpr e, PrepareContext context)
+    private IrExpr PrepareOperand(IrExpr e, PrepareContext context)
     {
         IrExpr prepared = PrepareExpression(e, false, context);
         return IsCheap(prepared) ? prepared : Hoist(prepared, context);

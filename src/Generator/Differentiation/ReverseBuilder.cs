@@ -224,7 +224,7 @@ internal sealed partial class ReverseBuilder
                 Propagate(u.Operand, g, into);
                 return;
             case Binary b:
-                g = Share(g, b, into);
+                g = ShareAdjoint(g, b, into);
                 switch (b.Op)
                 {
                     case BinaryOp.Add:
@@ -255,12 +255,12 @@ internal sealed partial class ReverseBuilder
                 return;
             case Conditional c when !IrWalker.DescendantsAndSelf(c.Condition).Any(n => n is VarRef or DiffCall or OpaqueCall or Opaque):
                 // A constant condition: an if on it would be flagged as unreachable code, so select the adjoint instead.
-                g = Share(g, c, into);
+                g = ShareAdjoint(g, c, into);
                 Propagate(c.WhenTrue, Cond(c.Condition, g, Const(g.Type, 0)), into);
                 Propagate(c.WhenFalse, Cond(c.Condition, Const(g.Type, 0), g), into);
                 return;
             case Conditional c:
-                g = Share(g, c, into);
+                g = ShareAdjoint(g, c, into);
                 var whenTrue = new List<IrStmt>();
                 var whenFalse = new List<IrStmt>();
                 Propagate(c.WhenTrue, g, whenTrue);
@@ -276,7 +276,7 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>Materializes an adjoint that several operands share, so it is computed once.</summary>
-    private IrExpr Share(IrExpr g, IrExpr node, List<IrStmt> into)
+    private IrExpr ShareAdjoint(IrExpr g, IrExpr node, List<IrStmt> into)
     {
         if (IsSimple(g)) return g;
         var varied = IrWalker.Children(node).Where(_activity.IsVaried).ToList();

@@ -67,7 +67,8 @@ internal sealed class Step
     /// <summary>Variables the reverse of a counted loop reads to count back (its start and bound).</summary>
     public HashSet<string> BoundReads { get; } = new();
 
-    public bool HasCore => BeforeRestore.Count > 0 || AfterRestore.Count > 0;
+    /// <summary>Whether the statement's reverse does anything besides restoring what it overwrote.</summary>
+    public bool HasAdjointWork => BeforeRestore.Count > 0 || AfterRestore.Count > 0;
 
     public bool SavesAnything => Save || SavedOutputs.Count > 0;
 
