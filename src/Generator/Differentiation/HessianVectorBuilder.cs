@@ -7,13 +7,8 @@ using static Backprop.Gen.IR.Ir;
 namespace Backprop.Gen.Differentiation;
 
 /// <summary>The generated HessianVector body, in sections the emitter prints in order.</summary>
-internal sealed class HessianVectorBody
+internal sealed class HessianVectorBody : ForwardBody
 {
-    public List<IrStmt> Prologue { get; } = new();
-    public List<IrStmt> Declarations { get; } = new();
-    public List<IrStmt> Statements { get; } = new();
-    public List<IrStmt> Finally { get; } = new();
-    public string? Result { get; set; }
 }
 
 /// <summary>
@@ -164,52 +159,25 @@ internal static class HessianVectorBuilder
         _ => IrWalker.Reads(adjoint).FirstOrDefault(),
     };
 
-    /// <summary>Missing d or h buffers become pooled scratch, so that the gradient's guards never skip the Hessian's terms.</summary>
+    /// <summary>
+    /// Missing d or h buffers become pooled scratch, so that the gradient's guards never skip the Hessian's terms; a
+    /// missing direction is zero.
+    /// </summary>
     private static void AddBufferSetup(ParameterModel parameter, HessianVectorBody body, NameAllocator names)
     {
-        string x = parameter.Name;
-        string element = parameter.Type.ElementName;
         foreach (string buffer in new[] { parameter.AdjointName, parameter.HessianName })
         {
-            if (parameter.Type.Rank == 2)
-            {
-                body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{buffer} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
-                continue;
-            }
-
-            bool isArray = parameter.Type.Shape == ShapeKind.Array;
-            string missing = isArray ? $"{buffer} is null" : $"{buffer}.IsEmpty";
-            var scratch = new IrVar(names.Fresh("_scratch_" + buffer), IrType.ArrayOf(parameter.Type.ElementType, 1));
-            IrExpr isMissing = new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty);
-            body.Prologue.Add(new Declare(null, scratch, ZeroedIf(isMissing, scratch.Type, parameter.LengthText)));
-            body.Prologue.Add(new If(null, isMissing,
-                new Block(Array<IrStmt>(new Assign(null, new VarRef(parameter.Type, buffer), scratch.Ref))), Block.Empty));
-            body.Finally.Add(ReturnToPool(scratch.Ref));
+            BufferSetup.StandIn(parameter, buffer, parameter.Type, parameter.Type.Rank == 2 ? "" : names.Fresh("_scratch_" + buffer), body);
         }
 
-        if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 2 && !parameter.IsOutput)
+        if (parameter.Type.Shape == ShapeKind.Array && !parameter.IsOutput)
         {
-            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void,
-                $"{parameter.DirectionName} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
-        }
-
-        if (parameter.Type.Shape == ShapeKind.Array && parameter.Type.Rank == 1 && !parameter.IsOutput)
-        {
-            string v = parameter.DirectionName;
-            var zeros = new IrVar(names.Fresh("_zero_" + v), IrType.ArrayOf(parameter.Type.ElementType, 1));
-            body.Prologue.Add(new Declare(null, zeros, ZeroedIf(new Opaque(IrType.Bool, $"{v} is null", EquatableArray<IrExpr>.Empty), zeros.Type, parameter.LengthText)));
-            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{v} ??= {zeros.Name}", EquatableArray<IrExpr>.Empty)));
-            body.Finally.Add(ReturnToPool(zeros.Ref));
+            BufferSetup.StandIn(parameter, parameter.DirectionName, parameter.Type,
+                parameter.Type.Rank == 2 ? "" : names.Fresh("_zero_" + parameter.DirectionName), body);
         }
     }
 
     private static IrStmt ReturnToPool(IrExpr buffer) => new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array(buffer)));
-
-    /// <summary>A pooled zeroed array of <paramref name="length"/> elements where <paramref name="condition"/> holds, else an empty one.</summary>
-    internal static IrExpr ZeroedIf(IrExpr condition, IrType arrayType, string length) =>
-        new Conditional(arrayType, condition,
-            new RuntimeCall(arrayType, RuntimeOp.RentZeroed, Array<IrExpr>(new Opaque(IrType.Int, length, EquatableArray<IrExpr>.Empty))),
-            new RuntimeCall(arrayType, RuntimeOp.EmptyArray, EquatableArray<IrExpr>.Empty));
 
     /// <summary>The runtime operations on buffers that a tangent buffer mirrors (pool operations and clears).</summary>
     private static bool ActsOnBuffers(RuntimeOp op) => op is RuntimeOp.RentZeroed or RuntimeOp.RentCopy or RuntimeOp.Zeroed or RuntimeOp.Grow

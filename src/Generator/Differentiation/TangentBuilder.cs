@@ -8,13 +8,8 @@ using static Backprop.Gen.IR.Ir;
 namespace Backprop.Gen.Differentiation;
 
 /// <summary>The generated Tangent body, in sections the emitter prints in order.</summary>
-internal sealed class TangentBody
+internal sealed class TangentBody : ForwardBody
 {
-    public List<IrStmt> Prologue { get; } = new();
-    public List<IrStmt> Declarations { get; } = new();
-    public List<IrStmt> Statements { get; } = new();
-    public List<IrStmt> Finally { get; } = new();
-    public string? Result { get; set; }
     public IrExpr? ResultTangent { get; set; }
     public List<DiagnosticInfo> Diagnostics { get; } = new();
 }
@@ -96,27 +91,20 @@ internal static class TangentBuilder
         if (parameter.Type.IsScalar) return;
         string t = parameter.TangentName;
         string x = parameter.Name;
-        string element = parameter.Type.ElementName;
         if (parameter.Type.Rank == 2)
         {
-            body.Prologue.Add(new Evaluate(null, new Opaque(IrType.Void, $"{t} ??= new {element}[{parameter.DimensionText(0)}, {parameter.DimensionText(1)}]", EquatableArray<IrExpr>.Empty)));
+            BufferSetup.StandIn(parameter, t, TangentType(parameter), "", body);
             return;
         }
 
         bool isArray = parameter.Type.Shape == ShapeKind.Array;
-        string missing = isArray ? $"{t} is null" : $"{t}.IsEmpty";
         string length = parameter.LengthText;
         string check = isArray ? $"{t} is not null && {t}.Length != {length}" : $"!{t}.IsEmpty && {t}.Length != {length}";
         string message = $"$\"The tangent {t} must have the length of {x} ({{{{{length}}}}}), but has {{{{{t}.Length}}}}.\"";
         body.Prologue.Add(new If(null, new Opaque(IrType.Bool, check, EquatableArray<IrExpr>.Empty),
             new Block(Array<IrStmt>(new Throw(null, new Opaque(IrType.Void, "new global::System.ArgumentException(" + message + ", nameof(" + t + "))", EquatableArray<IrExpr>.Empty)))),
             Block.Empty));
-        var zeros = new IrVar(names.Fresh("_zero_" + x.TrimStart('@')), IrType.ArrayOf(parameter.Type.ElementType, 1));
-        IrExpr isMissing = new Opaque(IrType.Bool, missing, EquatableArray<IrExpr>.Empty);
-        body.Prologue.Add(new Declare(null, zeros, HessianVectorBuilder.ZeroedIf(isMissing, zeros.Type, length)));
-        body.Prologue.Add(new If(null, isMissing,
-            new Block(Array<IrStmt>(new Assign(null, new VarRef(TangentType(parameter), t), zeros.Ref))), Block.Empty));
-        body.Finally.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(zeros.Ref))));
+        BufferSetup.StandIn(parameter, t, TangentType(parameter), names.Fresh("_zero_" + x.TrimStart('@')), body);
     }
 
     /// <summary>
