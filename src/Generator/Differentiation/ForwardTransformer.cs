@@ -251,10 +251,8 @@ internal sealed class ForwardTransformer
                 return Tangent(c.Operand, null) is { } inner ? ConvertTo(inner, c.Type) : null;
             case Cast c when c.Type.IsFloatingContainer:
                 return Tangent(c.Operand, null);
-            case Unary { Op: UnaryOp.Negate } u:
-                return Tangent(u.Operand, null) is { } negated ? Neg(negated) : null;
-            case Unary { Op: UnaryOp.Plus } u:
-                return Tangent(u.Operand, null);
+            case Unary { Op: UnaryOp.Negate or UnaryOp.Plus } u:
+                return Tangent(u.Operand, null) is { } operand ? OperatorRules.Of(u.Op).Tangent(new OperatorInputs(u.Type, u.Operand, null, null), new[] { operand }) : null;
             case Binary b when b.Type.IsFloating:
                 return BinaryTangent(b, result);
             case Conditional c when c.Type.IsFloating:
@@ -273,16 +271,7 @@ internal sealed class ForwardTransformer
     {
         IrExpr? l = Tangent(b.Left, null), r = Tangent(b.Right, null);
         if (l is null && r is null) return null;
-        return b.Op switch
-        {
-            BinaryOp.Add => l is null ? r : r is null ? l : Add(l, r),
-            BinaryOp.Subtract => l is null ? Neg(r!) : r is null ? l : Sub(l, r),
-            BinaryOp.Multiply => Sum(l is null ? null : Mul(l, b.Right), r is null ? null : Mul(b.Left, r)),       // d(l·r) = dl·r + l·dr
-            BinaryOp.Divide => Sum(l is null ? null : Div(l, b.Right),
-                r is null ? null : Neg(Div(Mul(b.Left, r), Mul(b.Right, b.Right)))),                                  // d(l/r) = dl/r − l·dr/r²
-            BinaryOp.Remainder => Sum(l, r is null ? null : Neg(Mul(r, Call(b.Type, "Truncate", Div(b.Left, b.Right))))),
-            _ => null,
-        };
+        return OperatorRules.Of(b.Op)?.Tangent(new OperatorInputs(b.Type, b.Left, b.Right, result), new[] { l, r });
     }
 
     private static IrExpr? Sum(IrExpr? a, IrExpr? b) => a is null ? b : b is null ? a : Add(a, b);

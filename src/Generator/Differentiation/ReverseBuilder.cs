@@ -217,41 +217,16 @@ internal sealed partial class ReverseBuilder
             case Cast c:
                 Propagate(c.Operand, ConvertTo(g, c.Operand.Type), into);
                 return;
-            case Unary { Op: UnaryOp.Negate } u:
-                Propagate(u.Operand, Neg(g), into);
-                return;
             case Unary u:
-                Propagate(u.Operand, g, into);
+                Propagate(u.Operand, OperatorRules.Of(u.Op).Adjoints(new OperatorInputs(u.Type, u.Operand, null, null), g)[0]!, into);
                 return;
-            case Binary b:
+            case Binary b when OperatorRules.Of(b.Op) is { } rule:
                 g = ShareAdjoint(g, b, into);
-                switch (b.Op)
-                {
-                    case BinaryOp.Add:
-                        Propagate(b.Left, g, into);
-                        Propagate(b.Right, g, into);
-                        return;
-                    case BinaryOp.Subtract:
-                        Propagate(b.Left, g, into);
-                        Propagate(b.Right, Neg(g), into);
-                        return;
-                    case BinaryOp.Multiply when b.Left.Equals(b.Right):
-                        Propagate(b.Left, Mul(Mul(Const(g.Type, 2), g), b.Left), into); // d(x·x) = 2x dx
-                        return;
-                    case BinaryOp.Multiply:
-                        Propagate(b.Left, Mul(g, b.Right), into); // d(l·r) = r dl + l dr
-                        Propagate(b.Right, Mul(g, b.Left), into);
-                        return;
-                    case BinaryOp.Divide:
-                        Propagate(b.Left, Div(g, b.Right), into); // d(l/r) = dl / r − (l/r) dr / r
-                        Propagate(b.Right, result is null ? Neg(Div(Mul(g, b.Left), Mul(b.Right, b.Right))) : Neg(Div(Mul(g, result), b.Right)), into);
-                        return;
-                    case BinaryOp.Remainder:
-                        Propagate(b.Left, g, into); // l % r = l − trunc(l/r)·r
-                        Propagate(b.Right, Neg(Mul(g, Call(b.Type, "Truncate", Div(b.Left, b.Right)))), into);
-                        return;
-                }
-
+                IrExpr?[] contributions = rule.Adjoints(new OperatorInputs(b.Type, b.Left, b.Right, result), g);
+                if (contributions[0] is { } left) Propagate(b.Left, left, into);
+                if (contributions[1] is { } right) Propagate(b.Right, right, into);
+                return;
+            case Binary:
                 return;
             case Conditional c when !IrWalker.DescendantsAndSelf(c.Condition).Any(n => n is VarRef or DiffCall or OpaqueCall or Opaque):
                 // A constant condition: an if on it would be flagged as unreachable code, so select the adjoint instead.

@@ -42,6 +42,30 @@ public class RulesDocumentationTests
         Assert.True(actual == expected, "docs/supported.md's rules table differs from DerivativeRules; replace it with:\n" + expected);
     }
 
+    private const string OperatorsBegin = "<!-- operators table: generated from OperatorRules; RulesDocumentationTests keeps it in step -->";
+    private const string OperatorsEnd = "<!-- end of operators table -->";
+
+    public static string RenderOperators()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Operator | Derivative |");
+        text.AppendLine("|---|---|");
+        foreach (OperatorRule rule in OperatorRules.All) text.AppendLine($"| `{rule.Symbol}` | {rule.Derivative} |");
+        return text.ToString();
+    }
+
+    [Fact]
+    public void The_docs_operators_table_is_the_operators_rules()
+    {
+        string document = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "supported.md")).Replace("\r\n", "\n");
+        int begin = document.IndexOf(OperatorsBegin, System.StringComparison.Ordinal);
+        int end = document.IndexOf(OperatorsEnd, System.StringComparison.Ordinal);
+        Assert.True(begin >= 0 && end > begin, "docs/supported.md lacks the operators table markers");
+        string actual = document.Substring(begin + OperatorsBegin.Length, end - begin - OperatorsBegin.Length).Trim('\n');
+        string expected = RenderOperators().Replace("\r\n", "\n").Trim('\n');
+        Assert.True(actual == expected, "docs/supported.md's operators table differs from OperatorRules; replace it with:\n" + expected);
+    }
+
     [Fact]
     public void Every_rule_is_differentiated_somewhere_in_the_tests()
     {
