@@ -153,6 +153,42 @@ internal static class DerivativeRules
     /// <summary>The name under which the sigmoid pattern <c>1 / (1 + Exp(-x))</c> is differentiated as one primitive.</summary>
     public const string SigmoidPattern = "Sigmoid";
 
+    /// <summary>
+    /// Whether <paramref name="b"/> is the sigmoid written out, <c>1 / (1 + Exp(-x))</c> (either order of the sum), which
+    /// is differentiated as one primitive (<see cref="SigmoidPattern"/>) so that its derivative reuses the result:
+    /// <paramref name="x"/> is the argument, and <paramref name="rebuild"/> gives the expression again over another one.
+    /// </summary>
+    public static bool IsSigmoid(Binary b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild)
+    {
+        x = null;
+        rebuild = null;
+        if (b.Op != BinaryOp.Divide || !IsOne(b.Left) || b.Right is not Binary { Op: BinaryOp.Add } sum) return false;
+        if (IsOne(sum.Left) && IsExpOfNegation(sum.Right, out MathCall? exp, out Unary? negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Right = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        if (IsOne(sum.Right) && IsExpOfNegation(sum.Left, out exp, out negation))
+        {
+            x = negation!.Operand;
+            rebuild = arg => b with { Right = sum with { Left = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsOne(IrExpr e) => e is Constant { Value: 1 } || e is Cast { Operand: Constant { Value: 1 } };
+
+    private static bool IsExpOfNegation(IrExpr e, out MathCall? exp, out Unary? negation)
+    {
+        exp = e as MathCall;
+        negation = exp is { Function: "Exp", Arguments.Count: 1 } ? exp.Arguments[0] as Unary : null;
+        return negation is { Op: UnaryOp.Negate };
+    }
+
     private static readonly Dictionary<(string, int), DerivativeRule> Index = All.ToDictionary(r => (r.Name, r.Arity));
 
     private static readonly HashSet<string> ZeroNames = new(All.Where(r => r.IsZero).Select(r => r.Name));

@@ -69,7 +69,7 @@ internal sealed partial class ReverseBuilder
                 return c with { Operand = PrepareExpression(c.Operand, false, context) };
             case Unary u:
                 return u with { Operand = PrepareExpression(u.Operand, false, context) };
-            case Binary b when IsSigmoid(b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild):
+            case Binary b when DerivativeRules.IsSigmoid(b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild):
                 IrExpr argument = PrepareExpression(x!, false, context);
                 var fused = new Fused(b.Type, DerivativeRules.SigmoidPattern, Array(argument), rebuild!(argument));
                 return root ? fused : Hoist(fused, context);
@@ -130,7 +130,7 @@ internal sealed partial class ReverseBuilder
             VarRef or ElementAt => false,
             Cast c => WouldHoist(c.Operand, false),
             Unary u => WouldHoist(u.Operand, false),
-            Binary b when IsSigmoid(b, out IrExpr? x, out _) => !root || WouldHoist(x!, false),
+            Binary b when DerivativeRules.IsSigmoid(b, out IrExpr? x, out _) => !root || WouldHoist(x!, false),
             Binary { Op: BinaryOp.Add or BinaryOp.Subtract } b => WouldHoist(b.Left, false) || WouldHoist(b.Right, false),
             Binary b => OperandHoists(b.Left) || OperandHoists(b.Right),
             Conditional { Condition: Constant constant } c => WouldHoist(constant.Value != 0 ? c.WhenTrue : c.WhenFalse, false),
@@ -193,37 +193,6 @@ internal sealed partial class ReverseBuilder
         return temp.Ref;
     }
 
-    /// <summary>Recognises <c>1 / (1 + Exp(-x))</c>, differentiated as one primitive whose rule reuses the result.</summary>
-    private static bool IsSigmoid(Binary b, out IrExpr? x, out Func<IrExpr, IrExpr>? rebuild)
-    {
-        x = null;
-        rebuild = null;
-        if (b.Op != BinaryOp.Divide || !IsOne(b.Left) || b.Right is not Binary { Op: BinaryOp.Add } sum) return false;
-        if (IsOne(sum.Left) && IsExpOfNegation(sum.Right, out MathCall? exp, out Unary? negation))
-        {
-            x = negation!.Operand;
-            rebuild = arg => b with { Right = sum with { Right = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
-            return true;
-        }
-
-        if (IsOne(sum.Right) && IsExpOfNegation(sum.Left, out exp, out negation))
-        {
-            x = negation!.Operand;
-            rebuild = arg => b with { Right = sum with { Left = exp! with { Arguments = Array<IrExpr>(negation with { Operand = arg }) } } };
-            return true;
-        }
-
-        return false;
-    }
-
-    private static bool IsOne(IrExpr e) => e is Constant { Value: 1 } || e is Cast { Operand: Constant { Value: 1 } };
-
-    private static bool IsExpOfNegation(IrExpr e, out MathCall? exp, out Unary? negation)
-    {
-        exp = e as MathCall;
-        negation = exp is { Function: "Exp", Arguments.Count: 1 } ? exp.Arguments[0] as Unary : null;
-        return negation is { Op: UnaryOp.Negate };
-    }
 
     // ================================================================ adjoints
 
