@@ -30,11 +30,11 @@ internal sealed partial class ReverseBuilder
 
             if (step.Kind == StepKind.If)
             {
-                step.Record = NewVariable("_c", IrType.Bool);
+                step.Record = _preparation.NewVariable("_c", IrType.Bool);
             }
             else if (!((Loop)step.Stmt).IsCounted)
             {
-                step.Record = NewVariable("_trips", IrType.Int);
+                step.Record = _preparation.NewVariable("_trips", IrType.Int);
             }
 
             if (step.Record is not null && (!step.TopLevel || step.Kind == StepKind.Loop))
@@ -51,7 +51,7 @@ internal sealed partial class ReverseBuilder
 
         // Declarations the forward and reverse sweeps share: temporaries of nested blocks, save slots, recorded
         // decisions, pooled stacks and the adjoints of local arrays.
-        foreach (IrVar hoisted in _extraHoisted) body.Declarations.Add(new Declare(null, hoisted, null));
+        foreach (IrVar hoisted in _preparation.Hoisted) body.Declarations.Add(new Declare(null, hoisted, null));
         body.Declarations.AddRange(_lateDeclarations);
         foreach (IrVar stack in _stackOrder)
         {

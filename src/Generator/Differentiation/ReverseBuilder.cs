@@ -23,16 +23,15 @@ internal sealed partial class ReverseBuilder
 {
     private readonly MethodModel _model;
     private readonly NormalizedBody _body;
-    private readonly ActivityAnalysis _activity;
+    private readonly Preparation _preparation;
 
-    /// <summary>The active temporaries this build introduced, which <see cref="_activity"/> counts as active too.</summary>
-    private readonly HashSet<string> _activeTemporaries = new();
+    /// <summary>The activity analysis, seen with the active temporaries this build's preparation introduced.</summary>
+    private readonly ActivityAnalysis _activity;
     private readonly NameAllocator _names;
     private readonly Dictionary<string, IrVar> _variables;
     private readonly Dictionary<string, string> _adjoints = new();
     private readonly HashSet<string> _singleDefinition;
     private readonly HashSet<string> _counters = new();
-    private readonly List<IrVar> _extraHoisted = new();
     private readonly Dictionary<string, ParameterModel> _parameters;
     private readonly HashSet<string> _directParameters = new();
     private readonly HashSet<string> _members = new();
@@ -59,10 +58,11 @@ internal sealed partial class ReverseBuilder
         _sweep = sweep;
         _model = model;
         _body = body;
-        _activity = activity.WithTemporaries(_activeTemporaries);
         _names = names;
         _variables = new Dictionary<string, IrVar>(body.Variables.ToDictionary(p => p.Key, p => p.Value));
         _singleDefinition = new HashSet<string>(body.SsaNames);
+        _preparation = new Preparation(activity, names, _variables, _singleDefinition);
+        _activity = _preparation.Activity;
         _parameters = model.Parameters.ToDictionary(p => p.Name);
         foreach (ParameterModel member in Normalizer.ModelMembers(model))
         {
@@ -70,26 +70,6 @@ internal sealed partial class ReverseBuilder
             _members.Add(member.Name);
         }
     }
-
-    /// <summary>
-    /// The body prepared for differentiation (temporaries where rules reuse values, calls as statements of their
-    /// own) as plain statements, with the temporaries nested blocks need declared, and the analysis that also counts
-    /// the active temporaries: what forward mode starts from.
-    /// </summary>
-    public static (List<IrStmt> Statements, List<IrVar> Hoisted, ActivityAnalysis Activity) Prepared(MethodModel model, NormalizedBody body,
-        ActivityAnalysis activity, NameAllocator names)
-    {
-        var builder = new ReverseBuilder(model, body, activity, names);
-        List<Step> steps = builder.PrepareBlock(body.Body.Statements, topLevel: true, inLoop: false);
-        return (ToStatements(steps), builder._extraHoisted, builder._activity);
-    }
-
-    private static List<IrStmt> ToStatements(List<Step> steps) => steps.Select(step => step.Kind switch
-    {
-        StepKind.If => ((If)step.Stmt) with { Then = new Block(ToStatements(step.Then).ToEquatableArray()), Else = new Block(ToStatements(step.Else).ToEquatableArray()) },
-        StepKind.Loop => ((Loop)step.Stmt) with { Body = new Block(ToStatements(step.Body).ToEquatableArray()) },
-        _ => step.Stmt,
-    }).ToList();
 
     /// <param name="sweep">Which method's sweeps to build: the Backward's, the Pullback's (which consume the outputs'
     /// adjoints), or the plain ones second order transforms.</param>
@@ -106,7 +86,7 @@ internal sealed partial class ReverseBuilder
             if (stmt is Loop { Counter: { } counter }) _counters.Add(counter.Name);
         }
 
-        List<Step> steps = PrepareBlock(_body.Body.Statements, topLevel: true, inLoop: false);
+        List<Step> steps = _preparation.PrepareBlock(_body.Body.Statements, topLevel: true, inLoop: false);
         Index(steps);
         ChooseDirectParameters(steps);
         foreach (Step step in Flatten(steps)) Plan(step);

@@ -23,7 +23,7 @@ internal static class TangentBuilder
     public static TangentBody Build(MethodModel model, NormalizedBody normalized, ActivityAnalysis activity, NameAllocator names)
     {
         var body = new TangentBody();
-        (List<IrStmt> statements, List<IrVar> hoisted, activity) = ReverseBuilder.Prepared(model, normalized, activity, names);
+        (List<IrStmt> statements, List<IrVar> hoisted, activity) = Preparation.Statements(normalized, activity, names);
         var members = new HashSet<string>(Normalizer.ModelMembers(model).Select(m => m.Name));
         var tangents = new Dictionary<string, IrExpr>();
         foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable))

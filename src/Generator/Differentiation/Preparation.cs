@@ -7,11 +7,61 @@ using static Backprop.Gen.IR.Ir;
 
 namespace Backprop.Gen.Differentiation;
 
-// Preparation: temporaries for the subexpressions rules need (hoisted when not cheap to read again), calls as statements
-// of their own, conditionals lowered, the sigmoid pattern fused into one primitive.
-internal sealed partial class ReverseBuilder
+/// <summary>
+/// Preparation, shared by reverse and forward mode: the body with temporaries (<c>_t0</c>) for the subexpressions a
+/// rule needs and that are not cheap to read again, calls to other differentiable methods as statements of their own,
+/// conditionals that need temporaries lowered to ifs, and the sigmoid pattern fused into one primitive. It names its
+/// temporaries from the build's names, adds them to the build's variables, and keeps the active ones in a view of the
+/// activity analysis (<see cref="Activity"/>), never in the analysis itself.
+/// </summary>
+internal sealed class Preparation
 {
-    private List<Step> PrepareBlock(IEnumerable<IrStmt> statements, bool topLevel, bool inLoop)
+    private readonly NameAllocator _names;
+    private readonly Dictionary<string, IrVar> _variables;
+    private readonly HashSet<string> _singleDefinition;
+    private readonly HashSet<string> _activeTemporaries = new();
+    private readonly ActivityAnalysis _activity;
+
+    /// <param name="activity">The method's activity analysis.</param>
+    /// <param name="names">The build's names; temporaries take fresh ones.</param>
+    /// <param name="variables">The build's variables, which the temporaries join.</param>
+    /// <param name="singleDefinition">The variables defined once, at the top level; top-level temporaries join them.</param>
+    public Preparation(ActivityAnalysis activity, NameAllocator names, Dictionary<string, IrVar> variables, HashSet<string> singleDefinition)
+    {
+        _names = names;
+        _variables = variables;
+        _singleDefinition = singleDefinition;
+        _activity = activity.WithTemporaries(_activeTemporaries);
+    }
+
+    /// <summary>The activity analysis with this preparation's active temporaries.</summary>
+    public ActivityAnalysis Activity => _activity;
+
+    /// <summary>Temporaries assigned inside nested blocks, which the method declares at its top.</summary>
+    public List<IrVar> Hoisted { get; } = new();
+
+    /// <summary>
+    /// The body prepared for differentiation (temporaries where rules reuse values, calls as statements of their
+    /// own) as plain statements, with the temporaries nested blocks need declared, and the analysis that also counts
+    /// the active temporaries: what forward mode starts from.
+    /// </summary>
+    public static (List<IrStmt> Statements, List<IrVar> Hoisted, ActivityAnalysis Activity) Statements(NormalizedBody body,
+        ActivityAnalysis activity, NameAllocator names)
+    {
+        var preparation = new Preparation(activity, names, new Dictionary<string, IrVar>(body.Variables.ToDictionary(p => p.Key, p => p.Value)),
+            new HashSet<string>(body.SsaNames));
+        List<Step> steps = preparation.PrepareBlock(body.Body.Statements, topLevel: true, inLoop: false);
+        return (ToStatements(steps), preparation.Hoisted, preparation.Activity);
+    }
+
+    private static List<IrStmt> ToStatements(List<Step> steps) => steps.Select(step => step.Kind switch
+    {
+        StepKind.If => ((If)step.Stmt) with { Then = new Block(ToStatements(step.Then).ToEquatableArray()), Else = new Block(ToStatements(step.Else).ToEquatableArray()) },
+        StepKind.Loop => ((Loop)step.Stmt) with { Body = new Block(ToStatements(step.Body).ToEquatableArray()) },
+        _ => step.Stmt,
+    }).ToList();
+
+    public List<Step> PrepareBlock(IEnumerable<IrStmt> statements, bool topLevel, bool inLoop)
     {
         var steps = new List<Step>();
         foreach (IrStmt stmt in statements) Prepare(stmt, topLevel, inLoop, steps);
@@ -174,7 +224,7 @@ internal sealed partial class ReverseBuilder
         }
         else
         {
-            _extraHoisted.Add(variable);
+            Hoisted.Add(variable);
             context.Into.Add(new Step(StepKind.Simple, new Assign(context.Origin, variable.Ref, value), false, context.InLoop));
         }
     }
@@ -184,7 +234,7 @@ internal sealed partial class ReverseBuilder
     {
         IrVar temp = NewVariable("_t", c.Type);
         _activeTemporaries.Add(temp.Name);
-        _extraHoisted.Add(temp);
+        Hoisted.Add(temp);
         var branch = new If(context.Origin, c.Condition, Block.Empty, Block.Empty);
         var step = new Step(StepKind.If, branch, context.TopLevel, context.InLoop);
         Prepare(new Assign(context.Origin, temp.Ref, c.WhenTrue), false, context.InLoop, step.Then);
@@ -196,7 +246,7 @@ internal sealed partial class ReverseBuilder
 
     // ================================================================ adjoints
 
-    private IrVar NewVariable(string prefix, IrType type)
+    public IrVar NewVariable(string prefix, IrType type)
     {
         var variable = new IrVar(_names.Numbered(prefix), type);
         _variables[variable.Name] = variable;
