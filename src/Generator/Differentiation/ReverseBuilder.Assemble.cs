@@ -22,9 +22,9 @@ internal sealed partial class ReverseBuilder
 
         foreach (Step step in Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
         {
-            if (step.Kind == StepKind.If && step.InLoop && IsRecomputable(((If)step.Stmt).Condition, step))
+            if (step.Kind == StepKind.If && step.InLoop && _analysis.IsRecomputable(((If)step.Stmt).Condition, step))
             {
-                step.Recomputed = Resolve(((If)step.Stmt).Condition);
+                step.Recomputed = _analysis.Resolve(((If)step.Stmt).Condition);
                 continue;
             }
 
@@ -63,7 +63,7 @@ internal sealed partial class ReverseBuilder
         foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
         {
             string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
-            bool writeOnce = _writeOnceOutputs.Contains(primal);
+            bool writeOnce = _analysis.IsWriteOnceOutput(primal);
             // A [NoDerivative] array the method writes is scratch space: its adjoint is the method's own, as a local
             // array's is, and starts at zero (its incoming values are constants; nobody hands in a gradient for it).
             bool scratch = _parameters.TryGetValue(primal, out ParameterModel? output) && !output.Differentiable;
@@ -91,7 +91,7 @@ internal sealed partial class ReverseBuilder
         var finals = new List<(ParameterModel Output, IrVar Copy)>();
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput))
         {
-            bool restored = _flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name));
+            bool restored = _analysis.Flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name));
             // A Pullback promises no output values; a Backward does, even where a callee's Pullback rewrites them.
             if (!restored && (IsPullback || !RecomputedByPullback(output.Name))) continue;
             var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));
@@ -99,7 +99,7 @@ internal sealed partial class ReverseBuilder
             finals.Add((output, copy));
         }
 
-        if (_body.Result is not null && _flat.Any(s => s.Save && s.Target == _body.Result.Name))
+        if (_body.Result is not null && _analysis.Flat.Any(s => s.Save && s.Target == _body.Result.Name))
         {
             // The reverse sweep restores older values of the result variable: return the value the forward ended with.
             var value = new IrVar(_names.Fresh("_value"), _body.Result.Type);
@@ -156,7 +156,7 @@ internal sealed partial class ReverseBuilder
     /// what its reverse reads, outputs too, and a layer of layers leaves in them what its own callees recompute.
     /// </summary>
     private bool RecomputedByPullback(string output) =>
-        _anyDefinitions.TryGetValue(output, out List<Step>? writers)
+        _analysis.AnyDefinitions.TryGetValue(output, out List<Step>? writers)
         && writers.Any(w => IrWalker.OwnExpressions(w.Stmt).Any(e => e is DiffCall { Callee.HasPullback: true, Tape: null }));
 
     /// <summary>
@@ -336,7 +336,7 @@ internal sealed partial class ReverseBuilder
     {
         Declare d => d.Variable.Ref,
         // An element's index with recomputed integers computed again: IndexReads counts those, not their variables.
-        Assign { Target: ElementAt } a => Resolve(a.Target),
+        Assign { Target: ElementAt } a => _analysis.Resolve(a.Target),
         Assign a => a.Target,
         _ => throw new InvalidOperationException(),
     };
@@ -418,7 +418,7 @@ internal sealed partial class ReverseBuilder
                     if (loop.Origin is not null) into.Add(new Comment(loop.Origin));
                     if (loop.IsCounted)
                     {
-                        into.Add(ReverseCountedLoop(loop with { Start = Resolve(loop.Start!), Bound = Resolve(loop.Bound!) }, body));
+                        into.Add(ReverseCountedLoop(loop with { Start = _analysis.Resolve(loop.Start!), Bound = _analysis.Resolve(loop.Bound!) }, body));
                     }
                     else
                     {

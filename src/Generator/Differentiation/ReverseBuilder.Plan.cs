@@ -41,14 +41,14 @@ internal sealed partial class ReverseBuilder
         if (targetExpr is ElementAt element)
         {
             // The reverse indexes the adjoint with recomputed integers computed again, not with their variables.
-            foreach (IrExpr index in element.Indices) CollectReads(Resolve(index), step.IndexReads);
+            foreach (IrExpr index in element.Indices) CollectReads(_analysis.Resolve(index), step.IndexReads);
         }
 
         if (_activity.IsActive(target) || step.OutputTargets.Any(_activity.IsActive))
         {
             PlanActive(step, target, targetExpr, value);
-            for (int i = 0; i < step.BeforeRestore.Count; i++) step.BeforeRestore[i] = Rematerialize(step.BeforeRestore[i]);
-            for (int i = 0; i < step.AfterRestore.Count; i++) step.AfterRestore[i] = Rematerialize(step.AfterRestore[i]);
+            for (int i = 0; i < step.BeforeRestore.Count; i++) step.BeforeRestore[i] = _analysis.Rematerialize(step.BeforeRestore[i]);
+            for (int i = 0; i < step.AfterRestore.Count; i++) step.AfterRestore[i] = _analysis.Rematerialize(step.AfterRestore[i]);
         }
 
         CollectReads(step.BeforeRestore, step.ReadsBefore);
@@ -84,7 +84,7 @@ internal sealed partial class ReverseBuilder
 
         IrExpr g = targetExpr is ElementAt e ? new ElementAt(e.Type, Adjoint(target), e.Indices) : Adjoint(target);
         // After this statement's reverse, does anything still accumulate into the adjoint for an older value?
-        bool single = !ReadsTarget(value, targetExpr) && !AdjointOutlivesDefinition(target, step);
+        bool single = !ReadsTarget(value, targetExpr) && !_analysis.AdjointOutlivesDefinition(target, step);
         bool varied = _activity.IsVaried(value);
 
         if (!varied)
@@ -206,7 +206,7 @@ internal sealed partial class ReverseBuilder
             arguments.Add(active
                 ? Adjoint(array!.Name)
                 : parameter.Type.Shape == ShapeKind.Array ? new Constant(IrType.Void, "null", 0) : new Constant(IrType.Void, "default", 0));
-            if (parameter.IsOutput && active && !_passedOutputs.Contains(array!.Name) && !ConsumesOutputAdjoints(call.Callee))
+            if (parameter.IsOutput && active && !_analysis.IsPassedOutput(array!.Name) && !ConsumesOutputAdjoints(call.Callee))
             {
                 // The callee reads the output's gradient and leaves it; the call is taken to have overwritten the
                 // whole output, so the gradient is consumed.
@@ -342,8 +342,8 @@ internal sealed partial class ReverseBuilder
                 var loop = (Loop)step.Stmt;
                 int count = step.BoundReads.Count;
                 // The reverse loop runs between the same bounds, with recomputed integers computed again.
-                CollectReads(Resolve(loop.Start!), step.BoundReads);
-                CollectReads(Resolve(loop.Bound!), step.BoundReads);
+                CollectReads(_analysis.Resolve(loop.Start!), step.BoundReads);
+                CollectReads(_analysis.Resolve(loop.Bound!), step.BoundReads);
                 changed |= step.BoundReads.Count != count;
             }
 
@@ -398,7 +398,7 @@ internal sealed partial class ReverseBuilder
                     {
                         // A write-once output's element is never overwritten again: the reverse reads it (the result of
                         // this very store) as the forward left it, so nothing of it is saved.
-                        if ((pending.Contains(array) || step.ReadsAfter.Contains(array)) && !_writeOnceOutputs.Contains(array)) step.Save = true;
+                        if ((pending.Contains(array) || step.ReadsAfter.Contains(array)) && !_analysis.IsWriteOnceOutput(array)) step.Save = true;
                         pending.UnionWith(reads);
                     }
                     else

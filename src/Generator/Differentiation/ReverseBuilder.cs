@@ -25,6 +25,9 @@ internal sealed partial class ReverseBuilder
     private readonly NormalizedBody _body;
     private readonly Preparation _preparation;
 
+    /// <summary>The analyses of the prepared program, made once before planning.</summary>
+    private StepAnalysis _analysis = null!;
+
     /// <summary>The activity analysis, seen with the active temporaries this build's preparation introduced.</summary>
     private readonly ActivityAnalysis _activity;
     private readonly NameAllocator _names;
@@ -87,7 +90,7 @@ internal sealed partial class ReverseBuilder
         }
 
         List<Step> steps = _preparation.PrepareBlock(_body.Body.Statements, topLevel: true, inLoop: false);
-        Index(steps);
+        _analysis = new StepAnalysis(steps, _model, _sweep, _parameters, _counters, _variables, _singleDefinition);
         ChooseDirectParameters(steps);
         foreach (Step step in Flatten(steps)) Plan(step);
         RecordToBeRecorded(steps);
@@ -115,7 +118,7 @@ internal sealed partial class ReverseBuilder
     {
         IrVar variable = _variables[name];
         if (_parameters.TryGetValue(name, out ParameterModel? parameter) && parameter.Differentiable
-            && (!parameter.IsOutput || _passedOutputs.Contains(name))
+            && (!parameter.IsOutput || _analysis.IsPassedOutput(name))
             && (!parameter.Type.IsScalar || _directParameters.Contains(name)))
         {
             IrType adjointType = parameter.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan
@@ -131,7 +134,7 @@ internal sealed partial class ReverseBuilder
 
         // An output's adjoint is a local array (a copy of the incoming gradient), or the incoming gradient itself
         // where the output is written once and never read (read only by the Backward, consumed by the Pullback).
-        IrType type = _writeOnceOutputs.Contains(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: !IsPullback)
+        IrType type = _analysis.IsWriteOnceOutput(name) ? IrType.SpanOf(variable.Type.ElementType, readOnly: !IsPullback)
             : variable.Type.Shape is ShapeKind.Span or ShapeKind.ReadOnlySpan ? IrType.ArrayOf(variable.Type.ElementType, 1)
             : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))
@@ -292,7 +295,7 @@ internal sealed partial class ReverseBuilder
         }
     }
 
-    private static IEnumerable<Step> Flatten(IEnumerable<Step> steps)
+    internal static IEnumerable<Step> Flatten(IEnumerable<Step> steps)
     {
         foreach (Step step in steps)
         {

@@ -209,7 +209,7 @@ internal static class IrWalker
 
     /// <summary>
     /// Whether an expression is arithmetic on variables alone: constants, variables, array lengths, operators, casts and
-    /// integer <c>Math.Max</c>/<c>Min</c>/<c>Abs</c>. It reads no array element and calls nothing else, so its value
+    /// integer <c>Math.Max</c>/<c>Min</c>/<c>Abs</c> (<see cref="KnownCall.IntegerMath"/>; a <see cref="MathCall"/> is always floating). It reads no array element and calls nothing else, so its value
     /// can change only where one of the variables it reads is assigned.
     /// </summary>
     public static bool IsVariableArithmetic(IrExpr expr) => expr switch
@@ -220,7 +220,6 @@ internal static class IrWalker
         Binary b => IsVariableArithmetic(b.Left) && IsVariableArithmetic(b.Right),
         Cast c => IsVariableArithmetic(c.Operand),
         Conditional c => IsVariableArithmetic(c.Condition) && IsVariableArithmetic(c.WhenTrue) && IsVariableArithmetic(c.WhenFalse),
-        MathCall { Class: "global::System.Math", Function: "Max" or "Min" or "Abs" } m => m.Arguments.All(IsVariableArithmetic),
         OpaqueCall { Known: KnownCall.IntegerMath } o => o.Arguments.All(IsVariableArithmetic),
         _ => false,
     };

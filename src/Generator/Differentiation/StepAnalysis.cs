@@ -5,9 +5,15 @@ using Backprop.Gen.Model;
 
 namespace Backprop.Gen.Differentiation;
 
-internal sealed partial class ReverseBuilder
+/// <summary>
+/// The analyses of a prepared program that the reverse sweep's planning and assembly read, computed once and not
+/// changed after: each step's position and the loops and branches around it, who reads and defines each variable,
+/// the integers recomputed in the reverse instead of saved (aliases), and the outputs whose incoming gradient is read
+/// in place (write-once) or passed on whole to one layer call.
+/// </summary>
+internal sealed class StepAnalysis
 {
-    private List<Step> _flat = new();
+    private readonly List<Step> _flat;
     private readonly Dictionary<Step, int> _position = new();
     private readonly Dictionary<Step, List<Step>> _enclosingLoops = new();
     private readonly Dictionary<string, List<Step>> _readers = new();
@@ -18,10 +24,24 @@ internal sealed partial class ReverseBuilder
     private readonly HashSet<string> _writeOnceOutputs = new();
     private readonly HashSet<string> _passedOutputs = new();
 
+    private readonly MethodModel _model;
+    private readonly Sweep _sweep;
+    private readonly IReadOnlyDictionary<string, ParameterModel> _parameters;
+    private readonly HashSet<string> _counters;
+    private readonly IReadOnlyDictionary<string, IrVar> _variables;
+    private readonly HashSet<string> _singleDefinition;
+
     /// <summary>Indexes the prepared program: positions, enclosing loops, and who reads and defines what.</summary>
-    private void Index(List<Step> steps)
+    public StepAnalysis(List<Step> steps, MethodModel model, Sweep sweep, IReadOnlyDictionary<string, ParameterModel> parameters,
+        HashSet<string> counters, IReadOnlyDictionary<string, IrVar> variables, HashSet<string> singleDefinition)
     {
-        _flat = Flatten(steps).ToList();
+        _model = model;
+        _sweep = sweep;
+        _parameters = parameters;
+        _counters = counters;
+        _variables = variables;
+        _singleDefinition = singleDefinition;
+        _flat = ReverseBuilder.Flatten(steps).ToList();
         for (int i = 0; i < _flat.Count; i++) _position[_flat[i]] = i;
         IndexLoops(steps, new List<Step>());
         IndexBranches(steps, new List<(Step, bool)>());
@@ -52,14 +72,14 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private void FindWriteOnceOutputs()
     {
-        if (IsSecondOrderBase) return;
+        if (_sweep == Sweep.SecondOrderBase) return;
         foreach (ParameterModel output in _model.Parameters.Where(p => p.IsOutput && p.Differentiable && p.Type.Rank <= 1 && !p.Type.IsScalar))
         {
             // The one statement that may use the output other than through its length: a store, or a layer call.
             List<Step> users = _flat.Where(s => IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, output.Name))).ToList();
             if (users.Count != 1) continue;
             Step user = users[0];
-            if (IsPullback && PassedOnOnce(output, user))
+            if (_sweep == Sweep.Pullback && PassedOnOnce(output, user))
             {
                 _passedOutputs.Add(output.Name);
                 continue;
@@ -191,9 +211,9 @@ internal sealed partial class ReverseBuilder
     /// the reverse of an older definition (or, for a parameter, by the adjoint parameter at the end): if there is one
     /// that can run before this definition (earlier in the method, or in the same loop), the adjoint must be reset.
     /// </summary>
-    private bool AdjointOutlivesDefinition(string target, Step definition)
+    public bool AdjointOutlivesDefinition(string target, Step definition)
     {
-        if (_writeOnceOutputs.Contains(target)) return IsPullback;
+        if (_writeOnceOutputs.Contains(target)) return _sweep == Sweep.Pullback;
         if (_parameters.ContainsKey(target)) return true;
         int at = _position[definition];
         if (!_anyDefinitions.TryGetValue(target, out List<Step>? definitions)) return false;
@@ -269,7 +289,7 @@ internal sealed partial class ReverseBuilder
     /// <paramref name="at"/>, to the same value: arithmetic on constants, the enclosing loops' counters, parameters and
     /// top-level values never reassigned, array lengths, and other recomputed values.
     /// </summary>
-    private bool IsRecomputable(IrExpr expr, Step at)
+    public bool IsRecomputable(IrExpr expr, Step at)
     {
         bool Fixed(string name) =>
             _counters.Contains(name) && _enclosingLoops[at].Any(l => ((Loop)l.Stmt).Counter?.Name == name)
@@ -287,18 +307,29 @@ internal sealed partial class ReverseBuilder
             Cast c => c.Type.IsScalar && !c.Type.IsFloatingElement && IsRecomputable(c.Operand, at),
             Conditional c => IsRecomputable(c.Condition, at) && IsRecomputable(c.WhenTrue, at) && IsRecomputable(c.WhenFalse, at),
             // Integer Max, Min and Abs (a convolution's kernel rows inside the image) are arithmetic too.
-            MathCall { Class: "global::System.Math", Function: "Max" or "Min" or "Abs" } m => m.Arguments.All(a => IsRecomputable(a, at)),
             OpaqueCall { Known: KnownCall.IntegerMath } o => o.Arguments.All(a => IsRecomputable(a, at)),
             _ => false,
         } && !expr.Type.IsFloatingElement;
     }
 
     /// <summary>An expression with the recomputed values it reads replaced by their own expressions.</summary>
-    private IrExpr Resolve(IrExpr expr) =>
+    public IrExpr Resolve(IrExpr expr) =>
         IrWalker.Rewrite(expr, n => n is VarRef v && _aliases.TryGetValue(v.Name, out IrExpr? alias) ? alias : null);
 
     /// <summary>Replaces reads of aliased copies in reverse code by the element they copy.</summary>
-    private IrStmt Rematerialize(IrStmt stmt) => _aliases.Count == 0
+    public IrStmt Rematerialize(IrStmt stmt) => _aliases.Count == 0
         ? stmt
         : IrWalker.MapExpressions(stmt, e => IrWalker.Rewrite(e, n => n is VarRef v && _aliases.TryGetValue(v.Name, out IrExpr? alias) ? alias : null));
+
+    /// <summary>Every step, in program order.</summary>
+    public IReadOnlyList<Step> Flat => _flat;
+
+    /// <summary>For each name, every statement that defines or stores into it.</summary>
+    public IReadOnlyDictionary<string, List<Step>> AnyDefinitions => _anyDefinitions;
+
+    /// <summary>Outputs whose incoming gradient the reverse sweep reads in place (see <see cref="FindWriteOnceOutputs"/>).</summary>
+    public bool IsWriteOnceOutput(string name) => _writeOnceOutputs.Contains(name);
+
+    /// <summary>Outputs handed on whole to one layer call, whose Pullback takes the caller's gradient directly.</summary>
+    public bool IsPassedOutput(string name) => _passedOutputs.Contains(name);
 }
