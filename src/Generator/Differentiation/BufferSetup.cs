@@ -51,4 +51,14 @@ internal static class BufferSetup
     }
 
     private static IrStmt Text(string code) => new Evaluate(null, new Opaque(IrType.Void, code.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty));
+
+    /// <summary>A zeroed adjoint of an array's shape: pooled for a vector, new for a matrix.</summary>
+    public static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
+        ? new RuntimeCall(adjointType, RuntimeOp.RentZeroed, Array<IrExpr>(new Member(IrType.Int, primal, "Length")))
+        : NewMatrixLike(primal, adjointType);
+
+    /// <summary><c>new double[m.GetLength(0), m.GetLength(1)]</c>: a new zeroed matrix of a matrix's shape.</summary>
+    public static IrExpr NewMatrixLike(IrExpr primal, IrType type) => new NewArray(type, Array<IrExpr>(
+        new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", KnownCall.ArrayShape, null),
+        new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", KnownCall.ArrayShape, null)));
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Backprop.Gen.IR;
 
 namespace Backprop.Gen.Differentiation;
@@ -83,4 +84,14 @@ internal sealed class Step
 
     /// <summary>For an if in a loop whose condition is recomputed in the reverse sweep instead of recorded: that condition.</summary>
     public IrExpr? Recomputed { get; set; }
+
+    /// <summary>Every step, nested ones included, in forward order.</summary>
+    public static IEnumerable<Step> Flatten(IEnumerable<Step> steps)
+    {
+        foreach (Step step in steps)
+        {
+            yield return step;
+            foreach (Step inner in Flatten(step.Then.Concat(step.Else).Concat(step.Body))) yield return inner;
+        }
+    }
 }

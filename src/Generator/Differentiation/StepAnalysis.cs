@@ -41,7 +41,7 @@ internal sealed class StepAnalysis
         _counters = counters;
         _variables = variables;
         _singleDefinition = singleDefinition;
-        _flat = ReverseBuilder.Flatten(steps).ToList();
+        _flat = Step.Flatten(steps).ToList();
         for (int i = 0; i < _flat.Count; i++) _position[_flat[i]] = i;
         IndexLoops(steps, new List<Step>());
         IndexBranches(steps, new List<(Step, bool)>());
@@ -332,4 +332,45 @@ internal sealed class StepAnalysis
 
     /// <summary>Outputs handed on whole to one layer call, whose Pullback takes the caller's gradient directly.</summary>
     public bool IsPassedOutput(string name) => _passedOutputs.Contains(name);
+
+    /// <summary>The primal variables statements read (loop counters aside): what a planned reverse needs kept.</summary>
+    public void CollectReads(IEnumerable<IrStmt> statements, HashSet<string> into)
+    {
+        foreach (IrStmt stmt in statements)
+        {
+            switch (stmt)
+            {
+                case Assign a:
+                    if (a.Target is ElementAt target) foreach (IrExpr index in target.Indices) CollectReads(index, into);
+                    CollectReads(a.Value, into);
+                    break;
+                case If i:
+                    CollectReads(i.Condition, into);
+                    CollectReads(i.Then.Statements, into);
+                    CollectReads(i.Else.Statements, into);
+                    break;
+                default:
+                    foreach (IrExpr expr in IrWalker.OwnExpressions(stmt)) CollectReads(expr, into);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The primal variables an expression reads; an array's length does not count as reading its content.</summary>
+    public void CollectReads(IrExpr expr, HashSet<string> into)
+    {
+        switch (expr)
+        {
+            case Member { Receiver: VarRef, Name: "Length" or "LongLength" or "Rank" }:
+                return;
+            case OpaqueCall { Known: KnownCall.ArrayShape, Receiver: VarRef } call:
+                foreach (IrExpr argument in call.Arguments) CollectReads(argument, into);
+                return;
+            case VarRef v:
+                if (_variables.ContainsKey(v.Name) && !_counters.Contains(v.Name)) into.Add(v.Name);
+                return;
+        }
+
+        foreach (IrExpr child in IrWalker.Children(expr)) CollectReads(child, into);
+    }
 }

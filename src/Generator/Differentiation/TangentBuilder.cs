@@ -50,7 +50,7 @@ internal static class TangentBuilder
         foreach (IrVar tangent in transformer.NewTangents)
         {
             IrExpr initial = tangent.Type.IsScalar ? Const(tangent.Type, 0)
-                : scratch.TryGetValue(tangent.Name, out ParameterModel? buffer) ? ReverseBuilder.ZeroedLike(new VarRef(buffer.Type, buffer.Name), tangent.Type)
+                : scratch.TryGetValue(tangent.Name, out ParameterModel? buffer) ? BufferSetup.ZeroedLike(new VarRef(buffer.Type, buffer.Name), tangent.Type)
                 : EmptyArray(tangent.Type);
             body.Declarations.Add(new Declare(null, tangent, initial));
             if (!tangent.Type.IsScalar && tangent.Type.Rank == 1)

@@ -98,6 +98,9 @@ internal sealed record Callee(string Display, string Backward, EquatableArray<Ca
     private string Named(string suffix) =>
         (Stem ?? throw new System.InvalidOperationException(Display + " has a Backward only")) + suffix + TypeArguments;
 
+    /// <summary>The method's own name (<c>Dense</c> for <c>Net.Dense</c>), for naming the locals that serve its calls.</summary>
+    public string Name => Display.Substring(Display.LastIndexOf('.') + 1);
+
     /// <summary>The Backward as a call names it, with its type arguments.</summary>
     public string BackwardCall() => Backward + TypeArguments;
 

@@ -7,11 +7,44 @@ using static Backprop.Gen.IR.Ir;
 
 namespace Backprop.Gen.Differentiation;
 
-internal sealed partial class ReverseBuilder
+/// <summary>
+/// Plans each statement's reverse from the rules tables (<see cref="OperatorRules"/>, <see cref="DerivativeRules"/>,
+/// and the callees' own derivatives), split at the point where the statement's overwritten value is restored: what
+/// reads the statement's result runs before the restore, the rest after. It records what each reverse reads, which the
+/// to-be-recorded analysis (<see cref="ToBeRecorded"/>) then uses to decide what the forward sweep saves.
+/// </summary>
+internal sealed partial class ReversePlanner
 {
-    // ================================================================ plan: each statement's reverse
+    private readonly MethodModel _model;
+    private readonly NameAllocator _names;
+    private readonly ActivityAnalysis _activity;
+    private readonly StepAnalysis _analysis;
+    private readonly AdjointVariables _adjoints;
+    private readonly bool _isSecondOrderBase;
+    private readonly List<IrStmt> _tapeChains = new();
 
-    private void Plan(Step step)
+    /// <summary>The statement being planned: a call whose reverse replays a tape records it in this statement.</summary>
+    private Step? _planning;
+
+    public ReversePlanner(ReverseContext context, StepAnalysis analysis, AdjointVariables adjoints)
+    {
+        _model = context.Model;
+        _names = context.Names;
+        _activity = context.Activity;
+        _analysis = analysis;
+        _adjoints = adjoints;
+        _isSecondOrderBase = context.Sweep == Sweep.SecondOrderBase;
+    }
+
+    /// <summary>The declarations of the tape chains calls that record a tape push onto (<c>_tapes_Dense = null</c>).</summary>
+    public IReadOnlyList<IrStmt> TapeChains => _tapeChains;
+
+    private IrExpr Adjoint(string name) => _adjoints.Of(name);
+
+    private IrStmt Accumulate(IrExpr target, IrExpr contribution) => _adjoints.Accumulate(target, contribution);
+
+    /// <summary>Plans one statement's reverse into its <see cref="Step.BeforeRestore"/> and <see cref="Step.AfterRestore"/>, and records what that reverse reads.</summary>
+    public void Plan(Step step)
     {
         if (step.Kind != StepKind.Simple) return;
         _planning = step;
@@ -28,8 +61,8 @@ internal sealed partial class ReverseBuilder
             // A call for its outputs only: its reverse hands the outputs' adjoints to the callee's Backward.
             // (A replay reads the outputs the forward left: it runs before their older contents are restored.)
             if (step.OutputTargets.Any(_activity.IsActive)) CallBackward(call, null, Records(call) ? step.BeforeRestore : step.AfterRestore);
-            CollectReads(step.BeforeRestore, step.ReadsBefore);
-            CollectReads(step.AfterRestore, step.ReadsAfter);
+            _analysis.CollectReads(step.BeforeRestore, step.ReadsBefore);
+            _analysis.CollectReads(step.AfterRestore, step.ReadsAfter);
             ForgetOutputReads(step);
             return;
         }
@@ -41,7 +74,7 @@ internal sealed partial class ReverseBuilder
         if (targetExpr is ElementAt element)
         {
             // The reverse indexes the adjoint with recomputed integers computed again, not with their variables.
-            foreach (IrExpr index in element.Indices) CollectReads(_analysis.Resolve(index), step.IndexReads);
+            foreach (IrExpr index in element.Indices) _analysis.CollectReads(_analysis.Resolve(index), step.IndexReads);
         }
 
         if (_activity.IsActive(target) || step.OutputTargets.Any(_activity.IsActive))
@@ -51,8 +84,8 @@ internal sealed partial class ReverseBuilder
             for (int i = 0; i < step.AfterRestore.Count; i++) step.AfterRestore[i] = _analysis.Rematerialize(step.AfterRestore[i]);
         }
 
-        CollectReads(step.BeforeRestore, step.ReadsBefore);
-        CollectReads(step.AfterRestore, step.ReadsAfter);
+        _analysis.CollectReads(step.BeforeRestore, step.ReadsBefore);
+        _analysis.CollectReads(step.AfterRestore, step.ReadsAfter);
         ForgetOutputReads(step);
     }
 
@@ -225,13 +258,10 @@ internal sealed partial class ReverseBuilder
     /// caller takes the call to overwrite its outputs whole. (Second order transforms this reverse sweep into one that
     /// calls the callees' second-order derivatives, which leave them.)
     /// </summary>
-    private bool ConsumesOutputAdjoints(Callee callee) => (callee.HasPullback || callee.Tape is not null) && !IsSecondOrderBase;
+    private bool ConsumesOutputAdjoints(Callee callee) => (callee.HasPullback || callee.Tape is not null) && !_isSecondOrderBase;
 
     /// <summary>Whether a call records a tape in the forward sweep and replays it in the reverse (not for second order).</summary>
-    private bool Records(DiffCall call) => call.Callee.Tape is not null && call.Tape is null && !IsSecondOrderBase;
-
-    /// <summary>The statement being planned: a call whose reverse replays a tape records it in this statement.</summary>
-    private Step? _planning;
+    private bool Records(DiffCall call) => call.Callee.Tape is not null && call.Tape is null && !_isSecondOrderBase;
 
     /// <summary>
     /// Makes a call record its tape: the forward sweep calls <c>…Record(…, ref _tapes)</c>, which pushes onto a chain
@@ -240,9 +270,9 @@ internal sealed partial class ReverseBuilder
     /// </summary>
     private DiffCall RecordTape(DiffCall call, string tapeType)
     {
-        string stem = call.Callee.Display.Substring(call.Callee.Display.LastIndexOf('.') + 1);
+        string stem = call.Callee.Name;
         var chain = new IrVar(_names.Fresh("_tapes_" + stem), new IrType(ShapeKind.Scalar, ElementKind.Tape, 0, tapeType + "?", tapeType + "?"));
-        _lateDeclarations.Add(new Declare(null, chain, new Constant(chain.Type, "null", 0)));
+        _tapeChains.Add(new Declare(null, chain, new Constant(chain.Type, "null", 0)));
         DiffCall taped = call with { Tape = chain.Ref };
         Step step = _planning ?? throw new System.InvalidOperationException("a call's reverse planned outside its statement");
         step.Stmt = IrWalker.MapExpressions(step.Stmt, e => IrWalker.Rewrite(e, node => node.Equals(call) ? taped : null));
@@ -257,7 +287,7 @@ internal sealed partial class ReverseBuilder
         }
 
         if (argument is ElementAt { Array: VarRef array } element && _activity.IsActive(array.Name) && element.Type.Equals(type)
-            && !IsParameterArray(array.Name))
+            && !_adjoints.IsParameterArray(array.Name))
         {
             return new RefTo(new ElementAt(type, Adjoint(array.Name), element.Indices));
         }
@@ -269,166 +299,6 @@ internal sealed partial class ReverseBuilder
             return new RefTo(temp);
         }
 
-        if (!_discards.TryGetValue(type.Name, out IrVar? discard))
-        {
-            discard = new IrVar(_names.Numbered("_discard"), type);
-            _discards[type.Name] = discard;
-            _discardOrder.Add(discard);
-        }
-
-        return new RefTo(discard.Ref);
-    }
-
-    // ================================================================ reads
-
-    private void CollectReads(IEnumerable<IrStmt> statements, HashSet<string> into)
-    {
-        foreach (IrStmt stmt in statements)
-        {
-            switch (stmt)
-            {
-                case Assign a:
-                    if (a.Target is ElementAt target) foreach (IrExpr index in target.Indices) CollectReads(index, into);
-                    CollectReads(a.Value, into);
-                    break;
-                case If i:
-                    CollectReads(i.Condition, into);
-                    CollectReads(i.Then.Statements, into);
-                    CollectReads(i.Else.Statements, into);
-                    break;
-                default:
-                    foreach (IrExpr expr in IrWalker.OwnExpressions(stmt)) CollectReads(expr, into);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>The primal variables an expression reads; an array's length does not count as reading its content.</summary>
-    private void CollectReads(IrExpr expr, HashSet<string> into)
-    {
-        switch (expr)
-        {
-            case Member { Receiver: VarRef, Name: "Length" or "LongLength" or "Rank" }:
-                return;
-            case OpaqueCall { Known: KnownCall.ArrayShape, Receiver: VarRef } call:
-                foreach (IrExpr argument in call.Arguments) CollectReads(argument, into);
-                return;
-            case VarRef v:
-                if (_variables.ContainsKey(v.Name) && !_counters.Contains(v.Name)) into.Add(v.Name);
-                return;
-        }
-
-        foreach (IrExpr child in IrWalker.Children(expr)) CollectReads(child, into);
-    }
-
-    // ================================================================ to-be-recorded
-
-    /// <summary>
-    /// Decides which statements save the value they overwrite. A value is "pending" while the reverse sweep will
-    /// still read it; a statement that overwrites a pending value (or that reads its own target's old value in reverse)
-    /// saves it. Loops iterate to a fixpoint. Saving more makes the reverse of more statements necessary, which can
-    /// add reads (indices of restored elements, bounds of loops the reverse must now replay), so the whole repeats
-    /// until nothing changes.
-    /// </summary>
-    private void RecordToBeRecorded(List<Step> steps)
-    {
-        List<Step> all = Flatten(steps).ToList();
-        while (true)
-        {
-            bool changed = false;
-            foreach (Step step in Enumerable.Reverse(all)) changed |= UpdateNeedsReverse(step);
-            foreach (Step step in all.Where(s => s.Kind == StepKind.Loop && s.NeedsReverse && ((Loop)s.Stmt).IsCounted))
-            {
-                var loop = (Loop)step.Stmt;
-                int count = step.BoundReads.Count;
-                // The reverse loop runs between the same bounds, with recomputed integers computed again.
-                CollectReads(_analysis.Resolve(loop.Start!), step.BoundReads);
-                CollectReads(_analysis.Resolve(loop.Bound!), step.BoundReads);
-                changed |= step.BoundReads.Count != count;
-            }
-
-            int saves = all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count);
-            PropagateToBeRecorded(steps, new HashSet<string>());
-            changed |= all.Count(s => s.Save) + all.Sum(s => s.SavedOutputs.Count) != saves;
-            if (!changed) break;
-        }
-    }
-
-    private static bool UpdateNeedsReverse(Step step)
-    {
-        bool needs = step.Kind switch
-        {
-            StepKind.Simple => step.HasAdjointWork || step.SavesAnything,
-            StepKind.If => step.Then.Concat(step.Else).Any(s => s.NeedsReverse),
-            _ => step.Body.Any(s => s.NeedsReverse),
-        };
-        bool changed = needs != step.NeedsReverse;
-        step.NeedsReverse = needs;
-        return changed;
-    }
-
-    /// <summary>
-    /// One forward pass of the to-be-recorded dataflow over <paramref name="steps"/>: <paramref name="pending"/> holds the
-    /// variables whose current values the reverse sweep will read; a statement that overwrites one of them saves it.
-    /// Returns what is pending after the steps.
-    /// </summary>
-    private HashSet<string> PropagateToBeRecorded(List<Step> steps, HashSet<string> pending)
-    {
-        foreach (Step step in steps)
-        {
-            switch (step.Kind)
-            {
-                case StepKind.Simple:
-                    // A call that writes arrays: each output is a partial definition, saved whole if still pending.
-                    foreach (string output in step.OutputTargets)
-                    {
-                        if (pending.Contains(output)) step.SavedOutputs.Add(output);
-                    }
-
-                    var reads = new HashSet<string>(step.ReadsBefore.Concat(step.ReadsAfter));
-                    if (step.Save || step.HasAdjointWork) reads.UnionWith(step.IndexReads);
-                    if (step.Target is { } target && !step.StoresElement)
-                    {
-                        if (pending.Contains(target) || step.ReadsAfter.Contains(target)) step.Save = true;
-                        pending.UnionWith(reads);
-                        pending.Remove(target);
-                        if (step.ReadsBefore.Contains(target)) pending.Add(target);
-                    }
-                    else if (step.Target is { } array)
-                    {
-                        // A write-once output's element is never overwritten again: the reverse reads it (the result of
-                        // this very store) as the forward left it, so nothing of it is saved.
-                        if ((pending.Contains(array) || step.ReadsAfter.Contains(array)) && !_analysis.IsWriteOnceOutput(array)) step.Save = true;
-                        pending.UnionWith(reads);
-                    }
-                    else
-                    {
-                        pending.UnionWith(reads);
-                    }
-
-
-                    break;
-                case StepKind.If:
-                    HashSet<string> afterThen = PropagateToBeRecorded(step.Then, new HashSet<string>(pending));
-                    HashSet<string> afterElse = PropagateToBeRecorded(step.Else, new HashSet<string>(pending));
-                    pending = new HashSet<string>(afterThen.Concat(afterElse));
-                    break;
-                case StepKind.Loop:
-                    var entry = new HashSet<string>(pending.Concat(step.BoundReads));
-                    var head = new HashSet<string>(entry);
-                    while (true)
-                    {
-                        HashSet<string> end = PropagateToBeRecorded(step.Body, new HashSet<string>(head));
-                        var next = new HashSet<string>(entry.Concat(end));
-                        if (next.SetEquals(head)) break;
-                        head = next;
-                    }
-
-                    pending = head;
-                    break;
-            }
-        }
-
-        return pending;
+        return new RefTo(_adjoints.Discard(type).Ref);
     }
 }

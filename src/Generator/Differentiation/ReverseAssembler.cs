@@ -7,20 +7,51 @@ using static Backprop.Gen.IR.Ir;
 
 namespace Backprop.Gen.Differentiation;
 
-internal sealed partial class ReverseBuilder
+/// <summary>
+/// Assembles the planned steps into the Backward's (or Pullback's) body: the checks; the forward sweep with its saves,
+/// recorded branch decisions and trip counts; the reverse sweep with its restores, in reverse order; the declarations
+/// both share; and the epilogue and <c>finally</c> that hand results and pooled buffers back.
+/// </summary>
+internal sealed class ReverseAssembler
 {
+    private readonly MethodModel _model;
+    private readonly NormalizedBody _body;
+    private readonly Preparation _preparation;
+    private readonly ActivityAnalysis _activity;
+    private readonly NameAllocator _names;
+    private readonly IReadOnlyDictionary<string, IrVar> _variables;
+    private readonly IReadOnlyDictionary<string, ParameterModel> _parameters;
+    private readonly StepAnalysis _analysis;
+    private readonly AdjointVariables _adjoints;
+    private readonly bool _isPullback;
+    private readonly Dictionary<string, IrVar> _stacks = new();
+    private readonly List<IrVar> _stackOrder = new();
+
+    public ReverseAssembler(ReverseContext context, StepAnalysis analysis, AdjointVariables adjoints)
+    {
+        _model = context.Model;
+        _body = context.Body;
+        _preparation = context.Preparation;
+        _activity = context.Activity;
+        _names = context.Names;
+        _variables = context.Variables;
+        _parameters = context.Parameters;
+        _analysis = analysis;
+        _adjoints = adjoints;
+        _isPullback = context.Sweep == Sweep.Pullback;
+    }
     private readonly Dictionary<Step, IrVar> _saveSlots = new();
     private readonly List<IrStmt> _lateDeclarations = new();
     private readonly List<IrStmt> _finally = new();
 
-    // ================================================================ assembly
-
-    private BackwardBody Assemble(List<Step> steps)
+    /// <summary>The Backward's (or Pullback's) body from the planned steps; <paramref name="tapeChains"/> are declared first.</summary>
+    public BackwardBody Assemble(List<Step> steps, IEnumerable<IrStmt> tapeChains)
     {
         var body = new BackwardBody { Result = _body.Result?.Name };
-        AddValidation(body.Validation);
+        _lateDeclarations.AddRange(tapeChains);
+        EntryChecks.Add(_model, body.Validation);
 
-        foreach (Step step in Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
+        foreach (Step step in Step.Flatten(steps).Where(s => s.NeedsReverse && s.Kind != StepKind.Simple))
         {
             if (step.Kind == StepKind.If && step.InLoop && _analysis.IsRecomputable(((If)step.Stmt).Condition, step))
             {
@@ -60,9 +91,9 @@ internal sealed partial class ReverseBuilder
         }
 
         var localArrayAdjoints = new HashSet<string>();
-        foreach (IrVar adjoint in _adjointLocals.Where(a => !a.Type.IsScalar))
+        foreach (IrVar adjoint in _adjoints.Locals.Where(a => !a.Type.IsScalar))
         {
-            string primal = _adjoints.First(p => p.Value == adjoint.Name).Key;
+            string primal = _adjoints.PrimalOf(adjoint);
             bool writeOnce = _analysis.IsWriteOnceOutput(primal);
             // A [NoDerivative] array the method writes is scratch space: its adjoint is the method's own, as a local
             // array's is, and starts at zero (its incoming values are constants; nobody hands in a gradient for it).
@@ -70,10 +101,10 @@ internal sealed partial class ReverseBuilder
             bool isOutput = !scratch && output?.IsOutput == true;
             if (!isOutput) localArrayAdjoints.Add(adjoint.Name);
             body.Declarations.Add(new Declare(null, adjoint, isOutput
-                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, IsPullback) : IncomingGradient(output!)
-                : scratch ? ZeroedLike(new VarRef(output!.Type, output.Name), adjoint.Type)
+                ? writeOnce ? ReadIncomingGradient(output!, adjoint.Type, _isPullback) : IncomingGradient(output!)
+                : scratch ? BufferSetup.ZeroedLike(new VarRef(output!.Type, output.Name), adjoint.Type)
                 : EmptyArray(adjoint.Type)));
-            if (isOutput && !writeOnce && IsPullback)
+            if (isOutput && !writeOnce && _isPullback)
             {
                 // The Pullback hands back what is left: the gradient of the elements the layer did not store.
                 body.Epilogue.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.HandBack, Array<IrExpr>(adjoint.Ref, new VarRef(output!.Type, output.AdjointName)))));
@@ -93,7 +124,7 @@ internal sealed partial class ReverseBuilder
         {
             bool restored = _analysis.Flat.Any(s => (s.Save && s.StoresElement && s.Target == output.Name) || s.SavedOutputs.Contains(output.Name));
             // A Pullback promises no output values; a Backward does, even where a callee's Pullback rewrites them.
-            if (!restored && (IsPullback || !RecomputedByPullback(output.Name))) continue;
+            if (!restored && (_isPullback || !RecomputedByPullback(output.Name))) continue;
             var copy = new IrVar(_names.Fresh("_final_" + output.Name.TrimStart('@')), IrType.ArrayOf(output.Type.ElementType, 1));
             body.Forward.Add(new Declare(null, copy, RentCopy(new VarRef(output.Type, output.Name), output.Type.ElementType)));
             finals.Add((output, copy));
@@ -108,13 +139,13 @@ internal sealed partial class ReverseBuilder
         }
 
         // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed).
-        foreach (IrVar adjoint in _adjointLocals.Where(a => a.Type.IsScalar))
+        foreach (IrVar adjoint in _adjoints.Locals.Where(a => a.Type.IsScalar))
         {
-            bool isResult = _body.Result is not null && _adjoints.TryGetValue(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
+            bool isResult = _body.Result is not null && _adjoints.TryGetLocal(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
             body.Reverse.Add(new Declare(null, adjoint, isResult ? new VarRef(adjoint.Type, _model.SeedName) : Const(adjoint.Type, 0)));
         }
 
-        foreach (IrVar discard in _discardOrder) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
+        foreach (IrVar discard in _adjoints.Discards) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
         body.Reverse.AddRange(Simplifier.DropDeadClears(reverse, localArrayAdjoints));
 
         foreach (var (output, copy) in finals)
@@ -123,9 +154,9 @@ internal sealed partial class ReverseBuilder
         }
 
         foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.ModelMembers(_model))
-                     .Where(p => p.Differentiable && p.Type.IsScalar && !_directParameters.Contains(p.Name)))
+                     .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name)))
         {
-            if (_adjoints.TryGetValue(parameter.Name, out string? local))
+            if (_adjoints.TryGetLocal(parameter.Name, out string? local))
             {
                 var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
                 body.Epilogue.Add(new Assign(null, adjoint, Add(adjoint, new VarRef(parameter.Type, local))));
@@ -169,63 +200,6 @@ internal sealed partial class ReverseBuilder
 
     private static IrExpr RentCopy(IrExpr array, IrType element) =>
         new RuntimeCall(IrType.ArrayOf(element, 1), RuntimeOp.RentCopy, Array<IrExpr>(array, new Member(IrType.Int, array, "Length")));
-
-    private void AddValidation(List<IrStmt> into)
-    {
-        foreach (ParameterModel parameter in _model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))
-        {
-            // The adjoint must have its primal's shape: Buffers.CheckShape(dW, w.Length, "dW", "w").
-            var arguments = new List<IrExpr> { new VarRef(parameter.Type, parameter.AdjointName) };
-            IrExpr Dimension(string text) => new Opaque(IrType.Int, text.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty);
-            if (parameter.Type.Rank == 2)
-            {
-                arguments.Add(Dimension(parameter.DimensionText(0)));
-                arguments.Add(Dimension(parameter.DimensionText(1)));
-            }
-            else
-            {
-                arguments.Add(parameter.Type.Shape == ShapeKind.Array ? Dimension(parameter.LengthText) : new Member(IrType.Int, new VarRef(parameter.Type, parameter.Name), "Length"));
-            }
-
-            arguments.Add(Ir.StringLiteral(parameter.AdjointName));
-            arguments.Add(Ir.StringLiteral(parameter.Name));
-            into.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape, arguments.ToEquatableArray())));
-        }
-
-        AddAliasingChecks(into);
-    }
-
-    /// <summary>
-    /// An adjoint buffer must not share memory with an array the derivative reads (the primal arrays, and for an input's
-    /// adjoint the outputs' incoming gradients): <c>SumSqBackward(a, a)</c> throws before anything is written.
-    /// </summary>
-    private void AddAliasingChecks(List<IrStmt> into)
-    {
-        var arrays = _model.Parameters.Where(p => !p.Type.IsScalar).ToList();
-        foreach (ParameterModel parameter in arrays.Where(p => p.Differentiable))
-        {
-            bool matrix = parameter.Type.Rank == 2;
-            var read = arrays.Where(p => p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
-                .Select(p => p.Name)
-                .Concat(parameter.IsOutput ? Enumerable.Empty<string>()
-                    : arrays.Where(p => p.IsOutput && p.Differentiable && p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
-                        .Select(p => p.AdjointName))
-                .ToList();
-            int chunk = matrix ? 4 : 8;
-            for (int start = 0; start < read.Count; start += chunk)
-            {
-                var part = read.Skip(start).Take(chunk).ToList();
-                var arguments = new List<IrExpr>
-                {
-                    new VarRef(parameter.Type, parameter.AdjointName),
-                    Ir.StringLiteral(parameter.AdjointName),
-                    Ir.StringLiteral(string.Join(", ", part.Select(n => n.TrimStart('@')))),
-                };
-                arguments.AddRange(part.Select(name => (IrExpr)new VarRef(parameter.Type, name)));
-                into.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.AliasingCheck, arguments.ToEquatableArray())));
-            }
-        }
-    }
 
     private void EmitForward(List<Step> steps, List<IrStmt> into)
     {
@@ -279,22 +253,13 @@ internal sealed partial class ReverseBuilder
     }
 
     /// <summary>A local array's adjoint comes from the pool, zeroed, as soon as the array exists.</summary>
-    /// <summary>A zeroed adjoint of an array's shape: pooled for a vector, new for a matrix.</summary>
-    public static IrExpr ZeroedLike(VarRef primal, IrType adjointType) => primal.Type.Rank == 1
-        ? new RuntimeCall(adjointType, RuntimeOp.RentZeroed, Array<IrExpr>(new Member(IrType.Int, primal, "Length")))
-        : new NewArray(adjointType, Array<IrExpr>(
-            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", KnownCall.ArrayShape, null),
-            new OpaqueCall(IrType.Int, "GetLength", primal, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", KnownCall.ArrayShape, null)));
-
     private IrStmt AllocateAdjoint(string array)
     {
-        IrExpr adjoint = Adjoint(array);
+        IrExpr adjoint = _adjoints.Of(array);
         IrVar primal = _variables[array];
         IrExpr value = primal.Type.Rank == 1
             ? new RuntimeCall(adjoint.Type, RuntimeOp.Grow, Array(adjoint, new Member(IrType.Int, primal.Ref, "Length")))
-            : new NewArray(adjoint.Type, Array<IrExpr>(
-                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "0", 0)), "", "", KnownCall.ArrayShape, null),
-                new OpaqueCall(IrType.Int, "GetLength", primal.Ref, Array<IrExpr>(new Constant(IrType.Int, "1", 1)), "", "", KnownCall.ArrayShape, null)));
+            : BufferSetup.NewMatrixLike(primal.Ref, adjoint.Type);
         return new Assign(null, adjoint, value);
     }
 
