@@ -92,21 +92,13 @@ internal sealed class ForwardTransformer
             _pruned.UnionWith(unread);
             foreach (List<IrStmt> list in lists)
             {
-                List<IrStmt> pruned = Prune(new Block(list.ToEquatableArray()), s => s is Assign { Target: VarRef v } && unread.Contains(v.Name)
+                List<IrStmt> pruned = IrWalker.Prune(new Block(list.ToEquatableArray()), s => s is Assign { Target: VarRef v } && unread.Contains(v.Name)
                     || s is Assign { Target: ElementAt { Array: VarRef a } } && unread.Contains(a.Name)).Statements.ToList();
                 list.Clear();
                 list.AddRange(pruned);
             }
         }
     }
-
-    private static Block Prune(Block block, Func<IrStmt, bool> dead) =>
-        new(block.Statements.Where(s => !dead(s)).Select(s => s switch
-        {
-            If i => i with { Then = Prune(i.Then, dead), Else = Prune(i.Else, dead) },
-            Loop l => l with { Body = Prune(l.Body, dead) },
-            _ => s,
-        }).ToEquatableArray());
 
     private void TransformOne(IrStmt stmt, List<IrStmt> output)
     {

@@ -147,17 +147,9 @@ internal sealed partial class Normalizer
             bool Dead(IrStmt s) => (IrWalker.AssignedVariable(s) is { } name && !read.Contains(name) && !keep.Contains(name))
                 || s is Assign { Target: VarRef target, Value: VarRef source } && target.Name == source.Name;
             if (!IrWalker.AllStatements(block).Any(Dead)) return statements;
-            statements = Prune(block, Dead).Statements.ToList();
+            statements = IrWalker.Prune(block, Dead).Statements.ToList();
         }
     }
-
-    private static Block Prune(Block block, Func<IrStmt, bool> dead) =>
-        new(block.Statements.Where(s => !dead(s)).Select(s => s switch
-        {
-            If i => i with { Then = Prune(i.Then, dead), Else = Prune(i.Else, dead) },
-            Loop l => l with { Body = Prune(l.Body, dead) },
-            _ => s,
-        }).ToEquatableArray());
 
     /// <summary>A flag nobody reads (a return at the end of the method, say) is dropped with its assignments.</summary>
     private List<IrStmt> RemoveUnreadFlags(List<IrStmt> statements)

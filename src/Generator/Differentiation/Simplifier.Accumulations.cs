@@ -49,18 +49,8 @@ internal static partial class Simplifier
                     result.Add(promoted with { Body = new Block(Promote(promoted.Body.Statements, names).ToEquatableArray()) });
                     result.AddRange(after);
                     break;
-                case Loop loop:
-                    result.Add(loop with { Body = new Block(Promote(loop.Body.Statements, names).ToEquatableArray()) });
-                    break;
-                case If branch:
-                    result.Add(branch with
-                    {
-                        Then = new Block(Promote(branch.Then.Statements, names).ToEquatableArray()),
-                        Else = new Block(Promote(branch.Else.Statements, names).ToEquatableArray()),
-                    });
-                    break;
                 default:
-                    result.Add(stmt);
+                    result.Add(IrWalker.MapBlocks(stmt, inner => Promote(inner, names)));
                     break;
             }
         }

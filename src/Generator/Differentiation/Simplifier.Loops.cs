@@ -40,15 +40,8 @@ internal static partial class Simplifier
                     }
 
                     break;
-                case If branch:
-                    result.Add(branch with
-                    {
-                        Then = new Block(HoistBounds(branch.Then.Statements, names).ToEquatableArray()),
-                        Else = new Block(HoistBounds(branch.Else.Statements, names).ToEquatableArray()),
-                    });
-                    break;
                 default:
-                    result.Add(stmt);
+                    result.Add(IrWalker.MapBlocks(stmt, inner => HoistBounds(inner, names)));
                     break;
             }
         }
@@ -75,18 +68,8 @@ internal static partial class Simplifier
                     result.AddRange(loop.Body.Statements.OfType<Comment>());
                     result.Add(call);
                     break;
-                case Loop loop:
-                    result.Add(loop with { Body = new Block(VectorizeScaledAdds(loop.Body.Statements).ToEquatableArray()) });
-                    break;
-                case If branch:
-                    result.Add(branch with
-                    {
-                        Then = new Block(VectorizeScaledAdds(branch.Then.Statements).ToEquatableArray()),
-                        Else = new Block(VectorizeScaledAdds(branch.Else.Statements).ToEquatableArray()),
-                    });
-                    break;
                 default:
-                    result.Add(stmt);
+                    result.Add(IrWalker.MapBlocks(stmt, VectorizeScaledAdds));
                     break;
             }
         }

@@ -47,12 +47,7 @@ internal static class ZeroSkipping
                     Ir.Not(Flag(inputs, checks, names).Ref)),
                 new Block(Ir.Array(s)), Block.Empty),
         Loop loop => loop with { Body = new Block(Guard(loop.Body.Statements, inLoop: true, unchanging, checks, names).ToEquatableArray()) },
-        If branch => branch with
-        {
-            Then = new Block(Guard(branch.Then.Statements, inLoop, unchanging, checks, names).ToEquatableArray()),
-            Else = new Block(Guard(branch.Else.Statements, inLoop, unchanging, checks, names).ToEquatableArray()),
-        },
-        _ => s,
+        _ => IrWalker.MapBlocks(s, inner => Guard(inner, inLoop, unchanging, checks, names)),
     }).ToList();
 
     /// <summary>One flag per set of inputs, named after them: <c>_finite_input_kernel</c>.</summary>

@@ -3,6 +3,7 @@ using System.Linq;
 using Backprop.Gen.Differentiation;
 using Backprop.Gen.IR;
 using Backprop.Gen.Model;
+using static Backprop.Gen.Emit.MethodHeader;
 
 namespace Backprop.Gen.Emit;
 
@@ -81,72 +82,64 @@ internal static class BackwardEmitter
         return writer.ToString();
     }
 
-    private static IEnumerable<ParameterModel> Differentiable(MethodModel model) => model.Parameters.Where(p => p.Differentiable);
 
     private static void WriteBackward(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, bool pullback)
     {
         string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = Call(model);
-        writer.WriteLine("/// <summary>");
+        string call = Escape(Call(model));
+        var header = new MethodHeader(model);
         if (pullback)
         {
-            writer.WriteLine($"/// The reverse sweep of <see cref=\"{cref}\"/> alone, for a caller that has just run <c>{Escape(call)}</c> with the same");
-            writer.WriteLine($"/// inputs: adds the same gradients as <c>{model.Name}Backward</c>, but keeps of the forward sweep only what the reverse");
-            writer.WriteLine("/// sweep reads, so the outputs may be left unwritten" + (isVoid ? "" : " and nothing is returned") + ". Generated callers use it (split mode).");
+            header.Summary(
+                $"The reverse sweep of <see cref=\"{cref}\"/> alone, for a caller that has just run <c>{call}</c> with the same",
+                $"inputs: adds the same gradients as <c>{model.Name}Backward</c>, but keeps of the forward sweep only what the reverse",
+                "sweep reads, so the outputs may be left unwritten" + (isVoid ? "" : " and nothing is returned") + ". Generated callers use it (split mode).");
         }
         else if (isVoid)
         {
-            writer.WriteLine($"/// Reverse-mode derivative (vector–Jacobian product) of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c>, writing its outputs,");
-            writer.WriteLine("/// and adds to each input's adjoint the gradient that flows back from the outputs' adjoints.");
+            header.Summary(
+                $"Reverse-mode derivative (vector–Jacobian product) of <see cref=\"{cref}\"/>: runs <c>{call}</c>, writing its outputs,",
+                "and adds to each input's adjoint the gradient that flows back from the outputs' adjoints.");
         }
         else
         {
-            writer.WriteLine($"/// Reverse-mode derivative of <see cref=\"{cref}\"/>: returns <c>{Escape(call)}</c> and adds");
-            writer.WriteLine("/// <c>seed</c> times its partial derivative with respect to each differentiable parameter to that parameter's adjoint.");
+            header.Summary(
+                $"Reverse-mode derivative of <see cref=\"{cref}\"/>: returns <c>{call}</c> and adds",
+                "<c>seed</c> times its partial derivative with respect to each differentiable parameter to that parameter's adjoint.");
         }
 
-        writer.WriteLine("/// Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
-        }
-
+        header.Summary("Adjoints accumulate: they are added to, never overwritten, so the caller zeroes them.");
         if (model.Model is not null)
         {
-            writer.WriteLine($"/// <param name=\"{model.GradientsName.TrimStart('@')}\">Receives the gradient of each of this model's differentiable members, added to what it holds.</param>");
+            header.Parameter(model.GradientsName, "Receives the gradient of each of this model's differentiable members, added to what it holds.")
+                .Declare("Gradients " + model.GradientsName);
         }
 
         foreach (ParameterModel parameter in Differentiable(model))
         {
+            string name = parameter.Name.TrimStart('@');
             string what = parameter.IsOutput && pullback
-                ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores)."
+                ? $"The gradient flowing into the output <paramref name=\"{name}\"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores)."
                 : parameter.IsOutput
-                ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (null or empty for none); it is read and left unchanged."
+                ? $"The gradient flowing into the output <paramref name=\"{name}\"/> (null or empty for none); it is read and left unchanged."
                 : isVoid
-                ? $"Receives the gradient that flows back to <paramref name=\"{parameter.Name.TrimStart('@')}\"/> from the outputs' adjoints, added to what it holds"
+                ? $"Receives the gradient that flows back to <paramref name=\"{name}\"/> from the outputs' adjoints, added to what it holds"
                     + (parameter.Type.IsScalar ? "." : "; null (or empty) when it is not wanted.")
                 : parameter.Type.IsScalar
                 ? $"Receives ∂{model.Name}/∂{parameter.Name} times <paramref name=\"{model.SeedName}\"/>, added to its value."
-                : $"Receives ∂{model.Name}/∂{parameter.Name} times <paramref name=\"{model.SeedName}\"/>, added element by element; it must have the shape of <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, or be null (or empty) when that gradient is not wanted.";
-            writer.WriteLine($"/// <param name=\"{parameter.AdjointName.TrimStart('@')}\">{what}</param>");
+                : $"Receives ∂{model.Name}/∂{parameter.Name} times <paramref name=\"{model.SeedName}\"/>, added element by element; it must have the shape of <paramref name=\"{name}\"/>, or be null (or empty) when that gradient is not wanted.";
+            header.Parameter(parameter.AdjointName, what).Declare(AdjointDeclaration(parameter));
         }
 
         if (!isVoid)
         {
-            writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result; 1 gives the plain gradient.</param>");
-            if (!pullback) writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+            header.Parameter(model.SeedName, "The gradient flowing into the result; 1 gives the plain gradient.").Declare(SeedDeclaration(model));
+            if (!pullback) header.Returns($"The value of <c>{call}</c>, computed in the same pass.");
         }
 
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-
-        var parameters = model.Parameters.Select(p => p.Declaration)
-            .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { "Gradients " + model.GradientsName })
-            .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
-        if (!isVoid) parameters = parameters.Concat(new[] { model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0") });
         // A Pullback returns nothing: its caller has the value from its own forward sweep.
-        writer.WriteLine($"{model.Modifiers} {(pullback ? "void" : model.ReturnType.Name)} {model.Name}{(pullback ? "Pullback" : "Backward")}({string.Join(", ", parameters)})");
+        header.Write(writer, pullback ? "void" : model.ReturnType.Name, model.Name + (pullback ? "Pullback" : "Backward"));
         writer.OpenBlock();
 
         printer.Synthesized = true;
@@ -174,52 +167,37 @@ internal static class BackwardEmitter
         }
         if (body.Result is not null && !pullback) writer.WriteLine("return " + body.Result + ";");
 
-        if (guarded)
-        {
-            writer.CloseBlock();
-            writer.OpenBlock("finally");
-            printer.Statements(body.Finally);
-            writer.CloseBlock();
-        }
+        if (guarded) writer.CloseTry(() => printer.Statements(body.Finally));
 
         writer.CloseBlock();
     }
 
     private static void WriteTangent(SourceWriter writer, CSharpPrinter printer, MethodModel model, TangentBody body)
     {
-        string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = Call(model);
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Forward-mode derivative of <see cref=\"{cref}\"/>: runs <c>{Escape(call)}</c> and, alongside, its directional derivative");
-        writer.WriteLine("/// along the given tangents (the Jacobian-vector product).");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
-        }
-
+        string call = Escape(Call(model));
+        var header = new MethodHeader(model).Summary(
+            $"Forward-mode derivative of <see cref=\"{model.Cref}\"/>: runs <c>{call}</c> and, alongside, its directional derivative",
+            "along the given tangents (the Jacobian-vector product).");
         foreach (ParameterModel parameter in Differentiable(model))
         {
+            string name = parameter.Name.TrimStart('@');
             string what = parameter.IsOutput
-                ? $"Receives the tangent of the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (empty when it is not wanted)."
+                ? $"Receives the tangent of the output <paramref name=\"{name}\"/> (empty when it is not wanted)."
                 : parameter.Type.IsScalar
-                    ? $"The direction's component along <paramref name=\"{parameter.Name.TrimStart('@')}\"/>."
-                    : $"The direction's components along <paramref name=\"{parameter.Name.TrimStart('@')}\"/> (empty means zero).";
-            writer.WriteLine($"/// <param name=\"{parameter.TangentName.TrimStart('@')}\">{what}</param>");
+                    ? $"The direction's component along <paramref name=\"{name}\"/>."
+                    : $"The direction's components along <paramref name=\"{name}\"/> (empty means zero).";
+            header.Parameter(parameter.TangentName, what).Declare(TangentBuilder.TangentTypeText(parameter) + " " + parameter.TangentName);
         }
 
         if (!isVoid)
         {
-            writer.WriteLine($"/// <param name=\"{model.TangentName}\">Receives the directional derivative of the result.</param>");
-            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>, computed in the same pass.</returns>");
+            header.Parameter(model.TangentName, "Receives the directional derivative of the result.")
+                .Declare("out " + model.ReturnType.Name + " " + model.TangentName)
+                .Returns($"The value of <c>{call}</c>, computed in the same pass.");
         }
 
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        var parameters = model.Parameters.Select(p => p.Declaration)
-            .Concat(Differentiable(model).Select(p => TangentBuilder.TangentTypeText(p) + " " + p.TangentName));
-        if (!isVoid) parameters = parameters.Concat(new[] { "out " + model.ReturnType.Name + " " + model.TangentName });
-        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Tangent({string.Join(", ", parameters)})");
+        header.Write(writer, model.ReturnType.Name, model.Name + "Tangent");
         WriteForwardBody(writer, printer, body.Prologue, body.Declarations, body.Statements, body.Finally, () =>
         {
             if (body.Result is null) return;
@@ -230,49 +208,35 @@ internal static class BackwardEmitter
 
     private static void WriteHessianVector(SourceWriter writer, CSharpPrinter printer, MethodModel model, HessianVectorBody body, string seedTangent)
     {
-        string cref = model.Cref;
         bool isVoid = model.ReturnType.Equals(IR.IrType.Void);
-        string call = Call(model);
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Second-order derivative of <see cref=\"{cref}\"/>, forward over reverse: in one pass, the value of <c>{Escape(call)}</c>,");
-        writer.WriteLine("/// its gradient added to the <c>d…</c> adjoints (as the Backward adds it), and the Hessian-vector product H·v added to the");
-        writer.WriteLine("/// <c>h…</c> buffers, for the direction given in the <c>v…</c> parameters.");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{cref}\"/>.</param>");
-        }
-
+        string call = Escape(Call(model));
+        var header = new MethodHeader(model).Summary(
+            $"Second-order derivative of <see cref=\"{model.Cref}\"/>, forward over reverse: in one pass, the value of <c>{call}</c>,",
+            "its gradient added to the <c>d…</c> adjoints (as the Backward adds it), and the Hessian-vector product H·v added to the",
+            "<c>h…</c> buffers, for the direction given in the <c>v…</c> parameters.");
         foreach (ParameterModel parameter in Differentiable(model).Where(p => !p.IsOutput))
         {
-            writer.WriteLine($"/// <param name=\"{parameter.DirectionName.TrimStart('@')}\">The direction's component along <paramref name=\"{parameter.Name.TrimStart('@')}\"/>{(parameter.Type.IsScalar ? "" : " (null or empty means zero)")}.</param>");
+            header.Parameter(parameter.DirectionName, $"The direction's component along <paramref name=\"{parameter.Name.TrimStart('@')}\"/>{(parameter.Type.IsScalar ? "" : " (null or empty means zero)")}.")
+                .Declare(TangentBuilder.TangentTypeText(parameter) + " " + parameter.DirectionName);
         }
 
         foreach (ParameterModel parameter in Differentiable(model))
         {
-            writer.WriteLine($"/// <param name=\"{parameter.AdjointName.TrimStart('@')}\">Receives the gradient with respect to <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.</param>");
-            writer.WriteLine($"/// <param name=\"{parameter.HessianName.TrimStart('@')}\">Receives (H·v) for <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.</param>");
+            header.Parameter(parameter.AdjointName, $"Receives the gradient with respect to <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.")
+                .Parameter(parameter.HessianName, $"Receives (H·v) for <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added to what it holds.");
         }
 
+        header.Declare(Differentiable(model).Select(AdjointDeclaration)).Declare(Differentiable(model).Select(p => p.AdjointType + " " + p.HessianName));
         if (!isVoid)
         {
-            writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result, as for the Backward.</param>");
-            writer.WriteLine($"/// <param name=\"{seedTangent}\">The seed's own derivative along the direction (0 unless this is part of a larger second-order pass).</param>");
-            writer.WriteLine($"/// <returns>The value of <c>{Escape(call)}</c>.</returns>");
+            string zero = model.ReturnType.Name == "float" ? "0f" : "0.0";
+            header.Parameter(model.SeedName, "The gradient flowing into the result, as for the Backward.")
+                .Parameter(seedTangent, "The seed's own derivative along the direction (0 unless this is part of a larger second-order pass).")
+                .Declare(SeedDeclaration(model), $"{model.ReturnType.Name} {seedTangent} = {zero}")
+                .Returns($"The value of <c>{call}</c>.");
         }
 
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        var parameters = model.Parameters.Select(p => p.Declaration)
-            .Concat(Differentiable(model).Where(p => !p.IsOutput).Select(p => TangentBuilder.TangentTypeText(p) + " " + p.DirectionName))
-            .Concat(Differentiable(model).Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName))
-            .Concat(Differentiable(model).Select(p => p.AdjointType + " " + p.HessianName));
-        if (!isVoid)
-        {
-            string one = model.ReturnType.Name == "float" ? "1f" : "1.0", zero = model.ReturnType.Name == "float" ? "0f" : "0.0";
-            parameters = parameters.Concat(new[] { $"{model.ReturnType.Name} {model.SeedName} = {one}", $"{model.ReturnType.Name} {seedTangent} = {zero}" });
-        }
-
-        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}HessianVector({string.Join(", ", parameters)})");
+        header.Write(writer, model.ReturnType.Name, model.Name + "HessianVector");
         WriteForwardBody(writer, printer, body.Prologue, body.Declarations, body.Statements, body.Finally, () =>
         {
             if (body.Result is not null) writer.WriteLine("return " + body.Result + ";");
@@ -295,13 +259,7 @@ internal static class BackwardEmitter
         printer.MixedStatements(statements);
         printer.Synthesized = true;
         writeResult();
-        if (guarded)
-        {
-            writer.CloseBlock();
-            writer.OpenBlock("finally");
-            printer.Statements(cleanup);
-            writer.CloseBlock();
-        }
+        if (guarded) writer.CloseTry(() => printer.Statements(cleanup));
 
         writer.CloseBlock();
     }
@@ -311,11 +269,12 @@ internal static class BackwardEmitter
     {
         List<ParameterModel> inputs = Differentiable(model).ToList();
         string type = model.ReturnType.Name;
-        WriteConvenienceHeader(writer, model,
-            $"/// Value, gradient and Hessian of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c>, its partial derivatives, and its second",
-            "/// partial derivatives, one Hessian-vector product per column.",
-            "The value, the gradient and the Hessian, with the differentiable parameters in order.");
-        writer.WriteLine($"{model.Modifiers} ({type} Value, {type}[] Gradient, {type}[,] Hessian) {model.Name}Hessian({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
+        new MethodHeader(model)
+            .Summary(
+                $"Value, gradient and Hessian of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c>, its partial derivatives, and its second",
+                "partial derivatives, one Hessian-vector product per column.")
+            .Returns("The value, the gradient and the Hessian, with the differentiable parameters in order.")
+            .Write(writer, $"({type} Value, {type}[] Gradient, {type}[,] Hessian)", model.Name + "Hessian");
         writer.OpenBlock();
         writer.WriteLine($"var gradient = new {type}[{inputs.Count}];");
         writer.WriteLine($"var hessian = new {type}[{inputs.Count}, {inputs.Count}];");
@@ -340,35 +299,18 @@ internal static class BackwardEmitter
         writer.CloseBlock();
     }
 
-    private static string Call(MethodModel model) => model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";
-
-    /// <summary>The XML docs and attribute of a convenience overload whose parameters are the primal's.</summary>
-    private static void WriteConvenienceHeader(SourceWriter writer, MethodModel model, string summary, string summaryContinued, string returns)
-    {
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine(summary);
-        writer.WriteLine(summaryContinued);
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
-        }
-
-        writer.WriteLine($"/// <returns>{returns}</returns>");
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-    }
-
     private static void WriteTupleOverload(SourceWriter writer, MethodModel model)
     {
         List<ParameterModel> adjoints = Differentiable(model).ToList();
         string type = model.ReturnType.Name;
-        WriteConvenienceHeader(writer, model,
-            $"/// Value and gradient of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c> and its partial derivative with respect",
-            "/// to each differentiable parameter, with seed 1.",
-            "The value and one partial derivative per differentiable parameter, in order.");
         // Each partial derivative has its parameter's type (a float parameter of a double method has a float adjoint).
         string tuple = "(" + type + " Value, " + string.Join(", ", adjoints.Select(a => a.Type.Name + " " + a.AdjointName)) + ")";
-        writer.WriteLine($"{model.Modifiers} {tuple} {model.Name}Backward({string.Join(", ", model.Parameters.Select(p => p.Declaration))})");
+        new MethodHeader(model)
+            .Summary(
+                $"Value and gradient of <see cref=\"{model.Cref}\"/>: <c>{Escape(Call(model))}</c> and its partial derivative with respect",
+                "to each differentiable parameter, with seed 1.")
+            .Returns("The value and one partial derivative per differentiable parameter, in order.")
+            .Write(writer, tuple, model.Name + "Backward");
         writer.OpenBlock();
         foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = 0;");
         string arguments = string.Join(", ", model.Parameters.Select(p => p.Name).Concat(adjoints.Select(a => "ref " + a.AdjointName)));
@@ -378,5 +320,4 @@ internal static class BackwardEmitter
         writer.CloseBlock();
     }
 
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

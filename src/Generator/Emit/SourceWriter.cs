@@ -27,6 +27,15 @@ internal sealed class SourceWriter
         WriteLine("}" + suffix);
     }
 
+    /// <summary>Closes a <c>try</c> block and writes its <c>finally</c> block.</summary>
+    public void CloseTry(System.Action writeFinally)
+    {
+        CloseBlock();
+        OpenBlock("finally");
+        writeFinally();
+        CloseBlock();
+    }
+
     public void Indent() => _indent++;
 
     public void Unindent() => _indent--;

@@ -178,21 +178,15 @@ internal static class TapeEmitter
     private static void WriteRecord(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, string tapeName, Split split)
     {
         bool isVoid = model.ReturnType.Equals(IrType.Void);
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Runs <see cref=\"{model.Cref}\"/> and keeps what its reverse sweep reads on <paramref name=\"tapes\"/>, for");
-        writer.WriteLine($"/// <c>{model.Name}Replay</c>: generated callers use the two so that the forward pass runs once.");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
-        }
-
-        writer.WriteLine("/// <param name=\"tapes\">The call site's chain of tapes: the new tape goes first.</param>");
-        if (!isVoid) writer.WriteLine($"/// <returns>The value of <see cref=\"{model.Cref}\"/>.</returns>");
-        writer.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        var parameters = model.Parameters.Select(p => p.Declaration).Append($"ref {tapeName}? tapes");
-        writer.WriteLine($"{model.Modifiers} {model.ReturnType.Name} {model.Name}Record({string.Join(", ", parameters)})");
+        var header = new MethodHeader(model)
+            .Summary(
+                $"Runs <see cref=\"{model.Cref}\"/> and keeps what its reverse sweep reads on <paramref name=\"tapes\"/>, for",
+                $"<c>{model.Name}Replay</c>: generated callers use the two so that the forward pass runs once.")
+            .Parameter("tapes", "The call site's chain of tapes: the new tape goes first.")
+            .Declare($"ref {tapeName}? tapes")
+            .Hidden();
+        if (!isVoid) header.Returns($"The value of <see cref=\"{model.Cref}\"/>.");
+        header.Write(writer, model.ReturnType.Name, model.Name + "Record");
         writer.OpenBlock();
         printer.Synthesized = true;
         printer.Statements(split.RecordDeclarations);
@@ -229,39 +223,30 @@ internal static class TapeEmitter
     private static void WriteReplay(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, string tapeName, Split split)
     {
         bool isVoid = model.ReturnType.Equals(IrType.Void);
-        var differentiable = model.Parameters.Where(p => p.Differentiable).ToList();
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// The reverse sweep of <see cref=\"{model.Cref}\"/> from the tape <c>{model.Name}Record</c> kept on <paramref name=\"tapes\"/>");
-        writer.WriteLine($"/// (the first one, which it takes off): adds the gradients <c>{model.Name}Backward</c> adds, consuming the outputs'");
-        writer.WriteLine("/// adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.");
-        writer.WriteLine("/// </summary>");
-        foreach (ParameterModel parameter in model.Parameters)
-        {
-            writer.WriteLine($"/// <param name=\"{parameter.Name.TrimStart('@')}\">As for <see cref=\"{model.Cref}\"/>.</param>");
-        }
-
-        writer.WriteLine("/// <param name=\"tapes\">The call site's chain of tapes.</param>");
+        var header = new MethodHeader(model)
+            .Summary(
+                $"The reverse sweep of <see cref=\"{model.Cref}\"/> from the tape <c>{model.Name}Record</c> kept on <paramref name=\"tapes\"/>",
+                $"(the first one, which it takes off): adds the gradients <c>{model.Name}Backward</c> adds, consuming the outputs'",
+                "adjoints as a Pullback does. Call it with the arguments the record had, after the record and before the next one.")
+            .Parameter("tapes", "The call site's chain of tapes.")
+            .Declare($"ref {tapeName}? tapes")
+            .Hidden();
         if (model.Model is not null)
         {
-            writer.WriteLine($"/// <param name=\"{model.GradientsName.TrimStart('@')}\">Receives the gradient of each of this model's differentiable members, added.</param>");
+            header.Parameter(model.GradientsName, "Receives the gradient of each of this model's differentiable members, added.")
+                .Declare("Gradients " + model.GradientsName);
         }
 
-        foreach (ParameterModel parameter in differentiable)
+        foreach (ParameterModel parameter in MethodHeader.Differentiable(model))
         {
             string what = parameter.IsOutput
                 ? $"The gradient flowing into the output <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, consumed as by the Pullback."
                 : $"Receives the gradient with respect to <paramref name=\"{parameter.Name.TrimStart('@')}\"/>, added.";
-            writer.WriteLine($"/// <param name=\"{parameter.AdjointName.TrimStart('@')}\">{what}</param>");
+            header.Parameter(parameter.AdjointName, what).Declare(MethodHeader.AdjointDeclaration(parameter));
         }
 
-        if (!isVoid) writer.WriteLine($"/// <param name=\"{model.SeedName}\">The gradient flowing into the result.</param>");
-        writer.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        var parameters = model.Parameters.Select(p => p.Declaration).Append($"ref {tapeName}? tapes")
-            .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { "Gradients " + model.GradientsName })
-            .Concat(differentiable.Select(p => (p.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + p.AdjointType + " " + p.AdjointName));
-        if (!isVoid) parameters = parameters.Append(model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0"));
-        writer.WriteLine($"{model.Modifiers} void {model.Name}Replay({string.Join(", ", parameters)})");
+        if (!isVoid) header.Parameter(model.SeedName, "The gradient flowing into the result.").Declare(MethodHeader.SeedDeclaration(model));
+        header.Write(writer, "void", model.Name + "Replay");
         writer.OpenBlock();
         printer.Synthesized = true;
         printer.Statements(body.Validation);
@@ -286,13 +271,7 @@ internal static class TapeEmitter
             printer.Statements(body.Epilogue);
         }
 
-        if (guarded)
-        {
-            writer.CloseBlock();
-            writer.OpenBlock("finally");
-            printer.Statements(body.Finally);
-            writer.CloseBlock();
-        }
+        if (guarded) writer.CloseTry(() => printer.Statements(body.Finally));
 
         writer.CloseBlock();
     }

@@ -224,6 +224,23 @@ internal static class IrWalker
         _ => false,
     };
 
+    /// <summary>An if with <paramref name="map"/> applied to both branches, a loop with it applied to its body, or the statement as it is.</summary>
+    public static IrStmt MapBlocks(IrStmt stmt, System.Func<IReadOnlyList<IrStmt>, IEnumerable<IrStmt>> map) => stmt switch
+    {
+        If branch => branch with { Then = new Block(map(branch.Then.Statements).ToEquatableArray()), Else = new Block(map(branch.Else.Statements).ToEquatableArray()) },
+        Loop loop => loop with { Body = new Block(map(loop.Body.Statements).ToEquatableArray()) },
+        _ => stmt,
+    };
+
+    /// <summary>The block without the statements <paramref name="dead"/> picks, at any depth.</summary>
+    public static Block Prune(Block block, System.Func<IrStmt, bool> dead) =>
+        new(block.Statements.Where(s => !dead(s)).Select(s => s switch
+        {
+            If i => i with { Then = Prune(i.Then, dead), Else = Prune(i.Else, dead) },
+            Loop l => l with { Body = Prune(l.Body, dead) },
+            _ => s,
+        }).ToEquatableArray());
+
     /// <summary>The array an element store writes into, if the statement is one.</summary>
     public static string? StoredArray(IrStmt stmt) => stmt is Assign { Target: ElementAt { Array: VarRef array } } ? array.Name : null;
 }
