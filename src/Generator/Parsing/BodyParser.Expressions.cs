@@ -78,6 +78,8 @@ internal sealed partial class BodyParser
                 return new Conditional(type, constant ? Ir.True : Ir.False, Expr(folded.WhenTrue), Expr(folded.WhenFalse!));
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
                 return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
+            case ISwitchExpressionOperation switchExpression when type.IsFloating:
+                return SwitchExpression(switchExpression, type);
             case IArrayElementReferenceOperation element:
                 if (noteRead && element.ArrayReference is IParameterReferenceOperation readArray) NoteElementRead(readArray.Parameter, element, element.Indices);
                 return new ElementAt(type, Expr(element.ArrayReference), element.Indices.Select(Expr).ToEquatableArray());

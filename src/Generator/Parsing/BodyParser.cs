@@ -32,6 +32,7 @@ internal sealed partial class BodyParser
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<ISymbol, string> _names = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _reserved;
+    private readonly HashSet<string> _synthesized = new();
     private bool _usesOpaqueSyntax;
     private readonly HashSet<string> _writtenParameters = new();
     private readonly Dictionary<string, SyntaxNode> _readBeforeWritten = new();
@@ -54,7 +55,7 @@ internal sealed partial class BodyParser
     }
 
     /// <summary>Every name in use: parameters, locals (after renaming) and the reserved member names.</summary>
-    public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values);
+    public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values).Concat(_synthesized);
 
     /// <summary>The parameters the body writes into: the method's outputs.</summary>
     public IReadOnlyCollection<string> WrittenParameters => _writtenParameters;
@@ -165,6 +166,11 @@ internal sealed partial class BodyParser
             case IThrowOperation thrown:
                 into.Add(new Throw(origin, Thrown(thrown)));
                 return;
+            case IReturnOperation { Kind: OperationKind.Return } ret when TrySwitchStatement(ret.ReturnedValue, (value, text) => new Return("return " + text + ";", value), into):
+                return;
+            case ISwitchOperation switchOperation:
+                SwitchStatement(switchOperation, into);
+                return;
             case IReturnOperation { Kind: OperationKind.Return } ret:
                 // An expression body's return has the expression as its syntax: show it as the statement it means.
                 if (ret.Syntax is not ReturnStatementSyntax) origin = "return " + origin + ";";
@@ -219,7 +225,6 @@ internal sealed partial class BodyParser
             ITryOperation => ("try", "move error handling out of the [Differentiable] method, into its caller"),
             IUsingOperation or IUsingDeclarationOperation => ("using", "create and dispose the resource outside the [Differentiable] method"),
             ILockOperation => ("lock", "take the lock in the caller"),
-            ISwitchOperation => ("switch", "write it as if/else if/else"),
             ILocalFunctionOperation => ("local function", "make it a [Differentiable] method of the type and call it"),
             IReturnOperation => ("yield", "iterators cannot be differentiated; return a value"),
             _ when operation.Syntax is FixedStatementSyntax => ("fixed", "index arrays or spans instead of pinning them for pointers"),
@@ -251,6 +256,14 @@ internal sealed partial class BodyParser
             return;
         }
 
+        if (variable.Type.IsFloating && initializer?.Value is ISwitchExpressionOperation)
+        {
+            // double y = k switch { … }: declared, then assigned in the arm taken.
+            into.Add(new Declare(origin, variable, null));
+            TrySwitchStatement(initializer.Value, (value, text) => new Assign(local.Name + " = " + text + ";", variable.Ref, value), into);
+            return;
+        }
+
         if (initializer is not null && variable.Type.IsFloatingContainer && initializer.Value is not IArrayCreationOperation
             && initializer.Value.Syntax is not (StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax))
         {
@@ -265,6 +278,12 @@ internal sealed partial class BodyParser
     {
         switch (expression)
         {
+            case ISimpleAssignmentOperation { IsRef: false, Target: ILocalReferenceOperation local, Value: ISwitchExpressionOperation } switchAssignment
+                when Contract.TypeOf(local.Type!).IsFloating:
+                // y = k switch { … }: assigned in the arm taken.
+                var assignedLocal = new VarRef(Contract.TypeOf(local.Type!), _names[local.Local]);
+                TrySwitchStatement(switchAssignment.Value, (value, text) => new Assign(local.Local.Name + " = " + text + ";", assignedLocal, value), into);
+                return;
             case ISimpleAssignmentOperation assignment when !assignment.IsRef:
                 // The value is read before the target is written (p[i] = p[i - 1] reads p first).
                 IrExpr assigned = assignment.Value is IArrayCreationOperation ? new Constant(IrType.Void, "default", 0) : Expr(assignment.Value);

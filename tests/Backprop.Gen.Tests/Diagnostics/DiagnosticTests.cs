@@ -44,7 +44,10 @@ public class DiagnosticTests
         ("BPG0108", "public static partial class Net { [Differentiable] public static double F(double x) { decimal d = (decimal)x; d *= 2; return [|(double)d|] * x; } }"),
         ("BPG0108", "public static partial class Net { [Differentiable] public static double F(double x) { Half h = (Half)x; return [|(double)h|] + x; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|try|] { x = x * 2; } catch (Exception) { } return x; } }"),
-        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x, int k) { [|switch|] (k) { case 1: x = x * 2; break; } return x; } }"),
+        ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x, int k) { switch (k) { case 1: if (x > 0) [|break;|] x = x * 2; break; } return x; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { double y = x switch { [|var v|] when v > 0 => v, _ => 0.0 }; return y; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x, int k) => 1 + ([|Math.Abs(k)|] switch { 0 => x, _ => 1.0 }); }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x, int k) => 1 + [|k switch { 0 => x, 1 => 2.0 }|]; }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|double|] Twice(double v) => 2 * v; return Twice(x); } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double[] a) { [|ref double first = ref a[0]|]; return first; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|lock|] (typeof(Net)) { x = x * 2; } return x; } }"),
@@ -89,7 +92,7 @@ public class DiagnosticTests
         (string source, TextSpan expected) = Unmark(Prelude + marked);
         GeneratorRun run = TestCompiler.Generate(source);
         var diagnostics = run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("BPG")).ToList();
-        Assert.True(diagnostics.Count == 1, $"expected one {id}, got: {string.Join("; ", diagnostics)}");
+        Assert.True(diagnostics.Count == 1, $"expected one {id}, got: {string.Join("; ", diagnostics)}\nin: {marked}");
         Diagnostic diagnostic = diagnostics[0];
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(expected, diagnostic.Location.SourceSpan);

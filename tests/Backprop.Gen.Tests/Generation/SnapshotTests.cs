@@ -177,6 +177,45 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void A_switch_reads_as_the_if_else_chain_it_means()
+    {
+        string source = Generate("""
+            public enum Activation { Tanh, Relu, Identity }
+
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Activate(double x, [NoDerivative] Activation kind, int k)
+                {
+                    double y = kind switch
+                    {
+                        Activation.Tanh => Math.Tanh(x),
+                        Activation.Relu => x > 0 ? x : 0,
+                        _ => x,
+                    };
+                    switch (k)
+                    {
+                        case 0:
+                        case 1:
+                            y = y * y;
+                            break;
+                        case > 5:
+                            y = Math.Sin(y);
+                            break;
+                    }
+
+                    return y;
+                }
+            }
+            """, "Activate");
+        Snapshot.Verify("Switch", source);
+        string backward = GeneratedMethods.Method(source, "ActivateBackward");
+        Assert.Contains("// Activation.Tanh =>", backward); // each reverse block names its arm
+        Assert.Contains("// case 0: case 1:", backward);
+        Assert.Contains("kind == global::Snapshots.Activation.Tanh", backward);
+    }
+
+    [Fact]
     public void Calls_and_float_methods()
     {
         GeneratorRun run = TestCompiler.Generate(Prelude + """
