@@ -32,8 +32,8 @@ internal static class DiagnosticDescriptors
         "Parameter '{0}' of type '{1}' cannot be differentiated: only double, float, arrays of them and spans of them carry derivatives");
 
     public static readonly DiagnosticDescriptor UnsupportedParameterModifier = Error("BPG0005",
-        "ref, out and in parameters are not supported",
-        "Parameter '{0}' is passed by '{1}': pass it by value, and return a result instead of writing through it");
+        "ref and out parameters are not supported",
+        "Parameter '{0}' is passed by '{1}': pass it by value (or 'in'), and return a result instead of writing through it");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error("BPG0006",
         "Generic methods are not supported",

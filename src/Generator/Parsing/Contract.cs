@@ -103,12 +103,21 @@ internal static class Contract
         return modes;
     }
 
+    /// <summary>
+    /// Whether a parameter passes its value in: a plain parameter, or an <c>in</c> one, which the method cannot write
+    /// and which differentiates as a plain one (its adjoint is <c>ref T</c> or an array, as usual).
+    /// </summary>
+    public static bool IsByValue(IParameterSymbol parameter) => parameter.RefKind is RefKind.None or RefKind.In;
+
+    /// <summary>The modifier a generated method repeats on a primal parameter: <c>in </c> or none.</summary>
+    public static string ModifierText(IParameterSymbol parameter) => parameter.RefKind == RefKind.In ? "in " : "";
+
     /// <summary>Which of a method's parameters are differentiable under the contract.</summary>
     public static ImmutableArray<bool> DifferentiableMask(IMethodSymbol method)
     {
         ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
         return method.Parameters
-            .Select(p => p.RefKind == RefKind.None
+            .Select(p => IsByValue(p)
                 && IsDifferentiableType(TypeOf(p.Type))
                 && !HasAttribute(p, NoDerivativeAttribute)
                 && (wrt.IsEmpty || wrt.Contains(p.Name)))

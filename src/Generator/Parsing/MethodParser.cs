@@ -78,7 +78,7 @@ internal static class MethodParser
 
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            if (parameter.RefKind != RefKind.None)
+            if (!Contract.IsByValue(parameter))
             {
                 Report(DiagnosticDescriptors.UnsupportedParameterModifier, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
                     parameter.Name, parameter.RefKind.ToString().ToLowerInvariant());
@@ -91,7 +91,7 @@ internal static class MethodParser
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             // A struct of doubles (a Vector3, a user's V2) would silently count as a constant: say so instead.
-            if (parameter.RefKind == RefKind.None && !Contract.HasAttribute(parameter, Contract.NoDerivativeAttribute)
+            if (Contract.IsByValue(parameter) && !Contract.HasAttribute(parameter, Contract.NoDerivativeAttribute)
                 && (wrtNames.IsEmpty || wrtNames.Contains(parameter.Name)) && ElementStruct(parameter.Type) is { } structType
                 && HoldsFloatingData(structType))
             {
@@ -205,7 +205,7 @@ internal static class MethodParser
         var parameters = method.Parameters.Select((p, i) =>
         {
             IrType type = Contract.TypeOf(p.Type);
-            string declaration = (p.IsThis ? "this " : "") + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
+            string declaration = (p.IsThis ? "this " : "") + Contract.ModifierText(p) + p.Type.ToDisplayString(Contract.TypeFormat) + " " + Contract.Escape(p.Name);
             string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(primalNames, i)) : "";
             string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
@@ -279,7 +279,7 @@ internal static class MethodParser
         {
             if (candidate.Parameters.Length <= method.Parameters.Length) continue;
             bool samePrefix = method.Parameters.Select((p, i) => SymbolEqualityComparer.Default.Equals(p.Type, candidate.Parameters[i].Type)
-                && candidate.Parameters[i].RefKind == RefKind.None).All(x => x);
+                && candidate.Parameters[i].RefKind == p.RefKind).All(x => x);
             if (!samePrefix) continue;
             string? problem = Contract.CheckSignature(method, candidate);
             if (problem is null) return candidate;
@@ -319,7 +319,7 @@ internal static class MethodParser
     /// <summary>The primal as an XML doc cref that resolves without usings: <c>Loss(double[], global::System.Span{double})</c>.</summary>
     private static string Cref(IMethodSymbol method) =>
         Contract.Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p =>
-            p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace('<', '{').Replace('>', '}'))) + ")";
+            Contract.ModifierText(p) + p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace('<', '{').Replace('>', '}'))) + ")";
 
     private static string Modifiers(IMethodSymbol method)
     {
