@@ -1879,14 +1879,14 @@ internal static class CompilesCorpusSources
             }
             """, new Rejected("BPG0102", "(a, b) = (b, a)")),
 
-        new("In_parameter_is_rejected", """
+        new("In_parameter_differentiates_as_by_value", """
             namespace C;
             public static partial class X
             {
                 [Differentiable]
                 public static double F(in double x) => x * x;
             }
-            """, new Rejected("BPG0005", "in double x")),
+            """, new Valid("C.X", "F", r => [S(r)])),
 
         // ---------------------------------------------------------------- user-defined structs with operators
         new("Struct_operator_on_values_built_from_active_doubles", """
