@@ -60,8 +60,8 @@ internal static class DiagnosticDescriptors
         "[Differentiable] on {0} has no effect: {1}");
 
     public static readonly DiagnosticDescriptor StructParameter = Error("BPG0012",
-        "Struct parameters are not differentiated yet",
-        "Parameter '{0}' is a '{1}', a struct holding floating-point fields, which the generator does not differentiate yet: pass its fields as double parameters (or a double[]), or mark it [NoDerivative] if it is a constant");
+        "This struct parameter is not differentiated",
+        "Parameter '{0}' is a '{1}', a struct holding floating-point fields that the generator does not differentiate (it is not declared in source, has a readonly field or a field of another type, or is an array or span of structs): use a struct declared in source whose fields are all double, float or such structs, pass the fields as double parameters, or mark it [NoDerivative] if it is a constant");
 
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",

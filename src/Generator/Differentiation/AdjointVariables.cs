@@ -24,6 +24,7 @@ internal sealed class AdjointVariables
     private readonly IReadOnlyDictionary<string, ParameterModel> _parameters;
     private readonly IReadOnlyCollection<string> _members;
     private readonly HashSet<string> _singleDefinition;
+    private readonly HashSet<string> _writtenBack;
     private readonly Dictionary<string, string> _adjoints = new();
     private readonly List<IrVar> _adjointLocals = new();
     private readonly HashSet<string> _directParameters = new();
@@ -41,6 +42,7 @@ internal sealed class AdjointVariables
         _parameters = context.Parameters;
         _members = context.Members;
         _singleDefinition = context.SingleDefinition;
+        _writtenBack = new HashSet<string>(Normalizer.StructFieldsWithLeaves(context.Model).Where(f => !f.Leaf.Writable).Select(f => f.Field.Name));
         ChooseDirectParameters(steps);
     }
 
@@ -79,7 +81,8 @@ internal sealed class AdjointVariables
         var readInLoops = new HashSet<string>(Step.Flatten(steps).Where(s => s.InLoop).SelectMany(s => IrWalker.OwnExpressions(s.Stmt)).SelectMany(IrWalker.Reads));
         foreach (ParameterModel parameter in _parameters.Values)
         {
-            if (parameter.Differentiable && parameter.Type.IsScalar && !assigned.Contains(parameter.Name) && !readInLoops.Contains(parameter.Name))
+            if (parameter.Differentiable && parameter.Type.IsScalar && !assigned.Contains(parameter.Name) && !readInLoops.Contains(parameter.Name)
+                && !_writtenBack.Contains(parameter.Name))
             {
                 _directParameters.Add(parameter.Name);
             }
@@ -112,7 +115,7 @@ internal sealed class AdjointVariables
             : variable.Type;
         if (!_adjoints.TryGetValue(name, out string? adjoint))
         {
-            string plain = name.Replace("this.", "");
+            string plain = name.Replace("this.", "").Replace('.', '_');
             adjoint = _names.Fresh(plain.StartsWith("_", StringComparison.Ordinal) ? "_d" + plain : "_d_" + plain);
             _adjoints[name] = adjoint;
             _adjointLocals.Add(new IrVar(adjoint, type));

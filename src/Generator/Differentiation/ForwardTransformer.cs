@@ -254,6 +254,12 @@ internal sealed class ForwardTransformer
                 return RuleTangent(e, m.Function, m.Arguments, result);
             case Fused f:
                 return RuleTangent(e, f.Rule, f.Arguments, result);
+            case StructUpdate u:
+                // Linear in the owner and the new values: the same update of the owner's tangent.
+                IrExpr? owner = Tangent(u.Owner, null);
+                var fields = u.Fields.Select(f => f with { Value = Tangent(f.Value, null) ?? Zero(f.Value.Type) }).ToEquatableArray();
+                return owner is null && fields.All(f => f.Value is Constant) ? null
+                    : new StructUpdate(u.Type, owner ?? new Constant(u.Type, "default", 0), fields);
             default:
                 return null;
         }

@@ -37,6 +37,15 @@ internal static class HessianVectorBuilder
             }
         }
 
+        // A struct parameter's fields: the direction's and the Hessian-vector output's same fields (vP.X, hP.X).
+        foreach (ParameterModel field in Normalizer.StructFields(model).Where(f => f.Differentiable))
+        {
+            tangents[field.AdjointName] = new VarRef(field.Type, field.HessianName);
+            tangents[field.Name] = new VarRef(field.Type, field.DirectionName);
+            seeds.Add(field.AdjointName);
+            seeds.Add(field.Name);
+        }
+
         List<IrStmt> all = backward.Declarations.Concat(backward.Forward).Concat(backward.Reverse).Concat(backward.Epilogue).ToList();
         HashSet<string> dependent = DependsOnDirection(all, seeds, out HashSet<string> stacks);
 

@@ -63,7 +63,7 @@ internal sealed partial class Normalizer
             normalizer._variables[parameter.Name] = new IrVar(parameter.Name, parameter.Type);
         }
 
-        foreach (ParameterModel member in ModelMembers(model))
+        foreach (ParameterModel member in FieldParameters(model))
         {
             normalizer._variables[member.Name] = new IrVar(member.Name, member.Type);
         }
@@ -93,6 +93,31 @@ internal sealed partial class Normalizer
             yield return new ParameterModel(name, member.Type, "", true, model.GradientsName + "." + member.Name, "");
         }
     }
+
+    /// <summary>
+    /// The fields of the differentiable struct parameters, as parameters the method reads through a member access: the
+    /// variable is the field's path (<c>p.X</c>, <c>p.Pos.X</c>), and its adjoint, tangent, direction and Hessian
+    /// are the same fields of the struct parameters the generated methods take (<c>dP.X</c>, <c>tP.X</c>…).
+    /// </summary>
+    public static IEnumerable<ParameterModel> StructFields(MethodModel model) => StructFieldsWithLeaves(model).Select(f => f.Field);
+
+    /// <summary>The struct parameters' fields with the parameter and leaf each comes from.</summary>
+    public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> StructFieldsWithLeaves(MethodModel model)
+    {
+        foreach (ParameterModel parameter in model.Parameters)
+        {
+            foreach (StructLeaf leaf in parameter.Leaves)
+            {
+                string Field(string owner) => owner.Length == 0 ? "" : owner + "." + leaf.Path;
+                yield return (new ParameterModel(Field(parameter.Name), leaf.Type, "", parameter.Differentiable, Field(parameter.AdjointName), "",
+                    TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName), HessianName: Field(parameter.HessianName)),
+                    parameter, leaf);
+            }
+        }
+    }
+
+    /// <summary>Everything the method reads as a parameter besides its own parameters: the model's members and the struct parameters' fields.</summary>
+    public static IEnumerable<ParameterModel> FieldParameters(MethodModel model) => ModelMembers(model).Concat(StructFields(model));
 
     // ------------------------------------------------------------ control flow
 

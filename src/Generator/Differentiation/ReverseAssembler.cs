@@ -153,14 +153,23 @@ internal sealed class ReverseAssembler
             body.Epilogue.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Restore, Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)))));
         }
 
-        foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.ModelMembers(_model))
-                     .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name)))
+        var writtenBack = Normalizer.StructFieldsWithLeaves(_model).Where(f => !f.Leaf.Writable).ToList();
+        foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.FieldParameters(_model))
+                     .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name) && !writtenBack.Any(f => f.Field.Name == p.Name)))
         {
             if (_adjoints.TryGetLocal(parameter.Name, out string? local))
             {
                 var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
                 body.Epilogue.Add(new Assign(null, adjoint, Add(adjoint, new VarRef(parameter.Type, local))));
             }
+        }
+
+        foreach (var owner in writtenBack.Where(f => f.Owner.Differentiable).GroupBy(f => f.Owner))
+        {
+            // Fields behind a property (a record struct's): dS = dS with { Pos = dS.Pos with { X = dS.Pos.X + _d_s_Pos_X } }.
+            var gathered = owner.Select(f => (f.Leaf, Local: _adjoints.TryGetLocal(f.Field.Name, out string? local) ? local : null))
+                .Where(f => f.Local is not null).Select(f => (f.Leaf, f.Local!)).ToList();
+            if (gathered.Count > 0) body.Epilogue.Add(StructWriteBack.Statement(owner.Key, gathered));
         }
 
         body.Finally.AddRange(_finally);

@@ -58,6 +58,8 @@ internal sealed class ReverseContext
             Members.Add(member.Name);
         }
 
+        foreach (ParameterModel field in Normalizer.StructFields(model)) Parameters[field.Name] = field;
+
         foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
         {
             if (stmt is Loop { Counter: { } counter }) Counters.Add(counter.Name);
@@ -79,7 +81,7 @@ internal sealed class ReverseContext
     /// <summary>Variables assigned once only (whose adjoint needs no reset at their definition).</summary>
     public HashSet<string> SingleDefinition { get; }
 
-    /// <summary>The parameters, and the model's members (its weights), by name.</summary>
+    /// <summary>The parameters, the model's members (its weights) and the struct parameters' fields, by name.</summary>
     public Dictionary<string, ParameterModel> Parameters { get; }
 
     /// <summary>The model's members among <see cref="Parameters"/>.</summary>

@@ -32,6 +32,12 @@ internal static class TangentBuilder
             AddTangentSetup(parameter, body, names);
         }
 
+        // A struct parameter's fields: tangents are the same fields of its tangent (tP.X).
+        foreach (ParameterModel field in Normalizer.StructFields(model).Where(f => f.Differentiable))
+        {
+            tangents[field.Name] = new VarRef(field.Type, field.TangentName);
+        }
+
         ForwardTransformer? transformer = null;
         IReadOnlyList<IrStmt>? Rewrite(IrStmt stmt) => RewriteCall(stmt, transformer!, body.Diagnostics, model);
         transformer = new ForwardTransformer(names, name => activity.IsActive(name) && !members.Contains(name), tangents, Rewrite);

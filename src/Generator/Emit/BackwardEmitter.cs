@@ -70,8 +70,9 @@ internal static class BackwardEmitter
         {
             if (!first) writer.WriteLine();
             WriteHessianVector(writer, printer, model, hessianVector, bodies.SeedTangent);
-            if (model.EmitTupleOverload)
+            if (model.EmitTupleOverload && Differentiable(model).All(p => p.Leaves.IsEmpty))
             {
+                // The full Hessian of scalars (a struct parameter would need one column per field).
                 writer.WriteLine();
                 WriteHessian(writer, model);
             }
@@ -312,7 +313,8 @@ internal static class BackwardEmitter
             .Returns("The value and one partial derivative per differentiable parameter, in order.")
             .Write(writer, tuple, model.Name + "Backward");
         writer.OpenBlock();
-        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = 0;");
+        // A struct's adjoint (ref V2 dP) starts at default: every field zero.
+        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = {(adjoint.Leaves.IsEmpty ? "0" : "default")};");
         string arguments = string.Join(", ", model.Parameters.Select(p => p.Name).Concat(adjoints.Select(a => "ref " + a.AdjointName)));
         string value = model.Parameters.Any(p => p.Name == "value") ? "_value" : "value";
         writer.WriteLine($"{type} {value} = {model.Name}Backward({arguments});");

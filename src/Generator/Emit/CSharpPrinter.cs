@@ -284,6 +284,8 @@ internal sealed class CSharpPrinter
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
                 return (Fill(o), o.IsPrimary ? Primary : 0);
+            case StructUpdate u:
+                return (With(Expr(u.Owner), u.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), 0);
             case RefTo r:
                 return ((r.Out ? "out " : "ref ") + Expr(r.Target), Primary);
             case Pop p:
@@ -320,6 +322,12 @@ internal sealed class CSharpPrinter
         if (!plain) return c.Text;
         return c.Type.Element == ElementKind.Float ? c.Text + "f" : c.Text + ".0";
     }
+
+    /// <summary><c>owner with { A = …, B = owner.B with { … } }</c> for the fields below <paramref name="owner"/>.</summary>
+    private static string With(string owner, List<(string[] Path, string Value)> fields) =>
+        owner + " with { " + string.Join(", ", fields.GroupBy(f => f.Path[0]).Select(group => group.First().Path.Length == 1
+            ? group.Key + " = " + group.First().Value
+            : group.Key + " = " + With(owner + "." + group.Key, group.Select(f => (f.Path.Skip(1).ToArray(), f.Value)).ToList()))) + " }";
 
     private string Fill(Opaque o)
     {

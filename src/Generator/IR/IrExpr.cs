@@ -304,3 +304,13 @@ internal sealed record Pop(IrType Type, string Stack) : IrExpr(Type);
 /// Kept apart from opaque calls, so that forward mode can turn it into the callee's HessianVector.
 /// </summary>
 internal sealed record BackwardCall(IrType Type, DiffCall Call, IrExpr? Gradients, EquatableArray<IrExpr> Adjoints, IrExpr? Seed) : IrExpr(Type);
+
+/// <summary>
+/// <c>Owner with { Pos = Owner.Pos with { X = … } }</c>: a struct with some of its floating fields (by path) replaced.
+/// The reverse sweep writes a struct parameter's gathered adjoint back with it where a property stands between the
+/// struct and the field (a record struct's), so that no field is written in place.
+/// </summary>
+internal sealed record StructUpdate(IrType Type, IrExpr Owner, EquatableArray<FieldValue> Fields) : IrExpr(Type);
+
+/// <summary>A new value for the floating field at <paramref name="Path"/> (<c>X</c>, <c>Pos.X</c>) of a <see cref="StructUpdate"/>.</summary>
+internal sealed record FieldValue(string Path, IrExpr Value);

@@ -38,6 +38,10 @@ internal static class IrWalker
             case Member m when m.Receiver is not null: yield return m.Receiver; break;
             case NewArray n: foreach (IrExpr s in n.Sizes) yield return s; break;
             case Opaque o: foreach (IrExpr h in o.Holes) yield return h; break;
+            case StructUpdate u:
+                yield return u.Owner;
+                foreach (FieldValue f in u.Fields) yield return f.Value;
+                break;
             case Fused f: foreach (IrExpr a in f.Arguments) yield return a; break;
             case RefTo r: yield return r.Target; break;
             case BackwardCall b:
@@ -83,6 +87,7 @@ internal static class IrWalker
             Member m when m.Receiver is not null => m with { Receiver = Rewrite(m.Receiver, map) },
             NewArray n => n with { Sizes = RewriteAll(n.Sizes, map) },
             Opaque o => o with { Holes = RewriteAll(o.Holes, map) },
+            StructUpdate u => u with { Owner = Rewrite(u.Owner, map), Fields = u.Fields.Select(f => f with { Value = Rewrite(f.Value, map) }).ToEquatableArray() },
             Fused f => f with { Arguments = RewriteAll(f.Arguments, map), Original = Rewrite(f.Original, map) },
             RefTo r => r with { Target = Rewrite(r.Target, map) },
             BackwardCall b => b with

@@ -14,8 +14,10 @@ namespace Backprop.Gen.Model;
 /// <param name="DirectionName">Its direction parameter in <c>…HessianVector</c> (<c>vW</c>).</param>
 /// <param name="HessianName">Its Hessian-vector output in <c>…HessianVector</c> (<c>hW</c>).</param>
 /// <param name="MayBeNull">Whether it is an array declared nullable (<c>double[]? bias</c>): its shape counts as empty when null.</param>
+/// <param name="Leaves">For a differentiable struct, its floating fields (<c>X</c>, <c>Pos.X</c>); empty otherwise.</param>
 internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType,
-    bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "", bool MayBeNull = false)
+    bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "", bool MayBeNull = false,
+    EquatableArray<StructLeaf> Leaves = default)
 {
     /// <summary>The array's length as generated code reads it: <c>x.Length</c>, or 0 for a nullable array that is null.</summary>
     public string LengthText => MayBeNull ? $"({Name}?.Length ?? 0)" : Name + ".Length";
@@ -70,3 +72,8 @@ internal sealed record MethodModel(
     string TangentName = "tangent",
     bool NullableReferences = false,
     string? TapeName = null);
+
+/// <summary>One floating field of a differentiable struct, at the end of a path of member names (<c>X</c>, <c>Pos.X</c>).</summary>
+/// <param name="Writable">Whether code can add into it in place (<c>dP.X += g</c>): a path of mutable fields. Otherwise
+/// (a property on the way, as in a record struct) its adjoint is gathered in a local and written back with <c>with</c>.</param>
+internal sealed record StructLeaf(string Path, IrType Type, bool Writable);

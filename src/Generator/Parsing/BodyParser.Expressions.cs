@@ -26,8 +26,20 @@ internal sealed partial class BodyParser
     {
         _cancellationToken.ThrowIfCancellationRequested();
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
+        if (operation is IFieldReferenceOperation or IPropertyReferenceOperation or IInvocationOperation or IBinaryOperation or IUnaryOperation
+            && StructScalar(operation) is { } throughStruct)
+        {
+            return throughStruct;
+        }
+
         switch (operation)
         {
+            case ILocalReferenceOperation or IParameterReferenceOperation when Bound(operation) is { } bound:
+                return bound as IrExpr ?? WholeStruct(operation);
+            case ILocalReferenceOperation { Local: var structLocal } when _structVariables.ContainsKey(structLocal):
+                return WholeStruct(operation);
+            case IParameterReferenceOperation { Parameter: var structParameter } when _structVariables.ContainsKey(structParameter):
+                return WholeStruct(operation);
             case ILiteralOperation { IsImplicit: true } omitted when omitted.ConstantValue.HasValue:
                 // An omitted optional argument: its syntax is the whole call, its value the parameter's default.
                 return ConstantOf(omitted.ConstantValue.Value, type, omitted.Syntax);
@@ -373,6 +385,14 @@ internal sealed partial class BodyParser
                     or IListPatternOperation { DeclaredSymbol: not null }:
                     // The variable would live only inside this expression: the reverse sweep could not read it.
                     return Unsupported(descendant, "A pattern that declares a variable", "declare a local first and test it, as in 'double d = x; if (d > 0) …'");
+                case ILocalReferenceOperation or IParameterReferenceOperation when _frames.Count > 0:
+                    // Code kept as text cannot refer to an inlined member's parameters and locals.
+                    return Unsupported(descendant, "Code that is not arithmetic, inside a struct member the method inlines",
+                        "keep struct members to arithmetic over their fields and parameters");
+                case ILocalReferenceOperation { Local: var structLocal } when _structVariables.ContainsKey(structLocal):
+                    return WholeStruct(descendant);
+                case IParameterReferenceOperation { Parameter: var structParameter } when _structVariables.ContainsKey(structParameter):
+                    return WholeStruct(descendant);
                 case ILocalReferenceOperation local:
                     holes.Add((local.Syntax.Span, new VarRef(Contract.TypeOf(local.Type!), _names[local.Local])));
                     break;

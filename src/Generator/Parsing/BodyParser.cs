@@ -85,6 +85,7 @@ internal sealed partial class BodyParser
     {
         NameLocals(body);
         var statements = new List<IrStmt>();
+        CopyWrittenStructParameters(body, statements);
         switch (body)
         {
             case IMethodBodyOperation { BlockBody: { } block }:
@@ -245,6 +246,12 @@ internal sealed partial class BodyParser
             return;
         }
 
+        if (IsStruct(local.Type))
+        {
+            DeclareStruct(local, (declarator.Initializer ?? shared)?.Value, origin, into);
+            return;
+        }
+
         var variable = new IrVar(_names[local], Contract.TypeOf(local.Type));
         IVariableInitializerOperation? initializer = declarator.Initializer ?? shared;
         if (initializer?.Value is IArrayCreationOperation { Initializer: { } elements } creation)
@@ -283,6 +290,27 @@ internal sealed partial class BodyParser
                 // y = k switch { … }: assigned in the arm taken.
                 var assignedLocal = new VarRef(Contract.TypeOf(local.Type!), _names[local.Local]);
                 TrySwitchStatement(switchAssignment.Value, (value, text) => new Assign(local.Local.Name + " = " + text + ";", assignedLocal, value), into);
+                return;
+            case ISimpleAssignmentOperation { IsRef: false } structAssignment when IsStruct(structAssignment.Target.Type):
+                if (!AssignStruct(structAssignment.Target, structAssignment.Value, origin, into))
+                {
+                    Report(DiagnosticDescriptors.WriteToNonLocal, expression.Syntax, Origin(expression.Syntax));
+                }
+
+                return;
+            case ICompoundAssignmentOperation { OperatorMethod: { } structOperator } structCompound when IsStruct(structCompound.Target.Type):
+                // p += q with an operator declared in source: p = p + q.
+                if (StructTarget(structCompound.Target) is not { } place)
+                {
+                    Report(DiagnosticDescriptors.WriteToNonLocal, expression.Syntax, Origin(expression.Syntax));
+                    return;
+                }
+
+                if (Inline(structOperator, null, new[] { structCompound.Target, structCompound.Value }, expression) is StructValue sum)
+                {
+                    AssignLeaves(place, sum, origin, into);
+                }
+
                 return;
             case ISimpleAssignmentOperation assignment when !assignment.IsRef:
                 // The value is read before the target is written (p[i] = p[i - 1] reads p first).
@@ -388,6 +416,9 @@ internal sealed partial class BodyParser
                 return Expr(element);
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when IsSpan(indexer.Instance?.Type):
                 return Expr(indexer);
+            case IFieldReferenceOperation or IPropertyReferenceOperation when LeafTarget(target) is { } leaf:
+                // p.X = e on a struct local (or a struct parameter the method writes): the scalar local of that field.
+                return leaf;
             case IFieldReferenceOperation or IPropertyReferenceOperation:
                 Report(DiagnosticDescriptors.WriteToNonLocal, statement.Syntax, Origin(statement.Syntax));
                 return null;

@@ -118,7 +118,7 @@ internal static class Contract
         ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
         return method.Parameters
             .Select(p => IsByValue(p)
-                && IsDifferentiableType(TypeOf(p.Type))
+                && (IsDifferentiableType(TypeOf(p.Type)) || StructLayout.IsDifferentiableStruct(p.Type))
                 && !HasAttribute(p, NoDerivativeAttribute)
                 && (wrt.IsEmpty || wrt.Contains(p.Name)))
             .ToImmutableArray();

@@ -93,7 +93,7 @@ internal static class MethodParser
             // A struct of doubles (a Vector3, a user's V2) would silently count as a constant: say so instead.
             if (Contract.IsByValue(parameter) && !Contract.HasAttribute(parameter, Contract.NoDerivativeAttribute)
                 && (wrtNames.IsEmpty || wrtNames.Contains(parameter.Name)) && ElementStruct(parameter.Type) is { } structType
-                && HoldsFloatingData(structType))
+                && HoldsFloatingData(structType) && !StructLayout.IsDifferentiableStruct(parameter.Type))
             {
                 Report(DiagnosticDescriptors.StructParameter, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
                     parameter.Name, parameter.Type.ToDisplayString());
@@ -210,7 +210,8 @@ internal static class MethodParser
             string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
             return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
-                parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type));
+                parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type),
+                StructLayout.Leaves(p.Type).ToEquatableArray());
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);

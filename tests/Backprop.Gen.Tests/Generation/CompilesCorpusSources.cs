@@ -1907,7 +1907,7 @@ internal static class CompilesCorpusSources
                     return p.X * p.Y;
                 }
             }
-            """, new Rejected("BPG0102", "new V2(x, y)")),
+            """, V("C.Geo", "F", r => [S(r), S(r)])),
 
         new("Struct_parameter_plus_active_struct", """
             namespace C;
@@ -1927,7 +1927,20 @@ internal static class CompilesCorpusSources
                     return q.X * q.Y;
                 }
             }
-            """, new Rejected("BPG0012", "V2 p")),
+            """, new Valid("C.Geo", null, null)
+        {
+            Also = assembly =>
+            {
+                // F = (p.X + x)(p.Y + x): dP = (p.Y + x, p.X + x), dX = (p.Y + x) + (p.X + x).
+                Type v2 = assembly.GetType("C.V2", throwOnError: true)!;
+                object p = Activator.CreateInstance(v2, 2.0, 3.0)!;
+                object?[] arguments = { p, 0.5, Activator.CreateInstance(v2)!, 0.0, 1.0 };
+                Near(2.5 * 3.5, Call(assembly, "C.Geo", "FBackward", arguments), "value");
+                Near(3.5, v2.GetField("X")!.GetValue(arguments[2]), "dP.X");
+                Near(2.5, v2.GetField("Y")!.GetValue(arguments[2]), "dP.Y");
+                Near(6.0, arguments[3], "dX");
+            },
+        }),
 
         new("Struct_method_on_active_struct", """
             namespace C;
@@ -1947,7 +1960,7 @@ internal static class CompilesCorpusSources
                     return a.Dot(a);
                 }
             }
-            """, new Rejected("BPG0102", "new V2(x, y)")),
+            """, V("C.Geo", "F", r => [S(r), S(r)])),
 
         new("Struct_accumulated_in_a_loop", """
             namespace C;
@@ -1968,7 +1981,7 @@ internal static class CompilesCorpusSources
                     return acc.X * acc.Y;
                 }
             }
-            """, new Rejected("BPG0102", "new V2(a[i], a[i] * a[i])")),
+            """, V("C.Geo", "F", r => [RandomArray(r, 4)])),
 
         new("Struct_with_object_initializer_from_active", """
             namespace C;
@@ -1987,7 +2000,7 @@ internal static class CompilesCorpusSources
                     return v.X + v.Y;
                 }
             }
-            """, new Rejected("BPG0102", "new V2 { X = y, Y = 1 }")),
+            """, V("C.Geo", "F", r => [S(r), S(r)])),
 
         new("Struct_constant_parameter_fields_read", """
             namespace C;
@@ -2003,18 +2016,22 @@ internal static class CompilesCorpusSources
                 [Differentiable]
                 public static double F(V2 p, V2 q, double x) => p.X * x + (p + q).Y * x * x;
             }
-            """, new ValidOrRejected(V("C.Geo", "F", r => [null, null, S(r)]) with
+            """, new Valid("C.Geo", null, null)
         {
-            Method = null,
             Also = assembly =>
             {
                 Type v2 = assembly.GetType("C.V2", throwOnError: true)!;
                 object p = Activator.CreateInstance(v2, 2.0, 3.0)!, q = Activator.CreateInstance(v2, 1.0, -1.0)!;
-                object?[] arguments = { p, q, 0.5, 0.0, 1.0 };
+                // F = p.X x + (p + q).Y x²: dX = p.X + 2 (p + q).Y x, dP = (x, x²), dQ = (0, x²).
+                object?[] arguments = { p, q, 0.5, Activator.CreateInstance(v2)!, Activator.CreateInstance(v2)!, 0.0, 1.0 };
                 Near(2 * 0.5 + 2 * 0.25, Call(assembly, "C.Geo", "FBackward", arguments), "value");
-                Near(2 + 2 * 2 * 0.5, arguments[3], "dX");
+                Near(2 + 2 * 2 * 0.5, arguments[5], "dX");
+                Near(0.5, v2.GetField("X")!.GetValue(arguments[3]), "dP.X");
+                Near(0.25, v2.GetField("Y")!.GetValue(arguments[3]), "dP.Y");
+                Near(0.0, v2.GetField("X")!.GetValue(arguments[4]), "dQ.X");
+                Near(0.25, v2.GetField("Y")!.GetValue(arguments[4]), "dQ.Y");
             },
-        })),
+        }),
 
         // ---------------------------------------------------------------- decimal, Half, fields, checked, scratch
         // Found by the fuzzer: a parameter only incremented by constants, read only in the branch a constant condition

@@ -216,6 +216,37 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void A_struct_reads_as_its_fields()
+    {
+        string source = Generate("""
+            public struct V2
+            {
+                public double X, Y;
+                public V2(double x, double y) { X = x; Y = y; }
+                public static V2 operator +(V2 a, V2 b) => new V2(a.X + b.X, a.Y + b.Y);
+                public static V2 operator *(double k, V2 a) => new V2(k * a.X, k * a.Y);
+                public readonly double Length => Math.Sqrt(X * X + Y * Y);
+            }
+
+            public static partial class Net
+            {
+                [Differentiable]
+                public static double Drift(V2 p, V2 v, double t)
+                {
+                    V2 q = p + t * v;
+                    return q.Length;
+                }
+            }
+            """, "Drift");
+        Snapshot.Verify("Struct", source);
+        string backward = GeneratedMethods.Method(source, "DriftBackward");
+        Assert.Contains("ref global::Snapshots.V2 dP, ref global::Snapshots.V2 dV, ref double dT", backward);
+        Assert.Contains("double q_X = p.X + t * v.X;", backward); // one local per field, named after it
+        Assert.Contains("dP.X +=", backward); // the adjoint's fields, by name
+        Assert.DoesNotContain("new ", backward); // no allocation, no boxing
+    }
+
+    [Fact]
     public void Calls_and_float_methods()
     {
         GeneratorRun run = TestCompiler.Generate(Prelude + """

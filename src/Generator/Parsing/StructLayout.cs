@@ -1,0 +1,68 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Backprop.Gen.Parsing;
+
+/// <summary>
+/// Differentiable structs: a struct (or record struct) declared in source whose instance fields, auto-property backing
+/// fields included, are all <c>double</c>/<c>float</c> or differentiable structs, recursively, and can all be set (no
+/// readonly field; a property has a setter or init, as a record struct's do). Its value is the list of
+/// its leaves, the floating fields at the end of each path (<c>X</c>, <c>Pos.X</c>); the generator works on one scalar
+/// per leaf, and the struct's adjoint and tangent are the struct type itself.
+/// </summary>
+internal static class StructLayout
+{
+    /// <summary>The leaves of a differentiable struct, in declaration order; empty for any other type.</summary>
+    public static ImmutableArray<StructLeaf> Leaves(ITypeSymbol type) => Collect(type, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) ?? ImmutableArray<StructLeaf>.Empty;
+
+    /// <summary>Whether a type is a differentiable struct.</summary>
+    public static bool IsDifferentiableStruct(ITypeSymbol? type) => type is not null && !Leaves(type).IsEmpty;
+
+    /// <summary>The name by which code reaches a field: an auto-property's backing field goes by the property's name.</summary>
+    public static string MemberName(IFieldSymbol field) => field.AssociatedSymbol is IPropertySymbol property ? property.Name : field.Name;
+
+    /// <summary>The instance fields that hold a struct's data.</summary>
+    public static IEnumerable<IFieldSymbol> DataFields(INamedTypeSymbol type) =>
+        type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst);
+
+    /// <summary>
+    /// Whether a property is one of the struct's leaves or sub-structs (an auto-property), rather than a computed one.
+    /// </summary>
+    public static bool IsDataProperty(IPropertySymbol property) =>
+        property.ContainingType is { } type && DataFields(type).Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+
+    private static ImmutableArray<StructLeaf>? Collect(ITypeSymbol type, HashSet<ITypeSymbol> seen)
+    {
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false, IsGenericType: false } named
+            || named.DeclaringSyntaxReferences.IsEmpty || !seen.Add(named))
+        {
+            return null;
+        }
+
+        var leaves = ImmutableArray.CreateBuilder<StructLeaf>();
+        foreach (IFieldSymbol field in DataFields(named))
+        {
+            string name = Contract.Escape(MemberName(field));
+            // An adjoint is written field by field: in place through mutable fields, or with 'with' through properties
+            // that have a setter or init. A readonly field can be set by a constructor only.
+            bool inPlace = field.AssociatedSymbol is null && !field.IsReadOnly;
+            if (!inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
+            if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single)
+            {
+                leaves.Add(new StructLeaf(name, Contract.TypeOf(field.Type), inPlace));
+                continue;
+            }
+
+            ImmutableArray<StructLeaf>? inner = Collect(field.Type, seen);
+            if (inner is null) return null;
+            foreach (StructLeaf leaf in inner.Value) leaves.Add(new StructLeaf(name + "." + leaf.Path, leaf.Type, inPlace && leaf.Writable));
+        }
+
+        seen.Remove(named);
+        return leaves.Count == 0 ? null : leaves.ToImmutable();
+    }
+}

@@ -1,0 +1,185 @@
+using System;
+using System.Reflection;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+
+namespace Backprop.Gen.Tests.Gradients;
+
+/// <summary>
+/// Differentiable structs declared in source: parameters (ref V2 dP), locals, nested structs, record structs,
+/// constructors, operators, methods and properties inlined, in reverse mode, forward mode and second order, against
+/// finite differences.
+/// </summary>
+public class StructTests
+{
+    internal const string Source = """
+        using System;
+        using Backprop;
+
+        namespace Samples
+        {
+            public struct V2
+            {
+                public double X, Y;
+                public V2(double x, double y) { X = x; Y = y; }
+                public static V2 operator +(V2 a, V2 b) => new V2(a.X + b.X, a.Y + b.Y);
+                public static V2 operator -(V2 a, V2 b) => new V2(a.X - b.X, a.Y - b.Y);
+                public static V2 operator -(V2 a) => new V2(-a.X, -a.Y);
+                public static V2 operator *(double k, V2 a) => new V2(k * a.X, k * a.Y);
+                public static double operator *(V2 a, V2 b) => a.X * b.X + a.Y * b.Y;
+                public readonly double Dot(V2 o) => X * o.X + Y * o.Y;
+                public readonly double Length => Math.Sqrt(X * X + Y * Y);
+                public readonly V2 Normalized() { double n = Length; return new V2(X / n, Y / n); }
+                public static V2 Rotate(V2 p, double t) => new V2(p.X * Math.Cos(t) - p.Y * Math.Sin(t), p.X * Math.Sin(t) + p.Y * Math.Cos(t));
+            }
+
+            public record struct Body(V2 Pos, V2 Vel, double Mass);
+
+            public struct F3
+            {
+                public float X, Y, Z;
+                public F3(float x, float y, float z) { X = x; Y = y; Z = z; }
+                public static F3 operator +(F3 a, F3 b) => new F3(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
+            }
+
+            public struct Chained
+            {
+                public double A, B;
+                public Chained(double a) : this(a, 2 * a) { }
+                public Chained(double a, double b) { A = a; B = a * b; }
+            }
+
+            public static partial class Structs
+            {
+                private const DifferentiationModes All = DifferentiationModes.Reverse | DifferentiationModes.Forward | DifferentiationModes.SecondOrder;
+
+                [Differentiable(Modes = All)]
+                public static double Energy(V2 p, double k) => k * (p.X * p.X + p.Y * p.Y);
+
+                // A projectile with drag: struct locals updated in a loop through operators.
+                [Differentiable(Modes = All)]
+                public static double Range(V2 v0, double drag, int steps)
+                {
+                    V2 p = default;
+                    V2 v = v0;
+                    var g = new V2(0, -9.81);
+                    double dt = 0.01;
+                    for (int i = 0; i < steps; i++)
+                    {
+                        V2 a = g - drag * v.Length * v;
+                        v = v + dt * a;
+                        p += dt * v;
+                    }
+
+                    return p.X + p.Dot(p) * 0.001;
+                }
+
+                // Record structs: nested structs behind properties, 'with', a written parameter.
+                [Differentiable(Modes = All)]
+                public static double Step(Body b, double t)
+                {
+                    Body n = b with { Pos = b.Pos + t * b.Vel };
+                    b.Mass = b.Mass * 2;
+                    return n.Pos.Length * b.Mass + n.Vel * n.Pos;
+                }
+
+                // Methods returning structs, a unary operator, field writes, a struct declared without a value, branches.
+                [Differentiable(Modes = All)]
+                public static double Turn(V2 p, double t, double w)
+                {
+                    V2 q;
+                    q.X = w * p.Y;
+                    q.Y = -p.X;
+                    V2 r = V2.Rotate(q, t).Normalized();
+                    if (r.X > 0) r = -r;
+                    else r.Y *= w;
+                    return r.X * p.X + r.Y + (q - r).Length;
+                }
+
+                // Swapping through a struct assignment reads the old values.
+                [Differentiable(Modes = All)]
+                public static double Swap(V2 p)
+                {
+                    V2 s = p;
+                    s = new V2(s.Y * s.Y, s.X);
+                    return s.X * 3 + s.Y * s.Y;
+                }
+
+                // Chained constructors and an object initializer.
+                [Differentiable(Modes = All)]
+                public static double Build(double a, double c)
+                {
+                    var k = new Chained(a);
+                    var v = new V2 { X = c, Y = k.B };
+                    return k.A * v.X + v.Y * v.Y;
+                }
+
+                // float structs.
+                [Differentiable(Modes = All)]
+                public static float Floats(F3 a, float s)
+                {
+                    F3 b = a + new F3(s, s * s, 1);
+                    return b.X * b.Y + b.Z * s;
+                }
+
+                // A constant struct.
+                [Differentiable]
+                public static double Held([NoDerivative] V2 anchor, V2 p) => (p - anchor).Length;
+            }
+        }
+        """;
+
+    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.CompileAndLoad(Source));
+
+    private const string Type = "Samples.Structs";
+
+    private static object V2(Random r) => Activator.CreateInstance(Compiled.Value.GetType("Samples.V2", throwOnError: true)!, r.NextDouble() * 2 - 1, r.NextDouble() * 2 - 1)!;
+
+    private static double S(Random r) => r.NextDouble() * 2 - 1;
+
+    [Fact]
+    public void A_struct_parameter_gets_a_struct_adjoint() => StructHarness.Check(Compiled.Value, Type, "Energy", r => new[] { V2(r), S(r) });
+
+    [Fact]
+    public void Struct_locals_in_a_loop_through_operators() =>
+        StructHarness.Check(Compiled.Value, Type, "Range", r => new object?[] { V2(r), 0.05 + 0.05 * r.NextDouble(), 30 }, points: 3);
+
+    [Fact]
+    public void Record_structs_with_nested_structs_behind_properties()
+    {
+        Type body = Compiled.Value.GetType("Samples.Body", throwOnError: true)!;
+        StructHarness.Check(Compiled.Value, Type, "Step", r => new object?[] { Activator.CreateInstance(body, V2(r), V2(r), 1 + r.NextDouble())!, S(r) });
+    }
+
+    [Fact]
+    public void Methods_returning_structs_unary_operators_field_writes_and_branches() =>
+        StructHarness.Check(Compiled.Value, Type, "Turn", r => new[] { V2(r), S(r), 0.5 + r.NextDouble() }, points: 8);
+
+    [Fact]
+    public void A_struct_assignment_reads_the_old_values() => StructHarness.Check(Compiled.Value, Type, "Swap", r => new[] { V2(r) });
+
+    [Fact]
+    public void Chained_constructors_and_object_initializers() => StructHarness.Check(Compiled.Value, Type, "Build", r => new object[] { S(r), S(r) });
+
+    [Fact]
+    public void Float_structs()
+    {
+        Type f3 = Compiled.Value.GetType("Samples.F3", throwOnError: true)!;
+        var random = new Random(4);
+        for (int i = 0; i < 3; i++)
+        {
+            object a = Activator.CreateInstance(f3, (float)S(random), (float)S(random), (float)S(random))!;
+            float s = (float)S(random);
+            object?[] arguments = { a, s, Activator.CreateInstance(f3)!, 0f, 1f };
+            float value = (float)Invoke.Call(Invoke.Method(Compiled.Value, Type, "FloatsBackward", 5), arguments)!;
+            float ax = (float)f3.GetField("X")!.GetValue(a)!, ay = (float)f3.GetField("Y")!.GetValue(a)!, az = (float)f3.GetField("Z")!.GetValue(a)!;
+            Assert.Equal((ax + s) * (ay + s * s) + (az + 1) * s, value, 4);
+            // ∂/∂s = (ay + s²) + (ax + s)·2s + (az + 1)
+            Assert.Equal((ay + s * s) + (ax + s) * 2 * s + (az + 1), (float)arguments[3]!, 4);
+            Assert.Equal(ay + s * s, (float)f3.GetField("X")!.GetValue(arguments[2])!, 4);
+        }
+    }
+
+    [Fact]
+    public void A_NoDerivative_struct_is_a_constant() => StructHarness.Check(Compiled.Value, Type, "Held", r => new[] { V2(r), V2(r) });
+}
