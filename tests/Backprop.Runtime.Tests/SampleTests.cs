@@ -15,6 +15,7 @@ public class SampleTests
     [InlineData("Xor", "100% on XOR")]
     [InlineData("ComputationalGraph", "∂price/∂tax")]
     [InlineData("HigherOrder", "625000")]
+    [InlineData("Physics", "hit: launch at (7.174, 12.501)")]
     public async Task Sample_prints_the_reference_numbers_and_succeeds(string sample, string expected)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -66,8 +66,12 @@ internal sealed partial class BodyParser
                     return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
                 }
 
-                return new Binary(type, BinaryOperator(binary.OperatorKind), Expr(binary.LeftOperand), Expr(binary.RightOperand),
-                    OverflowOf(binary.IsChecked, binary.Type));
+                IrExpr leftOperand = Expr(binary.LeftOperand);
+                // The right operand of && and || may not run: nothing of it is computed ahead.
+                IrExpr rightOperand = binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr
+                    ? WithoutPrelude(() => Expr(binary.RightOperand))
+                    : Expr(binary.RightOperand);
+                return new Binary(type, BinaryOperator(binary.OperatorKind), leftOperand, rightOperand, OverflowOf(binary.IsChecked, binary.Type));
             case IUnaryOperation unary:
                 if (unary.OperatorMethod is not null || unary.IsLifted)
                 {
@@ -89,7 +93,8 @@ internal sealed partial class BodyParser
                 // c ? a : b with a constant c: keep the shape (no new warnings), with the constant the compiler sees.
                 return new Conditional(type, constant ? Ir.True : Ir.False, Expr(folded.WhenTrue), Expr(folded.WhenFalse!));
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
-                return new Conditional(type, Expr(conditional.Condition), Expr(conditional.WhenTrue), Expr(conditional.WhenFalse));
+                IrExpr whether = Expr(conditional.Condition);
+                return new Conditional(type, whether, WithoutPrelude(() => Expr(conditional.WhenTrue)), WithoutPrelude(() => Expr(conditional.WhenFalse!)));
             case ISwitchExpressionOperation switchExpression when type.IsFloating:
                 return SwitchExpression(switchExpression, type);
             case IArrayElementReferenceOperation element:

@@ -266,8 +266,9 @@ internal sealed partial class BodyParser
         ITypeSymbol type = operation.Type!;
         switch (operation)
         {
-            case IConversionOperation { Conversion.IsIdentity: true } identity:
-                return StructOf(identity.Operand);
+            case IConversionOperation { Operand.Type: { } from } sameType when SymbolEqualityComparer.Default.Equals(from, type):
+                // An identity conversion, or the one a target-typed new(…) makes.
+                return StructOf(sameType.Operand);
             case ILocalReferenceOperation local when Frame()?.Bound.TryGetValue(local.Local, out object? boundLocal) == true:
                 return boundLocal as StructValue;
             case ILocalReferenceOperation local when _structVariables.TryGetValue(local.Local, out StructValue? locals):
@@ -286,6 +287,11 @@ internal sealed partial class BodyParser
                     l => (IrExpr)new Member(l.Type, new VarRef(Contract.TypeOf(type), "this"), l.Path)));
             case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(operation) is { } member:
                 return StructOf(member.Instance)?.Member(member.Name, type) as StructValue;
+            case IFieldReferenceOperation { Instance: null } or IPropertyReferenceOperation { Instance: null }
+                when operation is not IPropertyReferenceOperation { Property: var staticProperty } || IsStaticAutoProperty(staticProperty):
+                // A static field or auto-property (World.Gravity): a constant, read field by field.
+                IrExpr constant = Expr(operation);
+                return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new Member(l.Type, constant, l.Path)));
             case IDefaultValueOperation or IConversionOperation { Operand: IDefaultValueOperation }:
                 return Zero(type);
             case IObjectCreationOperation creation:
@@ -305,6 +311,9 @@ internal sealed partial class BodyParser
             "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
         return null;
     }
+
+    private static bool IsStaticAutoProperty(IPropertySymbol property) =>
+        property.IsStatic && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
     private static StructValue Zero(ITypeSymbol type) =>
         new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)Ir.Const(l.Type, 0)));
@@ -429,17 +438,20 @@ internal sealed partial class BodyParser
 
         for (int i = 0; i < method.Parameters.Length; i++)
         {
-            if (arguments[i] is null || method.Parameters[i].RefKind is RefKind.Ref or RefKind.Out || FieldValue(arguments[i]) is not { } argument)
+            if (arguments[i] is null || method.Parameters[i].RefKind is RefKind.Ref or RefKind.Out)
             {
                 InlineError(method, at, "a ref, out or optional parameter");
                 return null;
             }
 
+            if (FieldValue(arguments[i]) is not { } argument) return null;
             frame.Bound[method.Parameters[i]] = argument;
         }
 
         SyntaxNode? syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
         IOperation? body = syntax is null ? null : OperationOf(syntax);
+        foreach (IParameterSymbol parameter in method.Parameters) frame.Bound[parameter] = Materialize(frame.Bound[parameter], parameter, body);
+        if (frame.This is not null) frame.This = (StructValue)Materialize(frame.This, null, body);
         IEnumerable<IOperation> statements = body switch
         {
             IMethodBodyOperation { BlockBody: { } block } => block.Operations,
@@ -458,7 +470,7 @@ internal sealed partial class BodyParser
                         foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
                         {
                             if (FieldValue((declarator.Initializer ?? DeclarationInitializer(declarator))!.Value) is not { } local) return null;
-                            frame.Bound[declarator.Symbol] = local;
+                            frame.Bound[declarator.Symbol] = Materialize(local, declarator.Symbol, body);
                         }
 
                         continue;
@@ -498,6 +510,67 @@ internal sealed partial class BodyParser
     private IrExpr WholeStruct(IOperation operation) =>
         Unsupported(operation, $"The struct '{Origin(operation.Syntax)}' used as a whole value here",
             "pass or use its fields, or a method declared in source that takes the struct");
+
+    /// <summary>Parses what may not run (a branch of ?:, the right of &amp;&amp;) with nothing computed ahead of it.</summary>
+    private T WithoutPrelude<T>(System.Func<T> parse)
+    {
+        List<IrStmt>? outer = _prelude;
+        _prelude = null;
+        try
+        {
+            return parse();
+        }
+        finally
+        {
+            _prelude = outer;
+        }
+    }
+
+    /// <summary>
+    /// Where a prelude is open, a value an inlined member reads more than once goes into locals first
+    /// (<c>double velocity_X = …;</c>), named after the member's own parameter or local; otherwise it stays an expression.
+    /// </summary>
+    /// <param name="symbol">The parameter or local; null for <c>this</c>.</param>
+    private object Materialize(object value, ISymbol? symbol, IOperation? body)
+    {
+        if (_prelude is null || body is null) return value;
+        IrExpr Leaf(IrExpr scalar, string? path)
+        {
+            if (scalar is VarRef or Constant || Uses(body, symbol, path) <= 1) return scalar;
+            string stem = symbol?.Name ?? "self";
+            var local = new IrVar(SynthesizedName(stem + (path is null ? "" : "_" + path.Replace("@", "").Replace('.', '_'))), scalar.Type);
+            _prelude.Add(new Declare(null, local, scalar));
+            return local.Ref;
+        }
+
+        return value is StructValue structValue
+            ? new StructValue(structValue.Type, structValue.Leaves.ToDictionary(l => l.Key, l => Leaf(l.Value, l.Key)))
+            : Leaf((IrExpr)value, null);
+    }
+
+    /// <summary>
+    /// How many times a member's body reads a parameter or local (or one leaf of it, <paramref name="path"/>): a read of
+    /// the whole struct, or of a nested struct holding the leaf, counts for the leaf.
+    /// </summary>
+    private static int Uses(IOperation body, ISymbol? symbol, string? path) => body.Descendants().Count(o =>
+    {
+        bool reads = o switch
+        {
+            ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, symbol),
+            IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, symbol),
+            IInstanceReferenceOperation => symbol is null,
+            _ => false,
+        };
+        if (!reads) return false;
+        if (path is null) return true;
+        string reached = "";
+        for (IOperation current = o; current.Parent is { } parent && MemberOf(parent) is { } member && member.Instance == current; current = parent)
+        {
+            reached = reached.Length == 0 ? member.Name : reached + "." + member.Name;
+        }
+
+        return reached.Length == 0 || reached == path || path.StartsWith(reached + ".", System.StringComparison.Ordinal);
+    });
 
     private InlineFrame? Frame() => _frames.Count == 0 ? null : _frames[_frames.Count - 1];
 

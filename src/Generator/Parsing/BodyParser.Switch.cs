@@ -107,7 +107,8 @@ internal sealed partial class BodyParser
         {
             IrExpr? condition = Guarded(Matches(arm.Pattern, tested), arm.Guard);
             if (condition is null) return true;
-            arms.Add((condition, Origin(arm.Pattern.Syntax) + (arm.Guard is null ? "" : " when " + Origin(arm.Guard.Syntax)) + " =>", Expr(arm.Value)));
+            arms.Add((condition, Origin(arm.Pattern.Syntax) + (arm.Guard is null ? "" : " when " + Origin(arm.Guard.Syntax)) + " =>",
+                WithoutPrelude(() => Expr(arm.Value))));
             stores.Add(store(arms[arms.Count - 1].Value, Origin(arm.Value.Syntax)));
         }
 
@@ -142,7 +143,7 @@ internal sealed partial class BodyParser
         {
             IrExpr? condition = Guarded(Matches(arm.Pattern, tested), arm.Guard);
             if (condition is null) return new Constant(type, "default", 0);
-            arms.Add((condition, "", Expr(arm.Value)));
+            arms.Add((condition, "", WithoutPrelude(() => Expr(arm.Value))));
         }
 
         if (!CatchesAll(arms))
@@ -168,7 +169,7 @@ internal sealed partial class BodyParser
     private IrExpr? Guarded(IrExpr? matches, IOperation? guard) =>
         matches is null || guard is null ? matches
         : Ir.True.Equals(matches) ? Expr(guard)
-        : new Binary(IrType.Bool, BinaryOp.ConditionalAnd, matches, Expr(guard));
+        : new Binary(IrType.Bool, BinaryOp.ConditionalAnd, matches, WithoutPrelude(() => Expr(guard)));
 
     /// <summary>
     /// The condition under which <paramref name="value"/> matches a pattern: constant, relational, <c>and</c>, <c>or</c>,

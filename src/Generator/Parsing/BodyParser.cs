@@ -33,6 +33,9 @@ internal sealed partial class BodyParser
     private readonly Dictionary<ISymbol, string> _names = new(SymbolEqualityComparer.Default);
     private readonly HashSet<string> _reserved;
     private readonly HashSet<string> _synthesized = new();
+
+    /// <summary>Where inlined struct members put the statements they need first, while a simple statement is parsed.</summary>
+    private List<IrStmt>? _prelude;
     private bool _usesOpaqueSyntax;
     private readonly HashSet<string> _writtenParameters = new();
     private readonly Dictionary<string, SyntaxNode> _readBeforeWritten = new();
@@ -142,6 +145,43 @@ internal sealed partial class BodyParser
 
     private void Statement(IOperation operation, List<IrStmt> into)
     {
+        // A nested statement never adds to the statement around it: it sets up its own prelude where it may have one.
+        List<IrStmt>? outer = _prelude;
+        _prelude = null;
+        try
+        {
+            StatementCore(operation, into);
+        }
+        finally
+        {
+            _prelude = outer;
+        }
+    }
+
+    /// <summary>
+    /// Parses with a prelude: statements that struct members inlined in <paramref name="parse"/> need first (their
+    /// locals, their non-trivial arguments) go before what it adds to <paramref name="into"/>, so each is computed once.
+    /// </summary>
+    private void WithPrelude(List<IrStmt> into, System.Action parse)
+    {
+        List<IrStmt>? outer = _prelude;
+        var prelude = new List<IrStmt>();
+        int mark = into.Count;
+        _prelude = prelude;
+        try
+        {
+            parse();
+        }
+        finally
+        {
+            _prelude = outer;
+        }
+
+        into.InsertRange(mark, prelude);
+    }
+
+    private void StatementCore(IOperation operation, List<IrStmt> into)
+    {
         _cancellationToken.ThrowIfCancellationRequested();
         string origin = Origin(operation.Syntax);
         switch (operation)
@@ -156,13 +196,13 @@ internal sealed partial class BodyParser
                 {
                     foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
                     {
-                        Declarator(declarator, declaration, origin, into);
+                        WithPrelude(into, () => Declarator(declarator, declaration, origin, into));
                     }
                 }
 
                 return;
             case IExpressionStatementOperation { Operation: var expression }:
-                ExpressionStatement(expression, origin, into);
+                WithPrelude(into, () => ExpressionStatement(expression, origin, into));
                 return;
             case IThrowOperation thrown:
                 into.Add(new Throw(origin, Thrown(thrown)));
@@ -175,7 +215,7 @@ internal sealed partial class BodyParser
             case IReturnOperation { Kind: OperationKind.Return } ret:
                 // An expression body's return has the expression as its syntax: show it as the statement it means.
                 if (ret.Syntax is not ReturnStatementSyntax) origin = "return " + origin + ";";
-                into.Add(new Return(origin, ret.ReturnedValue is null ? null : Expr(ret.ReturnedValue)));
+                WithPrelude(into, () => into.Add(new Return(origin, ret.ReturnedValue is null ? null : Expr(ret.ReturnedValue))));
                 return;
             case IConditionalOperation { Condition.ConstantValue: { HasValue: true, Value: bool constant } } conditional:
                 // if (false) … is dead code, as the compiler sees it: keep only the branch that runs.
@@ -183,8 +223,9 @@ internal sealed partial class BodyParser
                 if (taken is not null) Statement(taken, into);
                 return;
             case IConditionalOperation conditional:
-                into.Add(new If("if (" + Origin(conditional.Condition.Syntax) + ")", Expr(conditional.Condition),
-                    Block(conditional.WhenTrue), Block(conditional.WhenFalse)));
+                IrExpr test = null!;
+                WithPrelude(into, () => test = Expr(conditional.Condition));
+                into.Add(new If("if (" + Origin(conditional.Condition.Syntax) + ")", test, Block(conditional.WhenTrue), Block(conditional.WhenFalse)));
                 return;
             case IForLoopOperation loop:
                 var initializers = new List<IrStmt>();
