@@ -109,7 +109,8 @@ internal sealed partial class Normalizer
             foreach (StructLeaf leaf in parameter.Leaves)
             {
                 string Field(string owner) => owner.Length == 0 ? "" : owner + "." + leaf.Path;
-                yield return (new ParameterModel(Field(parameter.Name), leaf.Type, "", parameter.Differentiable, Field(parameter.AdjointName), "",
+                bool differentiable = parameter.Differentiable && leaf.Type.IsFloating;
+                yield return (new ParameterModel(Field(parameter.Name), leaf.Type, "", differentiable, Field(parameter.AdjointName), "",
                     TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName), HessianName: Field(parameter.HessianName)),
                     parameter, leaf);
             }

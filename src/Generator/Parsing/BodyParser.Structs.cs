@@ -168,6 +168,86 @@ internal sealed partial class BodyParser
         foreach (KeyValuePair<string, IrExpr> leaf in targets) into.Add(new Assign(origin, leaf.Value, value.Leaves[leaf.Key]));
     }
 
+    /// <summary>
+    /// <c>(double s, double c) = (Math.Sin(t), Math.Cos(t));</c>, <c>var (a, b) = Pair(x);</c>, <c>(a, b) = (b, a);</c>:
+    /// one declaration or assignment per element, through temporaries where a new value reads a variable assigned before it.
+    /// </summary>
+    private bool Deconstruct(IDeconstructionAssignmentOperation deconstruction, string origin, List<IrStmt> into)
+    {
+        if (!IsStruct(deconstruction.Value.Type)) return false;
+        StructValue? value = StructOf(deconstruction.Value);
+        if (value is null) return true;
+        var stores = new List<(IrExpr Target, IrVar? Declared, IrExpr Value)>();
+        if (!Targets(deconstruction.Target, value, stores)) return true;
+        var assigned = new HashSet<string>();
+        bool clash = false;
+        foreach (var store in stores)
+        {
+            if (IrWalker.Reads(store.Value).Any(assigned.Contains)) clash = true;
+            if (store.Target is VarRef v) assigned.Add(v.Name);
+            else if (IrWalker.StoredArray(new Assign(null, store.Target, store.Value)) is { } array) assigned.Add(array);
+        }
+
+        for (int i = 0; i < stores.Count; i++)
+        {
+            if (!clash || stores[i].Value is Constant) continue;
+            var temp = new IrVar(SynthesizedName("_new_" + ((stores[i].Target as VarRef)?.Name ?? "element")), stores[i].Value.Type);
+            into.Add(new Declare(origin, temp, stores[i].Value));
+            stores[i] = (stores[i].Target, stores[i].Declared, temp.Ref);
+        }
+
+        foreach (var (target, declared, newValue) in stores)
+        {
+            into.Add(declared is not null ? new Declare(origin, declared, newValue) : new Assign(origin, target, newValue));
+        }
+
+        return true;
+    }
+
+    /// <summary>The scalar places the elements of a deconstruction's target go to, in order, with their new values.</summary>
+    private bool Targets(IOperation target, StructValue value, List<(IrExpr Target, IrVar? Declared, IrExpr Value)> stores)
+    {
+        IOperation inner = target is IDeclarationExpressionOperation { Expression: var declared } ? declared : target;
+        if (inner is not ITupleOperation tuple)
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, "This deconstruction", "deconstruct into locals or a tuple of them");
+            return false;
+        }
+
+        for (int i = 0; i < tuple.Elements.Length; i++)
+        {
+            IOperation element = tuple.Elements[i] is IDeclarationExpressionOperation { Expression: var one } ? one : tuple.Elements[i];
+            object? part = value.Member("Item" + (i + 1), element.Type ?? value.Type);
+            switch (element)
+            {
+                case IDiscardOperation:
+                    continue;
+                case ITupleOperation when part is StructValue nested:
+                    if (!Targets(element, nested, stores)) return false;
+                    continue;
+                case ILocalReferenceOperation local when IsStruct(local.Type) && part is StructValue structPart:
+                    bool isDeclared = tuple.Elements[i] is IDeclarationExpressionOperation || target is IDeclarationExpressionOperation;
+                    if (isDeclared) _structVariables[local.Local] = NewStructLocals(local.Type!, _names[local.Local]);
+                    foreach (KeyValuePair<string, IrExpr> leaf in _structVariables[local.Local].Leaves)
+                    {
+                        stores.Add((leaf.Value, isDeclared ? new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type) : null, structPart.Leaves[leaf.Key]));
+                    }
+
+                    continue;
+                case ILocalReferenceOperation local when part is IrExpr scalar && (tuple.Elements[i] is IDeclarationExpressionOperation || target is IDeclarationExpressionOperation):
+                    var variable = new IrVar(_names[local.Local], Contract.TypeOf(local.Type!));
+                    stores.Add((variable.Ref, variable, scalar));
+                    continue;
+                default:
+                    if (part is not IrExpr assignedValue || AssignmentTarget(element, element, readsTarget: false) is not { } place) return false;
+                    stores.Add((place, null, assignedValue));
+                    continue;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The leaves a struct assignment target stands for: a struct local, or a struct field of one.</summary>
     private StructValue? StructTarget(IOperation target)
     {
@@ -266,8 +346,8 @@ internal sealed partial class BodyParser
         ITypeSymbol type = operation.Type!;
         switch (operation)
         {
-            case IConversionOperation { Operand.Type: { } from } sameType when SymbolEqualityComparer.Default.Equals(from, type):
-                // An identity conversion, or the one a target-typed new(…) makes.
+            case IConversionOperation { Operand.Type: { } from } sameType when SameLayout(from, type):
+                // An identity conversion, the one a target-typed new(…) makes, or one between tuples that differ in names.
                 return StructOf(sameType.Operand);
             case ILocalReferenceOperation local when Frame()?.Bound.TryGetValue(local.Local, out object? boundLocal) == true:
                 return boundLocal as StructValue;
@@ -294,6 +374,16 @@ internal sealed partial class BodyParser
                 return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new Member(l.Type, constant, l.Path)));
             case IDefaultValueOperation or IConversionOperation { Operand: IDefaultValueOperation }:
                 return Zero(type);
+            case ITupleOperation tuple:
+                // (a, b): Item1 = a, Item2 = b (each converted to the element's type by C# already).
+                var elements = new StructValue(type, new Dictionary<string, IrExpr>());
+                for (int i = 0; i < tuple.Elements.Length; i++)
+                {
+                    if (FieldValue(tuple.Elements[i]) is not { } element) return null;
+                    elements.Set("Item" + (i + 1), element);
+                }
+
+                return elements;
             case IObjectCreationOperation creation:
                 return Construct(creation);
             case IWithOperation with:
@@ -311,6 +401,13 @@ internal sealed partial class BodyParser
             "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
         return null;
     }
+
+    /// <summary>The same type, or tuples whose elements have the same types (their names may differ).</summary>
+    private static bool SameLayout(ITypeSymbol from, ITypeSymbol to) =>
+        SymbolEqualityComparer.Default.Equals(from, to)
+        || from is INamedTypeSymbol { IsTupleType: true } a && to is INamedTypeSymbol { IsTupleType: true } b
+            && a.TupleElements.Length == b.TupleElements.Length
+            && a.TupleElements.Zip(b.TupleElements, (x, y) => SameLayout(x.Type, y.Type)).All(same => same);
 
     private static bool IsStaticAutoProperty(IPropertySymbol property) =>
         property.IsStatic && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));

@@ -412,8 +412,11 @@ internal sealed partial class BodyParser
             case IThrowOperation thrown:
                 into.Add(new Throw(origin, Thrown(thrown)));
                 return;
+            case IDeconstructionAssignmentOperation deconstruction when Deconstruct(deconstruction, origin, into):
+                return;
             case IDeconstructionAssignmentOperation:
-                Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A deconstruction", "assign each variable on its own");
+                Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A deconstruction",
+                    "deconstruct a tuple of double or float values (or of differentiable structs), or assign each variable on its own");
                 return;
             case IConditionalAccessOperation:
                 Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A conditional access ('?.')",

@@ -319,8 +319,15 @@ internal static class MethodParser
 
     /// <summary>The primal as an XML doc cref that resolves without usings: <c>Loss(double[], global::System.Span{double})</c>.</summary>
     private static string Cref(IMethodSymbol method) =>
-        Contract.Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p =>
-            Contract.ModifierText(p) + p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace('<', '{').Replace('>', '}'))) + ")";
+        Contract.Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => Contract.ModifierText(p) + CrefType(p.Type))) + ")";
+
+    /// <summary>A type as a cref spells it: generic arguments in braces, a tuple as the ValueTuple it is.</summary>
+    private static string CrefType(ITypeSymbol type) => type switch
+    {
+        INamedTypeSymbol { IsTupleType: true } tuple => "global::System.ValueTuple{" + string.Join(", ", tuple.TupleElements.Select(e => CrefType(e.Type))) + "}",
+        IArrayTypeSymbol array => CrefType(array.ElementType) + "[" + new string(',', array.Rank - 1) + "]",
+        _ => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace('<', '{').Replace('>', '}'),
+    };
 
     private static string Modifiers(IMethodSymbol method)
     {

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 namespace Backprop.Gen.Parsing;
 
 /// <summary>
-/// Differentiable structs: a struct (or record struct) declared in source whose instance fields, auto-property backing
+/// Differentiable structs: a tuple, or a struct (or record struct) declared in source, whose instance fields, auto-property backing
 /// fields included, are all <c>double</c>/<c>float</c> or differentiable structs, recursively, and can all be set (no
 /// readonly field; a property has a setter or init, as a record struct's do). Its value is the list of
 /// its leaves, the floating fields at the end of each path (<c>X</c>, <c>Pos.X</c>); the generator works on one scalar
@@ -23,11 +23,13 @@ internal static class StructLayout
     public static bool IsDifferentiableStruct(ITypeSymbol? type) => type is not null && !Leaves(type).IsEmpty;
 
     /// <summary>The name by which code reaches a field: an auto-property's backing field goes by the property's name.</summary>
-    public static string MemberName(IFieldSymbol field) => field.AssociatedSymbol is IPropertySymbol property ? property.Name : field.Name;
+    public static string MemberName(IFieldSymbol field) =>
+        field.CorrespondingTupleField is { } item ? item.Name : field.AssociatedSymbol is IPropertySymbol property ? property.Name : field.Name;
 
     /// <summary>The instance fields that hold a struct's data.</summary>
-    public static IEnumerable<IFieldSymbol> DataFields(INamedTypeSymbol type) =>
-        type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst);
+    public static IEnumerable<IFieldSymbol> DataFields(INamedTypeSymbol type) => type.IsTupleType
+        ? type.TupleElements
+        : type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst);
 
     /// <summary>
     /// Whether a property is one of the struct's leaves or sub-structs (an auto-property), rather than a computed one.
@@ -37,8 +39,9 @@ internal static class StructLayout
 
     private static ImmutableArray<StructLeaf>? Collect(ITypeSymbol type, HashSet<ITypeSymbol> seen)
     {
-        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false, IsGenericType: false } named
-            || named.DeclaringSyntaxReferences.IsEmpty || !seen.Add(named))
+        // A struct declared in source, or a tuple (whose elements are the fields Item1, Item2…).
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false } named
+            || !(named.IsTupleType || !named.IsGenericType && !named.DeclaringSyntaxReferences.IsEmpty) || !seen.Add(named))
         {
             return null;
         }
@@ -51,8 +54,10 @@ internal static class StructLayout
             // that have a setter or init. A readonly field can be set by a constructor only.
             bool inPlace = field.AssociatedSymbol is null && !field.IsReadOnly;
             if (!inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
-            if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single)
+            if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                || named.IsTupleType && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean)
             {
+                // A tuple may also hold an int, a long or a bool, which carries no derivative: (int Index, double Value).
                 leaves.Add(new StructLeaf(name, Contract.TypeOf(field.Type), inPlace));
                 continue;
             }
@@ -63,6 +68,6 @@ internal static class StructLayout
         }
 
         seen.Remove(named);
-        return leaves.Count == 0 ? null : leaves.ToImmutable();
+        return !leaves.Any(l => l.Type.IsFloating) ? null : leaves.ToImmutable();
     }
 }

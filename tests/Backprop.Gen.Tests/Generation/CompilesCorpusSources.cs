@@ -1865,7 +1865,7 @@ internal static class CompilesCorpusSources
             }
             """, new ValidOrRejected(V("C.X", "F", r => [A(r, 3)]), "^")),
 
-        new("Deconstruction_swap_is_rejected", """
+        new("Deconstruction_swap_reads_the_old_values", """
             namespace C;
             public static partial class X
             {
@@ -1877,7 +1877,7 @@ internal static class CompilesCorpusSources
                     return a * x + b;
                 }
             }
-            """, new Rejected("BPG0102", "(a, b) = (b, a)")),
+            """, V("C.X", "F", r => [S(r), S(r)])),
 
         new("In_parameter_differentiates_as_by_value", """
             namespace C;

@@ -122,6 +122,29 @@ public class StructTests
                     return b.X * b.Y + b.Z * s;
                 }
 
+                private static (double S, double C) SinCos(double t) => (Math.Sin(t), Math.Cos(t));
+
+                private static (int Index, double Best) Pick(double a, double b) => a > b ? (0, a) : (1, b);
+
+                // Tuples: literals, tuple locals with and without names, deconstruction into new and existing locals
+                // (a swap), a discard, a tuple holding a struct, a method returning a tuple, an int element.
+                [Differentiable(Modes = All)]
+                public static double Tuples(double x, double y)
+                {
+                    var t = (x * y, 2.0);
+                    (double s, double c) = (Math.Sin(x), Math.Cos(y));
+                    var (a, b) = SinCos(x * y);
+                    (a, b) = (b, a * s);
+                    (double u, V2 v) = (t.Item1 + t.Item2, new V2(c, s));
+                    (t.Item1, _) = (t.Item1 * a, 0.0);
+                    (int index, double best) = Pick(u, v.X);
+                    return t.Item1 * a + b * c + u * v.X + v.Y + best * (index + 1);
+                }
+
+                // A tuple parameter: its adjoint is a tuple too.
+                [Differentiable(Modes = All)]
+                public static double TupleParameter((double A, double B) p, double k) => k * p.A * p.B + p.B;
+
                 // A constant struct.
                 [Differentiable]
                 public static double Held([NoDerivative] V2 anchor, V2 p) => (p - anchor).Length;
@@ -178,6 +201,18 @@ public class StructTests
             Assert.Equal((ay + s * s) + (ax + s) * 2 * s + (az + 1), (float)arguments[3]!, 4);
             Assert.Equal(ay + s * s, (float)f3.GetField("X")!.GetValue(arguments[2])!, 4);
         }
+    }
+
+    [Fact]
+    public void Tuples_inside_a_method() => StructHarness.Check(Compiled.Value, Type, "Tuples", r => new object[] { S(r), S(r) }, points: 6);
+
+    [Fact]
+    public void A_tuple_parameter_gets_a_tuple_adjoint()
+    {
+        StructHarness.Check(Compiled.Value, Type, "TupleParameter", r => new object[] { (S(r), S(r)), S(r) });
+        var arguments = new object?[] { (2.0, 3.0), 0.5, (0.0, 0.0), 0.0, 1.0 };
+        Invoke.Call(Invoke.Method(Compiled.Value, Type, "TupleParameterBackward", 5), arguments);
+        Assert.Equal((0.5 * 3, 0.5 * 2 + 1), ((double, double))arguments[2]!);
     }
 
     [Fact]
