@@ -321,8 +321,9 @@ internal sealed partial class BodyParser
             _ => (null, null, System.Array.Empty<IOperation>()),
         };
         if (method is null || method.DeclaringSyntaxReferences.IsEmpty || SymbolEqualityComparer.Default.Equals(method, _method)) return null;
-        bool touchesStructs = IsStruct(method.ReturnType) || (instance is not null && IsStruct(instance.Type) && !method.IsStatic)
-            || method.Parameters.Any(p => IsStruct(p.Type));
+        // A local function is inlined where it is called, whatever it takes: it has no name outside the method.
+        bool touchesStructs = method.MethodKind == MethodKind.LocalFunction || IsStruct(method.ReturnType)
+            || (instance is not null && IsStruct(instance.Type) && !method.IsStatic) || method.Parameters.Any(p => IsStruct(p.Type));
         return touchesStructs ? (method, method.IsStatic ? null : instance, arguments) : null;
     }
 
@@ -549,8 +550,15 @@ internal sealed partial class BodyParser
         IOperation? body = syntax is null ? null : OperationOf(syntax);
         foreach (IParameterSymbol parameter in method.Parameters) frame.Bound[parameter] = Materialize(frame.Bound[parameter], parameter, body);
         if (frame.This is not null) frame.This = (StructValue)Materialize(frame.This, null, body);
+        if (method.IsGenericMethod)
+        {
+            InlineError(method, at, "type parameters");
+            return null;
+        }
+
         IEnumerable<IOperation> statements = body switch
         {
+            ILocalFunctionOperation { Body: { } local } => local.Operations,
             IMethodBodyOperation { BlockBody: { } block } => block.Operations,
             IMethodBodyOperation { ExpressionBody: { } expression } => expression.Operations,
             IBlockOperation block => block.Operations,
@@ -691,8 +699,11 @@ internal sealed partial class BodyParser
             MethodKind.PropertyGet => member.AssociatedSymbol?.Name ?? member.Name,
             _ => member.ContainingType.Name + "." + member.Name,
         };
-        Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{name}', used by {_method.Name}, contains {what}; it",
-            "write it as one expression over the struct's fields (or locals and one return), or use the fields directly in the method");
+        string subject = member.MethodKind == MethodKind.LocalFunction ? $"The local function '{member.Name}'" : $"'{name}'";
+        Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"{subject}, used by {_method.Name}, contains {what}; it",
+            member.MethodKind == MethodKind.LocalFunction
+                ? "write it as one expression (or locals and one return), or make it a [Differentiable] method of the type"
+                : "write it as one expression over the struct's fields (or locals and one return), or use the fields directly in the method");
         return false;
     }
 }

@@ -255,6 +255,9 @@ internal sealed partial class BodyParser
             case IBranchOperation { BranchKind: BranchKind.Continue }:
                 into.Add(new Continue(origin));
                 return;
+            case ILocalFunctionOperation:
+                // A local function is inlined where it is called (an error there if it cannot be).
+                return;
             case ILabeledOperation labeled:
                 // A label matters only to a goto, which is reported on its own.
                 if (labeled.Operation is not null) Statement(labeled.Operation, into);
@@ -267,7 +270,6 @@ internal sealed partial class BodyParser
             ITryOperation => ("try", "move error handling out of the [Differentiable] method, into its caller"),
             IUsingOperation or IUsingDeclarationOperation => ("using", "create and dispose the resource outside the [Differentiable] method"),
             ILockOperation => ("lock", "take the lock in the caller"),
-            ILocalFunctionOperation => ("local function", "make it a [Differentiable] method of the type and call it"),
             IReturnOperation => ("yield", "iterators cannot be differentiated; return a value"),
             _ when operation.Syntax is FixedStatementSyntax => ("fixed", "index arrays or spans instead of pinning them for pointers"),
             _ when operation.Syntax is UnsafeStatementSyntax => ("unsafe", "index arrays or spans instead of pointers"),
