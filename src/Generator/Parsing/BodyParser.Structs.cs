@@ -320,7 +320,9 @@ internal sealed partial class BodyParser
                 (getter, p.Instance, System.Array.Empty<IOperation>()),
             _ => (null, null, System.Array.Empty<IOperation>()),
         };
-        if (method is null || method.DeclaringSyntaxReferences.IsEmpty || SymbolEqualityComparer.Default.Equals(method, _method)) return null;
+        if (method is null || SymbolEqualityComparer.Default.Equals(method, _method)) return null;
+        if (IsNumericsVector(method.ContainingType)) return (method, method.IsStatic ? null : instance, arguments);
+        if (method.DeclaringSyntaxReferences.IsEmpty) return null;
         // A local function is inlined where it is called, whatever it takes: it has no name outside the method.
         bool touchesStructs = method.MethodKind == MethodKind.LocalFunction || IsStruct(method.ReturnType)
             || (instance is not null && IsStruct(instance.Type) && !method.IsStatic) || method.Parameters.Any(p => IsStruct(p.Type));
@@ -420,6 +422,18 @@ internal sealed partial class BodyParser
     private StructValue? Construct(IObjectCreationOperation creation)
     {
         StructValue value = Zero(creation.Type!);
+        if (IsNumericsVector(creation.Type) && creation.Constructor is { Parameters.IsEmpty: false } builtIn)
+        {
+            var values = new List<object>();
+            foreach (IOperation argument in Ordered(builtIn, creation.Arguments))
+            {
+                if (argument is null || FieldValue(argument) is not { } part) return null;
+                values.Add(part);
+            }
+
+            return NumericsConstructor(creation.Type!, values, creation) is { } built && (creation.Initializer is null || Initialize(built, creation.Initializer)) ? built : null;
+        }
+
         if (creation.Constructor is { } constructor && !(constructor.IsImplicitlyDeclared && constructor.Parameters.IsEmpty))
         {
             if (!RunConstructor(constructor, value, Ordered(constructor, creation.Arguments), creation)) return null;
@@ -519,6 +533,19 @@ internal sealed partial class BodyParser
         {
             InlineError(method, at, "a call to itself");
             return null;
+        }
+
+        if (IsNumericsVector(method.ContainingType))
+        {
+            StructValue? receiver = instance is null ? null : StructOf(instance);
+            var values = new List<object>();
+            foreach (IOperation argument in arguments)
+            {
+                if (argument is null || FieldValue(argument) is not { } value) return null;
+                values.Add(value);
+            }
+
+            return instance is not null && receiver is null ? null : Numerics(method, receiver, values, at);
         }
 
         var frame = new InlineFrame { Member = method };

@@ -17,10 +17,14 @@ namespace Backprop.Gen.Parsing;
 internal static class StructLayout
 {
     /// <summary>The leaves of a differentiable struct, in declaration order; empty for any other type.</summary>
-    public static ImmutableArray<StructLeaf> Leaves(ITypeSymbol type) => Collect(type, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) ?? ImmutableArray<StructLeaf>.Empty;
+    public static ImmutableArray<StructLeaf> Leaves(ITypeSymbol type) => !MayBeStruct(type) ? ImmutableArray<StructLeaf>.Empty
+        : Collect(type, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default)) ?? ImmutableArray<StructLeaf>.Empty;
 
     /// <summary>Whether a type is a differentiable struct.</summary>
-    public static bool IsDifferentiableStruct(ITypeSymbol? type) => type is not null && !Leaves(type).IsEmpty;
+    public static bool IsDifferentiableStruct(ITypeSymbol? type) => type is not null && MayBeStruct(type) && !Leaves(type).IsEmpty;
+
+    /// <summary>The cheap test first: most types the parser asks about are primitives, arrays or classes.</summary>
+    private static bool MayBeStruct(ITypeSymbol type) => type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None;
 
     /// <summary>The name by which code reaches a field: an auto-property's backing field goes by the property's name.</summary>
     public static string MemberName(IFieldSymbol field) =>
@@ -39,9 +43,10 @@ internal static class StructLayout
 
     private static ImmutableArray<StructLeaf>? Collect(ITypeSymbol type, HashSet<ITypeSymbol> seen)
     {
-        // A struct declared in source, or a tuple (whose elements are the fields Item1, Item2…).
+        // A struct declared in source, a tuple (whose elements are the fields Item1, Item2…), or a System.Numerics vector.
         if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false } named
-            || !(named.IsTupleType || !named.IsGenericType && !named.DeclaringSyntaxReferences.IsEmpty) || !seen.Add(named))
+            || !(named.IsTupleType || BodyParser.IsNumericsVector(named) || !named.IsGenericType && !named.DeclaringSyntaxReferences.IsEmpty)
+            || !seen.Add(named))
         {
             return null;
         }

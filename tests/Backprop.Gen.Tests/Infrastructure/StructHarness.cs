@@ -14,14 +14,19 @@ namespace Backprop.Gen.Tests.Infrastructure;
 /// </summary>
 internal static class StructHarness
 {
-    public static void Check(Assembly assembly, string type, string method, Func<Random, object?[]> arguments, int points = 4, int seed = 3)
+    /// <param name="step">The finite differences' step (float code wants about 1e-3).</param>
+    /// <param name="tolerance">The relative tolerance against finite differences (float code wants about 1e-2).</param>
+    public static void Check(Assembly assembly, string type, string method, Func<Random, object?[]> arguments, int points = 4, int seed = 3,
+        double step = 1e-6, double tolerance = 1e-5)
     {
         var random = new Random(seed);
-        for (int p = 0; p < points; p++) CheckAt(assembly, type, method, arguments(random), random);
+        for (int p = 0; p < points; p++) CheckAt(assembly, type, method, arguments(random), random, step, tolerance);
     }
 
-    private static void CheckAt(Assembly assembly, string typeName, string method, object?[] args, Random random)
+    private static void CheckAt(Assembly assembly, string typeName, string method, object?[] args, Random random, double step, double tolerance)
     {
+        // Forward mode and the Backward agree to rounding: exactly for double code, to float's precision for float code.
+        double agreement = tolerance > 1e-5 ? 1e-4 : 1e-9;
         Type declaring = assembly.GetType(typeName, throwOnError: true)!;
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static;
         MethodInfo primal = declaring.GetMethods(all).Single(m => m.Name == method && m.GetParameters().Length == args.Length);
@@ -34,18 +39,17 @@ internal static class StructHarness
         double F(double[] point) => Convert.ToDouble(Invoke.Call(primal, With(args, differentiable, point)));
 
         // The Backward's gradient.
-        object?[] backwardArgs = args.Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).Append(1.0).ToArray();
-        if (primal.ReturnType == typeof(float)) backwardArgs[^1] = 1f;
+        object?[] backwardArgs = args.Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).Append(primal.ReturnType == typeof(float) ? 1f : (object)1.0).ToArray();
         Invoke.Call(backward, backwardArgs);
         double[] gradient = Flatten(backwardArgs.Skip(args.Length).Take(differentiable.Count));
         for (int k = 0; k < x.Length; k++)
         {
-            double h = 1e-6 * Math.Max(1, Math.Abs(x[k]));
+            double h = step * Math.Max(1, Math.Abs(x[k]));
             double[] up = (double[])x.Clone(), down = (double[])x.Clone();
             up[k] += h;
             down[k] -= h;
             double fd = (F(up) - F(down)) / (2 * h);
-            Assert.True(Math.Abs(fd - gradient[k]) <= 1e-5 * Math.Max(1, Math.Abs(fd)), $"{method}: leaf {k}: gradient {gradient[k]}, finite difference {fd}");
+            Assert.True(Math.Abs(fd - gradient[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: leaf {k}: gradient {gradient[k]}, finite difference {fd}");
         }
 
         double[] u = x.Select(_ => random.NextDouble() * 2 - 1).ToArray();
@@ -56,7 +60,7 @@ internal static class StructHarness
             Invoke.Call(tangentMethod, tangentArgs);
             double expected = u.Zip(gradient, (a, b) => a * b).Sum();
             double tangent = Convert.ToDouble(tangentArgs[^1]);
-            Assert.True(Math.Abs(tangent - expected) <= 1e-9 * Math.Max(1, Math.Abs(expected)), $"{method}: tangent {tangent}, ⟨u, ∇f⟩ {expected}");
+            Assert.True(Math.Abs(tangent - expected) <= agreement * Math.Max(1, Math.Abs(expected)), $"{method}: tangent {tangent}, ⟨u, ∇f⟩ {expected}");
         }
 
         if (declaring.GetMethods(all).FirstOrDefault(m => m.Name == method + "HessianVector") is { } hvp)
@@ -66,19 +70,20 @@ internal static class StructHarness
             hvpArgs = hvpArgs.Concat(hvp.GetParameters().Skip(hvpArgs.Length).Select(q => q.DefaultValue)).ToArray();
             Invoke.Call(hvp, hvpArgs);
             double[] product = Flatten(hvpArgs.Skip(args.Length + 2 * differentiable.Count).Take(differentiable.Count));
-            double step = 1e-5;
+            double along = Math.Max(step, 1e-5);
             double[] Gradient(double[] point)
             {
-                object?[] at = With(args, differentiable, point).Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).Append(1.0).ToArray();
+                object?[] at = With(args, differentiable, point).Concat(differentiable.Select(i => Zero(args[i]!.GetType())))
+                    .Append(primal.ReturnType == typeof(float) ? 1f : (object)1.0).ToArray();
                 Invoke.Call(backward, at);
                 return Flatten(at.Skip(args.Length).Take(differentiable.Count));
             }
 
-            double[] plus = Gradient(x.Zip(u, (a, b) => a + step * b).ToArray()), minus = Gradient(x.Zip(u, (a, b) => a - step * b).ToArray());
+            double[] plus = Gradient(x.Zip(u, (a, b) => a + along * b).ToArray()), minus = Gradient(x.Zip(u, (a, b) => a - along * b).ToArray());
             for (int k = 0; k < x.Length; k++)
             {
-                double fd = (plus[k] - minus[k]) / (2 * step);
-                Assert.True(Math.Abs(fd - product[k]) <= 1e-5 * Math.Max(1, Math.Abs(fd)), $"{method}: (H·u)[{k}] {product[k]}, finite difference {fd}");
+                double fd = (plus[k] - minus[k]) / (2 * along);
+                Assert.True(Math.Abs(fd - product[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: (H·u)[{k}] {product[k]}, finite difference {fd}");
             }
         }
     }

@@ -1,0 +1,146 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Backprop.Gen.Parsing;
+
+// System.Numerics.Vector2, Vector3 and Vector4: differentiable structs of float fields (X, Y, Z, W) whose members
+// have built-in rules instead of source to inline. Each rule computes what the library computes, in the same order
+// and with the same operations (a dot product as ((x·x + y·y) + z·z), Lerp as FusedMultiplyAdd(a, 1 − t, b·t)), so
+// that a Backward returns the primal's value bit for bit; the derivatives then come from the arithmetic and the
+// MathF rules (Sqrt, Abs, FusedMultiplyAdd).
+internal sealed partial class BodyParser
+{
+    /// <summary>Whether a type is one of the System.Numerics vectors the generator differentiates.</summary>
+    internal static bool IsNumericsVector(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4", IsGenericType: false } named
+        && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+    /// <summary>A built-in member of a vector type: the result (a scalar or a vector), or null with an error reported.</summary>
+    private object? Numerics(IMethodSymbol method, StructValue? self, IReadOnlyList<object> arguments, IOperation at)
+    {
+        ITypeSymbol vector = method.ContainingType;
+        IReadOnlyList<object> all = self is null ? arguments : new object[] { self }.Concat(arguments).ToList();
+        StructValue V(int i) => (StructValue)all[i];
+        IrExpr S(int i) => (IrExpr)all[i];
+        bool IsVector(int i) => i < all.Count && all[i] is StructValue;
+        switch (method.Name, all.Count)
+        {
+            case ("op_Addition" or "Add", 2):
+                return Map(V(0), (k, a) => Plus(a, V(1).Leaves[k]));
+            case ("op_Subtraction" or "Subtract", 2):
+                return Map(V(0), (k, a) => Minus(a, V(1).Leaves[k]));
+            case ("op_UnaryNegation" or "Negate", 1):
+                return Map(V(0), (_, a) => Negated(a));
+            case ("op_UnaryPlus", 1):
+                return V(0);
+            case ("op_Multiply" or "Multiply", 2) when IsVector(0) && IsVector(1):
+                return Map(V(0), (k, a) => Times(a, V(1).Leaves[k]));
+            case ("op_Multiply" or "Multiply", 2) when IsVector(0):
+                return Map(V(0), (_, a) => Times(a, S(1)));
+            case ("op_Multiply" or "Multiply", 2):
+                return Map(V(1), (_, a) => Times(S(0), a));
+            case ("op_Division" or "Divide", 2) when IsVector(1):
+                return Map(V(0), (k, a) => Over(a, V(1).Leaves[k]));
+            case ("op_Division" or "Divide", 2):
+                return Map(V(0), (_, a) => Over(a, S(1)));
+            case ("Dot", 2):
+                return Dot(V(0), V(1));
+            case ("LengthSquared", 1):
+                return Dot(V(0), V(0));
+            case ("Length", 1):
+                return Sqrt(Dot(V(0), V(0)));
+            case ("DistanceSquared", 2):
+                StructValue difference = Materialized(Map(V(0), (k, a) => Minus(a, V(1).Leaves[k])), "difference");
+                return Dot(difference, difference);
+            case ("Distance", 2):
+                StructValue apart = Materialized(Map(V(0), (k, a) => Minus(a, V(1).Leaves[k])), "difference");
+                return Sqrt(Dot(apart, apart));
+            case ("Normalize", 1):
+                IrExpr length = MaterializedScalar(Sqrt(Dot(V(0), V(0))), "length");
+                return Map(V(0), (_, a) => Over(a, length));
+            case ("Cross", 2) when vector.Name == "Vector3":
+                StructValue a3 = V(0), b3 = V(1);
+                IrExpr Cross(string i, string j) => Minus(Times(a3.Leaves[i], b3.Leaves[j]), Times(a3.Leaves[j], b3.Leaves[i]));
+                return new StructValue(vector, new Dictionary<string, IrExpr> { ["X"] = Cross("Y", "Z"), ["Y"] = Cross("Z", "X"), ["Z"] = Cross("X", "Y") });
+            case ("Lerp", 3):
+                IrExpr amount = S(2);
+                IrExpr rest = MaterializedScalar(Minus(Ir.Const(amount.Type, 1), amount), "weight");
+                return Map(V(0), (k, a) => MathF("FusedMultiplyAdd", a, rest, Times(V(1).Leaves[k], amount)));
+            case ("Abs", 1):
+                return Map(V(0), (_, a) => MathF("Abs", a));
+            case ("SquareRoot", 1):
+                return Map(V(0), (_, a) => MathF("Sqrt", a));
+            case ("get_Zero" or "get_One" or "get_UnitX" or "get_UnitY" or "get_UnitZ" or "get_UnitW", 0):
+                string unit = method.Name.Substring(4);
+                return new StructValue(vector, StructLayout.Leaves(vector).ToDictionary(l => l.Path,
+                    l => (IrExpr)Ir.Const(l.Type, unit == "One" || unit == "Unit" + l.Path ? 1 : 0)));
+        }
+
+        Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
+            "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Abs or SquareRoot, or write the arithmetic on its fields");
+        return null;
+    }
+
+    /// <summary>
+    /// A vector built by a constructor: its float arguments and the fields of its vector arguments, in order, fill X, Y,
+    /// Z, W (<c>new Vector4(v3, w)</c>); a single float fills them all (<c>new Vector3(s)</c>).
+    /// </summary>
+    private StructValue? NumericsConstructor(ITypeSymbol vector, IReadOnlyList<object> arguments, IOperation at)
+    {
+        var values = new List<IrExpr>();
+        foreach (object argument in arguments)
+        {
+            if (argument is StructValue part) values.AddRange(part.Leaves.Values);
+            else values.Add((IrExpr)argument);
+        }
+
+        var leaves = StructLayout.Leaves(vector);
+        if (values.Count == 1 && leaves.Length > 1) values = Enumerable.Repeat(values[0], leaves.Length).ToList();
+        if (values.Count != leaves.Length)
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"This '{vector.Name}' constructor", "build it from one float per field, or one for all");
+            return null;
+        }
+
+        return new StructValue(vector, leaves.Select((l, i) => (l.Path, values[i])).ToDictionary(p => p.Path, p => p.Item2));
+    }
+
+    // The arithmetic as written, with no simplification: 0 + x is not x when x is −0.
+    private static IrExpr Plus(IrExpr a, IrExpr b) => new Binary(Ir.Wider(a.Type, b.Type), BinaryOp.Add, a, b);
+
+    private static IrExpr Minus(IrExpr a, IrExpr b) => new Binary(Ir.Wider(a.Type, b.Type), BinaryOp.Subtract, a, b);
+
+    private static IrExpr Times(IrExpr a, IrExpr b) => new Binary(Ir.Wider(a.Type, b.Type), BinaryOp.Multiply, a, b);
+
+    private static IrExpr Over(IrExpr a, IrExpr b) => new Binary(Ir.Wider(a.Type, b.Type), BinaryOp.Divide, a, b);
+
+    private static IrExpr Negated(IrExpr a) => new Unary(a.Type, UnaryOp.Negate, a);
+
+    private static StructValue Map(StructValue value, System.Func<string, IrExpr, IrExpr> leaf) =>
+        new(value.Type, value.Leaves.ToDictionary(l => l.Key, l => leaf(l.Key, l.Value)));
+
+    /// <summary>The library's dot product: ((x·x' + y·y') + z·z') + w·w', in field order.</summary>
+    private static IrExpr Dot(StructValue a, StructValue b) =>
+        a.Leaves.Select(l => Times(l.Value, b.Leaves[l.Key])).Aggregate(Ir.Add);
+
+    private static IrExpr Sqrt(IrExpr value) => MathF("Sqrt", value);
+
+    private static IrExpr MathF(string function, params IrExpr[] arguments) =>
+        new MathCall(IrType.Float, "global::System.MathF", function, arguments.ToEquatableArray());
+
+    /// <summary>A vector a rule reads more than once, in locals where a prelude is open.</summary>
+    private StructValue Materialized(StructValue value, string stem) =>
+        new(value.Type, value.Leaves.ToDictionary(l => l.Key, l => MaterializedScalar(l.Value, stem + "_" + l.Key)));
+
+    private IrExpr MaterializedScalar(IrExpr value, string stem)
+    {
+        if (_prelude is null || value is VarRef or Constant) return value;
+        var local = new IrVar(SynthesizedName(stem), value.Type);
+        _prelude.Add(new Declare(null, local, value));
+        return local.Ref;
+    }
+}
