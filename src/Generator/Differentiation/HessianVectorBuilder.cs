@@ -24,7 +24,13 @@ internal static class HessianVectorBuilder
         var body = new HessianVectorBody { Result = backward.Result };
         var tangents = new Dictionary<string, IrExpr>();
         var seeds = new HashSet<string> { model.SeedName };
-        tangents[model.SeedName] = new VarRef(model.ReturnType.IsFloating ? model.ReturnType : IrType.Double, seedTangentName);
+        tangents[model.SeedName] = new VarRef(model.ReturnType.IsFloating || model.ReturnsStruct ? model.ReturnType : IrType.Double, seedTangentName);
+        foreach (ResultField field in model.ResultFields)
+        {
+            // A struct seed is read field by field (seed.X): its tangent is the same field of the seed's tangent.
+            tangents[model.SeedName + "." + field.Leaf.Path] = new VarRef(field.Leaf.Type, seedTangentName + "." + field.Leaf.Path);
+            seeds.Add(model.SeedName + "." + field.Leaf.Path);
+        }
         foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable))
         {
             IrType adjointType = parameter.Type.IsScalar ? parameter.Type : parameter.Type.Shape == ShapeKind.Array ? parameter.Type : IrType.SpanOf(parameter.Type.ElementType, false);

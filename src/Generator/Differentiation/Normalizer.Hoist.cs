@@ -77,7 +77,7 @@ internal sealed partial class Normalizer
         var hoistedNames = new HashSet<string>(hoisted.Select(h => h.Name));
 
         var body = hoisted.Select(v => (IrStmt)new Declare(null, v, DefaultOf(v))).Concat(output).ToList();
-        body = RemoveDeadStores(body, result?.Name);
+        body = RemoveDeadStores(body, result is null ? _liveAtExit : _liveAtExit.Append(result.Name));
         return new NormalizedBody(new Block(body.ToEquatableArray()), _variables, result, hoistedNames, ssaNames);
     }
 
@@ -123,13 +123,13 @@ internal sealed partial class Normalizer
     /// Drops assignments to locals nobody reads, where the value calls nothing, and self-assignments: they cannot
     /// change the result, and repeating them would repeat the compiler's warnings about them in generated code.
     /// </summary>
-    private static List<IrStmt> RemoveDeadStores(List<IrStmt> statements, string? result)
+    /// <param name="results">What the method hands back: its result, or the fields of a struct result.</param>
+    private static List<IrStmt> RemoveDeadStores(List<IrStmt> statements, IEnumerable<string> results)
     {
         while (true)
         {
             var block = new Block(statements.ToEquatableArray());
-            var read = new HashSet<string>();
-            if (result is not null) read.Add(result);
+            var read = new HashSet<string>(results);
             foreach (IrStmt stmt in IrWalker.AllStatements(block))
             {
                 IEnumerable<IrExpr> expressions = stmt switch

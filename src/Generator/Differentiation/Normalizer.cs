@@ -40,6 +40,9 @@ internal sealed partial class Normalizer
     private readonly List<IrVar> _flags = new();
     private readonly Stack<LoopFrame> _loops = new();
     private readonly IrVar? _result;
+
+    /// <summary>Variables the caller reads after the method: the fields of a struct result.</summary>
+    private IReadOnlyList<string> _liveAtExit = System.Array.Empty<string>();
     private IrVar? _returnFlag;
 
     private sealed class LoopFrame
@@ -57,7 +60,7 @@ internal sealed partial class Normalizer
 
     public static NormalizedBody Normalize(MethodModel model, NameAllocator names)
     {
-        var normalizer = new Normalizer(names, model.ReturnType);
+        var normalizer = new Normalizer(names, model.BodyReturnType) { _liveAtExit = model.ResultFields.Select(f => f.Variable).ToList() };
         foreach (ParameterModel parameter in model.Parameters)
         {
             normalizer._variables[parameter.Name] = new IrVar(parameter.Name, parameter.Type);

@@ -130,7 +130,14 @@ internal sealed class ReverseAssembler
             finals.Add((output, copy));
         }
 
-        if (_body.Result is not null && _analysis.Flat.Any(s => s.Save && s.Target == _body.Result.Name))
+        if (_model.ReturnsStruct)
+        {
+            // A struct result, put together from its fields as the forward sweep left them.
+            var value = new IrVar(_names.Fresh("_value"), _model.ReturnType);
+            body.Forward.Add(new Declare(null, value, StructResult(_model)));
+            body.Result = value.Name;
+        }
+        else if (_body.Result is not null && _analysis.Flat.Any(s => s.Save && s.Target == _body.Result.Name))
         {
             // The reverse sweep restores older values of the result variable: return the value the forward ended with.
             var value = new IrVar(_names.Fresh("_value"), _body.Result.Type);
@@ -138,11 +145,16 @@ internal sealed class ReverseAssembler
             body.Result = value.Name;
         }
 
-        // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed).
+        // The reverse sweep starts with the adjoints of the active scalars at zero (the result's at seed, a struct
+        // result's fields at the seed's).
         foreach (IrVar adjoint in _adjoints.Locals.Where(a => a.Type.IsScalar))
         {
             bool isResult = _body.Result is not null && _adjoints.TryGetLocal(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
-            body.Reverse.Add(new Declare(null, adjoint, isResult ? new VarRef(adjoint.Type, _model.SeedName) : Const(adjoint.Type, 0)));
+            ResultField? field = _model.ResultFields.FirstOrDefault(f => _adjoints.TryGetLocal(f.Variable, out string? fieldAdjoint) && fieldAdjoint == adjoint.Name);
+            IrExpr start = isResult ? new VarRef(adjoint.Type, _model.SeedName)
+                : field is not null ? ConvertTo(new VarRef(field.Leaf.Type, _model.SeedName + "." + field.Leaf.Path), adjoint.Type)
+                : Const(adjoint.Type, 0);
+            body.Reverse.Add(new Declare(null, adjoint, start));
         }
 
         foreach (IrVar discard in _adjoints.Discards) body.Reverse.Add(new Declare(null, discard, Const(discard.Type, 0)));
@@ -176,6 +188,11 @@ internal sealed class ReverseAssembler
         Simplifier.FuseAdjointDeclarations(body.Reverse, body.Epilogue);
         return body;
     }
+
+    /// <summary><c>default(V2) with { X = _result_X, Y = _result_Y }</c>: a struct result from the locals of its fields.</summary>
+    public static IrExpr StructResult(MethodModel model) =>
+        new StructUpdate(model.ReturnType, new Constant(model.ReturnType, "default(" + model.ReturnType.Name + ")", 0),
+            model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, new VarRef(f.Leaf.Type, f.Variable))).ToEquatableArray());
 
     /// <summary>The incoming gradient of an output, copied so that the caller's adjoint is left unchanged.</summary>
     private static IrExpr IncomingGradient(ParameterModel output)

@@ -44,7 +44,8 @@ internal static class TangentBuilder
 
         foreach (IrVar temp in hoisted) body.Declarations.Add(new Declare(null, temp, null));
         List<IrStmt> transformed = transformer.Transform(statements);
-        IrExpr? resultTangent = normalized.Result is { } returned ? transformer.Tangent(returned.Ref, null) : null;
+        IrExpr? resultTangent = normalized.Result is { } returned ? transformer.Tangent(returned.Ref, null)
+            : model.ReturnsStruct ? StructTangent(model, transformer) : null;
         if (resultTangent is not null) transformed.Add(new Evaluate(null, resultTangent)); // keep what the result reads
         transformer.RemoveUnreadTangents(transformed);
         if (resultTangent is not null) transformed.RemoveAt(transformed.Count - 1);
@@ -70,9 +71,23 @@ internal static class TangentBuilder
             body.Result = result.Name;
             body.ResultTangent = transformer.Tangent(result.Ref, null) ?? Const(result.Type, 0);
         }
+        else if (model.ReturnsStruct)
+        {
+            // A struct result, and its tangent, put together from their fields.
+            var value = new IrVar(names.Fresh("_value"), model.ReturnType);
+            body.Statements.Add(new Declare(null, value, ReverseAssembler.StructResult(model)));
+            body.Result = value.Name;
+            body.ResultTangent = StructTangent(model, transformer);
+        }
 
         return body;
     }
+
+    /// <summary><c>default(V2) with { X = _dot__result_X, … }</c>: the tangent of a struct result, field by field.</summary>
+    private static IrExpr StructTangent(MethodModel model, ForwardTransformer transformer) =>
+        new StructUpdate(model.ReturnType, new Constant(model.ReturnType, "default(" + model.ReturnType.Name + ")", 0),
+            model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, transformer.Tangent(new VarRef(f.Leaf.Type, f.Variable), null) ?? Const(f.Leaf.Type, 0)))
+                .ToEquatableArray());
 
     /// <summary>
     /// A tangent parameter's type: by value for scalars, the same array type for arrays (null means zero, or for an

@@ -135,7 +135,10 @@ internal static class BackwardEmitter
 
         if (!isVoid)
         {
-            header.Parameter(model.SeedName, "The gradient flowing into the result; 1 gives the plain gradient.").Declare(SeedDeclaration(model));
+            header.Parameter(model.SeedName, model.ReturnsStruct
+                    ? "The gradient flowing into the result, field by field: a unit field gives that field's gradient."
+                    : "The gradient flowing into the result; 1 gives the plain gradient.")
+                .Declare(SeedDeclaration(model));
             if (!pullback) header.Returns($"The value of <c>{call}</c>, computed in the same pass.");
         }
 
@@ -231,9 +234,10 @@ internal static class BackwardEmitter
         if (!isVoid)
         {
             string zero = model.ReturnType.Name == "float" ? "0f" : "0.0";
+            string seedTangentDeclaration = model.ReturnsStruct ? $"{model.ReturnType.Name} {seedTangent}" : $"{model.ReturnType.Name} {seedTangent} = {zero}";
             header.Parameter(model.SeedName, "The gradient flowing into the result, as for the Backward.")
                 .Parameter(seedTangent, "The seed's own derivative along the direction (0 unless this is part of a larger second-order pass).")
-                .Declare(SeedDeclaration(model), $"{model.ReturnType.Name} {seedTangent} = {zero}")
+                .Declare(SeedDeclaration(model), seedTangentDeclaration)
                 .Returns($"The value of <c>{call}</c>.");
         }
 

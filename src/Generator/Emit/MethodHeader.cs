@@ -86,8 +86,9 @@ internal sealed class MethodHeader
         (parameter.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + parameter.AdjointType + " " + parameter.AdjointName;
 
     /// <summary>The seed parameter with its default, 1: <c>double seed = 1.0</c>.</summary>
-    public static string SeedDeclaration(MethodModel model) =>
-        model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0");
+    public static string SeedDeclaration(MethodModel model) => model.ReturnsStruct
+        ? model.ReturnType.Name + " " + model.SeedName // a struct seed has no default: the caller says which fields it wants
+        : model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0");
 
     /// <summary>The primal call as the docs show it: <c>F(x, y)</c>.</summary>
     public static string Call(MethodModel model) => model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";

@@ -52,6 +52,8 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="NullableReferences">Whether the method declares a nullable reference (<c>double[]? v</c>) or suppresses a
 /// null warning (<c>v!</c>): its generated file turns off nullable warnings, since the reverse sweep moves the user's null
 /// checks where the compiler's flow analysis cannot follow them (the user's own code gets those warnings).</param>
+/// <param name="ResultFields">For a method returning a differentiable struct, its fields and the locals they are
+/// returned in; its seed is a struct of the same type, one incoming gradient per field.</param>
 internal sealed record MethodModel(
     HierarchyInfo Hierarchy,
     string Name,
@@ -71,7 +73,18 @@ internal sealed record MethodModel(
     Modes Modes = Modes.Reverse,
     string TangentName = "tangent",
     bool NullableReferences = false,
-    string? TapeName = null);
+    string? TapeName = null,
+    EquatableArray<ResultField> ResultFields = default)
+{
+    /// <summary>Whether the method returns a differentiable struct, taken apart into <see cref="ResultFields"/>.</summary>
+    public bool ReturnsStruct => !ResultFields.IsEmpty;
+
+    /// <summary>The type the method's body returns as the IR sees it: void where a struct result is taken apart.</summary>
+    public IrType BodyReturnType => ReturnsStruct ? IrType.Void : ReturnType;
+}
+
+/// <summary>One field of a struct result and the local its value is gathered in (<c>_result_X</c>).</summary>
+internal sealed record ResultField(StructLeaf Leaf, string Variable);
 
 /// <summary>One floating field of a differentiable struct, at the end of a path of member names (<c>X</c>, <c>Pos.X</c>).</summary>
 /// <param name="Writable">Whether code can add into it in place (<c>dP.X += g</c>): a path of mutable fields. Otherwise

@@ -66,6 +66,29 @@ internal sealed partial class BodyParser
 
     private readonly List<InlineFrame> _frames = new();
 
+    /// <summary>For a method returning a differentiable struct: the locals its fields are returned in.</summary>
+    private StructValue? _result;
+
+    /// <summary>The struct result's fields and the locals they are returned in (empty unless the method returns a struct).</summary>
+    public EquatableArray<ResultField> ResultFields => _result is null ? EquatableArray<ResultField>.Empty
+        : StructLayout.Leaves(_result.Type).Select(l => new ResultField(l, ((VarRef)_result.Leaves[l.Path]).Name)).ToEquatableArray();
+
+    /// <summary>A struct result's locals, declared first (<c>double _result_X;</c>): each return assigns them and returns.</summary>
+    private void DeclareStructResult(List<IrStmt> into)
+    {
+        if (!IsStruct(_method.ReturnType)) return;
+        _result = NewStructLocals(_method.ReturnType, "_result");
+        foreach (IrExpr leaf in _result.Leaves.Values) into.Add(new Declare(null, new IrVar(((VarRef)leaf).Name, leaf.Type), null));
+    }
+
+    /// <summary><c>return e;</c> in a method returning a struct: the result's fields, then a plain return.</summary>
+    private void ReturnStruct(IOperation value, string origin, List<IrStmt> into)
+    {
+        if (StructOf(value) is not { } returned) return;
+        AssignLeaves(_result!, returned, origin, into);
+        into.Add(new Return(origin, null));
+    }
+
     /// <summary>Struct locals of the method and struct parameters it writes: the scalar locals their leaves live in.</summary>
     private readonly Dictionary<ISymbol, StructValue> _structVariables = new(SymbolEqualityComparer.Default);
 

@@ -89,6 +89,7 @@ internal sealed partial class BodyParser
         NameLocals(body);
         var statements = new List<IrStmt>();
         CopyWrittenStructParameters(body, statements);
+        DeclareStructResult(statements);
         switch (body)
         {
             case IMethodBodyOperation { BlockBody: { } block }:
@@ -211,6 +212,10 @@ internal sealed partial class BodyParser
                 return;
             case ISwitchOperation switchOperation:
                 SwitchStatement(switchOperation, into);
+                return;
+            case IReturnOperation { Kind: OperationKind.Return, ReturnedValue: { } structValue } structReturn when _result is not null:
+                if (structReturn.Syntax is not ReturnStatementSyntax) origin = "return " + origin + ";";
+                WithPrelude(into, () => ReturnStruct(structValue, origin, into));
                 return;
             case IReturnOperation { Kind: OperationKind.Return } ret:
                 // An expression body's return has the expression as its syntax: show it as the statement it means.

@@ -64,7 +64,7 @@ internal static class MethodParser
         {
             Report(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(syntax.Modifiers.First(m => m.IsKind(SyntaxKind.AsyncKeyword))), method.Name);
         }
-        else if (!returnType.IsFloating && !method.ReturnsVoid)
+        else if (!returnType.IsFloating && !method.ReturnsVoid && !StructLayout.IsDifferentiableStruct(method.ReturnType))
         {
             Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, method.ReturnType.ToDisplayString());
         }
@@ -215,7 +215,7 @@ internal static class MethodParser
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
-        bool allScalar = modelInfo is null && !method.ReturnsVoid && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
+        bool allScalar = modelInfo is null && returnType.IsFloating && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
         bool tupleTaken = method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
             .Any(m => m.Parameters.Length == method.Parameters.Length
                 && m.Parameters.Zip(method.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(x => x));
@@ -239,7 +239,8 @@ internal static class MethodParser
             Contract.Modes(context.Attributes[0]),
             Contract.Unique("tangent", primalNames),
             method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
-            Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null);
+            Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null,
+            parser.ResultFields);
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 

@@ -145,6 +145,29 @@ public class StructTests
                 [Differentiable(Modes = All)]
                 public static double TupleParameter((double A, double B) p, double k) => k * p.A * p.B + p.B;
 
+                // Struct results: the seed is a struct, one incoming gradient per field.
+                [Differentiable(Modes = All)]
+                public static V2 Rotated(V2 p, double t)
+                {
+                    if (t > 10) return p;
+                    return V2.Rotate(p, t);
+                }
+
+                // A record struct result with nested structs, from a loop.
+                [Differentiable(Modes = All)]
+                public static Body Advance(Body b, double dt, int steps)
+                {
+                    for (int i = 0; i < steps; i++) b = b with { Pos = b.Pos + dt * b.Vel, Vel = b.Vel - dt * b.Pos.Length * b.Pos };
+                    return b;
+                }
+
+                // A method using another's struct result (inlined: its body is one expression).
+                [Differentiable(Modes = All)]
+                public static V2 Scaled(V2 p, double k) => k * p + V2.Rotate(p, k);
+
+                [Differentiable(Modes = All)]
+                public static double UsesRotated(V2 p, double t) => Scaled(p, t).X * Scaled(p, 2 * t).Y;
+
                 // A constant struct.
                 [Differentiable]
                 public static double Held([NoDerivative] V2 anchor, V2 p) => (p - anchor).Length;
@@ -213,6 +236,19 @@ public class StructTests
         var arguments = new object?[] { (2.0, 3.0), 0.5, (0.0, 0.0), 0.0, 1.0 };
         Invoke.Call(Invoke.Method(Compiled.Value, Type, "TupleParameterBackward", 5), arguments);
         Assert.Equal((0.5 * 3, 0.5 * 2 + 1), ((double, double))arguments[2]!);
+    }
+
+    [Fact]
+    public void Struct_results_take_a_struct_seed()
+    {
+        StructHarness.Check(Compiled.Value, Type, "Rotated", r => new[] { V2(r), S(r) });
+        Type body = Compiled.Value.GetType("Samples.Body", throwOnError: true)!;
+        StructHarness.Check(Compiled.Value, Type, "Advance", r => new object?[] { Activator.CreateInstance(body, V2(r), V2(r), 1.0)!, 0.05, 4 }, points: 2);
+        StructHarness.Check(Compiled.Value, Type, "UsesRotated", r => new[] { V2(r), S(r) });
+        // No tuple overload for a struct result, and the seed has no default.
+        MethodInfo backward = Invoke.Method(Compiled.Value, Type, "RotatedBackward", 5);
+        Assert.False(backward.GetParameters()[4].HasDefaultValue);
+        Assert.Single(Compiled.Value.GetType(Type)!.GetMethods(), m => m.Name == "RotatedBackward");
     }
 
     [Fact]

@@ -34,56 +34,59 @@ internal static class StructHarness
         var names = primal.GetParameters().Select(q => q.Name!).ToList();
         var differentiable = Enumerable.Range(0, names.Count)
             .Where(i => backward.GetParameters().Any(q => q.Name == "d" + char.ToUpperInvariant(names[i][0]) + names[i].Substring(1))).ToList();
+        Type result = primal.ReturnType;
+        int outputs = Flatten(new[] { Invoke.Call(primal, args) }).Length;
 
+        // A struct result is checked one field at a time: the seed is that field's unit vector, the function that field.
         double[] x = Flatten(differentiable.Select(i => args[i]));
-        double F(double[] point) => Convert.ToDouble(Invoke.Call(primal, With(args, differentiable, point)));
-
-        // The Backward's gradient.
-        object?[] backwardArgs = args.Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).Append(primal.ReturnType == typeof(float) ? 1f : (object)1.0).ToArray();
-        Invoke.Call(backward, backwardArgs);
-        double[] gradient = Flatten(backwardArgs.Skip(args.Length).Take(differentiable.Count));
-        for (int k = 0; k < x.Length; k++)
+        for (int j = 0; j < outputs; j++)
         {
-            double h = step * Math.Max(1, Math.Abs(x[k]));
-            double[] up = (double[])x.Clone(), down = (double[])x.Clone();
-            up[k] += h;
-            down[k] -= h;
-            double fd = (F(up) - F(down)) / (2 * h);
-            Assert.True(Math.Abs(fd - gradient[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: leaf {k}: gradient {gradient[k]}, finite difference {fd}");
-        }
-
-        double[] u = x.Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        object?[] direction = Unflatten(differentiable.Select(i => args[i]!.GetType()), u);
-        if (declaring.GetMethods(all).FirstOrDefault(m => m.Name == method + "Tangent") is { } tangentMethod)
-        {
-            object?[] tangentArgs = args.Concat(direction).Append(null).ToArray();
-            Invoke.Call(tangentMethod, tangentArgs);
-            double expected = u.Zip(gradient, (a, b) => a * b).Sum();
-            double tangent = Convert.ToDouble(tangentArgs[^1]);
-            Assert.True(Math.Abs(tangent - expected) <= agreement * Math.Max(1, Math.Abs(expected)), $"{method}: tangent {tangent}, ⟨u, ∇f⟩ {expected}");
-        }
-
-        if (declaring.GetMethods(all).FirstOrDefault(m => m.Name == method + "HessianVector") is { } hvp)
-        {
-            var zeros = differentiable.Select(i => Zero(args[i]!.GetType())).ToList();
-            object?[] hvpArgs = args.Concat(direction).Concat(zeros).Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).ToArray();
-            hvpArgs = hvpArgs.Concat(hvp.GetParameters().Skip(hvpArgs.Length).Select(q => q.DefaultValue)).ToArray();
-            Invoke.Call(hvp, hvpArgs);
-            double[] product = Flatten(hvpArgs.Skip(args.Length + 2 * differentiable.Count).Take(differentiable.Count));
-            double along = Math.Max(step, 1e-5);
+            object seed = Unflatten(new[] { result }, Enumerable.Range(0, outputs).Select(k => k == j ? 1.0 : 0.0).ToArray())[0]!;
+            double F(double[] point) => Flatten(new[] { Invoke.Call(primal, With(args, differentiable, point)) })[j];
             double[] Gradient(double[] point)
             {
-                object?[] at = With(args, differentiable, point).Concat(differentiable.Select(i => Zero(args[i]!.GetType())))
-                    .Append(primal.ReturnType == typeof(float) ? 1f : (object)1.0).ToArray();
+                object?[] at = With(args, differentiable, point).Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).Append(seed).ToArray();
                 Invoke.Call(backward, at);
                 return Flatten(at.Skip(args.Length).Take(differentiable.Count));
             }
 
-            double[] plus = Gradient(x.Zip(u, (a, b) => a + along * b).ToArray()), minus = Gradient(x.Zip(u, (a, b) => a - along * b).ToArray());
+            double[] gradient = Gradient(x);
             for (int k = 0; k < x.Length; k++)
             {
-                double fd = (plus[k] - minus[k]) / (2 * along);
-                Assert.True(Math.Abs(fd - product[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: (H·u)[{k}] {product[k]}, finite difference {fd}");
+                double h = step * Math.Max(1, Math.Abs(x[k]));
+                double[] up = (double[])x.Clone(), down = (double[])x.Clone();
+                up[k] += h;
+                down[k] -= h;
+                double fd = (F(up) - F(down)) / (2 * h);
+                Assert.True(Math.Abs(fd - gradient[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: output {j}, leaf {k}: gradient {gradient[k]}, finite difference {fd}");
+            }
+
+            double[] u = x.Select(_ => random.NextDouble() * 2 - 1).ToArray();
+            object?[] direction = Unflatten(differentiable.Select(i => args[i]!.GetType()), u);
+            if (declaring.GetMethods(all).FirstOrDefault(m => m.Name == method + "Tangent") is { } tangentMethod)
+            {
+                object?[] tangentArgs = args.Concat(direction).Append(null).ToArray();
+                Invoke.Call(tangentMethod, tangentArgs);
+                double expected = u.Zip(gradient, (a, b) => a * b).Sum();
+                double tangent = Flatten(new[] { tangentArgs[^1] })[j];
+                Assert.True(Math.Abs(tangent - expected) <= agreement * Math.Max(1, Math.Abs(expected)), $"{method}: output {j}: tangent {tangent}, ⟨u, ∇f⟩ {expected}");
+            }
+
+            if (declaring.GetMethods(all).FirstOrDefault(m => m.Name == method + "HessianVector") is { } hvp)
+            {
+                object?[] hvpArgs = args.Concat(direction).Concat(differentiable.Select(i => Zero(args[i]!.GetType())))
+                    .Concat(differentiable.Select(i => Zero(args[i]!.GetType()))).ToArray();
+                ParameterInfo[] rest = hvp.GetParameters().Skip(hvpArgs.Length).ToArray();
+                hvpArgs = hvpArgs.Concat(rest.Select((q, i) => i == 0 ? seed : q.HasDefaultValue ? q.DefaultValue : Activator.CreateInstance(q.ParameterType))).ToArray();
+                Invoke.Call(hvp, hvpArgs);
+                double[] product = Flatten(hvpArgs.Skip(args.Length + 2 * differentiable.Count).Take(differentiable.Count));
+                double along = Math.Max(step, 1e-5);
+                double[] plus = Gradient(x.Zip(u, (a, b) => a + along * b).ToArray()), minus = Gradient(x.Zip(u, (a, b) => a - along * b).ToArray());
+                for (int k = 0; k < x.Length; k++)
+                {
+                    double fd = (plus[k] - minus[k]) / (2 * along);
+                    Assert.True(Math.Abs(fd - product[k]) <= tolerance * Math.Max(1, Math.Abs(fd)), $"{method}: output {j}: (H·u)[{k}] {product[k]}, finite difference {fd}");
+                }
             }
         }
     }
