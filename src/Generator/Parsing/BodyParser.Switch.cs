@@ -13,6 +13,9 @@ namespace Backprop.Gen.Parsing;
 // knows: the arm taken is then recorded like any branch and replayed in the reverse sweep.
 internal sealed partial class BodyParser
 {
+    /// <summary>The breaks that close switch sections: they end the section's branch, and say nothing more.</summary>
+    private readonly HashSet<IOperation> _closingBreaks = new();
+
     /// <summary>
     /// <c>switch (v) { case 1: case 2: A; break; case &lt; 0: B; break; default: C; break; }</c> becomes
     /// <c>if (v == 1 || v == 2) { A } else if (v &lt; 0) { B } else { C }</c>: C# tests every label before the default,
@@ -46,34 +49,41 @@ internal sealed partial class BodyParser
                 condition = condition is null ? matches : new Binary(IrType.Bool, BinaryOp.ConditionalOr, condition, matches);
             }
 
+            // A switch on a constant: the compiler knows which section runs (and would flag the others as unreachable).
+            condition = Fold(condition!);
+            if (Ir.False.Equals(condition)) continue;
             string origin = string.Join(" ", section.Clauses.Select(c => Origin(c.Syntax)));
-            chain = new Block(Ir.Array<IrStmt>(new If(origin, condition!, SectionBody(section, switchOperation), chain)));
+            chain = Ir.True.Equals(condition) ? SectionBody(section, switchOperation)
+                : new Block(Ir.Array<IrStmt>(new If(origin, condition, SectionBody(section, switchOperation), chain)));
         }
 
         into.AddRange(chain.Statements);
     }
 
-    /// <summary>A section's statements without its closing <c>break</c>.</summary>
+    /// <summary>A section's statements without its closing <c>break</c> (also one closing a block: <c>case 0: { …; break; }</c>).</summary>
     private Block SectionBody(ISwitchCaseOperation section, ISwitchOperation switchOperation)
     {
         var statements = new List<IrStmt>();
-        IEnumerable<IOperation> body = section.Body;
-        if (section.Body.LastOrDefault() is IBranchOperation { BranchKind: BranchKind.Break } last
-            && SymbolEqualityComparer.Default.Equals(last.Target, switchOperation.ExitLabel))
-        {
-            body = section.Body.Take(section.Body.Length - 1);
-        }
-
-        Statements(body, statements);
+        if (ClosingBreak(section, switchOperation) is { } closing) _closingBreaks.Add(closing);
+        Statements(section.Body, statements);
         return new Block(statements.ToEquatableArray());
     }
 
-    /// <summary>A <c>break</c> out of the switch that is not the last statement of its section.</summary>
+    /// <summary>The <c>break</c> that ends a section: its last statement, or the last statement of a block that ends it.</summary>
+    private static IBranchOperation? ClosingBreak(ISwitchCaseOperation section, ISwitchOperation switchOperation)
+    {
+        IOperation? last = section.Body.LastOrDefault();
+        while (last is IBlockOperation block) last = block.Operations.LastOrDefault();
+        return last is IBranchOperation { BranchKind: BranchKind.Break } closing
+            && SymbolEqualityComparer.Default.Equals(closing.Target, switchOperation.ExitLabel) ? closing : null;
+    }
+
+    /// <summary>A <c>break</c> out of the switch other than a section's closing one.</summary>
     private static IBranchOperation? SwitchBreakInside(ISwitchOperation switchOperation) =>
         switchOperation.Cases
-            .SelectMany(section => section.Body.Take(section.Body.Length - (section.Body.LastOrDefault() is IBranchOperation ? 1 : 0)))
-            .SelectMany(statement => statement.DescendantsAndSelf())
-            .OfType<IBranchOperation>()
+            .SelectMany(section => section.Body.SelectMany(statement => statement.DescendantsAndSelf())
+                .OfType<IBranchOperation>()
+                .Where(b => b != ClosingBreak(section, switchOperation)))
             .FirstOrDefault(b => b.BranchKind == BranchKind.Break && SymbolEqualityComparer.Default.Equals(b.Target, switchOperation.ExitLabel));
 
     /// <summary>
@@ -112,6 +122,7 @@ internal sealed partial class BodyParser
             stores.Add(store(arms[arms.Count - 1].Value, Origin(arm.Value.Syntax)));
         }
 
+        FoldArms(arms, stores);
         Block chain = CatchesAll(arms) ? new Block(Ir.Array(stores[stores.Count - 1])) : NoArmMatched(switchExpression, tested);
         int last = CatchesAll(arms) ? arms.Count - 2 : arms.Count - 1;
         for (int i = last; i >= 0; i--)
@@ -126,24 +137,21 @@ internal sealed partial class BodyParser
 
     /// <summary>
     /// A switch expression inside a larger expression: a chain of conditionals, <c>k == 0 ? a : k == 1 ? b : c</c>.
-    /// It needs a catch-all last arm (<c>_ =&gt;</c>); its tested value must be a variable or a constant, since an
-    /// expression has nowhere to keep it.
+    /// It needs a catch-all last arm (<c>_ =&gt;</c>).
     /// </summary>
     private IrExpr SwitchExpression(ISwitchExpressionOperation switchExpression, IrType type)
     {
-        IrExpr tested = Expr(switchExpression.Value);
-        if (tested is not (VarRef or Constant))
-        {
-            return Unsupported(switchExpression.Value, "A switch on a computed value inside a larger expression",
-                "switch on a local ('var k = …; … k switch { … }'), or make the switch the whole value of a local");
-        }
+        // A computed value is read once, into a local, where the statement has a prelude; inside a branch that may
+        // not run, each arm's test computes it again (it has no side effects).
+        IrExpr tested = MaterializedScalar(Expr(switchExpression.Value), "_switch");
 
         var arms = new List<(IrExpr? Condition, string Origin, IrExpr Value)>();
         foreach (ISwitchExpressionArmOperation arm in switchExpression.Arms)
         {
             IrExpr? condition = Guarded(Matches(arm.Pattern, tested), arm.Guard);
             if (condition is null) return new Constant(type, "default", 0);
-            arms.Add((condition, "", WithoutPrelude(() => Expr(arm.Value))));
+            // A constant test stays in place as true or false (a ?: on a constant, as the compiler sees it, warns of nothing).
+            arms.Add((Fold(condition), "", WithoutPrelude(() => Expr(arm.Value))));
         }
 
         if (!CatchesAll(arms))
@@ -152,13 +160,76 @@ internal sealed partial class BodyParser
                 "end it with a '_ => …' arm, or make the switch the whole value of a local");
         }
 
-        IrExpr result = arms[arms.Count - 1].Value;
-        for (int i = arms.Count - 2; i >= 0; i--) result = new Conditional(type, arms[i].Condition!, arms[i].Value, result);
+        int last = arms.FindIndex(a => Ir.True.Equals(a.Condition));
+        IrExpr result = arms[last].Value;
+        for (int i = last - 1; i >= 0; i--) result = new Conditional(type, arms[i].Condition!, arms[i].Value, result);
         return result;
     }
 
+    /// <summary>
+    /// Arms whose test is a constant (a switch on a constant): false ones go, and a true one ends the list as its
+    /// catch-all, as the compiler sees them (it would flag what is left as unreachable code).
+    /// </summary>
+    private static void FoldArms(List<(IrExpr? Condition, string Origin, IrExpr Value)> arms, List<IrStmt>? stores)
+    {
+        for (int i = 0; i < arms.Count; i++)
+        {
+            IrExpr folded = Fold(arms[i].Condition!);
+            arms[i] = (folded, arms[i].Origin, arms[i].Value);
+            if (Ir.False.Equals(folded))
+            {
+                arms.RemoveAt(i);
+                stores?.RemoveAt(i);
+                i--;
+            }
+            else if (Ir.True.Equals(folded))
+            {
+                arms.RemoveRange(i + 1, arms.Count - i - 1);
+                stores?.RemoveRange(i + 1, stores.Count - i - 1);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A test of constants folded to true or false (comparisons of numbers, and, or, not); anything else as it is.</summary>
+    private static IrExpr Fold(IrExpr condition)
+    {
+        static bool Number(IrExpr e, out double value)
+        {
+            value = e is Constant c ? c.Value : 0;
+            return e is Constant { Text: not "default" } k && (k.Type.IsFloatingElement || k.Type.IsIntegral);
+        }
+
+        switch (condition)
+        {
+            case Binary { Op: BinaryOp.ConditionalAnd } and:
+                IrExpr l = Fold(and.Left), r = Fold(and.Right);
+                return Ir.False.Equals(l) || Ir.False.Equals(r) ? Ir.False : Ir.True.Equals(l) ? r : Ir.True.Equals(r) ? l : and with { Left = l, Right = r };
+            case Binary { Op: BinaryOp.ConditionalOr } or:
+                IrExpr a = Fold(or.Left), b = Fold(or.Right);
+                return Ir.True.Equals(a) || Ir.True.Equals(b) ? Ir.True : Ir.False.Equals(a) ? b : Ir.False.Equals(b) ? a : or with { Left = a, Right = b };
+            case Unary { Op: UnaryOp.Not } not:
+                IrExpr inner = Fold(not.Operand);
+                return Ir.True.Equals(inner) ? Ir.False : Ir.False.Equals(inner) ? Ir.True : not with { Operand = inner };
+            case Binary compare when Number(compare.Left, out double x) && Number(compare.Right, out double y):
+                bool? result = compare.Op switch
+                {
+                    BinaryOp.Equal => x == y,
+                    BinaryOp.NotEqual => x != y,
+                    BinaryOp.Less => x < y,
+                    BinaryOp.LessOrEqual => x <= y,
+                    BinaryOp.Greater => x > y,
+                    BinaryOp.GreaterOrEqual => x >= y,
+                    _ => null,
+                };
+                return result is null ? condition : result.Value ? Ir.True : Ir.False;
+            default:
+                return condition;
+        }
+    }
+
     private static bool CatchesAll(List<(IrExpr? Condition, string Origin, IrExpr Value)> arms) =>
-        arms.Count > 0 && Ir.True.Equals(arms[arms.Count - 1].Condition);
+        arms.Any(a => Ir.True.Equals(a.Condition));
 
     /// <summary>The throw C# makes when no arm of a switch expression matches.</summary>
     private static Block NoArmMatched(ISwitchExpressionOperation switchExpression, IrExpr tested) =>

@@ -254,6 +254,8 @@ internal sealed partial class BodyParser
             case IForEachLoopOperation loop:
                 ForEachLoop(loop, into);
                 return;
+            case IBranchOperation { BranchKind: BranchKind.Break } closing when _closingBreaks.Contains(closing):
+                return;
             case IBranchOperation { BranchKind: BranchKind.Break }:
                 into.Add(new Break(origin));
                 return;

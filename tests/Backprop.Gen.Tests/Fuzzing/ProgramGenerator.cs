@@ -41,6 +41,8 @@ internal sealed class ProgramGenerator
         public List<string> Doubles { get; } = new();
         public List<string> Arrays { get; } = new();
         public List<string> Ints { get; } = new();
+        public List<string> Structs { get; } = new();
+        public IEnumerable<string> AllStructs => Structs.Concat(Parent?.AllStructs ?? Enumerable.Empty<string>());
         public IEnumerable<string> AllInts => Ints.Concat(Parent?.AllInts ?? Enumerable.Empty<string>());
 
         public IEnumerable<string> AllDoubles => Doubles.Concat(Parent?.AllDoubles ?? Enumerable.Empty<string>());
@@ -112,6 +114,29 @@ internal sealed class ProgramGenerator
 
     private FStmt Statement(Scope scope, int depth)
     {
+        // Everyday C# in the method (not in layers): struct locals and their updates, switch statements.
+        if (!_inLayer && _random.Next(100) < 14)
+        {
+            int kind = _random.Next(3);
+            if (kind == 0 || !scope.AllStructs.Any())
+            {
+                string name = "v" + _names++;
+                var declared = new FStructDeclare(name, Expression(scope, 1), Expression(scope, 1), Expression(scope, 1));
+                scope.Structs.Add(name);
+                return declared;
+            }
+
+            if (kind == 1 || depth >= 2)
+            {
+                var structs = scope.AllStructs.ToList();
+                return new FStructUpdate(Pick(structs), _random.Next(2) == 0 ? null : Pick(structs), Expression(scope, 1));
+            }
+
+            Scope Section() => new(scope, null, "switch");
+            return new FSwitch(Expression(scope, 1), Block(Section(), depth + 1, _random.Next(1, 3)), Block(Section(), depth + 1, _random.Next(1, 3)),
+                Block(Section(), depth + 1, _random.Next(0, 2)));
+        }
+
         int roll = _random.Next(100);
         if (roll < 6 && scope.InLoop) return DeclareIndex(scope);
         if (roll < 8 && scope.Ints.Count > 0) return new FStepIndex(Pick(scope.Ints));
@@ -206,7 +231,9 @@ internal sealed class ProgramGenerator
     private FStmt Jump(Scope scope)
     {
         // A continue in a while loop would skip the counter's increment at the end of the body.
-        string kind = !scope.InLoop ? "return" : scope.InnermostLoop == "while" ? Pick(new[] { "break", "return" }) : Pick(new[] { "break", "continue", "return" });
+        // (A break in a switch section leaves the switch, which the generator accepts only as the section's last statement.)
+        string kind = !scope.InLoop ? "return" : scope.InnermostLoop == "switch" ? Pick(new[] { "continue", "return" })
+            : scope.InnermostLoop == "while" ? Pick(new[] { "break", "return" }) : Pick(new[] { "break", "continue", "return" });
         if (_inLayer && kind == "return") kind = scope.InLoop ? "break" : "skip";
         if (kind == "skip") return Assign(scope);
         var (left, right) = Comparison(scope, 1);
@@ -227,6 +254,11 @@ internal sealed class ProgramGenerator
         int roll = _random.Next(100);
         if (depth == 0 || roll < 30) return Leaf(scope);
         if (roll < 60) return new FBinary(Pick(new[] { "+", "-", "*", "*", "/" }), Expression(scope, depth - 1), Expression(scope, depth - 1));
+        if (roll < 68 && !_inLayer && _random.Next(3) == 0)
+        {
+            return _random.Next(2) == 0 ? new FLocalCall(Expression(scope, depth - 1), Expression(scope, depth - 1)) : new FLocalCall(Expression(scope, depth - 1), null);
+        }
+
         if (roll < 68)
         {
             return _random.Next(2) == 0
@@ -253,6 +285,7 @@ internal sealed class ProgramGenerator
             return new FConvert(kind, Expression(scope, depth - 1), kind == "index" ? Pick(scope.AllArrays.ToList()) : null);
         }
 
+        if (_random.Next(3) == 0) return new FSwitchExpr(Expression(scope, 0), Expression(scope, depth - 1), Expression(scope, depth - 1), Expression(scope, depth - 1));
         var (l, r) = Comparison(scope, 0);
         return new FConditional(l, r, Expression(scope, depth - 1), Expression(scope, depth - 1));
     }
@@ -270,6 +303,12 @@ internal sealed class ProgramGenerator
     private FExpr Leaf(Scope scope)
     {
         int roll = _random.Next(100);
+        if (roll < 8 && scope.AllStructs.Any())
+        {
+            var structs = scope.AllStructs.ToList();
+            return _random.Next(3) == 0 ? new FStructRead(Pick(structs), "", Pick(structs)) : new FStructRead(Pick(structs), Pick(new[] { "P", "Q" }));
+        }
+
         if (roll < 55) return new FVar(Pick(scope.AllDoubles.ToList()));
         if (roll < 80) return new FElement(Pick(scope.AllArrays.ToList()), Index(scope));
         return new FConst(Math.Round(_random.NextDouble() * 4 - 2, 2));

@@ -114,6 +114,30 @@ internal sealed record FConditional(FExpr Left, FExpr Right, FExpr WhenTrue, FEx
         .Concat(WhenFalse.Shrinks().Select(f => this with { WhenFalse = f }));
 }
 
+/// <summary>A field of a struct local, or a dot product of two through the struct's own method: <c>v0.P</c>, <c>v0.Dot(v1)</c>.</summary>
+internal sealed record FStructRead(string Struct, string Field, string? Other = null) : FExpr
+{
+    public override string Emit() => Other is null ? $"{Struct}.{Field}" : $"{Struct}.Dot({Other})";
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { new FConst(0.5) };
+}
+
+/// <summary>A call to the method's local functions: <c>Lf(u, v)</c> (static) or <c>Cap(u)</c> (capturing x1).</summary>
+internal sealed record FLocalCall(FExpr Argument, FExpr? Second) : FExpr
+{
+    public override string Emit() => Second is null ? $"Cap({Argument.Emit()})" : $"Lf({Argument.Emit()}, {Second.Emit()})";
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { Argument }.Concat(Argument.Shrinks().Select(a => this with { Argument = a }));
+}
+
+/// <summary><c>e switch { &gt; 0.5 =&gt; a, &lt; -0.5 and &gt; -2 =&gt; b, _ =&gt; c }</c> inside an expression.</summary>
+internal sealed record FSwitchExpr(FExpr Subject, FExpr A, FExpr B, FExpr C) : FExpr
+{
+    public override string Emit() => $"({Subject.Emit()} switch {{ > 0.5 => {A.Emit()}, < -0.5 and > -2.0 => {B.Emit()}, _ => {C.Emit()} }})";
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { A, B, C };
+}
+
 /// <summary>A random program's statement.</summary>
 internal abstract record FStmt
 {
@@ -264,6 +288,61 @@ internal sealed record FLoop(string Kind, string Counter, string Trips, List<FSt
     public override bool Removable => !Body.Any(s => s is FDeclare or FDeclareArray);
 }
 
+/// <summary><c>FV v0 = new FV(e, f) + k * new FV(g, x0);</c>: a struct local, built with a constructor and operators.</summary>
+internal sealed record FStructDeclare(string Name, FExpr P, FExpr Q, FExpr K) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) =>
+        text.AppendLine($"{Pad(indent)}FV {Name} = new FV({P.Emit()}, {Q.Emit()}) + {K.Emit()} * new FV(x1, x0);");
+
+    public override IEnumerable<FStmt> Shrinks() => P.Shrinks().Select(p => this with { P = p }).Concat(K.Shrinks().Select(k => this with { K = k }));
+
+    public override bool Removable => false;
+}
+
+/// <summary><c>v0 = v0 + e * v1;</c> or <c>v0.P += e;</c>: a struct updated whole or by a field.</summary>
+internal sealed record FStructUpdate(string Name, string? Other, FExpr Value) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine(Other is null
+        ? $"{Pad(indent)}{Name}.P += {Value.Emit()};"
+        : $"{Pad(indent)}{Name} = {Name} + {Value.Emit()} * {Other};");
+
+    public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
+}
+
+/// <summary>
+/// <c>switch ((int)(Math.Abs(e) * 2.0) % 3) { case 0: …; break; case 1: case 2: …; break; default: …; break; }</c>: the
+/// section taken depends on the values, and the derivative stops at the conversion.
+/// </summary>
+internal sealed record FSwitch(FExpr Subject, List<FStmt> First, List<FStmt> Second, List<FStmt> Otherwise) : FStmt
+{
+    public override void Emit(StringBuilder text, int indent)
+    {
+        string pad = Pad(indent);
+        text.AppendLine($"{pad}switch ((int)(Math.Abs({Subject.Emit()}) * 2.0) % 4)");
+        text.AppendLine($"{pad}{{");
+        void Section(string labels, List<FStmt> body)
+        {
+            text.AppendLine($"{pad}    {labels}");
+            text.AppendLine($"{pad}    {{");
+            EmitAll(body, text, indent + 2);
+            text.AppendLine($"{pad}        break;");
+            text.AppendLine($"{pad}    }}");
+        }
+
+        Section("case 0:", First);
+        Section("case 1: case 2:", Second);
+        Section("default:", Otherwise);
+        text.AppendLine($"{pad}}}");
+    }
+
+    public override IEnumerable<FStmt> Shrinks() =>
+        ShrinkBlock(First).Select(b => this with { First = b })
+            .Concat(ShrinkBlock(Second).Select(b => this with { Second = b }))
+            .Concat(ShrinkBlock(Otherwise).Select(b => this with { Otherwise = b }));
+
+    public override bool Removable => !First.Concat(Second).Concat(Otherwise).Any(s => s is FDeclare or FDeclareArray or FStructDeclare);
+}
+
 /// <summary><c>if (cond) break;</c>, <c>continue</c> or <c>return</c> inside a loop or branch.</summary>
 internal sealed record FJump(string Kind, FExpr Left, FExpr Right, FExpr? Value) : FStmt
 {
@@ -347,6 +426,15 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
 
     /// <summary>The [Differentiable] helpers the programs call: one of scalars, one of an array.</summary>
     public const string Helpers = """
+            public struct FV
+            {
+                public double P, Q;
+                public FV(double p, double q) { P = p; Q = q; }
+                public static FV operator +(FV a, FV b) => new FV(a.P + b.P, a.Q + b.Q);
+                public static FV operator *(double k, FV a) => new FV(k * a.P, k * a.Q);
+                public readonly double Dot(FV o) => P * o.P + Q * o.Q;
+            }
+
             [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static double Mix(double u, double v) => Math.Tanh(u) * v + 0.1 * u * u;
 
@@ -384,8 +472,14 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
         text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
         text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
         text.AppendLine("    {");
-        FStmt.EmitAll(Body, text, 2);
-        text.AppendLine($"        return {Result.Emit()};");
+        var body = new StringBuilder();
+        FStmt.EmitAll(Body, body, 2);
+        body.AppendLine($"        return {Result.Emit()};");
+        string code = body.ToString();
+        // The local functions the body calls: one static, one capturing a parameter.
+        if (code.Contains("Lf(")) text.AppendLine("        static double Lf(double u, double v) => Math.Sin(u) * v + 0.5 * u;");
+        if (code.Contains("Cap(")) text.AppendLine("        double Cap(double u) => u * x1 + 0.25;");
+        text.Append(code);
         text.AppendLine("    }");
         return text.ToString().Replace("@@", name);
     }
