@@ -160,7 +160,7 @@ internal sealed partial class BodyParser
                 "end it with a '_ => …' arm, or make the switch the whole value of a local");
         }
 
-        int last = arms.FindIndex(a => Ir.True.Equals(a.Condition));
+        int last = arms.FindLastIndex(a => Ir.True.Equals(a.Condition));
         IrExpr result = arms[last].Value;
         for (int i = last - 1; i >= 0; i--) result = new Conditional(type, arms[i].Condition!, arms[i].Value, result);
         return result;

@@ -34,7 +34,11 @@ internal sealed class ProgramGenerator
         public string? LoopKind { get; }
 
         /// <summary>The kind of the innermost loop around this scope.</summary>
-        public string? InnermostLoop => LoopKind ?? Parent?.InnermostLoop;
+        /// <summary>The innermost loop's kind (a switch section is no loop).</summary>
+        public string? InnermostLoop => LoopKind is not null and not "switch" ? LoopKind : Parent?.InnermostLoop;
+
+        /// <summary>Whether a break here would leave a switch section rather than a loop.</summary>
+        public bool BreakLeavesSwitch => LoopKind == "switch" || LoopKind is null && Parent?.BreakLeavesSwitch == true;
 
         public Scope? Parent { get; }
         public string? Counter { get; }
@@ -232,8 +236,10 @@ internal sealed class ProgramGenerator
     {
         // A continue in a while loop would skip the counter's increment at the end of the body.
         // (A break in a switch section leaves the switch, which the generator accepts only as the section's last statement.)
-        string kind = !scope.InLoop ? "return" : scope.InnermostLoop == "switch" ? Pick(new[] { "continue", "return" })
-            : scope.InnermostLoop == "while" ? Pick(new[] { "break", "return" }) : Pick(new[] { "break", "continue", "return" });
+        var kinds = new List<string> { "return" };
+        if (scope.InLoop && !scope.BreakLeavesSwitch) kinds.Add("break");
+        if (scope.InLoop && scope.InnermostLoop != "while") kinds.Add("continue");
+        string kind = Pick(kinds);
         if (_inLayer && kind == "return") kind = scope.InLoop ? "break" : "skip";
         if (kind == "skip") return Assign(scope);
         var (left, right) = Comparison(scope, 1);

@@ -168,6 +168,10 @@ public class StructTests
                 [Differentiable(Modes = All)]
                 public static double UsesRotated(V2 p, double t) => Scaled(p, t).X * Scaled(p, 2 * t).Y;
 
+                // A tuple result.
+                [Differentiable(Modes = All)]
+                public static (double Lo, double Hi) Bounds(double x, double w) => (x - w * w, x + Math.Exp(w));
+
                 // A constant struct.
                 [Differentiable]
                 public static double Held([NoDerivative] V2 anchor, V2 p) => (p - anchor).Length;
@@ -245,6 +249,7 @@ public class StructTests
         Type body = Compiled.Value.GetType("Samples.Body", throwOnError: true)!;
         StructHarness.Check(Compiled.Value, Type, "Advance", r => new object?[] { Activator.CreateInstance(body, V2(r), V2(r), 1.0)!, 0.05, 4 }, points: 2);
         StructHarness.Check(Compiled.Value, Type, "UsesRotated", r => new[] { V2(r), S(r) });
+        StructHarness.Check(Compiled.Value, Type, "Bounds", r => new object[] { S(r), S(r) });
         // No tuple overload for a struct result, and the seed has no default.
         MethodInfo backward = Invoke.Method(Compiled.Value, Type, "RotatedBackward", 5);
         Assert.False(backward.GetParameters()[4].HasDefaultValue);
