@@ -1,0 +1,334 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Backprop.Gen.Parsing;
+
+// Inlining: the constructors, operators, methods and property getters declared in source (and local functions) that a
+// [Differentiable] method uses through structs, parsed where they are used with their parameters, locals and `this`
+// standing for the caller's values.
+internal sealed partial class BodyParser
+{
+    /// <summary>The values an inlined member's parameters, locals and <c>this</c> stand for, innermost last.</summary>
+    private sealed class InlineFrame
+    {
+        public Dictionary<ISymbol, object> Bound { get; } = new(SymbolEqualityComparer.Default);
+
+        public StructValue? This { get; set; }
+
+        public IMethodSymbol Member { get; init; } = null!;
+    }
+
+    private readonly List<InlineFrame> _frames = new();
+
+    /// <summary>
+    /// A call to inline: a method, operator or property getter declared in source whose receiver, a parameter or the
+    /// result is a differentiable struct (and which is not the method being differentiated).
+    /// </summary>
+    private (IMethodSymbol Method, IOperation? Instance, IReadOnlyList<IOperation> Arguments)? InlinedCall(IOperation operation)
+    {
+        (IMethodSymbol? method, IOperation? instance, IReadOnlyList<IOperation> arguments) = operation switch
+        {
+            IInvocationOperation i => (i.TargetMethod, i.Instance, Ordered(i.TargetMethod, i.Arguments)),
+            IBinaryOperation { OperatorMethod: { } op } b => (op, null, new[] { b.LeftOperand, b.RightOperand }),
+            IUnaryOperation { OperatorMethod: { } op } u => (op, null, new[] { u.Operand }),
+            IPropertyReferenceOperation { Property: { GetMethod: { } getter, IsIndexer: false } property } p when !StructLayout.IsDataProperty(property) =>
+                (getter, p.Instance, System.Array.Empty<IOperation>()),
+            _ => (null, null, System.Array.Empty<IOperation>()),
+        };
+        if (method is null || SymbolEqualityComparer.Default.Equals(method, _method)) return null;
+        if (IsNumericsVector(method.ContainingType)) return (method, method.IsStatic ? null : instance, arguments);
+        if (method.DeclaringSyntaxReferences.IsEmpty) return null;
+        // A local function is inlined where it is called, whatever it takes: it has no name outside the method.
+        bool touchesStructs = method.MethodKind == MethodKind.LocalFunction || IsStruct(method.ReturnType)
+            || (instance is not null && IsStruct(instance.Type) && !method.IsStatic) || method.Parameters.Any(p => IsStruct(p.Type));
+        return touchesStructs ? (method, method.IsStatic ? null : instance, arguments) : null;
+    }
+
+    private static IReadOnlyList<IOperation> Ordered(IMethodSymbol method, IEnumerable<IArgumentOperation> arguments)
+    {
+        var ordered = new IOperation[method.Parameters.Length];
+        foreach (IArgumentOperation argument in arguments)
+        {
+            if (argument.Parameter is not null) ordered[argument.Parameter.Ordinal] = argument.Value;
+        }
+
+        return ordered;
+    }
+
+    /// <summary>
+    /// Runs a constructor declared in source on <paramref name="value"/>: its <c>: this(…)</c> call, then its
+    /// assignments to fields and auto-properties, in order. A record struct's primary constructor sets the
+    /// properties its parameters name.
+    /// </summary>
+    private bool RunConstructor(IMethodSymbol constructor, StructValue value, IReadOnlyList<IOperation> arguments, IOperation at)
+    {
+        var frame = new InlineFrame { Member = constructor, This = value };
+        for (int i = 0; i < constructor.Parameters.Length; i++)
+        {
+            if (arguments[i] is null || FieldValue(arguments[i]) is not { } argument) return false;
+            frame.Bound[constructor.Parameters[i]] = argument;
+        }
+
+        SyntaxNode? syntax = constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+        if (syntax is TypeDeclarationSyntax)
+        {
+            // A primary constructor: record struct V2(double X, double Y) sets X and Y.
+            foreach (IParameterSymbol parameter in constructor.Parameters)
+            {
+                if (value.Member(Contract.Escape(parameter.Name), parameter.Type) is null)
+                {
+                    return InlineError(constructor, at, "a primary constructor whose parameters are not the record's properties");
+                }
+
+                value.Set(Contract.Escape(parameter.Name), frame.Bound[parameter]);
+            }
+
+            return true;
+        }
+
+        if (syntax is null || OperationOf(syntax) is not IConstructorBodyOperation body) return InlineError(constructor, at, "a constructor without a body");
+        _frames.Add(frame);
+        try
+        {
+            if (body.Initializer is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.MethodKind: MethodKind.Constructor } chained })
+            {
+                if (!RunConstructor(chained.TargetMethod, value, Ordered(chained.TargetMethod, chained.Arguments), at)) return false;
+            }
+
+            foreach (IOperation statement in body.BlockBody?.Operations ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
+            {
+                if (statement is not IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: var target } assignment }
+                    || MemberOf(target) is not { Instance: IInstanceReferenceOperation } field || FieldValue(assignment.Value) is not { } fieldValue)
+                {
+                    return InlineError(constructor, statement, "a statement other than an assignment to one of the struct's fields");
+                }
+
+                value.Set(field.Name, fieldValue);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _frames.RemoveAt(_frames.Count - 1);
+        }
+    }
+
+    /// <summary>
+    /// Inlines a method, operator or property getter declared in source: its parameters (and <c>this</c>) stand for
+    /// the arguments' values, its locals for their initializers, and its returned value is the result (a scalar
+    /// <c>IrExpr</c> or a <c>StructValue</c>). Its body must be an expression, or locals and one return.
+    /// </summary>
+    private object? Inline(IMethodSymbol method, IOperation? instance, IReadOnlyList<IOperation> arguments, IOperation at)
+    {
+        if (_frames.Count >= 16 || _frames.Any(f => SymbolEqualityComparer.Default.Equals(f.Member, method)))
+        {
+            InlineError(method, at, "a call to itself");
+            return null;
+        }
+
+        if (IsNumericsVector(method.ContainingType))
+        {
+            StructValue? receiver = instance is null ? null : StructOf(instance);
+            var values = new List<object>();
+            foreach (IOperation argument in arguments)
+            {
+                if (argument is null || FieldValue(argument) is not { } value) return null;
+                values.Add(value);
+            }
+
+            return instance is not null && receiver is null ? null : Numerics(method, receiver, values, at);
+        }
+
+        var frame = new InlineFrame { Member = method };
+        if (instance is not null)
+        {
+            if (!IsStruct(instance.Type))
+            {
+                InlineError(method, at, "a receiver that is not a differentiable struct");
+                return null;
+            }
+
+            frame.This = StructOf(instance);
+            if (frame.This is null) return null;
+        }
+
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            if (arguments[i] is null || method.Parameters[i].RefKind is RefKind.Ref or RefKind.Out)
+            {
+                InlineError(method, at, "a ref, out or optional parameter");
+                return null;
+            }
+
+            if (FieldValue(arguments[i]) is not { } argument) return null;
+            frame.Bound[method.Parameters[i]] = argument;
+        }
+
+        SyntaxNode? syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+        IOperation? body = syntax is null ? null : OperationOf(syntax);
+        foreach (IParameterSymbol parameter in method.Parameters) frame.Bound[parameter] = Materialize(frame.Bound[parameter], parameter, body);
+        if (frame.This is not null) frame.This = (StructValue)Materialize(frame.This, null, body);
+        if (method.IsGenericMethod)
+        {
+            InlineError(method, at, "type parameters");
+            return null;
+        }
+
+        IEnumerable<IOperation> statements = body switch
+        {
+            ILocalFunctionOperation { Body: { } local } => local.Operations,
+            IMethodBodyOperation { BlockBody: { } block } => block.Operations,
+            IMethodBodyOperation { ExpressionBody: { } expression } => expression.Operations,
+            IBlockOperation block => block.Operations,
+            _ => System.Array.Empty<IOperation>(),
+        };
+        _frames.Add(frame);
+        try
+        {
+            foreach (IOperation statement in statements)
+            {
+                switch (statement)
+                {
+                    case IVariableDeclarationGroupOperation group when group.Declarations.SelectMany(d => d.Declarators).All(d => (d.Initializer ?? DeclarationInitializer(d)) is not null):
+                        foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
+                        {
+                            if (FieldValue((declarator.Initializer ?? DeclarationInitializer(declarator))!.Value) is not { } local) return null;
+                            frame.Bound[declarator.Symbol] = Materialize(local, declarator.Symbol, body);
+                        }
+
+                        continue;
+                    case IReturnOperation { ReturnedValue: { } returned }:
+                        return FieldValue(returned);
+                    default:
+                        InlineError(method, statement, "a statement other than local declarations and one return");
+                        return null;
+                }
+            }
+
+            InlineError(method, at, "a body that does not end in a return");
+            return null;
+        }
+        finally
+        {
+            _frames.RemoveAt(_frames.Count - 1);
+        }
+    }
+
+    private static IVariableInitializerOperation? DeclarationInitializer(IVariableDeclaratorOperation declarator) =>
+        (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
+
+    /// <summary>What an inlined member's parameter or local stands for, or null outside inlined members.</summary>
+    private object? Bound(IOperation reference)
+    {
+        ISymbol? symbol = reference switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+        return symbol is not null && Frame() is { } frame && frame.Bound.TryGetValue(symbol, out object? value) ? value : null;
+    }
+
+    /// <summary>A taken-apart struct used as a whole value where only its fields exist.</summary>
+    private IrExpr WholeStruct(IOperation operation) =>
+        Unsupported(operation, $"The struct '{Origin(operation.Syntax)}' used as a whole value here",
+            "pass or use its fields, or a method declared in source that takes the struct");
+
+    /// <summary>Parses what may not run (a branch of ?:, the right of &amp;&amp;) with nothing computed ahead of it.</summary>
+    private T WithoutPrelude<T>(System.Func<T> parse)
+    {
+        List<IrStmt>? outer = _prelude;
+        _prelude = null;
+        try
+        {
+            return parse();
+        }
+        finally
+        {
+            _prelude = outer;
+        }
+    }
+
+    /// <summary>
+    /// Where a prelude is open, a value an inlined member reads more than once goes into locals first
+    /// (<c>double velocity_X = …;</c>), named after the member's own parameter or local; otherwise it stays an expression.
+    /// </summary>
+    /// <param name="symbol">The parameter or local; null for <c>this</c>.</param>
+    private object Materialize(object value, ISymbol? symbol, IOperation? body)
+    {
+        if (_prelude is null || body is null) return value;
+        IrExpr Leaf(IrExpr scalar, string? path)
+        {
+            if (scalar is VarRef or Constant || Uses(body, symbol, path) <= 1) return scalar;
+            string stem = symbol?.Name ?? "self";
+            var local = new IrVar(SynthesizedName(stem + (path is null ? "" : "_" + path.Replace("@", "").Replace('.', '_'))), scalar.Type);
+            _prelude.Add(new Declare(null, local, scalar));
+            return local.Ref;
+        }
+
+        return value is StructValue structValue
+            ? new StructValue(structValue.Type, structValue.Leaves.ToDictionary(l => l.Key, l => Leaf(l.Value, l.Key)))
+            : Leaf((IrExpr)value, null);
+    }
+
+    /// <summary>
+    /// How many times a member's body reads a parameter or local (or one leaf of it, <paramref name="path"/>): a read of
+    /// the whole struct, or of a nested struct holding the leaf, counts for the leaf.
+    /// </summary>
+    private static int Uses(IOperation body, ISymbol? symbol, string? path) => body.Descendants().Count(o =>
+    {
+        bool reads = o switch
+        {
+            ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, symbol),
+            IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter, symbol),
+            IInstanceReferenceOperation => symbol is null,
+            _ => false,
+        };
+        if (!reads) return false;
+        if (path is null) return true;
+        string reached = "";
+        for (IOperation current = o; current.Parent is { } parent && MemberOf(parent) is { } member && member.Instance == current; current = parent)
+        {
+            reached = reached.Length == 0 ? member.Name : reached + "." + member.Name;
+        }
+
+        return reached.Length == 0 || reached == path || path.StartsWith(reached + ".", System.StringComparison.Ordinal);
+    });
+
+    private InlineFrame? Frame() => _frames.Count == 0 ? null : _frames[_frames.Count - 1];
+
+    /// <summary>The operation of a member declared in source (in any file of the compilation).</summary>
+    private IOperation? OperationOf(SyntaxNode syntax)
+    {
+        SyntaxNode node = syntax switch
+        {
+            PropertyDeclarationSyntax { ExpressionBody: { } arrow } => arrow,
+            _ => syntax,
+        };
+        return _compilation.GetSemanticModel(node.SyntaxTree).GetOperation(node, _cancellationToken);
+    }
+
+    /// <summary>A struct member that cannot be inlined: an error at the member's code that names the method using it.</summary>
+    private bool InlineError(IMethodSymbol member, IOperation at, string what)
+    {
+        string name = member.MethodKind switch
+        {
+            MethodKind.Constructor => member.ContainingType.Name + " constructor",
+            MethodKind.PropertyGet => member.AssociatedSymbol?.Name ?? member.Name,
+            _ => member.ContainingType.Name + "." + member.Name,
+        };
+        string subject = member.MethodKind == MethodKind.LocalFunction ? $"The local function '{member.Name}'" : $"'{name}'";
+        Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"{subject}, used by {_method.Name}, contains {what}; it",
+            member.MethodKind == MethodKind.LocalFunction
+                ? "write it as one expression (or locals and one return), or make it a [Differentiable] method of the type"
+                : "write it as one expression over the struct's fields (or locals and one return), or use the fields directly in the method");
+        return false;
+    }
+}
