@@ -26,19 +26,15 @@ internal sealed partial class BodyParser
     {
         _cancellationToken.ThrowIfCancellationRequested();
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
-        if (operation is IFieldReferenceOperation or IPropertyReferenceOperation or IInvocationOperation or IBinaryOperation or IUnaryOperation
-            && StructScalar(operation) is { } throughStruct)
-        {
-            return throughStruct;
-        }
+        if (MayTouchStructs(operation) && StructScalar(operation) is { } throughStruct) return throughStruct;
 
         switch (operation)
         {
-            case ILocalReferenceOperation or IParameterReferenceOperation when Bound(operation) is { } bound:
+            case ILocalReferenceOperation or IParameterReferenceOperation when _frames.Count > 0 && Bound(operation) is { } bound:
                 return bound as IrExpr ?? WholeStruct(operation);
-            case ILocalReferenceOperation { Local: var structLocal } when _structVariables.ContainsKey(structLocal):
+            case ILocalReferenceOperation { Local: var structLocal } when _structVariables.Count > 0 && _structVariables.ContainsKey(structLocal):
                 return WholeStruct(operation);
-            case IParameterReferenceOperation { Parameter: var structParameter } when _structVariables.ContainsKey(structParameter):
+            case IParameterReferenceOperation { Parameter: var structParameter } when _structVariables.Count > 0 && _structVariables.ContainsKey(structParameter):
                 return WholeStruct(operation);
             case ILiteralOperation { IsImplicit: true } omitted when omitted.ConstantValue.HasValue:
                 // An omitted optional argument: its syntax is the whole call, its value the parameter's default.

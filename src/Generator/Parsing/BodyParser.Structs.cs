@@ -83,6 +83,25 @@ internal sealed partial class BodyParser
     private static bool IsStruct(ITypeSymbol? type) => StructLayout.IsDifferentiableStruct(type);
 
     /// <summary>
+    /// The cheap test before <see cref="StructScalar"/>: a member of a struct, a user-defined operator, or a call that
+    /// takes, returns or is on a struct (or a local function). Most operations a method holds are none of these.
+    /// </summary>
+    private static bool MayTouchStructs(IOperation operation)
+    {
+        static bool Struct(ITypeSymbol? type) => type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None };
+        return operation switch
+        {
+            IFieldReferenceOperation f => Struct(f.Instance?.Type) || Struct(f.Type),
+            IPropertyReferenceOperation p => Struct(p.Instance?.Type) || Struct(p.Type),
+            IInvocationOperation { TargetMethod: var m } => m.MethodKind == MethodKind.LocalFunction || Struct(m.ContainingType) || Struct(m.ReturnType)
+                || m.Parameters.Any(q => Struct(q.Type)),
+            IBinaryOperation b => b.OperatorMethod is not null,
+            IUnaryOperation u => u.OperatorMethod is not null,
+            _ => false,
+        };
+    }
+
+    /// <summary>
     /// Struct parameters the body writes (<c>p.X += v</c>, <c>p = q</c>) are copied into scalar locals at the start,
     /// so that the parameter itself is read only there.
     /// </summary>

@@ -36,6 +36,8 @@ internal sealed partial class BodyParser
 
     /// <summary>Where inlined struct members put the statements they need first, while a simple statement is parsed.</summary>
     private List<IrStmt>? _prelude;
+    private readonly List<IrStmt> _preludeBuffer = new();
+    private bool _preludeBufferInUse;
     private bool _usesOpaqueSyntax;
     private readonly HashSet<string> _writtenParameters = new();
     private readonly Dictionary<string, SyntaxNode> _readBeforeWritten = new();
@@ -166,7 +168,11 @@ internal sealed partial class BodyParser
     private void WithPrelude(List<IrStmt> into, System.Action parse)
     {
         List<IrStmt>? outer = _prelude;
-        var prelude = new List<IrStmt>();
+        // One list serves the statements' preludes, unless it is in use already.
+        bool shared = !_preludeBufferInUse;
+        List<IrStmt> prelude = shared ? _preludeBuffer : new List<IrStmt>();
+        _preludeBufferInUse = true;
+        prelude.Clear();
         int mark = into.Count;
         _prelude = prelude;
         try
@@ -176,9 +182,11 @@ internal sealed partial class BodyParser
         finally
         {
             _prelude = outer;
+            if (shared) _preludeBufferInUse = false;
         }
 
-        into.InsertRange(mark, prelude);
+        if (prelude.Count > 0) into.InsertRange(mark, prelude);
+        prelude.Clear();
     }
 
     private void StatementCore(IOperation operation, List<IrStmt> into)
