@@ -41,6 +41,16 @@ internal static class StructLayout
     public static bool IsDataProperty(IPropertySymbol property) =>
         property.ContainingType is { } type && DataFields(type).Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
+    /// <summary>Whether code outside the struct (in the same assembly) can read a field and set it.</summary>
+    private static bool Visible(IFieldSymbol field)
+    {
+        static bool Open(Accessibility a) => a is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+        return field.AssociatedSymbol is IPropertySymbol property
+            ? Open(property.DeclaredAccessibility) && property.GetMethod is { } get && Open(get.DeclaredAccessibility)
+                && property.SetMethod is { } set && Open(set.DeclaredAccessibility)
+            : field.IsImplicitlyDeclared || Open(field.DeclaredAccessibility);
+    }
+
     private static ImmutableArray<StructLeaf>? Collect(ITypeSymbol type, HashSet<ITypeSymbol> seen)
     {
         // A struct declared in source, a tuple (whose elements are the fields Item1, Item2…), or a System.Numerics vector.
@@ -59,6 +69,8 @@ internal static class StructLayout
             // that have a setter or init. A readonly field can be set by a constructor only.
             bool inPlace = field.AssociatedSymbol is null && !field.IsReadOnly;
             if (!inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
+            // Generated code in another type reads and writes every field: a private one would not compile there.
+            if (!Visible(field)) return null;
             if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
                 || named.IsTupleType && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean)
             {

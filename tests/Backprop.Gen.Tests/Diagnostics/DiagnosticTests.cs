@@ -33,6 +33,8 @@ public class DiagnosticTests
         ("BPG0011", "public static partial class Net { public static Func<double, double> F = [[|Differentiable|]] (double z) => z * z; }"),
         ("BPG0012", "public struct V2 { public readonly double X, Y; } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Quaternion p|], double k) => k * p.X; }"),
+        ("BPG0012", "public struct V2 { private double _x; public double X => _x; public V2(double x) { _x = x; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
+        ("BPG0012", "public struct V2 { public double X { get; private set; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Vector3[] p|], double k) => k * p[0].X; }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
         ("BPG0101", "public static unsafe partial class Net { [Differentiable] public static double F(double[] a) { [|fixed|] (double* p = a) { return p[0]; } } }"),
