@@ -52,6 +52,12 @@ internal sealed class AdjointVariables
     /// <summary>The discards handed to callees for adjoints nobody reads, one per type.</summary>
     public IReadOnlyList<IrVar> Discards => _discardOrder;
 
+    /// <summary>
+    /// Whether a struct parameter's field sits behind a property: its adjoint is gathered in a local and written back
+    /// once with <c>with</c>, never added in place.
+    /// </summary>
+    public bool IsWrittenBack(string field) => _writtenBack.Contains(field);
+
     /// <summary>Whether a scalar parameter's adjoint accumulates straight into the caller's <c>ref</c> adjoint.</summary>
     public bool IsDirect(string parameter) => _directParameters.Contains(parameter);
 

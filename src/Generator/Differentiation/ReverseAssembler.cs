@@ -165,9 +165,8 @@ internal sealed class ReverseAssembler
             body.Epilogue.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Restore, Array<IrExpr>(copy.Ref, new VarRef(output.Type, output.Name)))));
         }
 
-        var writtenBack = Normalizer.StructFieldsWithLeaves(_model).Where(f => !f.Leaf.Writable).ToList();
         foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.FieldParameters(_model))
-                     .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name) && !writtenBack.Any(f => f.Field.Name == p.Name)))
+                     .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name) && !_adjoints.IsWrittenBack(p.Name)))
         {
             if (_adjoints.TryGetLocal(parameter.Name, out string? local))
             {
@@ -176,7 +175,7 @@ internal sealed class ReverseAssembler
             }
         }
 
-        foreach (var owner in writtenBack.Where(f => f.Owner.Differentiable).GroupBy(f => f.Owner))
+        foreach (var owner in Normalizer.StructFieldsWithLeaves(_model).Where(f => f.Owner.Differentiable && _adjoints.IsWrittenBack(f.Field.Name)).GroupBy(f => f.Owner))
         {
             // Fields behind a property (a record struct's): dS = dS with { Pos = dS.Pos with { X = dS.Pos.X + _d_s_Pos_X } }.
             var gathered = owner.Select(f => (f.Leaf, Local: _adjoints.TryGetLocal(f.Field.Name, out string? local) ? local : null))
@@ -191,8 +190,7 @@ internal sealed class ReverseAssembler
 
     /// <summary><c>default(V2) with { X = _result_X, Y = _result_Y }</c>: a struct result from the locals of its fields.</summary>
     public static IrExpr StructResult(MethodModel model) =>
-        new StructUpdate(model.ReturnType, new Constant(model.ReturnType, "default(" + model.ReturnType.Name + ")", 0),
-            model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, new VarRef(f.Leaf.Type, f.Variable))).ToEquatableArray());
+        StructOfFields(model.ReturnType, model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, new VarRef(f.Leaf.Type, f.Variable))));
 
     /// <summary>The incoming gradient of an output, copied so that the caller's adjoint is left unchanged.</summary>
     private static IrExpr IncomingGradient(ParameterModel output)

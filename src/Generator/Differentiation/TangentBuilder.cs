@@ -85,9 +85,8 @@ internal static class TangentBuilder
 
     /// <summary><c>default(V2) with { X = _dot__result_X, … }</c>: the tangent of a struct result, field by field.</summary>
     private static IrExpr StructTangent(MethodModel model, ForwardTransformer transformer) =>
-        new StructUpdate(model.ReturnType, new Constant(model.ReturnType, "default(" + model.ReturnType.Name + ")", 0),
-            model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, transformer.Tangent(new VarRef(f.Leaf.Type, f.Variable), null) ?? Const(f.Leaf.Type, 0)))
-                .ToEquatableArray());
+        StructOfFields(model.ReturnType,
+            model.ResultFields.Select(f => new FieldValue(f.Leaf.Path, transformer.Tangent(new VarRef(f.Leaf.Type, f.Variable), null) ?? Const(f.Leaf.Type, 0))));
 
     /// <summary>
     /// A tangent parameter's type: by value for scalars, the same array type for arrays (null means zero, or for an

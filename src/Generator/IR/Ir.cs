@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Backprop.Gen.Model;
@@ -83,6 +84,10 @@ internal static class Ir
     }
 
     public static IrExpr Square(IrExpr a) => Mul(a, a);
+
+    /// <summary><c>default(V2) with { X = …, Y = … }</c>: a struct put together from the values of its fields.</summary>
+    public static StructUpdate StructOfFields(IrType type, IEnumerable<FieldValue> fields) =>
+        new(type, new Constant(type, "default(" + type.Name + ")", 0), fields.ToEquatableArray());
 
     /// <summary>The negation of a condition, without a double negation.</summary>
     public static IrExpr Not(IrExpr a) => a is Unary { Op: UnaryOp.Not } n ? n.Operand : new Unary(IrType.Bool, UnaryOp.Not, a);

@@ -260,18 +260,22 @@ internal sealed partial class BodyParser
     /// Where a prelude is open, a value an inlined member reads more than once goes into locals first
     /// (<c>double velocity_X = …;</c>), named after the member's own parameter or local; otherwise it stays an expression.
     /// </summary>
+    /// <summary>A value in a prelude local named after <paramref name="stem"/>, where a prelude is open and it is not a variable or a constant already.</summary>
+    private IrExpr MaterializedScalar(IrExpr value, string stem)
+    {
+        if (_prelude is null || value is VarRef or Constant) return value;
+        var local = new IrVar(SynthesizedName(stem), value.Type);
+        _prelude.Add(new Declare(null, local, value));
+        return local.Ref;
+    }
+
     /// <param name="symbol">The parameter or local; null for <c>this</c>.</param>
     private object Materialize(object value, ISymbol? symbol, IOperation? body)
     {
         if (_prelude is null || body is null) return value;
-        IrExpr Leaf(IrExpr scalar, string? path)
-        {
-            if (scalar is VarRef or Constant || Uses(body, symbol, path) <= 1) return scalar;
-            string stem = symbol?.Name ?? "self";
-            var local = new IrVar(SynthesizedName(stem + (path is null ? "" : "_" + path.Replace("@", "").Replace('.', '_'))), scalar.Type);
-            _prelude.Add(new Declare(null, local, scalar));
-            return local.Ref;
-        }
+        string stem = symbol?.Name ?? "self";
+        IrExpr Leaf(IrExpr scalar, string? path) => scalar is VarRef or Constant || Uses(body, symbol, path) <= 1 ? scalar
+            : MaterializedScalar(scalar, path is null ? stem : LocalName(stem, path));
 
         return value is StructValue structValue
             ? new StructValue(structValue.Type, structValue.Leaves.ToDictionary(l => l.Key, l => Leaf(l.Value, l.Key)))

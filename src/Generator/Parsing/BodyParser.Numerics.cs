@@ -134,13 +134,5 @@ internal sealed partial class BodyParser
 
     /// <summary>A vector a rule reads more than once, in locals where a prelude is open.</summary>
     private StructValue Materialized(StructValue value, string stem) =>
-        new(value.Type, value.Leaves.ToDictionary(l => l.Key, l => MaterializedScalar(l.Value, stem + "_" + l.Key)));
-
-    private IrExpr MaterializedScalar(IrExpr value, string stem)
-    {
-        if (_prelude is null || value is VarRef or Constant) return value;
-        var local = new IrVar(SynthesizedName(stem), value.Type);
-        _prelude.Add(new Declare(null, local, value));
-        return local.Ref;
-    }
+        new(value.Type, value.Leaves.ToDictionary(l => l.Key, l => MaterializedScalar(l.Value, LocalName(stem, l.Key))));
 }

@@ -145,7 +145,10 @@ internal sealed partial class BodyParser
 
     /// <summary>One new scalar local per leaf, named after the variable and the path (<c>p_X</c>, <c>body_Pos_X</c>).</summary>
     private StructValue NewStructLocals(ITypeSymbol type, string stem) =>
-        new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, SynthesizedName(stem.TrimStart('@') + "_" + l.Path.Replace("@", "").Replace('.', '_')))));
+        new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, SynthesizedName(LocalName(stem, l.Path)))));
+
+    /// <summary>A local's name for a field of a variable: <c>p</c> and <c>Pos.X</c> give <c>p_Pos_X</c>.</summary>
+    private static string LocalName(string variable, string path) => variable.TrimStart('@') + "_" + path.Replace("@", "").Replace('.', '_');
 
     /// <summary><c>V2 p = e;</c>: one declaration per leaf.</summary>
     private void DeclareStruct(ILocalSymbol local, IOperation? initializer, string origin, List<IrStmt> into)
@@ -173,29 +176,38 @@ internal sealed partial class BodyParser
         return true;
     }
 
-    private void AssignLeaves(StructValue place, StructValue value, string origin, List<IrStmt> into)
+    private void AssignLeaves(StructValue place, StructValue value, string origin, List<IrStmt> into) =>
+        StoreAll(place.Leaves.Select(leaf => (leaf.Value, (IrVar?)null, value.Leaves[leaf.Key])).ToList(), origin, into);
+
+    /// <summary>
+    /// Stores new values into several places as one assignment does (a struct's fields, a deconstruction's targets): where
+    /// a new value reads a place stored before it (<c>(a, b) = (b, a)</c>), every new value goes into a temporary first.
+    /// A store with a variable to declare declares it.
+    /// </summary>
+    private void StoreAll(IReadOnlyList<(IrExpr Target, IrVar? Declared, IrExpr Value)> stores, string origin, List<IrStmt> into)
     {
-        var targets = place.Leaves.ToList();
         var assigned = new HashSet<string>();
         bool clash = false;
-        foreach (KeyValuePair<string, IrExpr> leaf in targets)
+        foreach (var store in stores)
         {
-            if (IrWalker.Reads(value.Leaves[leaf.Key]).Any(assigned.Contains)) clash = true;
-            assigned.Add(((VarRef)leaf.Value).Name);
+            if (IrWalker.Reads(store.Value).Any(assigned.Contains)) clash = true;
+            if (store.Target is VarRef v) assigned.Add(v.Name);
+            else if (IrWalker.StoredArray(new Assign(null, store.Target, store.Value)) is { } array) assigned.Add(array);
         }
 
-        foreach (KeyValuePair<string, IrExpr> leaf in targets)
+        var values = stores.Select(store => store.Value).ToList();
+        for (int i = 0; clash && i < stores.Count; i++)
         {
-            IrExpr newValue = value.Leaves[leaf.Key];
-            if (clash && newValue is not Constant)
-            {
-                var temp = new IrVar(SynthesizedName("_new_" + ((VarRef)leaf.Value).Name), leaf.Value.Type);
-                into.Add(new Declare(origin, temp, newValue));
-                value.Leaves[leaf.Key] = temp.Ref;
-            }
+            if (values[i] is Constant) continue;
+            var temp = new IrVar(SynthesizedName("_new_" + ((stores[i].Target as VarRef)?.Name ?? "element")), values[i].Type);
+            into.Add(new Declare(origin, temp, values[i]));
+            values[i] = temp.Ref;
         }
 
-        foreach (KeyValuePair<string, IrExpr> leaf in targets) into.Add(new Assign(origin, leaf.Value, value.Leaves[leaf.Key]));
+        for (int i = 0; i < stores.Count; i++)
+        {
+            into.Add(stores[i].Declared is { } declared ? new Declare(origin, declared, values[i]) : new Assign(origin, stores[i].Target, values[i]));
+        }
     }
 
     /// <summary>
@@ -208,29 +220,7 @@ internal sealed partial class BodyParser
         StructValue? value = StructOf(deconstruction.Value);
         if (value is null) return true;
         var stores = new List<(IrExpr Target, IrVar? Declared, IrExpr Value)>();
-        if (!Targets(deconstruction.Target, value, stores)) return true;
-        var assigned = new HashSet<string>();
-        bool clash = false;
-        foreach (var store in stores)
-        {
-            if (IrWalker.Reads(store.Value).Any(assigned.Contains)) clash = true;
-            if (store.Target is VarRef v) assigned.Add(v.Name);
-            else if (IrWalker.StoredArray(new Assign(null, store.Target, store.Value)) is { } array) assigned.Add(array);
-        }
-
-        for (int i = 0; i < stores.Count; i++)
-        {
-            if (!clash || stores[i].Value is Constant) continue;
-            var temp = new IrVar(SynthesizedName("_new_" + ((stores[i].Target as VarRef)?.Name ?? "element")), stores[i].Value.Type);
-            into.Add(new Declare(origin, temp, stores[i].Value));
-            stores[i] = (stores[i].Target, stores[i].Declared, temp.Ref);
-        }
-
-        foreach (var (target, declared, newValue) in stores)
-        {
-            into.Add(declared is not null ? new Declare(origin, declared, newValue) : new Assign(origin, target, newValue));
-        }
-
+        if (Targets(deconstruction.Target, value, stores)) StoreAll(stores, origin, into);
         return true;
     }
 
