@@ -36,8 +36,8 @@ internal static class DiagnosticDescriptors
         "Parameter '{0}' is passed by '{1}': pass it by value (or 'in'), and return a result instead of writing through it");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error("BPG0006",
-        "Generic methods are not supported",
-        "'{0}' is generic: write the [Differentiable] method for double or float, without type parameters");
+        "Type parameter is not a floating-point type",
+        "'{0}' is generic over '{1}', which generated code cannot differentiate: constrain it with 'where {1} : System.Numerics.IFloatingPointIeee754<{1}>' (generic math), or write the method for double or float");
 
     public static readonly DiagnosticDescriptor NoBody = Error("BPG0007",
         "Method has no body",

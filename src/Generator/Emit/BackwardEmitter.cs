@@ -46,6 +46,12 @@ internal static class BackwardEmitter
                 WriteBackward(writer, printer, model, pullback, pullback: true);
             }
 
+            if (model.IsGeneric && !model.ReturnType.Equals(IR.IrType.Void) && !model.ReturnsStruct)
+            {
+                writer.WriteLine();
+                WriteSeedlessOverload(writer, model);
+            }
+
             if (model.EmitTupleOverload)
             {
                 writer.WriteLine();
@@ -233,8 +239,7 @@ internal static class BackwardEmitter
         header.Declare(Differentiable(model).Select(AdjointDeclaration)).Declare(Differentiable(model).Select(p => p.AdjointType + " " + p.HessianName));
         if (!isVoid)
         {
-            string zero = model.ReturnType.Name == "float" ? "0f" : "0.0";
-            string seedTangentDeclaration = model.ReturnsStruct ? $"{model.ReturnType.Name} {seedTangent}" : $"{model.ReturnType.Name} {seedTangent} = {zero}";
+            string seedTangentDeclaration = model.ReturnsStruct ? $"{model.ReturnType.Name} {seedTangent}" : Defaulted(model.ReturnType, seedTangent, 0);
             header.Parameter(model.SeedName, "The gradient flowing into the result, as for the Backward.")
                 .Parameter(seedTangent, "The seed's own derivative along the direction (0 unless this is part of a larger second-order pass).")
                 .Declare(SeedDeclaration(model), seedTangentDeclaration)
@@ -281,27 +286,58 @@ internal static class BackwardEmitter
             .Returns("The value, the gradient and the Hessian, with the differentiable parameters in order.")
             .Write(writer, $"({type} Value, {type}[] Gradient, {type}[,] Hessian)", model.Name + "Hessian");
         writer.OpenBlock();
+        IR.IrType result = model.ReturnType;
         writer.WriteLine($"var gradient = new {type}[{inputs.Count}];");
         writer.WriteLine($"var hessian = new {type}[{inputs.Count}, {inputs.Count}];");
-        writer.WriteLine($"{type} value = default;");
+        writer.WriteLine($"{type} value = {(result.IsGeneric ? Zero(result) : "default")};");
         writer.OpenBlock($"for (int column = 0; column < {inputs.Count}; column++)");
         // Each parameter's derivatives have its own type; the arrays have the result's (a mixed method casts).
-        foreach (ParameterModel p in inputs) writer.WriteLine($"{p.Type.Name} {p.AdjointName} = 0, {p.HessianName} = 0;");
+        foreach (ParameterModel p in inputs) writer.WriteLine($"{p.Type.Name} {p.AdjointName} = {Zero(p.Type)}, {p.HessianName} = {Zero(p.Type)};");
         string primal = string.Join(", ", model.Parameters.Select(p => p.Name));
-        string directions = string.Join(", ", inputs.Select((p, k) => $"column == {k} ? 1 : 0"));
+        string directions = string.Join(", ", inputs.Select((p, k) => $"column == {k} ? {One(p.Type)} : {Zero(p.Type)}"));
         string adjoints = string.Join(", ", inputs.Select(p => "ref " + p.AdjointName));
         string hessians = string.Join(", ", inputs.Select(p => "ref " + p.HessianName));
-        writer.WriteLine($"value = {model.Name}HessianVector({primal}, {directions}, {adjoints}, {hessians});");
+        // A generic method's seeds have no defaults.
+        string seeds = model.IsGeneric ? $", {One(result)}, {Zero(result)}" : "";
+        writer.WriteLine($"value = {model.Name}HessianVector({primal}, {directions}, {adjoints}, {hessians}{seeds});");
         for (int k = 0; k < inputs.Count; k++)
         {
-            string cast = inputs[k].Type.Name == type ? "" : "(" + type + ")";
-            writer.WriteLine($"gradient[{k}] = {cast}{inputs[k].AdjointName};");
-            writer.WriteLine($"hessian[{k}, column] = {cast}{inputs[k].HessianName};");
+            string Converted(string name) => inputs[k].Type.Name == type ? name
+                : result.IsGeneric || inputs[k].Type.IsGeneric ? type + ".CreateChecked(" + name + ")" : "(" + type + ")" + name;
+            writer.WriteLine($"gradient[{k}] = {Converted(inputs[k].AdjointName)};");
+            writer.WriteLine($"hessian[{k}, column] = {Converted(inputs[k].HessianName)};");
         }
 
         writer.CloseBlock();
         writer.WriteLine("return (value, gradient, hessian);");
         writer.CloseBlock();
+    }
+
+    private static string Zero(IR.IrType type) => type.IsGeneric ? IR.Ir.Const(type, 0).Text : "0";
+
+    private static string One(IR.IrType type) => type.IsGeneric ? IR.Ir.Const(type, 1).Text : "1";
+
+    /// <summary>A generic method's Backward without the seed, which has no default there: the seed is <c>T.One</c>.</summary>
+    private static void WriteSeedlessOverload(SourceWriter writer, MethodModel model)
+    {
+        var header = new MethodHeader(model).Summary(
+            $"Reverse-mode derivative of <see cref=\"{model.Cref}\"/> with seed 1: returns <c>{Escape(Call(model))}</c> and adds its partial",
+            "derivative with respect to each differentiable parameter to that parameter's adjoint.");
+        if (model.Model is not null)
+        {
+            header.Parameter(model.GradientsName, $"As for <c>{model.Name}Backward</c>.").Declare("Gradients " + model.GradientsName);
+        }
+
+        foreach (ParameterModel parameter in Differentiable(model))
+        {
+            header.Parameter(parameter.AdjointName, $"As for <c>{model.Name}Backward</c>.").Declare(AdjointDeclaration(parameter));
+        }
+
+        header.Returns($"The value of <c>{Escape(Call(model))}</c>.").Write(writer, model.ReturnType.Name, model.Name + "Backward");
+        string arguments = string.Join(", ", model.Parameters.Select(p => p.Name)
+            .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { model.GradientsName })
+            .Concat(Differentiable(model).Select(p => (p.Type.IsScalar ? "ref " : "") + p.AdjointName)));
+        writer.WriteLine($"    => {model.Name}Backward({arguments}, {One(model.ReturnType)});");
     }
 
     private static void WriteTupleOverload(SourceWriter writer, MethodModel model)
@@ -318,8 +354,10 @@ internal static class BackwardEmitter
             .Write(writer, tuple, model.Name + "Backward");
         writer.OpenBlock();
         // A struct's adjoint (ref V2 dP) starts at default: every field zero.
-        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = {(adjoint.Leaves.IsEmpty ? "0" : "default")};");
-        string arguments = string.Join(", ", model.Parameters.Select(p => p.Name).Concat(adjoints.Select(a => "ref " + a.AdjointName)));
+        foreach (ParameterModel adjoint in adjoints) writer.WriteLine($"{adjoint.Type.Name} {adjoint.AdjointName} = {(adjoint.Leaves.IsEmpty ? Zero(adjoint.Type) : "default")};");
+        // A generic method's seed has no default.
+        string seed = model.IsGeneric ? ", " + One(model.ReturnType) : "";
+        string arguments = string.Join(", ", model.Parameters.Select(p => p.Name).Concat(adjoints.Select(a => "ref " + a.AdjointName))) + seed;
         string value = model.Parameters.Any(p => p.Name == "value") ? "_value" : "value";
         writer.WriteLine($"{type} {value} = {model.Name}Backward({arguments});");
         writer.WriteLine("return (" + value + ", " + string.Join(", ", adjoints.Select(a => a.AdjointName)) + ");");

@@ -192,6 +192,7 @@ internal sealed class CSharpPrinter
     {
         { IsScalar: true, Element: ElementKind.Double or ElementKind.Int or ElementKind.Long } => "0",
         { IsScalar: true, Element: ElementKind.Float } => "0f",
+        { IsScalar: true, Element: ElementKind.Generic } => type.Name + ".Zero",
         { IsScalar: true, Element: ElementKind.Bool } => "false",
         { Shape: ShapeKind.Array } => "null!",
         _ => "default",
@@ -264,6 +265,12 @@ internal sealed class CSharpPrinter
                 }
 
                 if (c.Type.Shape != ShapeKind.Scalar) return Print(c.Operand);
+                if (c.Type.IsGeneric || c.Operand.Type.IsGeneric)
+                {
+                    // Generic math has no cast operators: T.CreateChecked(x), double.CreateChecked(t).
+                    return (c.Type.Name + ".CreateChecked(" + Expr(c.Operand) + ")", Primary);
+                }
+
                 string inner = At(c.Operand, UnaryLevel);
                 if (inner.StartsWith("-", StringComparison.Ordinal)) inner = "(" + inner + ")";
                 return ("(" + c.Type.Name + ")" + inner, UnaryLevel);
@@ -315,6 +322,7 @@ internal sealed class CSharpPrinter
 
     private string ConstantText(Constant c)
     {
+        if (c.Type.IsGeneric && c.Text.All(ch => char.IsDigit(ch) || ch == '-' || ch == '.')) return Ir.Const(c.Type, c.Value).Text;
         if (!Synthesized || !c.Type.IsFloating) return c.Text;
 
         // A literal from the user's code may be an int that the context widened; spell it as a floating literal.

@@ -75,7 +75,8 @@ internal sealed class MethodHeader
         if (_returns is not null) writer.WriteLine($"/// <returns>{_returns}</returns>");
         if (_hidden) writer.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        writer.WriteLine($"{_model.Modifiers} {returnType} {name}({string.Join(", ", _declarations)})");
+        // A generic-math method's derivatives repeat its type parameters and constraints.
+        writer.WriteLine($"{_model.Modifiers} {returnType} {name}{_model.TypeParameters}({string.Join(", ", _declarations)}){_model.Constraints}");
     }
 
     /// <summary>The differentiable parameters, in order.</summary>
@@ -85,10 +86,17 @@ internal sealed class MethodHeader
     public static string AdjointDeclaration(ParameterModel parameter) =>
         (parameter.IsOutput ? "[global::Backprop.OutputAdjoint] " : "") + parameter.AdjointType + " " + parameter.AdjointName;
 
-    /// <summary>The seed parameter with its default, 1: <c>double seed = 1.0</c>.</summary>
-    public static string SeedDeclaration(MethodModel model) => model.ReturnsStruct
-        ? model.ReturnType.Name + " " + model.SeedName // a struct seed has no default: the caller says which fields it wants
-        : model.ReturnType.Name + " " + model.SeedName + " = " + (model.ReturnType.Name == "float" ? "1f" : "1.0");
+    /// <summary>
+    /// The seed parameter with its default, 1: <c>double seed = 1.0</c>. A struct seed has none (the caller says which
+    /// fields it wants), nor has a generic one (<c>T.One</c> is no constant): an overload without the seed gives it.
+    /// </summary>
+    public static string SeedDeclaration(MethodModel model) => model.ReturnsStruct || model.IsGeneric
+        ? model.ReturnType.Name + " " + model.SeedName
+        : model.ReturnType.Name + " " + model.SeedName + " = " + IR.Ir.Const(model.ReturnType, 1).Text;
+
+    /// <summary>A declaration with a default value, or without one for a generic type, whose zero is no constant.</summary>
+    public static string Defaulted(IR.IrType type, string name, double value) =>
+        type.IsGeneric ? type.Name + " " + name : type.Name + " " + name + " = " + IR.Ir.Const(type, value).Text;
 
     /// <summary>The primal call as the docs show it: <c>F(x, y)</c>.</summary>
     public static string Call(MethodModel model) => model.Name + "(" + string.Join(", ", model.Parameters.Select(p => p.Name)) + ")";

@@ -15,6 +15,7 @@ internal static class Ir
         {
             ElementKind.Float => FloatText((float)value),
             ElementKind.Double => DoubleText(value),
+            ElementKind.Generic => GenericText(type.ElementName, value),
             _ => ((long)value).ToString(CultureInfo.InvariantCulture),
         };
         return new Constant(type, text, value);
@@ -27,6 +28,21 @@ internal static class Ir
         if (double.IsNegativeInfinity(value)) return "double.NegativeInfinity";
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.IndexOfAny(new[] { '.', 'E', 'e' }) >= 0 ? text : text + ".0";
+    }
+
+    /// <summary>
+    /// A constant of a generic-math type parameter: <c>T.Zero</c>, <c>T.One</c>, <c>-T.One</c>, <c>T.NaN</c>, else
+    /// <c>T.CreateChecked(0.5)</c> (which the JIT folds for double and float).
+    /// </summary>
+    public static string GenericText(string type, double value)
+    {
+        if (double.IsNaN(value)) return type + ".NaN";
+        if (double.IsPositiveInfinity(value)) return type + ".PositiveInfinity";
+        if (double.IsNegativeInfinity(value)) return type + ".NegativeInfinity";
+        if (value == 0) return type + (BitConverter.DoubleToInt64Bits(value) < 0 ? ".NegativeZero" : ".Zero");
+        if (value == 1) return type + ".One";
+        if (value == -1) return "-" + type + ".One";
+        return type + ".CreateChecked(" + DoubleText(value) + ")";
     }
 
     public static string FloatText(float value)
@@ -127,6 +143,9 @@ internal static class Ir
     /// <summary>C#'s numeric promotion for the arithmetic the builders synthesize.</summary>
     public static IrType Wider(IrType a, IrType b)
     {
+        // Generic math never mixes T with double or float without a conversion: T wins.
+        if (a.Element == ElementKind.Generic) return a.IsScalar ? a : a.ElementType;
+        if (b.Element == ElementKind.Generic) return b.IsScalar ? b : b.ElementType;
         if (a.Element == ElementKind.Double || b.Element == ElementKind.Double) return IrType.Double;
         if (a.Element == ElementKind.Float || b.Element == ElementKind.Float) return IrType.Float;
         return a;

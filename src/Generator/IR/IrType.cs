@@ -10,6 +10,12 @@ internal enum ElementKind
     Bool,
     Other,
 
+    /// <summary>
+    /// A method's type parameter constrained to <c>IFloatingPointIeee754&lt;T&gt;</c> (generic math): floating like
+    /// double and float, spelled by its name (<c>T</c>), its constants <c>T.One</c>, <c>T.CreateChecked(0.5)</c>.
+    /// </summary>
+    Generic,
+
     /// <summary>A chain of a callee's tapes (see <see cref="DiffCall.Tape"/>).</summary>
     Tape,
 }
@@ -45,7 +51,7 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
 
     public bool IsScalar => Shape == ShapeKind.Scalar;
 
-    public bool IsFloatingElement => Element is ElementKind.Double or ElementKind.Float;
+    public bool IsFloatingElement => Element is ElementKind.Double or ElementKind.Float or ElementKind.Generic;
 
     /// <summary>A floating scalar: <c>double</c> or <c>float</c>.</summary>
     public bool IsFloating => IsScalar && IsFloatingElement;
@@ -68,8 +74,22 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
         _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName),
     };
 
-    /// <summary>The math class whose functions match this floating type.</summary>
-    public string MathClass => Element == ElementKind.Float ? "global::System.MathF" : "global::System.Math";
+    /// <summary>Whether this is (or holds) a generic-math type parameter.</summary>
+    public bool IsGeneric => Element == ElementKind.Generic;
+
+    /// <summary>
+    /// The class whose functions match this floating type: Math, MathF, or for a generic-math type parameter the
+    /// parameter itself (<c>T.Exp</c>).
+    /// </summary>
+    public string MathClass => Element switch
+    {
+        ElementKind.Float => "global::System.MathF",
+        ElementKind.Generic => ElementName,
+        _ => "global::System.Math",
+    };
+
+    /// <summary>A generic-math type parameter of the method, by name (<c>T</c>).</summary>
+    public static IrType TypeParameter(string name) => new(ShapeKind.Scalar, ElementKind.Generic, 0, name, name);
 
     public static IrType ArrayOf(IrType element, int rank) =>
         new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name);

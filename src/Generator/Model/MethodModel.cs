@@ -52,6 +52,9 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="NullableReferences">Whether the method declares a nullable reference (<c>double[]? v</c>) or suppresses a
 /// null warning (<c>v!</c>): its generated file turns off nullable warnings, since the reverse sweep moves the user's null
 /// checks where the compiler's flow analysis cannot follow them (the user's own code gets those warnings).</param>
+/// <param name="TypeParameters">For a generic-math method, its type parameter list as written after the name
+/// (<c>&lt;T&gt;</c>), repeated by every generated method; "" otherwise.</param>
+/// <param name="Constraints">Its constraint clauses, fully qualified (<c> where T : …IFloatingPointIeee754&lt;T&gt;</c>).</param>
 /// <param name="ResultFields">For a method returning a differentiable struct, its fields and the locals they are
 /// returned in; its seed is a struct of the same type, one incoming gradient per field.</param>
 internal sealed record MethodModel(
@@ -74,8 +77,13 @@ internal sealed record MethodModel(
     string TangentName = "tangent",
     bool NullableReferences = false,
     string? TapeName = null,
-    EquatableArray<ResultField> ResultFields = default)
+    EquatableArray<ResultField> ResultFields = default,
+    string TypeParameters = "",
+    string Constraints = "")
 {
+    /// <summary>Whether the method is generic (generic math): its seed has no default, so an overload supplies <c>T.One</c>.</summary>
+    public bool IsGeneric => TypeParameters.Length > 0;
+
     /// <summary>Whether the method returns a differentiable struct, taken apart into <see cref="ResultFields"/>.</summary>
     public bool ReturnsStruct => !ResultFields.IsEmpty;
 

@@ -120,7 +120,7 @@ internal sealed partial class BodyParser
             case ICompoundAssignmentOperation compound:
                 IrExpr? compoundTarget = AssignmentTarget(compound.Target, expression, readsTarget: true);
                 if (compoundTarget is null) return;
-                if (compound.OperatorMethod is not null)
+                if (compound.OperatorMethod is not null && !IsGenericMath(compound.OperatorMethod))
                 {
                     Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, "A user-defined operator", "use double or float arithmetic");
                     return;

@@ -52,6 +52,23 @@ internal sealed partial class BodyParser
         bool implicitThis = invocation.Instance is IInstanceReferenceOperation { IsImplicit: true };
         string methodText = MethodText(target, implicitThis || receiver is not null);
 
+        // Generic math's conversions: T.CreateChecked(2.5) is a constant, T.CreateChecked(n) and double.CreateChecked(t)
+        // conversions (a derivative passes through one to or from a floating type as through a cast).
+        if (IsConversionToFloating(target, type) && byParameter[0] is { } converted)
+        {
+            return converted.ConstantValue is { HasValue: true, Value: not null } constant && NumericValue(converted.ConstantValue) is var number
+                && constant.Value is not (decimal or string)
+                ? Ir.Const(type, number)
+                : new IrCast(type, arguments[0], IsImplicit: false);
+        }
+
+        // Generic math's T.Exp: the same rule as Math.Exp, printed over T.
+        if (IsGenericMath(target) && type.IsFloating && target.Parameters.All(p => Contract.TypeOf(p.Type).IsScalar)
+            && DerivativeRules.TryGet(target.Name, target.Parameters.Count(p => Contract.TypeOf(p.Type).IsFloating), out DerivativeRule _))
+        {
+            return new MathCall(type, type.MathClass, target.Name, arguments);
+        }
+
         // Math and MathF (and double.Exp style) functions with a rule: primitives of the derivative rules table.
         if (IsMathType(target.ContainingType) && type.IsFloating && target.Parameters.All(p => Contract.TypeOf(p.Type).IsScalar)
             && DerivativeRules.TryGet(target.Name, target.Parameters.Count(p => Contract.TypeOf(p.Type).IsFloating), out DerivativeRule _))
@@ -86,11 +103,6 @@ internal sealed partial class BodyParser
 
         if (callee is not null)
         {
-            if (target.IsGenericMethod && primitive is null)
-            {
-                return Unsupported(invocation, $"The generic call '{target.Name}'", "call a non-generic [Differentiable] method");
-            }
-
             if (callee.TakesGradients && gradientsPath is null)
             {
                 // A model method on some other object (an element of an array of layers, a local, a parameter): there is
@@ -190,7 +202,7 @@ internal sealed partial class BodyParser
         if (!differentiable && handWritten is null) return null;
 
         ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
-        ImmutableArray<bool> outputs = Outputs(target, handWritten, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+        ImmutableArray<bool> outputs = Outputs(target.OriginalDefinition, handWritten?.OriginalDefinition, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
         var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], outputs[i])).ToEquatableArray();
         // The derivatives' names: the method's name with a suffix, qualified by its type unless called on this type.
         string stem = isInstance
@@ -218,8 +230,13 @@ internal sealed partial class BodyParser
                 : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length
                         && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
+        // A generic-math callee's derivatives are called with the call's type arguments: Softplus<double> → SoftplusBackward<double>.
+        string typeArguments = target.IsGenericMethod
+            ? "<" + string.Join(", ", target.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">"
+            : "";
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback, Stem: stem, Tape:
-            differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null);
+            differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null,
+            TypeArguments: typeArguments);
     }
 
     /// <summary>
@@ -268,7 +285,7 @@ internal sealed partial class BodyParser
                     };
                     if (written is not null) outputs[written.Ordinal] = true;
                     if (operation is not IInvocationOperation call) continue;
-                    ImmutableArray<bool> inner = Outputs(call.TargetMethod.ReducedFrom ?? call.TargetMethod, null, visiting);
+                    ImmutableArray<bool> inner = Outputs((call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition, null, visiting);
                     foreach (IArgumentOperation argument in call.Arguments)
                     {
                         if (argument.Parameter is { } parameter && parameter.Ordinal < inner.Length && inner[parameter.Ordinal]
@@ -287,6 +304,25 @@ internal sealed partial class BodyParser
         _calleeOutputs[method] = result;
         return result;
     }
+
+    /// <summary>
+    /// Whether a member is generic math's on a floating type parameter: an operator (<c>T * T</c>, <c>T &lt; T</c>), a
+    /// function (<c>T.Exp</c>) or a constant (<c>T.One</c>) declared by a <c>System.Numerics</c> interface, which C#
+    /// reaches through the constraint. The generator treats them as the built-in ones of double and float.
+    /// </summary>
+    private static bool IsGenericMath(ISymbol member) =>
+        member.IsStatic && member.ContainingType is { TypeKind: TypeKind.Interface, IsGenericType: true } owner
+        && owner.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+        && owner.TypeArguments[0] is ITypeParameterSymbol self && Contract.IsFloatingTypeParameter(self);
+
+    /// <summary>
+    /// <c>T.CreateChecked(x)</c> (or Saturating, Truncating) to a floating type parameter, or <c>double.CreateChecked(t)</c>
+    /// from one: a conversion between floating types, or from an integer.
+    /// </summary>
+    private static bool IsConversionToFloating(IMethodSymbol target, IrType type) =>
+        target is { Name: "CreateChecked" or "CreateSaturating" or "CreateTruncating", IsStatic: true, Parameters.Length: 1, TypeArguments.Length: 1 }
+        && type.IsFloating && (type.IsGeneric && IsGenericMath(target) || Contract.TypeOf(target.TypeArguments[0]).IsGeneric)
+        && Contract.TypeOf(target.TypeArguments[0]) is { IsScalar: true } from && (from.IsFloating || from.IsIntegral);
 
     private static bool IsMathType(INamedTypeSymbol type) =>
         type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true }

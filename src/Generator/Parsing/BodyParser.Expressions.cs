@@ -57,7 +57,7 @@ internal sealed partial class BodyParser
             case IConversionOperation conversion:
                 return Conversion(conversion, type);
             case IBinaryOperation binary:
-                if (binary.OperatorMethod is not null || binary.IsLifted)
+                if (binary.OperatorMethod is not null && !IsGenericMath(binary.OperatorMethod) || binary.IsLifted)
                 {
                     return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
                 }
@@ -69,7 +69,7 @@ internal sealed partial class BodyParser
                     : Expr(binary.RightOperand);
                 return new Binary(type, BinaryOperator(binary.OperatorKind), leftOperand, rightOperand, OverflowOf(binary.IsChecked, binary.Type));
             case IUnaryOperation unary:
-                if (unary.OperatorMethod is not null || unary.IsLifted)
+                if (unary.OperatorMethod is not null && !IsGenericMath(unary.OperatorMethod) || unary.IsLifted)
                 {
                     return UnsupportedIfFloating(operation, type, "A user-defined or lifted operator", "use double or float arithmetic");
                 }
@@ -190,6 +190,25 @@ internal sealed partial class BodyParser
 
     private IrExpr Member(IOperation operation, ISymbol member, IOperation? instance, IrType type)
     {
+        if (instance is null && IsGenericMath(member) && type.IsGeneric)
+        {
+            // T.One, T.Pi: constants of the type parameter, with the values the optimizer folds (x * T.One is x).
+            double? value = member.Name switch
+            {
+                "Zero" or "AdditiveIdentity" => 0.0,
+                "One" or "MultiplicativeIdentity" => 1.0,
+                "NegativeOne" => -1.0,
+                "Pi" => Math.PI,
+                "E" => Math.E,
+                "Tau" => 2 * Math.PI,
+                "NaN" => double.NaN,
+                "PositiveInfinity" => double.PositiveInfinity,
+                "NegativeInfinity" => double.NegativeInfinity,
+                _ => null,
+            };
+            return value is { } known ? Ir.Const(type, known) : new Member(type, null, type.Name + "." + member.Name);
+        }
+
         if (instance is null)
         {
             // A named constant (const int In = 784) keeps its name, as a constant: analyses can see it cannot change or

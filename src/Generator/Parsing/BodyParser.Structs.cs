@@ -95,8 +95,8 @@ internal sealed partial class BodyParser
             IPropertyReferenceOperation p => Struct(p.Instance?.Type) || Struct(p.Type),
             IInvocationOperation { TargetMethod: var m } => m.MethodKind == MethodKind.LocalFunction || Struct(m.ContainingType) || Struct(m.ReturnType)
                 || m.Parameters.Any(q => Struct(q.Type)),
-            IBinaryOperation b => b.OperatorMethod is not null,
-            IUnaryOperation u => u.OperatorMethod is not null,
+            IBinaryOperation b => b.OperatorMethod is not null && !IsGenericMath(b.OperatorMethod),
+            IUnaryOperation u => u.OperatorMethod is not null && !IsGenericMath(u.OperatorMethod),
             _ => false,
         };
     }

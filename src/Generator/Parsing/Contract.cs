@@ -38,6 +38,8 @@ internal static class Contract
                 return item.IsScalar ? IrType.SpanOf(item, named.OriginalDefinition.MetadataName == "ReadOnlySpan`1") : Other(type);
         }
 
+        if (type is ITypeParameterSymbol parameter && IsFloatingTypeParameter(parameter)) return IrType.TypeParameter(parameter.Name);
+
         return type.SpecialType switch
         {
             SpecialType.System_Double => IrType.Double,
@@ -47,6 +49,45 @@ internal static class Contract
             SpecialType.System_Int64 => new IrType(ShapeKind.Scalar, ElementKind.Long, 0, "long", "long"),
             _ => Other(type),
         };
+    }
+
+    /// <summary>
+    /// Whether a type parameter is a generic-math floating type: constrained to <c>IFloatingPointIeee754&lt;T&gt;</c>,
+    /// directly or through an interface that extends it (<c>IBinaryFloatingPointIeee754&lt;T&gt;</c>). Such a T has
+    /// every function of the rules table (<c>T.Exp</c>, <c>T.Atan2</c>…), its constants and its comparisons.
+    /// </summary>
+    public static bool IsFloatingTypeParameter(ITypeParameterSymbol parameter) =>
+        parameter.ConstraintTypes.OfType<INamedTypeSymbol>().Any(constraint =>
+            constraint.AllInterfaces.Add(constraint).Any(i => IsFloatingPointIeee754(i) && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], parameter)));
+
+    private static bool IsFloatingPointIeee754(INamedTypeSymbol type) =>
+        type.OriginalDefinition.MetadataName == "IFloatingPointIeee754`1"
+        && type.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+    /// <summary>The type parameter list of a generic method as generated methods repeat it: <c>&lt;T&gt;</c>, or "".</summary>
+    public static string TypeParameterList(IMethodSymbol method) =>
+        method.TypeParameters.IsEmpty ? "" : "<" + string.Join(", ", method.TypeParameters.Select(p => p.Name)) + ">";
+
+    /// <summary>
+    /// The constraint clauses of a generic method as generated methods repeat them, fully qualified:
+    /// <c> where T : global::System.Numerics.IFloatingPointIeee754&lt;T&gt;</c>, or "".
+    /// </summary>
+    public static string ConstraintClauses(IMethodSymbol method)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (ITypeParameterSymbol parameter in method.TypeParameters)
+        {
+            var parts = new List<string>();
+            if (parameter.HasUnmanagedTypeConstraint) parts.Add("unmanaged");
+            else if (parameter.HasValueTypeConstraint) parts.Add("struct");
+            else if (parameter.HasReferenceTypeConstraint) parts.Add("class");
+            else if (parameter.HasNotNullConstraint) parts.Add("notnull");
+            parts.AddRange(parameter.ConstraintTypes.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)));
+            if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint) parts.Add("new()");
+            if (parts.Count > 0) text.Append(" where ").Append(parameter.Name).Append(" : ").Append(string.Join(", ", parts));
+        }
+
+        return text.ToString();
     }
 
     private static IrType Other(ITypeSymbol type)
@@ -260,6 +301,8 @@ internal static class Contract
     /// </summary>
     public static string? CheckSignature(IMethodSymbol primal, IMethodSymbol derivative)
     {
+        // A generic derivative of a generic primal is compared with the primal's type arguments in its own.
+        if (primal.Arity > 0 && derivative.Arity == primal.Arity) derivative = derivative.OriginalDefinition.Construct(primal.TypeArguments.ToArray());
         ImmutableArray<bool> mask = DifferentiableMask(primal);
         var expected = new List<(string Name, ITypeSymbol? Type, IrType? IrType, RefKind RefKind)>();
         foreach (IParameterSymbol p in primal.Parameters) expected.Add((p.Name, p.Type, null, RefKind.None));

@@ -71,9 +71,15 @@ internal static class MethodParser
 
         if (method.ReturnsVoid) returnType = IrType.Void;
 
-        if (method.IsGenericMethod)
+        // Generic math: every type parameter stands for a floating type (double, float, Half…), which generated code
+        // spells as the parameter (T.One, T.Exp). A type parameter of any other kind has no derivative to give.
+        foreach (ITypeParameterSymbol typeParameter in method.TypeParameters)
         {
-            Report(DiagnosticDescriptors.GenericMethod, LocationInfo.From(syntax.TypeParameterList), method.Name);
+            if (!Contract.IsFloatingTypeParameter(typeParameter))
+            {
+                Report(DiagnosticDescriptors.GenericMethod, LocationInfo.From(typeParameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() ?? syntax.TypeParameterList),
+                    method.Name, typeParameter.Name);
+            }
         }
 
         foreach (IParameterSymbol parameter in method.Parameters)
@@ -240,7 +246,9 @@ internal static class MethodParser
             Contract.Unique("tangent", primalNames),
             method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
             Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null,
-            parser.ResultFields);
+            parser.ResultFields,
+            Contract.TypeParameterList(method),
+            Contract.ConstraintClauses(method));
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 
@@ -320,7 +328,7 @@ internal static class MethodParser
 
     /// <summary>The primal as an XML doc cref that resolves without usings: <c>Loss(double[], global::System.Span{double})</c>.</summary>
     private static string Cref(IMethodSymbol method) =>
-        Contract.Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => Contract.ModifierText(p) + CrefType(p.Type))) + ")";
+        Contract.Escape(method.Name) + Contract.TypeParameterList(method).Replace('<', '{').Replace('>', '}') + "(" + string.Join(", ", method.Parameters.Select(p => Contract.ModifierText(p) + CrefType(p.Type))) + ")";
 
     /// <summary>A type as a cref spells it: generic arguments in braces, a tuple as the ValueTuple it is.</summary>
     private static string CrefType(ITypeSymbol type) => type switch

@@ -30,11 +30,11 @@ internal static class GradientHarness
     public static void CheckAt(Assembly assembly, string type, string method, object?[] args, Random random, double tolerance = 1e-6, object? instance = null)
     {
         Type declaring = assembly.GetType(type, throwOnError: true)!;
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance;
-        MethodInfo primal = declaring.GetMethods(all).Single(m => m.Name == method && m.GetParameters().Length == args.Length);
+        MethodInfo primal = Invoke.Methods(declaring, method, args).Single(m => m.GetParameters().Length == args.Length);
         ParameterInfo[] primalParameters = primal.GetParameters();
-        MethodInfo backward = declaring.GetMethods(all).Single(m => m.Name == method + "Backward" && m.GetParameters().Length > args.Length
-            && m.GetParameters().Take(args.Length).Select(q => q.ParameterType).SequenceEqual(primalParameters.Select(q => q.ParameterType)));
+        MethodInfo backward = Invoke.Methods(declaring, method + "Backward", args).Where(m => m.GetParameters().Length > args.Length
+            && m.GetParameters().Take(args.Length).Select(q => q.ParameterType).SequenceEqual(primalParameters.Select(q => q.ParameterType)))
+            .OrderByDescending(m => m.GetParameters().Length).First();
         ParameterInfo[] backwardParameters = backward.GetParameters();
         var names = primalParameters.Select(q => q.Name!).ToList();
         var adjointIndex = new Dictionary<int, int>();

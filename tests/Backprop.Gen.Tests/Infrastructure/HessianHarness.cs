@@ -23,10 +23,9 @@ internal static class HessianHarness
     public static void CheckAt(Assembly assembly, string type, string method, object?[] args, Random random)
     {
         Type declaring = assembly.GetType(type, throwOnError: true)!;
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static;
-        MethodInfo primal = declaring.GetMethods(all).Single(m => m.Name == method && m.GetParameters().Length == args.Length);
-        MethodInfo backward = declaring.GetMethods(all).Single(m => m.Name == method + "Backward" && m.GetParameters().Length > args.Length);
-        MethodInfo hvp = declaring.GetMethods(all).Single(m => m.Name == method + "HessianVector");
+        MethodInfo primal = Invoke.Methods(declaring, method, args).Single(m => m.GetParameters().Length == args.Length);
+        MethodInfo backward = Invoke.Backward(declaring, method, args);
+        MethodInfo hvp = Invoke.Methods(declaring, method + "HessianVector", args).Single();
         var names = primal.GetParameters().Select(q => q.Name!).ToList();
         var differentiable = new List<int>();
         for (int i = 0; i < names.Count; i++)

@@ -93,6 +93,31 @@ internal static class Invoke
         assembly.GetType(type, throwOnError: true)!.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance)
             .Single(m => m.Name == name && m.GetParameters().Length == parameterCount);
 
+    /// <summary>
+    /// The methods of <paramref name="declaring"/> named <paramref name="name"/>; a generic-math one is closed over the
+    /// floating type of <paramref name="arguments"/> (the first double or float, or array or span of them), so that one
+    /// generic source is checked as a double and as a float method.
+    /// </summary>
+    public static IEnumerable<MethodInfo> Methods(Type declaring, string name, object?[] arguments)
+    {
+        Type? element = arguments.Select(a => a switch
+        {
+            double or float => a.GetType(),
+            Array array when array.GetType().GetElementType() is { } e && (e == typeof(double) || e == typeof(float)) => e,
+            _ => null,
+        }).FirstOrDefault(t => t is not null);
+        foreach (MethodInfo method in declaring.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance))
+        {
+            if (method.Name != name) continue;
+            yield return method.IsGenericMethodDefinition && element is not null ? method.MakeGenericMethod(element) : method;
+        }
+    }
+
+    /// <summary>The full Backward of a method: of its overloads taking more than the primal's parameters, the one taking most (with the seed).</summary>
+    public static MethodInfo Backward(Type declaring, string method, object?[] arguments) =>
+        Methods(declaring, method + "Backward", arguments).Where(m => m.GetParameters().Length > arguments.Length)
+            .OrderByDescending(m => m.GetParameters().Length).First();
+
     /// <summary>Calls a method; ref arguments are written back into <paramref name="arguments"/>.</summary>
     public static object? Call(MethodInfo method, object?[] arguments, object? instance = null)
     {
