@@ -60,8 +60,60 @@ public static partial class TinyFloatNet
     }
 }
 
+/// <summary>A user's generic-math network over the generic toolkit: one source for double and float.</summary>
+public static partial class GenericNet
+{
+    [Differentiable]
+    public static T Loss<T>(T[] w1, T[] b1, T[] w2, T[] b2, [NoDerivative] T[] x, [NoDerivative] T[] target) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        T[] hidden = new T[4];
+        Layers.Dense(w1, b1, x, hidden);
+        T[] active = new T[4];
+        Layers.Relu<T>(hidden, active);
+        T[] output = new T[3];
+        Layers.Dense(w2, b2, active, output);
+        T[] smooth = new T[3];
+        for (int k = 0; k < 3; k++) smooth[k] = Activations.Softplus(output[k]) + Activations.LeakyRelu(output[k]);
+        return Losses.MeanSquaredError(smooth, target);
+    }
+}
+
 public class ToolkitInUserCodeTests
 {
+    [Fact]
+    public void A_generic_network_over_the_generic_toolkit_has_exact_gradients_in_double_and_float()
+    {
+        var random = new Random(9);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            double[] x = Numeric.RandomVector(random, 3, 2), target = Numeric.RandomVector(random, 3);
+            double[] point = Numeric.RandomVector(random, 12 + 4 + 12 + 3);
+            Numeric.AssertGradient(
+                v => GenericNet.Loss(v[..12], v[12..16], v[16..28], v[28..], x, target),
+                (v, d) =>
+                {
+                    double[] dW1 = new double[12], dB1 = new double[4], dW2 = new double[12], dB2 = new double[3];
+                    GenericNet.LossBackward(v[..12], v[12..16], v[16..28], v[28..], x, target, dW1, dB1, dW2, dB2);
+                    double[] all = dW1.Concat(dB1).Concat(dW2).Concat(dB2).ToArray();
+                    for (int i = 0; i < all.Length; i++) d[i] += all[i];
+                },
+                point);
+
+            // The same source over float gives the double gradient to float precision.
+            float[] f = point.Select(v => (float)v).ToArray();
+            float[] fx = x.Select(v => (float)v).ToArray(), ft = target.Select(v => (float)v).ToArray();
+            float[] fW1 = new float[12], fB1 = new float[4], fW2 = new float[12], fB2 = new float[3];
+            GenericNet.LossBackward(f[..12], f[12..16], f[16..28], f[28..], fx, ft, fW1, fB1, fW2, fB2);
+            double[] dW1d = new double[12], dB1d = new double[4], dW2d = new double[12], dB2d = new double[3];
+            double[] fp = f.Select(v => (double)v).ToArray();
+            GenericNet.LossBackward(fp[..12], fp[12..16], fp[16..28], fp[28..], fx.Select(v => (double)v).ToArray(), ft.Select(v => (double)v).ToArray(),
+                dW1d, dB1d, dW2d, dB2d);
+            double[] expected = dW1d.Concat(dB1d).Concat(dW2d).Concat(dB2d).ToArray();
+            float[] actual = fW1.Concat(fB1).Concat(fW2).Concat(fB2).ToArray();
+            for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4 * (1 + Math.Abs(expected[i])), $"{i}: {actual[i]} vs {expected[i]}");
+        }
+    }
+
     [Fact]
     public void A_float_network_of_toolkit_layers_matches_finite_differences_to_float_precision()
     {

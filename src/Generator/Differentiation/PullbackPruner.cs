@@ -209,8 +209,14 @@ internal static class PullbackPruner
 
     /// <summary>
     /// Whether computing <paramref name="expr"/> acts beyond its value: a pop, a call the generator cannot see into, or a
-    /// call that writes outputs. A call to a [Differentiable] function of scalars is pure: the caller already ran it.
+    /// call that writes outputs. A call to a [Differentiable] function of scalars is pure: the caller already ran it, and
+    /// so are the slices and shapes it took (<c>w.AsSpan(j * n, n)</c> in a dense layer's <c>Dot</c>, which would otherwise
+    /// keep the whole forward loop alive in the Pullback).
     /// </summary>
-    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !Ir.IsPureOpaque(opaque) || e is RuntimeCall || e is Opaque or Pop
+    private static bool HasEffects(IrExpr expr) => IrWalker.DescendantsAndSelf(expr).Any(e => e is OpaqueCall opaque && !IsPureHere(opaque) || e is RuntimeCall || e is Opaque or Pop
         || e is DiffCall call && (call.Tape is not null || call.Callee.Parameters.Any(p => p.IsOutput)));
+
+    // What the caller's forward pass computed without throwing cannot throw here either.
+    private static bool IsPureHere(OpaqueCall call) =>
+        Ir.IsPureOpaque(call) || call.Known is KnownCall.AsSpan or KnownCall.SpanSlice or KnownCall.ArrayShape or KnownCall.IsFinite;
 }

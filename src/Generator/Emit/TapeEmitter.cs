@@ -21,6 +21,9 @@ internal static class TapeEmitter
 
     public static void Write(SourceWriter writer, CSharpPrinter printer, MethodModel model, BackwardBody body, string tapeName)
     {
+        // A generic-math method's tape is generic in the same type parameters: DenseTape<T>.
+        string declaredName = tapeName + model.TypeParameters + model.Constraints;
+        tapeName += model.TypeParameters;
         Split split = Split.Of(model, body);
         if (!split.Splits)
         {
@@ -31,7 +34,7 @@ internal static class TapeEmitter
         }
 
         writer.WriteLine();
-        WriteTapeType(writer, model, tapeName, split);
+        WriteTapeType(writer, model, tapeName, declaredName, split);
         writer.WriteLine();
         WriteRecord(writer, printer, model, body, tapeName, split);
         writer.WriteLine();
@@ -135,7 +138,7 @@ internal static class TapeEmitter
     private static string Accessibility(MethodModel model) =>
         string.Join(" ", model.Modifiers.Split(' ').Where(m => m is "public" or "internal" or "private" or "protected"));
 
-    private static void WriteTapeType(SourceWriter writer, MethodModel model, string tapeName, Split split)
+    private static void WriteTapeType(SourceWriter writer, MethodModel model, string tapeName, string declaredName, Split split)
     {
         writer.WriteLine("/// <summary>");
         writer.WriteLine($"/// What the reverse sweep of <see cref=\"{model.Cref}\"/> reads of its forward pass, kept by <c>{model.Name}Record</c> for");
@@ -143,7 +146,7 @@ internal static class TapeEmitter
         writer.WriteLine("/// </summary>");
         writer.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"Backprop.Gen\", \"{GeneratorVersion.Value}\")]");
-        writer.OpenBlock($"{Accessibility(model)} sealed class {tapeName}");
+        writer.OpenBlock($"{Accessibility(model)} sealed class {declaredName}");
         writer.WriteLine("[global::System.ThreadStatic]");
         writer.WriteLine($"private static {tapeName}? s_free;");
         writer.WriteLine();

@@ -198,7 +198,7 @@ internal sealed partial class BodyParser
         string backwardName = target.Name + Contract.BackwardSuffix;
         bool differentiable = Contract.HasAttribute(target, Contract.DifferentiableAttribute);
         IMethodSymbol? handWritten = target.ContainingType.GetMembers(backwardName).OfType<IMethodSymbol>()
-            .FirstOrDefault(m => Contract.CheckSignature(target, m) is null);
+            .Select(m => Contract.ConstructedLike(m, target)).FirstOrDefault(m => Contract.CheckSignature(target, m) is null);
         if (!differentiable && handWritten is null) return null;
 
         ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
@@ -227,7 +227,7 @@ internal sealed partial class BodyParser
         bool inSource = target.Locations.Any(l => l.IsInSource);
         bool hasPullback = differentiable && outputs.Any(o => o)
             && (handWritten is null ? inSource
-                : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>()
+                : target.ContainingType.GetMembers(target.Name + "Pullback").OfType<IMethodSymbol>().Select(m => Contract.ConstructedLike(m, target))
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length
                         && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
         // A generic-math callee's derivatives are called with the call's type arguments: Softplus<double> → SoftplusBackward<double>.

@@ -187,12 +187,18 @@ internal static class Contract
 
     /// <summary>
     /// The type of the tape a generated method records (<c>Network.LogitsTape</c>), fully qualified; null where there is
-    /// none: a checkpoint, a hand-written derivative, a generic method or a struct's instance method. Compiled
+    /// none: a checkpoint, a hand-written derivative or a struct's instance method. Compiled
     /// elsewhere, the method's <c>…Record</c> tells (its last parameter is the tape chain).
     /// </summary>
     public static string? TapeOf(IMethodSymbol method, Compilation compilation)
     {
-        if (method.IsGenericMethod || !method.IsStatic && method.ContainingType.TypeKind != TypeKind.Class) return null;
+        if (!method.IsStatic && method.ContainingType.TypeKind != TypeKind.Class) return null;
+        // A generic-math method's tape is generic too: DenseTape<double> for a call of Dense<double>.
+        string typeArguments = method.IsGenericMethod
+            ? "<" + string.Join(", ", method.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">"
+            : "";
+        IMethodSymbol constructed = method;
+        method = method.OriginalDefinition;
         if (GetAttribute(method, DifferentiableAttribute) is { } attribute
             && attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true)) return null;
         if (method.Locations.Any(l => l.IsInSource))
@@ -200,13 +206,14 @@ internal static class Contract
             // The tape holds the method's locals, and its type is as accessible as the method: a local of a less
             // accessible type (a private struct in a public method) could not be its field.
             return LocalsAsAccessibleAs(method, compilation)
-                ? method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + TapeName(method)
+                ? constructed.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + TapeName(method) + typeArguments
                 : null;
         }
 
-        IMethodSymbol? record = method.ContainingType.GetMembers(method.Name + "Record").OfType<IMethodSymbol>()
+        IMethodSymbol? record = constructed.ContainingType.GetMembers(method.Name + "Record").OfType<IMethodSymbol>()
+            .Select(m => ConstructedLike(m, constructed))
             .FirstOrDefault(m => m.Parameters.Length == method.Parameters.Length + 1
-                && m.Parameters.Take(method.Parameters.Length).Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default));
+                && m.Parameters.Take(method.Parameters.Length).Select(p => p.Type).SequenceEqual(constructed.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default));
         return record?.Parameters.Last().Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
     }
 
@@ -301,8 +308,7 @@ internal static class Contract
     /// </summary>
     public static string? CheckSignature(IMethodSymbol primal, IMethodSymbol derivative)
     {
-        // A generic derivative of a generic primal is compared with the primal's type arguments in its own.
-        if (primal.Arity > 0 && derivative.Arity == primal.Arity) derivative = derivative.OriginalDefinition.Construct(primal.TypeArguments.ToArray());
+        derivative = ConstructedLike(derivative, primal);
         ImmutableArray<bool> mask = DifferentiableMask(primal);
         var expected = new List<(string Name, ITypeSymbol? Type, IrType? IrType, RefKind RefKind)>();
         foreach (IParameterSymbol p in primal.Parameters) expected.Add((p.Name, p.Type, null, RefKind.None));
@@ -351,6 +357,13 @@ internal static class Contract
 
         return null;
     }
+
+    /// <summary>
+    /// A generic derivative of a generic primal, with the primal's type arguments (<c>DenseBackward&lt;double&gt;</c> for
+    /// <c>Dense&lt;double&gt;</c>), so that their parameter types compare; any other method as it is.
+    /// </summary>
+    public static IMethodSymbol ConstructedLike(IMethodSymbol derivative, IMethodSymbol primal) =>
+        primal.Arity > 0 && derivative.Arity == primal.Arity ? derivative.OriginalDefinition.Construct(primal.TypeArguments.ToArray()) : derivative;
 
     private static string AdjointShapeDisplay(IrType type) => type.Shape switch
     {

@@ -61,7 +61,7 @@ internal static class TensorPrimitivesCalls
     }
 
     /// <summary>
-    /// The one element type of the operation's spans, <c>float</c> or <c>double</c>: the generic methods' type argument, or
+    /// The one element type of the operation's spans, <c>float</c>, <c>double</c> or a generic-math <c>T</c>: the generic methods' type argument, or
     /// the element of the <c>float</c> overloads' spans.
     /// </summary>
     private static ITypeSymbol? ElementType(IMethodSymbol target)
@@ -70,7 +70,9 @@ internal static class TensorPrimitivesCalls
             ? target.TypeArguments[0]
             : target.Parameters.Select(p => p.Type).OfType<INamedTypeSymbol>()
                 .FirstOrDefault(t => t.IsGenericType && t.OriginalDefinition.MetadataName is "Span`1" or "ReadOnlySpan`1")?.TypeArguments[0];
-        return element?.SpecialType is SpecialType.System_Double or SpecialType.System_Single ? element : null;
+        // A generic-math caller's T is one too: the runtime's rules are generic over IFloatingPointIeee754<T>.
+        return element?.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+            || element is ITypeParameterSymbol parameter && Contract.IsFloatingTypeParameter(parameter) ? element : null;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Backprop.CompilerServices;
@@ -28,13 +29,69 @@ public static class Kernels
     /// <exception cref="ArgumentOutOfRangeException">A range runs past the end of its array (the scalar loop would have
     /// thrown <see cref="IndexOutOfRangeException"/>).</exception>
     public static void AddScaled(Span<double> into, int intoStart, double scale, ReadOnlySpan<double> from, int fromStart, int count) =>
-        AddScaled<double>(into, intoStart, scale, from, fromStart, count);
+        AddScaledCore(into, intoStart, scale, from, fromStart, count);
 
     /// <inheritdoc cref="AddScaled(Span{double}, int, double, ReadOnlySpan{double}, int, int)"/>
     public static void AddScaled(Span<float> into, int intoStart, float scale, ReadOnlySpan<float> from, int fromStart, int count) =>
-        AddScaled<float>(into, intoStart, scale, from, fromStart, count);
+        AddScaledCore(into, intoStart, scale, from, fromStart, count);
 
-    private static void AddScaled<T>(Span<T> into, int intoStart, T scale, ReadOnlySpan<T> from, int fromStart, int count)
+    /// <summary>
+    /// <see cref="AddScaled(Span{double}, int, double, ReadOnlySpan{double}, int, int)"/> for generated generic-math code:
+    /// the vector kernel for <c>double</c> and <c>float</c> (the JIT keeps only the branch of the type it compiles for),
+    /// the scalar loop for other types.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="into">The array or span added to.</param>
+    /// <param name="intoStart">Where in <paramref name="into"/> the first element is.</param>
+    /// <param name="scale">The factor every element of <paramref name="from"/> is multiplied by.</param>
+    /// <param name="from">The array or span read.</param>
+    /// <param name="fromStart">Where in <paramref name="from"/> the first element is.</param>
+    /// <param name="count">How many elements.</param>
+    public static void AddScaled<T>(Span<T> into, int intoStart, T scale, ReadOnlySpan<T> from, int fromStart, int count)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double))
+        {
+            AddScaledCore(As<T, double>(into), intoStart, Unsafe.As<T, double>(ref scale), As<T, double>(from), fromStart, count);
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            AddScaledCore(As<T, float>(into), intoStart, Unsafe.As<T, float>(ref scale), As<T, float>(from), fromStart, count);
+        }
+        else
+        {
+            if (count <= 0) return;
+            Span<T> target = into.Slice(intoStart, count);
+            ReadOnlySpan<T> source = from.Slice(fromStart, count);
+            if (scale == T.Zero && AllFinite(source)) return;
+            for (int k = 0; k < count; k++) target[k] += scale * source[k];
+        }
+    }
+
+    /// <summary><see cref="AllFinite(ReadOnlySpan{double})"/> for generated generic-math code.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="values">The values.</param>
+    public static bool AllFinite<T>(ReadOnlySpan<T> values)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return AllFiniteCore(As<T, double>(values));
+        if (typeof(T) == typeof(float)) return AllFiniteCore(As<T, float>(values));
+        foreach (T value in values)
+        {
+            if (!T.IsFinite(value)) return false;
+        }
+
+        return true;
+    }
+
+    // The same memory seen as the type T is known to be (callers test typeof(T) first).
+    private static Span<TTo> As<TFrom, TTo>(Span<TFrom> span) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static ReadOnlySpan<TTo> As<TFrom, TTo>(ReadOnlySpan<TFrom> span) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    private static void AddScaledCore<T>(Span<T> into, int intoStart, T scale, ReadOnlySpan<T> from, int fromStart, int count)
         where T : unmanaged, INumber<T>
     {
         if (count <= 0) return;
@@ -43,7 +100,7 @@ public static class Kernels
 
         // A zero multiple of finite values adds only zeros: skip the writes (behind a ReLU or a max-pool most rows have
         // a zero gradient). With an infinity or a NaN in the row, 0 · ∞ is NaN, as IEEE says, so the row is added.
-        if (scale == T.Zero && AllFinite(source)) return;
+        if (scale == T.Zero && AllFiniteCore(source)) return;
         int k = 0;
         if (Vector.IsHardwareAccelerated && count >= Vector<T>.Count)
         {
@@ -65,13 +122,13 @@ public static class Kernels
     /// the values it multiplies pass this check, so that <c>0 · ∞</c> stays NaN.
     /// </summary>
     /// <param name="values">The values.</param>
-    public static bool AllFinite(ReadOnlySpan<double> values) => AllFinite<double>(values);
+    public static bool AllFinite(ReadOnlySpan<double> values) => AllFiniteCore(values);
 
     /// <inheritdoc cref="AllFinite(ReadOnlySpan{double})"/>
-    public static bool AllFinite(ReadOnlySpan<float> values) => AllFinite<float>(values);
+    public static bool AllFinite(ReadOnlySpan<float> values) => AllFiniteCore(values);
 
     // x − x is 0 exactly for finite x, NaN otherwise.
-    private static bool AllFinite<T>(ReadOnlySpan<T> values)
+    private static bool AllFiniteCore<T>(ReadOnlySpan<T> values)
         where T : unmanaged, INumber<T>
     {
         int k = 0;

@@ -18,7 +18,7 @@ public static partial class Layers
     /// <summary>
     /// A fully connected layer over a batch: <c>y[r·m + j] = b[j] + Σᵢ w[j·n + i] · x[r·n + i]</c> for every row
     /// <c>r</c>, with <c>m = b.Length</c> outputs and <c>n = w.Length / m</c> inputs (<c>w</c> row-major, one row per
-    /// output, as in <see cref="Dense(double[], double[], ReadOnlySpan{double}, Span{double})"/>).
+    /// output, as in <see cref="Dense{T}(T[], T[], ReadOnlySpan{T}, Span{T})"/>).
     /// </summary>
     /// <param name="w">The weights, <c>m × n</c>.</param>
     /// <param name="b">The biases, one per output.</param>

@@ -15,44 +15,75 @@ namespace Backprop.Nn;
 public static partial class Layers
 {
     /// <summary>A fully connected layer: <c>y[j] = b[j] + Σᵢ w[j·n + i] · x[i]</c> with <c>n = x.Length</c>.</summary>
+    /// <typeparam name="T"><c>double</c> or <c>float</c> (any IEEE floating type).</typeparam>
     /// <param name="w">The weights, <c>y.Length × x.Length</c>, row-major.</param>
     /// <param name="b">The biases, one per output.</param>
     /// <param name="x">The input.</param>
     /// <param name="y">Receives the output.</param>
     [Differentiable]
-    public static void Dense(double[] w, double[] b, ReadOnlySpan<double> x, Span<double> y)
+    public static void Dense<T>(T[] w, T[] b, ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
     {
         // Each output is a SIMD dot product of a weight row with the input (TensorPrimitives.Dot, several accumulators).
         int n = x.Length;
-        for (int j = 0; j < y.Length; j++) y[j] = b[j] + TensorPrimitives.Dot(w.AsSpan(j * n, n), x);
+        for (int j = 0; j < y.Length; j++) y[j] = b[j] + TensorPrimitives.Dot<T>(w.AsSpan(j * n, n), x);
     }
 
     /// <summary>The rectifier over a span: <c>y[i] = max(x[i], 0)</c>.</summary>
+    /// <typeparam name="T"><c>double</c> or <c>float</c> (any IEEE floating type).</typeparam>
     /// <param name="x">The input.</param>
     /// <param name="y">Receives the output, of the same length.</param>
     [Differentiable]
-    public static void Relu(ReadOnlySpan<double> x, Span<double> y)
+    public static void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : T.Zero;
     }
 
     /// <summary>The hyperbolic tangent over a span.</summary>
+    /// <typeparam name="T"><c>double</c> or <c>float</c> (any IEEE floating type).</typeparam>
     /// <param name="x">The input.</param>
     /// <param name="y">Receives the output, of the same length.</param>
     [Differentiable]
-    public static void Tanh(ReadOnlySpan<double> x, Span<double> y)
+    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) y[i] = Math.Tanh(x[i]);
+        for (int i = 0; i < x.Length; i++) y[i] = T.Tanh(x[i]);
     }
 
-    /// <summary>The logistic sigmoid over a span (see <see cref="Activations.Sigmoid(double)"/>).</summary>
+    /// <summary>The logistic sigmoid over a span (see <see cref="Activations.Sigmoid{T}(T)"/>).</summary>
+    /// <typeparam name="T"><c>double</c> or <c>float</c> (any IEEE floating type).</typeparam>
     /// <param name="x">The input.</param>
     /// <param name="y">Receives the output, of the same length.</param>
     [Differentiable]
-    public static void Sigmoid(ReadOnlySpan<double> x, Span<double> y)
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++) y[i] = Activations.Sigmoid(x[i]);
     }
+
+    // The span-only layers for double and float by name: a caller passing arrays (Relu(hidden, active)) needs no type
+    // argument on a compiler older than C# 14, which cannot infer T from an array passed as a span.
+
+    /// <inheritdoc cref="Relu{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Relu(ReadOnlySpan<double> x, Span<double> y) => Relu<double>(x, y);
+
+    /// <inheritdoc cref="Relu{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y) => Relu<float>(x, y);
+
+    /// <inheritdoc cref="Tanh{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Tanh(ReadOnlySpan<double> x, Span<double> y) => Tanh<double>(x, y);
+
+    /// <inheritdoc cref="Tanh{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Tanh<float>(x, y);
+
+    /// <inheritdoc cref="Sigmoid{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Sigmoid(ReadOnlySpan<double> x, Span<double> y) => Sigmoid<double>(x, y);
+
+    /// <inheritdoc cref="Sigmoid{T}(ReadOnlySpan{T}, Span{T})"/>
+    [Differentiable]
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Sigmoid<float>(x, y);
 
     /// <summary>The side of a convolution's or a pooling's output: <c>(size + 2·padding − kernel) / stride + 1</c>.</summary>
     /// <param name="size">The input's side.</param>
@@ -73,6 +104,7 @@ public static partial class Layers
     /// A two-dimensional convolution (cross-correlation, as in every framework) with zero padding:
     /// <c>output[o, r, c] = bias[o] + Σ kernel[o, i, u, v] · input[i, r·stride + u − padding, c·stride + v − padding]</c>.
     /// </summary>
+    /// <typeparam name="T"><c>double</c> or <c>float</c> (any IEEE floating type).</typeparam>
     /// <param name="kernel">The kernels, <c>channelsOut × channelsIn × size × size</c>.</param>
     /// <param name="bias">One bias per output channel.</param>
     /// <param name="input">The input image, <c>channelsIn × height × width</c>.</param>
@@ -84,8 +116,8 @@ public static partial class Layers
     /// <param name="stride">The stride.</param>
     /// <param name="padding">The zero padding on each border.</param>
     [Differentiable]
-    public static void Conv2d(double[] kernel, double[] bias, ReadOnlySpan<double> input, Span<double> output,
-        int channelsIn, int height, int width, int size, int stride, int padding)
+    public static void Conv2d<T>(T[] kernel, T[] bias, ReadOnlySpan<T> input, Span<T> output,
+        int channelsIn, int height, int width, int size, int stride, int padding) where T : IFloatingPointIeee754<T>
     {
         int outHeight = (height + 2 * padding - size) / stride + 1;
         int outWidth = (width + 2 * padding - size) / stride + 1;
@@ -100,7 +132,7 @@ public static partial class Layers
                 {
                     int left = c * stride - padding;
                     int vFirst = Math.Max(0, -left), vEnd = Math.Min(size, width - left);
-                    double sum = bias[o];
+                    T sum = bias[o];
                     for (int i = 0; i < channelsIn; i++)
                     {
                         for (int u = uFirst; u < uEnd; u++)
@@ -147,6 +179,15 @@ public static partial class Layers
     /// <param name="dOutput">The incoming gradient of the output (read, left unchanged); empty for none.</param>
     public static void MaxPool2dBackward(ReadOnlySpan<double> input, Span<double> output, int channels, int height, int width, int size, int stride,
         Span<double> dInput, [OutputAdjoint] Span<double> dOutput) =>
+        MaxPool(input, output, channels, height, width, size, stride, dInput, dOutput);
+
+    /// <inheritdoc cref="MaxPool2d(ReadOnlySpan{double}, Span{double}, int, int, int, int, int)"/>
+    public static void MaxPool2d(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int size, int stride) =>
+        MaxPool<float>(input, output, channels, height, width, size, stride, Span<float>.Empty, Span<float>.Empty);
+
+    /// <inheritdoc cref="MaxPool2dBackward(ReadOnlySpan{double}, Span{double}, int, int, int, int, int, Span{double}, Span{double})"/>
+    public static void MaxPool2dBackward(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int size, int stride,
+        Span<float> dInput, [OutputAdjoint] Span<float> dOutput) =>
         MaxPool(input, output, channels, height, width, size, stride, dInput, dOutput);
 
     /// <summary>Max pooling over <c>double</c> or <c>float</c>, and its gradient when both adjoints are given.</summary>

@@ -4,8 +4,8 @@ using System.Numerics;
 namespace Backprop.Nn;
 
 /// <summary>
-/// Losses and the softmax. <see cref="CrossEntropy(double[], int)"/>, <see cref="MeanSquaredError(double[], double[])"/> and
-/// <see cref="BinaryCrossEntropyWithLogits(double, double)"/> are <see cref="DifferentiableAttribute">[Differentiable]</see>;
+/// Losses and the softmax, over <c>double</c> and <c>float</c>. <see cref="CrossEntropy{T}(T[], int)"/>, <see cref="MeanSquaredError{T}(T[], T[])"/> and
+/// <see cref="BinaryCrossEntropyWithLogits{T}(T, T)"/> are generic <see cref="DifferentiableAttribute">[Differentiable]</see> methods;
 /// <see cref="LogSumExp(ReadOnlySpan{double})"/>, <see cref="Softmax(ReadOnlySpan{double}, Span{double})"/> and <see cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/> have hand-written fused
 /// Backward methods (the gradient of log-sum-exp is the softmax), which the generator calls from your
 /// [Differentiable] code like any other Backward.
@@ -68,40 +68,66 @@ public static partial class Losses
     public static double SoftmaxCrossEntropyBackward(ReadOnlySpan<double> logits, int label, Span<double> dLogits, double seed = 1.0) =>
         SoftmaxCrossEntropyBackwardOf(logits, label, dLogits, seed);
 
+    // The same for float: a caller passing an array (SoftmaxCrossEntropy(logits, label)) cannot have T inferred from it
+    // before C# 14, so the hand-written losses are named per type; each is one line into the generic implementation.
+
+    /// <inheritdoc cref="LogSumExp(ReadOnlySpan{double})"/>
+    public static float LogSumExp(ReadOnlySpan<float> x) => LogSumExpOf(x);
+
+    /// <inheritdoc cref="LogSumExpBackward(ReadOnlySpan{double}, Span{double}, double)"/>
+    public static float LogSumExpBackward(ReadOnlySpan<float> x, Span<float> dX, float seed = 1f) => LogSumExpBackwardOf(x, dX, seed);
+
+    /// <inheritdoc cref="Softmax(ReadOnlySpan{double}, Span{double})"/>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities) => SoftmaxOf(logits, probabilities);
+
+    /// <inheritdoc cref="SoftmaxBackward(ReadOnlySpan{double}, Span{double}, Span{double}, Span{double})"/>
+    public static void SoftmaxBackward(ReadOnlySpan<float> logits, Span<float> probabilities, Span<float> dLogits, [OutputAdjoint] Span<float> dProbabilities) =>
+        SoftmaxBackwardOf(logits, probabilities, dLogits, dProbabilities);
+
+    /// <inheritdoc cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/>
+    public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int label) => SoftmaxCrossEntropyOf(logits, label);
+
+    /// <inheritdoc cref="SoftmaxCrossEntropyBackward(ReadOnlySpan{double}, int, Span{double}, double)"/>
+    public static float SoftmaxCrossEntropyBackward(ReadOnlySpan<float> logits, int label, Span<float> dLogits, float seed = 1f) =>
+        SoftmaxCrossEntropyBackwardOf(logits, label, dLogits, seed);
+
     /// <summary>The cross-entropy <c>−ln p[label]</c> of probabilities that already sum to one (see <see cref="Softmax(ReadOnlySpan{double}, Span{double})"/>).</summary>
+    /// <typeparam name="T">The floating type.</typeparam>
     /// <param name="probabilities">The probabilities, one per class.</param>
     /// <param name="label">The true class.</param>
     /// <remarks>Prefer <see cref="SoftmaxCrossEntropy(ReadOnlySpan{double}, int)"/> on logits: it cannot take the log of an underflowed zero.</remarks>
     [Differentiable]
-    public static double CrossEntropy(double[] probabilities, int label) => -Math.Log(probabilities[label]);
+    public static T CrossEntropy<T>(T[] probabilities, int label) where T : IFloatingPointIeee754<T> => -T.Log(probabilities[label]);
 
     /// <summary>The mean squared error <c>(1/n) Σ (predictionᵢ − targetᵢ)²</c>.</summary>
+    /// <typeparam name="T">The floating type.</typeparam>
     /// <param name="prediction">The predicted values.</param>
     /// <param name="target">The targets, of the same length (differentiable too, as for an autoencoder).</param>
     [Differentiable]
-    public static double MeanSquaredError(double[] prediction, double[] target)
+    public static T MeanSquaredError<T>(T[] prediction, T[] target) where T : IFloatingPointIeee754<T>
     {
-        double sum = 0;
+        T sum = T.Zero;
         for (int i = 0; i < prediction.Length; i++)
         {
-            double error = prediction[i] - target[i];
+            T error = prediction[i] - target[i];
             sum += error * error;
         }
 
-        return sum / prediction.Length;
+        return sum / T.CreateChecked(prediction.Length);
     }
 
     /// <summary>
     /// The binary cross-entropy of <c>sigmoid(logit)</c> against a target probability, computed stably as
     /// <c>max(z, 0) − z·t + ln(1 + e^−|z|)</c>.
     /// </summary>
+    /// <typeparam name="T">The floating type.</typeparam>
     /// <param name="logit">The score z.</param>
     /// <param name="target">The target probability t, usually 0 or 1.</param>
     [Differentiable(Modes = DifferentiationModes.SecondOrder)]
-    public static double BinaryCrossEntropyWithLogits(double logit, [NoDerivative] double target)
+    public static T BinaryCrossEntropyWithLogits<T>(T logit, [NoDerivative] T target) where T : IFloatingPointIeee754<T>
     {
-        if (logit > 0) return logit - logit * target + Math.Log(1 + Math.Exp(-logit));
-        return -logit * target + Math.Log(1 + Math.Exp(logit));
+        if (logit > T.Zero) return logit - logit * target + T.Log(T.One + T.Exp(-logit));
+        return -logit * target + T.Log(T.One + T.Exp(logit));
     }
 
     // The softmax family over double and float: one implementation, specialised by the JIT for each.

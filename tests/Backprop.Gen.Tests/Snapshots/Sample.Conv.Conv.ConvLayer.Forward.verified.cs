@@ -23,16 +23,16 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
             double[] _d_output = global::Backprop.CompilerServices.Buffers.RentCopy(dOutput, output.Length);
             try
             {
                 // forward sweep
-                global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
+                global::Backprop.Nn.Layers.Conv2dRecord<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
 
                 // reverse sweep
                 // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-                global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, _d_output);
+                global::Backprop.Nn.Layers.Conv2dReplay<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, _d_output);
             }
             finally
             {
@@ -59,14 +59,14 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dInput, "dInput", "input, output, dOutput", input, output, dOutput);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
 
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
 
             // forward sweep: only what the reverse sweep reads
-            global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
+            global::Backprop.Nn.Layers.Conv2dRecord<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
 
             // reverse sweep
             // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-            global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
+            global::Backprop.Nn.Layers.Conv2dReplay<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
         }
 
         /// <summary>
@@ -116,8 +116,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardRecord(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, ref ForwardTape? tapes)
         {
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
-            global::Backprop.Nn.Layers.Conv2dRecord(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dRecord<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d);
             ForwardTape _tape = ForwardTape.Rent();
             _tape._tapes_Conv2d = _tapes_Conv2d;
             _tape.Next = tapes;
@@ -145,10 +145,10 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dOutput, "dOutput", "input, output", input, output);
             ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");
             tapes = _tape.Next;
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape_2?)_tape._tapes_Conv2d;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape<double>?)_tape._tapes_Conv2d;
             _tape.Return();
             // Layers.Conv2d(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding)
-            global::Backprop.Nn.Layers.Conv2dReplay(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
+            global::Backprop.Nn.Layers.Conv2dReplay<double>(Kernel, Bias, input, output, ChannelsIn, Height, Width, Size, Stride, Padding, ref _tapes_Conv2d, gradients.Kernel, gradients.Bias, dInput, dOutput);
         }
     }
 }

@@ -35,9 +35,9 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -50,18 +50,18 @@ namespace Conv
                 // forward sweep
                 features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
-                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
+                global::Backprop.Nn.Layers.Conv2dRecord<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
-                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w, b, pooled, logits, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, _d_logits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, _d_logits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
@@ -70,7 +70,7 @@ namespace Conv
                 global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
+                global::Backprop.Nn.Layers.Conv2dReplay<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
             }
             finally
             {
@@ -115,9 +115,9 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB, "dB", "kernel, bias, w, b, image, logits, dLogits", kernel, bias, w, b, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "kernel, bias, w, b, image, logits", kernel, bias, w, b, image, logits);
 
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -129,18 +129,18 @@ namespace Conv
                 // forward sweep: only what the reverse sweep reads
                 features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
-                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
+                global::Backprop.Nn.Layers.Conv2dRecord<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
-                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w, b, pooled, logits, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
@@ -149,7 +149,7 @@ namespace Conv
                 global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
+                global::Backprop.Nn.Layers.Conv2dReplay<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
             }
             finally
             {
@@ -245,9 +245,9 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsRecord(double[] kernel, double[] bias, double[] w, double[] b, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes)
         {
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = null;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             double[] _d_features = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_pooled = global::System.Array.Empty<double>();
@@ -259,14 +259,14 @@ namespace Conv
             {
                 features = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Channels * Side * Side);
                 _d_features = global::Backprop.CompilerServices.Buffers.Grow(_d_features, features.Length);
-                global::Backprop.Nn.Layers.Conv2dRecord(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
+                global::Backprop.Nn.Layers.Conv2dRecord<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(features.Length);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(features, active, ref _tapes_Relu);
                 pooled = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Features);
                 _d_pooled = global::Backprop.CompilerServices.Buffers.Grow(_d_pooled, pooled.Length);
                 global::Backprop.Nn.Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
-                global::Backprop.Nn.Layers.DenseRecord(w, b, pooled, logits, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w, b, pooled, logits, ref _tapes_Dense);
                 LogitsTape _tape = LogitsTape.Rent();
                 _tape._d_active = _d_active;
                 _tape._d_features = _d_features;
@@ -332,8 +332,8 @@ namespace Conv
             double[] _d_active = _tape._d_active;
             double[] _d_features = _tape._d_features;
             double[] _d_pooled = _tape._d_pooled;
-            global::Backprop.Nn.Layers.Conv2dTape_2? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape_2?)_tape._tapes_Conv2d;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
+            global::Backprop.Nn.Layers.Conv2dTape<double>? _tapes_Conv2d = (global::Backprop.Nn.Layers.Conv2dTape<double>?)_tape._tapes_Conv2d;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape<double>?)_tape._tapes_Dense;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
             double[] active = _tape.active;
             double[] features = _tape.features;
@@ -342,7 +342,7 @@ namespace Conv
             try
             {
                 // Layers.Dense(w, b, pooled, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w, b, pooled, logits, ref _tapes_Dense, dW, dB, _d_pooled, dLogits);
 
                 // Layers.MaxPool2d(active, pooled, Channels, Side, Side, 2, 2);
                 global::Backprop.Nn.Layers.MaxPool2dBackward(active, pooled, Channels, Side, Side, 2, 2, _d_active, _d_pooled);
@@ -351,7 +351,7 @@ namespace Conv
                 global::Backprop.Nn.Layers.ReluReplay(features, active, ref _tapes_Relu, _d_features, _d_active);
 
                 // Layers.Conv2d(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1);
-                global::Backprop.Nn.Layers.Conv2dReplay(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
+                global::Backprop.Nn.Layers.Conv2dReplay<double>(kernel, bias, image, features, 1, Side, Side, Kernel, 1, 1, ref _tapes_Conv2d, dKernel, dBias, default, _d_features);
             }
             finally
             {

@@ -23,16 +23,16 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             double[] _d_y = global::Backprop.CompilerServices.Buffers.RentCopy(dY, y.Length);
             try
             {
                 // forward sweep
-                global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(W, B, x, y, ref _tapes_Dense);
 
                 // reverse sweep
                 // Layers.Dense(W, B, x, y)
-                global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, _d_y);
+                global::Backprop.Nn.Layers.DenseReplay<double>(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, _d_y);
             }
             finally
             {
@@ -59,14 +59,14 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dX, "dX", "x, y, dY", x, y, dY);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
 
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
 
             // forward sweep: only what the reverse sweep reads
-            global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
+            global::Backprop.Nn.Layers.DenseRecord<double>(W, B, x, y, ref _tapes_Dense);
 
             // reverse sweep
             // Layers.Dense(W, B, x, y)
-            global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
+            global::Backprop.Nn.Layers.DenseReplay<double>(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
         }
 
         /// <summary>
@@ -116,8 +116,8 @@ namespace Conv
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public void ForwardRecord(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, ref ForwardTape? tapes)
         {
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
-            global::Backprop.Nn.Layers.DenseRecord(W, B, x, y, ref _tapes_Dense);
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseRecord<double>(W, B, x, y, ref _tapes_Dense);
             ForwardTape _tape = ForwardTape.Rent();
             _tape._tapes_Dense = _tapes_Dense;
             _tape.Next = tapes;
@@ -145,10 +145,10 @@ namespace Conv
             global::Backprop.CompilerServices.Aliasing.Check<double>(dY, "dY", "x, y", x, y);
             ForwardTape _tape = tapes ?? throw new global::System.InvalidOperationException("ForwardReplay without a tape: call ForwardRecord first, with the same arguments.");
             tapes = _tape.Next;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape<double>?)_tape._tapes_Dense;
             _tape.Return();
             // Layers.Dense(W, B, x, y)
-            global::Backprop.Nn.Layers.DenseReplay(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
+            global::Backprop.Nn.Layers.DenseReplay<double>(W, B, x, y, ref _tapes_Dense, gradients.W, gradients.B, dX, dY);
         }
     }
 }

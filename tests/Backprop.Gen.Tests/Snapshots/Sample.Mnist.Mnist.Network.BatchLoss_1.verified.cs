@@ -34,7 +34,7 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW2, "dW2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
             global::Backprop.CompilerServices.Aliasing.Check<float>(dB2, "dB2", "w1, b1, w2, b2, images", w1, b1, w2, b2, images);
 
-            global::Backprop.Nn.Layers.ReluTape_1? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.ReluTape_3? _tapes_Relu = null;
             float[] _d_hidden = global::System.Array.Empty<float>();
             float[] _d_active = global::System.Array.Empty<float>();
             float[] _d_logits = global::System.Array.Empty<float>();
@@ -156,7 +156,7 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static float BatchLossRecord(float[] w1, float[] b1, float[] w2, float[] b2, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, ref BatchLossTape_1? tapes)
         {
-            global::Backprop.Nn.Layers.ReluTape_1? _tapes_Relu = null;
+            global::Backprop.Nn.Layers.ReluTape_3? _tapes_Relu = null;
             float[] _d_hidden = global::System.Array.Empty<float>();
             float[] _d_active = global::System.Array.Empty<float>();
             float[] _d_logits = global::System.Array.Empty<float>();
@@ -238,7 +238,7 @@ namespace Mnist
             float[] _d_active = _tape._d_active;
             float[] _d_hidden = _tape._d_hidden;
             float[] _d_logits = _tape._d_logits;
-            global::Backprop.Nn.Layers.ReluTape_1? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_1?)_tape._tapes_Relu;
+            global::Backprop.Nn.Layers.ReluTape_3? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_3?)_tape._tapes_Relu;
             float[] active = _tape.active;
             float[] hidden = _tape.hidden;
             float[] logits = _tape.logits;

@@ -35,9 +35,9 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] _d_logits = global::Backprop.CompilerServices.Buffers.RentCopy(dLogits, logits.Length);
@@ -48,21 +48,21 @@ namespace Mnist
                 // forward sweep
                 hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
-                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w1, b1, image, hidden, ref _tapes_Dense);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
-                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w2, b2, active, logits, ref _tapes_Dense_1);
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, _d_logits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, _d_logits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
             }
             finally
             {
@@ -105,9 +105,9 @@ namespace Mnist
             global::Backprop.CompilerServices.Aliasing.Check<double>(dB2, "dB2", "w1, b1, w2, b2, image, logits, dLogits", w1, b1, w2, b2, image, logits, dLogits);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dLogits, "dLogits", "w1, b1, w2, b2, image, logits", w1, b1, w2, b2, image, logits);
 
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] hidden = global::System.Array.Empty<double>();
@@ -117,21 +117,21 @@ namespace Mnist
                 // forward sweep: only what the reverse sweep reads
                 hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
-                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w1, b1, image, hidden, ref _tapes_Dense);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
-                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w2, b2, active, logits, ref _tapes_Dense_1);
 
                 // reverse sweep
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
             }
             finally
             {
@@ -217,9 +217,9 @@ namespace Mnist
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static void LogitsRecord(double[] w1, double[] b1, double[] w2, double[] b2, global::System.ReadOnlySpan<double> image, double[] logits, ref LogitsTape? tapes)
         {
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = null;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = null;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = null;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense_1 = null;
             double[] _d_hidden = global::System.Array.Empty<double>();
             double[] _d_active = global::System.Array.Empty<double>();
             double[] hidden = global::System.Array.Empty<double>();
@@ -229,11 +229,11 @@ namespace Mnist
             {
                 hidden = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_hidden = global::Backprop.CompilerServices.Buffers.Grow(_d_hidden, hidden.Length);
-                global::Backprop.Nn.Layers.DenseRecord(w1, b1, image, hidden, ref _tapes_Dense);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w1, b1, image, hidden, ref _tapes_Dense);
                 active = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(Hidden);
                 _d_active = global::Backprop.CompilerServices.Buffers.Grow(_d_active, active.Length);
                 global::Backprop.Nn.Layers.ReluRecord(hidden, active, ref _tapes_Relu);
-                global::Backprop.Nn.Layers.DenseRecord(w2, b2, active, logits, ref _tapes_Dense_1);
+                global::Backprop.Nn.Layers.DenseRecord<double>(w2, b2, active, logits, ref _tapes_Dense_1);
                 LogitsTape _tape = LogitsTape.Rent();
                 _tape._d_active = _d_active;
                 _tape._d_hidden = _d_hidden;
@@ -294,8 +294,8 @@ namespace Mnist
             tapes = _tape.Next;
             double[] _d_active = _tape._d_active;
             double[] _d_hidden = _tape._d_hidden;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense;
-            global::Backprop.Nn.Layers.DenseTape_2? _tapes_Dense_1 = (global::Backprop.Nn.Layers.DenseTape_2?)_tape._tapes_Dense_1;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense = (global::Backprop.Nn.Layers.DenseTape<double>?)_tape._tapes_Dense;
+            global::Backprop.Nn.Layers.DenseTape<double>? _tapes_Dense_1 = (global::Backprop.Nn.Layers.DenseTape<double>?)_tape._tapes_Dense_1;
             global::Backprop.Nn.Layers.ReluTape_2? _tapes_Relu = (global::Backprop.Nn.Layers.ReluTape_2?)_tape._tapes_Relu;
             double[] active = _tape.active;
             double[] hidden = _tape.hidden;
@@ -303,13 +303,13 @@ namespace Mnist
             try
             {
                 // Layers.Dense(w2, b2, active, logits);
-                global::Backprop.Nn.Layers.DenseReplay(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w2, b2, active, logits, ref _tapes_Dense_1, dW2, dB2, _d_active, dLogits);
 
                 // Layers.Relu(hidden, active);
                 global::Backprop.Nn.Layers.ReluReplay(hidden, active, ref _tapes_Relu, _d_hidden, _d_active);
 
                 // Layers.Dense(w1, b1, image, hidden);
-                global::Backprop.Nn.Layers.DenseReplay(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
+                global::Backprop.Nn.Layers.DenseReplay<double>(w1, b1, image, hidden, ref _tapes_Dense, dW1, dB1, default, _d_hidden);
             }
             finally
             {
