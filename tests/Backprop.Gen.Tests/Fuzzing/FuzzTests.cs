@@ -27,10 +27,11 @@ public class FuzzTests(ITestOutputHelper output)
     public void Random_programs_match_finite_differences()
     {
         var generator = new ProgramGenerator(Seed);
-        int checkedPoints = 0, kinks = 0;
+        int checkedPoints = 0, kinks = 0, generic = 0;
         for (int start = 0; start < Count; start += Batch)
         {
             var programs = Enumerable.Range(0, Math.Min(Batch, Count - start)).Select(_ => generator.Next()).ToList();
+            generic += programs.Count(p => p.Emit("P").Contains("GP<T>"));
             Assembly assembly = Compile(programs, out string? problem);
             if (problem is not null)
             {
@@ -60,7 +61,7 @@ public class FuzzTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{Count} programs, {checkedPoints} points checked, {kinks} points skipped at kinks");
+        output.WriteLine($"{Count} programs ({generic} with a generic method), {checkedPoints} points checked, {kinks} points skipped at kinks");
         Assert.True(kinks <= checkedPoints / 10, $"too many points at kinks: {kinks} of {checkedPoints + kinks}");
     }
 
@@ -227,7 +228,7 @@ public class FuzzTests(ITestOutputHelper output)
 
     private static string Source(IReadOnlyList<FProgram> programs)
     {
-        var text = new StringBuilder("using System;\nusing Backprop;\n\npublic static partial class Fuzz\n{\n").AppendLine(FProgram.Helpers);
+        var text = new StringBuilder("using System;\nusing System.Numerics;\nusing Backprop;\n\npublic static partial class Fuzz\n{\n").AppendLine(FProgram.Helpers);
         for (int i = 0; i < programs.Count; i++) text.AppendLine(programs[i].Emit("P" + i));
         return text.Append("}\n").ToString();
     }

@@ -76,7 +76,42 @@ internal sealed class ProgramGenerator
             body.Add(CallLayer(root));
         }
 
-        return new FProgram(body, Expression(root, 2), layers);
+        return new FProgram(body, Expression(root, 2), layers, GenericBody());
+    }
+
+    /// <summary>
+    /// The body of the program's generic-math method over <c>T u, T v</c>: a local, a branch on it, and a result, each a
+    /// random expression of T's operators, functions (<c>T.Tanh</c>, <c>T.Max</c>…) and constants
+    /// (<c>T.CreateChecked(0.5)</c>, <c>T.One</c>), bounded like the rest.
+    /// </summary>
+    private string GenericBody() =>
+        $"        T w = {GenericExpression(2, "u", "v")};\n" +
+        $"        if (w > {GenericExpression(1, "u", "v")}) w = {GenericExpression(2, "w", "u", "v")};\n" +
+        $"        return {GenericExpression(2, "w", "u", "v")};\n";
+
+    private string GenericExpression(int depth, params string[] names)
+    {
+        string Inner() => GenericExpression(depth - 1, names);
+        int roll = _random.Next(100);
+        if (depth == 0 || roll < 25)
+        {
+            return _random.Next(4) == 0
+                ? Pick(new[] { "T.One", "T.CreateChecked(0.5)", $"T.CreateChecked({Math.Round(_random.NextDouble() * 4 - 2, 2).ToString(System.Globalization.CultureInfo.InvariantCulture)})" })
+                : Pick(names);
+        }
+
+        if (roll < 55) return $"({Inner()} {Pick(new[] { "+", "-", "*" })} {Inner()})";
+        if (roll < 62) return $"({Inner()} / (T.One + {Inner()} * {Inner()}))";
+        if (roll < 85)
+        {
+            string x = Inner();
+            return Pick(new[] { $"T.Tanh({x})", $"T.Sin({x})", $"T.Exp(T.Tanh({x}))", $"T.Sqrt(T.One + {x} * {x})", $"T.Log(T.One + {x} * {x})", $"T.Atan({x})", $"T.Abs({x})" });
+        }
+
+        if (roll < 93) return $"T.{Pick(new[] { "Max", "Min" })}({Inner()}, {Inner()})";
+        string left = Inner(), right = Inner();
+        while (right == left) right = Inner(); // C# warns about comparing a variable with itself
+        return $"({left} > {right} ? {Inner()} : {Inner()})";
     }
 
     /// <summary>
@@ -267,9 +302,14 @@ internal sealed class ProgramGenerator
 
         if (roll < 68)
         {
-            return _random.Next(2) == 0
-                ? new FHelper("Mix", Expression(scope, depth - 1), Expression(scope, depth - 1), null)
-                : new FHelper("Norm", Expression(scope, depth - 1), null, Pick(scope.AllArrays.ToList()));
+            return _random.Next(5) switch
+            {
+                0 => new FHelper("Mix", Expression(scope, depth - 1), Expression(scope, depth - 1), null),
+                4 => new FGenericCall(Expression(scope, depth - 1), Expression(scope, depth - 1)),
+                1 => new FHelper("Soft", Expression(scope, depth - 1), Expression(scope, depth - 1), null),
+                2 => new FHelper("SoftSum", Expression(scope, depth - 1), null, Pick(scope.AllArrays.ToList())),
+                _ => new FHelper("Norm", Expression(scope, depth - 1), null, Pick(scope.AllArrays.ToList())),
+            };
         }
 
         if (roll < 90)

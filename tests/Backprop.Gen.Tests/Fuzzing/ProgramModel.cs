@@ -75,6 +75,8 @@ internal sealed record FHelper(string Name, FExpr Argument, FExpr? Second, strin
     public override string Emit() => Name switch
     {
         "Mix" => $"Mix({Argument.Emit()}, {Second!.Emit()})",
+        "Soft" => $"Soft({Argument.Emit()}, {Second!.Emit()})",
+        "SoftSum" => $"SoftSum({Array}, {Argument.Emit()})",
         _ => $"Norm({Array}, {Argument.Emit()})",
     };
 
@@ -120,6 +122,16 @@ internal sealed record FStructRead(string Struct, string Field, string? Other = 
     public override string Emit() => Other is null ? $"{Struct}.{Field}" : $"{Struct}.Dot({Other})";
 
     public override IEnumerable<FExpr> Shrinks() => new[] { new FConst(0.5) };
+}
+
+/// <summary>A call to the program's own random generic-math method: <c>G@@(u, v)</c>, called with doubles.</summary>
+internal sealed record FGenericCall(FExpr Argument, FExpr Second) : FExpr
+{
+    public override string Emit() => $"G@@({Argument.Emit()}, {Second.Emit()})";
+
+    public override IEnumerable<FExpr> Shrinks() => new[] { Argument, Second }
+        .Concat(Argument.Shrinks().Select(a => this with { Argument = a }))
+        .Concat(Second.Shrinks().Select(b => this with { Second = b }));
 }
 
 /// <summary>A call to the method's local functions: <c>Lf(u, v)</c> (static) or <c>Cap(u)</c> (capturing x1).</summary>
@@ -420,7 +432,9 @@ internal sealed record FLayerDef(FExpr Fill, List<FStmt> Body)
 }
 
 /// <summary>A whole method: <c>double F(double x0, double x1, double x2, double[] a, int n)</c>, and its own layers.</summary>
-internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> Layers)
+/// <param name="Generic">The body of the program's generic-math method <c>G@@&lt;T&gt;(T u, T v)</c>, over T's operators and
+/// functions, emitted when the program calls it.</param>
+internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> Layers, string Generic = "")
 {
     public const int ArrayLength = 4;
 
@@ -437,6 +451,23 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
 
             [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static double Mix(double u, double v) => Math.Tanh(u) * v + 0.1 * u * u;
+
+            // Generic math, called with double: a softplus with a branch, and a loop over an array of T.
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
+            public static T Soft<T>(T u, T v) where T : IFloatingPointIeee754<T>
+            {
+                T s = T.Log(T.One + T.Exp(-T.Abs(u))) + T.Max(u, T.Zero);
+                if (v > s) s *= T.Tanh(v);
+                return s * v + T.CreateChecked(0.25) * u;
+            }
+
+            [Differentiable(Modes = DifferentiationModes.SecondOrder)]
+            public static T SoftSum<T>(T[] q, T scale) where T : IFloatingPointIeee754<T>
+            {
+                T s = T.Zero;
+                for (int i = 0; i < q.Length; i++) s += Soft(q[i] * scale, T.CreateChecked(i) * T.CreateChecked(0.5));
+                return s / T.CreateChecked(q.Length);
+            }
 
             [Differentiable(Modes = DifferentiationModes.SecondOrder)]
             public static void Squash(double[] q, double scale, double[] r)
@@ -469,13 +500,22 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
     {
         var text = new StringBuilder();
         for (int i = 0; i < Layers.Count; i++) Layers[i].Emit(text, name + "_L" + i);
-        text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
-        text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
-        text.AppendLine("    {");
         var body = new StringBuilder();
         FStmt.EmitAll(Body, body, 2);
         body.AppendLine($"        return {Result.Emit()};");
         string code = body.ToString();
+        if (code.Contains("G@@(") || text.ToString().Contains("G@@(")) // the method or one of its layers calls it
+        {
+            text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
+            text.AppendLine("    public static T G@@<T>(T u, T v) where T : IFloatingPointIeee754<T>");
+            text.AppendLine("    {");
+            text.Append(Generic);
+            text.AppendLine("    }");
+        }
+
+        text.AppendLine("    [Differentiable(Modes = DifferentiationModes.SecondOrder)]");
+        text.AppendLine($"    public static double {name}(double x0, double x1, double x2, double[] a, int n)");
+        text.AppendLine("    {");
         // The local functions the body calls: one static, one capturing a parameter.
         if (code.Contains("Lf(")) text.AppendLine("        static double Lf(double u, double v) => Math.Sin(u) * v + 0.5 * u;");
         if (code.Contains("Cap(")) text.AppendLine("        double Cap(double u) => u * x1 + 0.25;");
