@@ -44,7 +44,7 @@ internal static class Differentiator
             diagnostics.AddRange(MissingModes(model, body, activity));
             if (HasErrors(diagnostics)) return Failed(diagnostics);
 
-            GeneratedBodies bodies = Optimize(model, Build(model, body, activity, names));
+            GeneratedBodies bodies = StructArrays.Wrap(model, Optimize(model, Build(model, body, activity, names)), names);
             if (bodies.Tangent is not null) diagnostics.AddRange(bodies.Tangent.Diagnostics);
             if (HasErrors(diagnostics)) return Failed(diagnostics);
 
@@ -69,6 +69,12 @@ internal static class Differentiator
         {
             names.Reserve(parameter.Name);
             if (parameter.Differentiable) names.Reserve(parameter.AdjointName);
+        }
+
+        // The field arrays of arrays of structs, and theirs (pts_X, dPts_X, tPts_X…).
+        foreach (var (field, _, _) in Normalizer.StructArrayFields(model))
+        {
+            foreach (string name in new[] { field.Name, field.AdjointName, field.TangentName, field.DirectionName, field.HessianName }) names.Reserve(name);
         }
 
         names.Reserve(model.SeedName);

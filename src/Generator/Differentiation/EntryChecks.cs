@@ -47,10 +47,10 @@ internal static class EntryChecks
         foreach (ParameterModel parameter in arrays.Where(p => p.Differentiable))
         {
             bool matrix = parameter.Type.Rank == 2;
-            var read = arrays.Where(p => p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
+            var read = arrays.Where(p => p.Type.ElementName == parameter.Type.ElementName && (p.Type.Rank == 2) == matrix)
                 .Select(p => p.Name)
                 .Concat(parameter.IsOutput ? Enumerable.Empty<string>()
-                    : arrays.Where(p => p.IsOutput && p.Differentiable && p.Type.Element == parameter.Type.Element && (p.Type.Rank == 2) == matrix)
+                    : arrays.Where(p => p.IsOutput && p.Differentiable && p.Type.ElementName == parameter.Type.ElementName && (p.Type.Rank == 2) == matrix)
                         .Select(p => p.AdjointName))
                 .ToList();
             int chunk = matrix ? 4 : 8;

@@ -107,7 +107,7 @@ internal sealed partial class Normalizer
     /// <summary>The struct parameters' fields with the parameter and leaf each comes from.</summary>
     public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> StructFieldsWithLeaves(MethodModel model)
     {
-        foreach (ParameterModel parameter in model.Parameters)
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Type.IsScalar))
         {
             foreach (StructLeaf leaf in parameter.Leaves)
             {
@@ -120,8 +120,33 @@ internal sealed partial class Normalizer
         }
     }
 
-    /// <summary>Everything the method reads as a parameter besides its own parameters: the model's members and the struct parameters' fields.</summary>
-    public static IEnumerable<ParameterModel> FieldParameters(MethodModel model) => ModelMembers(model).Concat(StructFields(model));
+    /// <summary>
+    /// The fields of the arrays (and spans) of structs, as array parameters: every generated method copies
+    /// <c>pts[i].X</c> into <c>pts_X[i]</c> on entry (and the tangent's and direction's fields alike), works on those
+    /// arrays, and adds the gradient arrays (<c>dPts_X</c>, <c>hPts_X</c>) back into the caller's structs on return
+    /// (<see cref="StructArrays"/>).
+    /// </summary>
+    public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> StructArrayFields(MethodModel model)
+    {
+        foreach (ParameterModel parameter in model.Parameters.Where(p => !p.Type.IsScalar && !p.Leaves.IsEmpty))
+        {
+            foreach (StructLeaf leaf in parameter.Leaves)
+            {
+                string Field(string owner) => owner.Length == 0 ? "" : Parsing.Contract.FieldArrayName(owner, leaf.Path);
+                bool differentiable = parameter.Differentiable && leaf.Type.IsFloating;
+                yield return (new ParameterModel(Field(parameter.Name), IrType.ArrayOf(leaf.Type, 1), "", differentiable, Field(parameter.AdjointName), "",
+                    TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName), HessianName: Field(parameter.HessianName)),
+                    parameter, leaf);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Everything the method reads as a parameter besides its own parameters: the model's members, the struct
+    /// parameters' fields and the arrays of the fields of arrays of structs.
+    /// </summary>
+    public static IEnumerable<ParameterModel> FieldParameters(MethodModel model) =>
+        ModelMembers(model).Concat(StructFields(model)).Concat(StructArrayFields(model).Select(f => f.Field));
 
     // ------------------------------------------------------------ control flow
 

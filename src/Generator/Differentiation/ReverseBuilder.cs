@@ -59,6 +59,12 @@ internal sealed class ReverseContext
         }
 
         foreach (ParameterModel field in Normalizer.StructFields(model)) Parameters[field.Name] = field;
+        foreach (var (field, _, _) in Normalizer.StructArrayFields(model))
+        {
+            // The field arrays' adjoints are the derivative's own pooled arrays (StructArrays): always there, no guard.
+            Parameters[field.Name] = field;
+            Members.Add(field.Name);
+        }
 
         foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
         {
@@ -84,7 +90,7 @@ internal sealed class ReverseContext
     /// <summary>The parameters, the model's members (its weights) and the struct parameters' fields, by name.</summary>
     public Dictionary<string, ParameterModel> Parameters { get; }
 
-    /// <summary>The model's members among <see cref="Parameters"/>.</summary>
+    /// <summary>The array parameters whose adjoints always exist: the model's members, and the field arrays of arrays of structs.</summary>
     public HashSet<string> Members { get; } = new();
 
     /// <summary>The counters of counted loops.</summary>

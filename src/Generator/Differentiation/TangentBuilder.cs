@@ -26,10 +26,16 @@ internal static class TangentBuilder
         (List<IrStmt> statements, List<IrVar> hoisted, activity) = Preparation.Statements(normalized, activity, names);
         var members = new HashSet<string>(Normalizer.ModelMembers(model).Select(m => m.Name));
         var tangents = new Dictionary<string, IrExpr>();
-        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable))
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable && (p.Type.IsScalar || p.Leaves.IsEmpty)))
         {
             tangents[parameter.Name] = new VarRef(TangentType(parameter), parameter.TangentName);
             AddTangentSetup(parameter, body, names);
+        }
+
+        // An array of structs: its fields' arrays have the tangent's fields' arrays (pts_X → tPts_X).
+        foreach (var (field, _, _) in Normalizer.StructArrayFields(model).Where(f => f.Field.Differentiable))
+        {
+            tangents[field.Name] = new VarRef(field.Type, field.TangentName);
         }
 
         // A struct parameter's fields: tangents are the same fields of its tangent (tP.X).

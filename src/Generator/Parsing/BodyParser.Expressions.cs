@@ -45,6 +45,10 @@ internal sealed partial class BodyParser
                 return Member(field, field.Field, field.Instance, type);
             case ILocalReferenceOperation local:
                 return new VarRef(type, _names[local.Local]);
+            case IParameterReferenceOperation { Parameter: var structArray } when IsStructArray(structArray)
+                && operation.Parent is not IPropertyReferenceOperation { Property.Name: "Length" }:
+                // Its elements are read field by field (pts[i].X); passed on whole, its derivative would be lost.
+                return Unsupported(operation, $"The array of structs '{structArray.Name}' as a whole", $"read its elements ({structArray.Name}[i], {structArray.Name}[i].X) and its Length");
             case IParameterReferenceOperation parameter:
                 return new VarRef(type, _names[parameter.Parameter]);
             case IInstanceReferenceOperation:

@@ -347,6 +347,12 @@ internal sealed partial class BodyParser
                 return copied;
             case IParameterReferenceOperation parameter when SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, _method):
                 return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, _names[parameter.Parameter] + "." + l.Path)));
+            case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation array, Indices.Length: 1 } element
+                when IsStructArray(array.Parameter):
+                return FieldArrays(array.Parameter, type, Expr(element.Indices[0]));
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation span, Arguments.Length: 1 } indexer
+                when IsStructArray(span.Parameter):
+                return FieldArrays(span.Parameter, type, Expr(indexer.Arguments[0].Value));
             case IInstanceReferenceOperation when Frame()?.This is { } self:
                 return self;
             case IInstanceReferenceOperation when _frames.Count == 0:
@@ -389,6 +395,18 @@ internal sealed partial class BodyParser
             "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
         return null;
     }
+
+    /// <summary>Whether a parameter of the differentiated method is an array or span of differentiable structs.</summary>
+    private bool IsStructArray(IParameterSymbol parameter) =>
+        SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method) && StructLayout.ArrayElement(parameter.Type) is not null;
+
+    /// <summary>
+    /// An element of an array of structs: its fields are elements of the arrays the derivatives copy each field into
+    /// (<c>pts[i].X</c> is <c>pts_X[i]</c>), so that they differentiate as any array of doubles.
+    /// </summary>
+    private StructValue FieldArrays(IParameterSymbol array, ITypeSymbol element, IrExpr index) =>
+        new(element, StructLayout.Leaves(element).ToDictionary(l => l.Path,
+            l => (IrExpr)new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(_names[array], l.Path)), Ir.Array(index))));
 
     /// <summary>The same type, or tuples whose elements have the same types (their names may differ).</summary>
     private static bool SameLayout(ITypeSymbol from, ITypeSymbol to) =>

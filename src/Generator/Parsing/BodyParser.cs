@@ -296,6 +296,13 @@ internal sealed partial class BodyParser
 
     private void ForEachLoop(IForEachLoopOperation loop, List<IrStmt> into)
     {
+        if (StripConversion(loop.Collection) is IParameterReferenceOperation { Parameter: var structs } && IsStructArray(structs)
+            && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: var element })
+        {
+            ForEachStruct(loop, structs, element, into);
+            return;
+        }
+
         IrExpr collection = Expr(StripConversion(loop.Collection));
         if (collection.Type.Shape is not (ShapeKind.Array or ShapeKind.Span or ShapeKind.ReadOnlySpan) || collection.Type.Rank > 1)
         {
@@ -312,6 +319,31 @@ internal sealed partial class BodyParser
 
         string header = loop.Syntax is ForEachStatementSyntax f ? Collapse($"foreach ({f.Type} {f.Identifier} in {f.Expression})") : "foreach";
         into.Add(new ForEach(header, new IrVar(_names[item], Contract.TypeOf(item.Type)), collection, Block(loop.Body)));
+    }
+
+    /// <summary>
+    /// <c>foreach (V2 p in pts)</c> over an array of structs: a counted loop whose struct local takes each element's
+    /// fields (<c>p_X = pts_X[i]</c>), as <c>for (int i = 0; i &lt; pts.Length; i++) { V2 p = pts[i]; … }</c> would.
+    /// </summary>
+    private void ForEachStruct(IForEachLoopOperation loop, IParameterSymbol structs, ILocalSymbol element, List<IrStmt> into)
+    {
+        string header = loop.Syntax is ForEachStatementSyntax f ? Collapse($"foreach ({f.Type} {f.Identifier} in {f.Expression})") : "foreach";
+        var counter = new IrVar(SynthesizedName("_" + element.Name.TrimStart('@') + "_at"), IrType.Int);
+        var body = new List<IrStmt>();
+        StructValue locals = NewStructLocals(element.Type, _names[element]);
+        _structVariables[element] = locals;
+        StructValue fields = FieldArrays(structs, element.Type, counter.Ref);
+        foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
+        {
+            body.Add(new Declare(header, new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type), fields.Leaves[leaf.Key]));
+        }
+
+        body.AddRange(Block(loop.Body).Statements);
+        var length = new Member(IrType.Int, new VarRef(Contract.TypeOf(structs.Type), _names[structs]), "Length");
+        into.Add(new For(header, new Block(Ir.Array<IrStmt>(new Declare(null, counter, Ir.Const(IrType.Int, 0)))),
+            new Binary(IrType.Bool, BinaryOp.Less, counter.Ref, length),
+            new Block(Ir.Array<IrStmt>(new Assign(null, counter.Ref, new Binary(IrType.Int, BinaryOp.Add, counter.Ref, Ir.Const(IrType.Int, 1))))),
+            new Block(body.ToEquatableArray())));
     }
 
     private static IOperation StripConversion(IOperation operation) =>

@@ -159,7 +159,7 @@ internal static class Contract
         ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
         return method.Parameters
             .Select(p => IsByValue(p)
-                && (IsDifferentiableType(TypeOf(p.Type)) || StructLayout.IsDifferentiableStruct(p.Type))
+                && (IsDifferentiableType(TypeOf(p.Type)) || StructLayout.IsDifferentiableStruct(p.Type) || StructLayout.ArrayElement(p.Type) is not null)
                 && !HasAttribute(p, NoDerivativeAttribute)
                 && (wrt.IsEmpty || wrt.Contains(p.Name)))
             .ToImmutableArray();
@@ -293,6 +293,12 @@ internal static class Contract
         while (taken.Contains(name)) name += "_";
         return name;
     }
+
+    /// <summary>
+    /// The array each floating field of an array of structs is copied into, for the derivatives to work on:
+    /// <c>pts_X</c> for <c>pts[i].X</c>, <c>dPts_Pos_X</c> for the adjoint's <c>dPts[i].Pos.X</c>.
+    /// </summary>
+    public static string FieldArrayName(string array, string path) => array.TrimStart('@') + "_" + path.Replace('.', '_');
 
     /// <summary>The declared type of an adjoint parameter: <c>ref double</c>, <c>double[]?</c>, <c>Span&lt;double&gt;</c>.</summary>
     public static string AdjointTypeText(IrType type) => type.Shape switch

@@ -99,7 +99,7 @@ internal static class MethodParser
             // A struct of doubles (a Vector3, a user's V2) would silently count as a constant: say so instead.
             if (Contract.IsByValue(parameter) && !Contract.HasAttribute(parameter, Contract.NoDerivativeAttribute)
                 && (wrtNames.IsEmpty || wrtNames.Contains(parameter.Name)) && ElementStruct(parameter.Type) is { } structType
-                && HoldsFloatingData(structType) && !StructLayout.IsDifferentiableStruct(parameter.Type))
+                && HoldsFloatingData(structType) && !StructLayout.IsDifferentiableStruct(parameter.Type) && StructLayout.ArrayElement(parameter.Type) is null)
             {
                 Report(DiagnosticDescriptors.StructParameter, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
                     parameter.Name, parameter.Type.ToDisplayString());
@@ -217,7 +217,7 @@ internal static class MethodParser
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
             return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
                 parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type),
-                StructLayout.Leaves(p.Type).ToEquatableArray());
+                StructLayout.Leaves(StructLayout.ArrayElement(p.Type) ?? p.Type).ToEquatableArray());
         }).ToEquatableArray();
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
@@ -245,7 +245,9 @@ internal static class MethodParser
             Contract.Modes(context.Attributes[0]),
             Contract.Unique("tangent", primalNames),
             method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
-            Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null ? Contract.TapeName(method) : null,
+            // An array of structs is copied field by field on the way in and out of each derivative: no tape for it yet.
+            Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null
+                && !method.Parameters.Any(p => StructLayout.ArrayElement(p.Type) is not null) ? Contract.TapeName(method) : null,
             parser.ResultFields,
             Contract.TypeParameterList(method),
             Contract.ConstraintClauses(method));
@@ -308,9 +310,20 @@ internal static class MethodParser
         for (int i = 0; i < primalNames.Count; i++)
         {
             if (!mask[i]) continue;
-            yield return Contract.AdjointName(primalNames, i);
+            string adjoint = Contract.AdjointName(primalNames, i);
+            yield return adjoint;
             string stem = char.ToUpperInvariant(primalNames[i][0]) + primalNames[i].Substring(1);
-            foreach (string prefix in new[] { "t", "v", "h" }) yield return Contract.Unique(prefix + stem, primalNames);
+            var derived = new[] { "t", "v", "h" }.Select(prefix => Contract.Unique(prefix + stem, primalNames)).ToList();
+            foreach (string name in derived) yield return name;
+
+            // An array of structs is worked on as one array per field (pts_X, dPts_X…).
+            if (StructLayout.ArrayElement(method.Parameters[i].Type) is { } element)
+            {
+                foreach (StructLeaf leaf in StructLayout.Leaves(element))
+                {
+                    foreach (string owner in derived.Append(adjoint).Append(primalNames[i])) yield return Contract.FieldArrayName(owner, leaf.Path);
+                }
+            }
         }
 
         yield return Contract.SeedName(primalNames);

@@ -23,6 +23,23 @@ internal static class StructLayout
     /// <summary>Whether a type is a differentiable struct.</summary>
     public static bool IsDifferentiableStruct(ITypeSymbol? type) => type is not null && MayBeStruct(type) && !Leaves(type).IsEmpty;
 
+    /// <summary>
+    /// The element of an array (one dimension) or span of differentiable structs (<c>V2[] pts</c>,
+    /// <c>ReadOnlySpan&lt;Particle&gt;</c>); null for any other type.
+    /// </summary>
+    public static ITypeSymbol? ArrayElement(ITypeSymbol? type)
+    {
+        ITypeSymbol? element = type switch
+        {
+            IArrayTypeSymbol { Rank: 1 } array => array.ElementType,
+            INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } span
+                when span.OriginalDefinition.MetadataName is "Span`1" or "ReadOnlySpan`1"
+                    && span.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true } => span.TypeArguments[0],
+            _ => null,
+        };
+        return element is not null && IsDifferentiableStruct(element) ? element : null;
+    }
+
     /// <summary>The cheap test first: most types the parser asks about are primitives, arrays or classes.</summary>
     private static bool MayBeStruct(ITypeSymbol type) => type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None;
 

@@ -1,0 +1,151 @@
+using System.Collections.Generic;
+using System.Linq;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using static Backprop.Gen.IR.Ir;
+
+namespace Backprop.Gen.Differentiation;
+
+/// <summary>
+/// Arrays and spans of structs (<c>V2[] pts</c>). The derivatives work on one array per floating field
+/// (<c>pts_X</c>, <c>pts_Y</c>: <see cref="Normalizer.StructArrayFields"/>), like any arrays of doubles. This adds, around
+/// each generated body, what connects those arrays with the caller's structs: the fields of the inputs (the primal,
+/// and the tangent or direction) copied in on entry, pooled zeroed arrays for the gradients (<c>dPts_X</c>,
+/// <c>hPts_X</c>), added into the caller's structs field by field on return, and every pooled array given back.
+/// </summary>
+internal static class StructArrays
+{
+    /// <summary>The bodies with their arrays of structs connected; the same bodies when the method has none.</summary>
+    public static GeneratedBodies Wrap(MethodModel model, GeneratedBodies bodies, NameAllocator names)
+    {
+        var owners = Normalizer.StructArrayFields(model).GroupBy(f => f.Owner).ToList();
+        if (owners.Count == 0) return bodies;
+
+        foreach (BackwardBody? body in new[] { bodies.Backward, bodies.Pullback })
+        {
+            if (body is null) continue;
+            var setup = new List<IrStmt>();
+            foreach (var owner in owners)
+            {
+                setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, body.Finally));
+                if (!owner.Key.Differentiable) continue;
+                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), body.Finally));
+                body.Epilogue.Add(AddBack(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names));
+            }
+
+            body.Declarations.InsertRange(0, setup);
+        }
+
+        if (bodies.Tangent is { } tangent)
+        {
+            var setup = new List<IrStmt>();
+            foreach (var owner in owners)
+            {
+                setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, tangent.Finally));
+                if (owner.Key.Differentiable) setup.AddRange(CopyIn(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names, tangent.Finally));
+            }
+
+            tangent.Declarations.InsertRange(0, setup);
+        }
+
+        if (bodies.HessianVector is { } hessian)
+        {
+            var setup = new List<IrStmt>();
+            foreach (var owner in owners)
+            {
+                setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, hessian.Finally));
+                if (!owner.Key.Differentiable) continue;
+                setup.AddRange(CopyIn(owner.Key, owner.Key.DirectionName, owner.Select(f => (f.Leaf, f.Field.DirectionName)), names, hessian.Finally));
+                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), hessian.Finally));
+                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.HessianName)), Length(owner.Key), hessian.Finally));
+                hessian.Statements.Add(AddBack(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names));
+                hessian.Statements.Add(AddBack(owner.Key, owner.Key.HessianName, owner.Select(f => (f.Leaf, f.Field.HessianName)), names));
+            }
+
+            hessian.Declarations.InsertRange(0, setup);
+        }
+
+        return bodies;
+    }
+
+    private static IrExpr Length(ParameterModel owner) => new Member(IrType.Int, new VarRef(owner.Type, owner.Name), "Length");
+
+    /// <summary>
+    /// <c>double[] pts_X = RentZeroed(pts.Length); for (k) { pts_X[k] = pts[k].X; … }</c>, from <paramref name="source"/>
+    /// (the primal, or a tangent or direction, which may be null or empty for zero); the arrays go back in finally.
+    /// </summary>
+    private static IEnumerable<IrStmt> CopyIn(ParameterModel owner, string source, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names,
+        List<IrStmt> cleanup)
+    {
+        var list = fields.ToList();
+        var element = new IrType(ShapeKind.Scalar, ElementKind.Other, 0, owner.Type.ElementName, owner.Type.ElementName);
+        var sourceArray = new VarRef(owner.Type, source);
+        yield return new Comment($"the fields of {source.TrimStart('@')}, an array each");
+        foreach (var (leaf, array) in list)
+        {
+            IrType type = IrType.ArrayOf(leaf.Type, 1);
+            yield return new Declare(null, new IrVar(array, type), new RuntimeCall(type, RuntimeOp.RentZeroed, Array<IrExpr>(Length(owner))));
+            cleanup.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(new VarRef(type, array)))));
+        }
+
+        var k = new IrVar(names.Fresh("_item"), IrType.Int);
+        var copies = list.Select(f => (IrStmt)new Assign(null, new ElementAt(f.Leaf.Type, new VarRef(IrType.ArrayOf(f.Leaf.Type, 1), f.Array), Array<IrExpr>(k.Ref)),
+            FieldOf(new ElementAt(element, sourceArray, Array<IrExpr>(k.Ref)), f.Leaf))).ToEquatableArray();
+        var loop = new Loop(null, k, Const(IrType.Int, 0), Member(sourceArray), false, false, null, true, new Block(copies));
+        // The primal is there; a tangent or a direction left out (null or empty) means zero.
+        yield return source == owner.Name ? loop : new If(null, NonEmpty(owner, sourceArray), new Block(Array<IrStmt>(loop)), Block.Empty);
+    }
+
+    /// <summary>Pooled zeroed arrays for one gradient's fields (<c>dPts_X</c>), given back in finally.</summary>
+    private static IEnumerable<IrStmt> Gradients(IEnumerable<(StructLeaf Leaf, string Array)> fields, IrExpr length, List<IrStmt> cleanup)
+    {
+        foreach (var (leaf, array) in fields)
+        {
+            IrType type = IrType.ArrayOf(leaf.Type, 1);
+            yield return new Declare(null, new IrVar(array, type), new RuntimeCall(type, RuntimeOp.RentZeroed, Array<IrExpr>(length)));
+            cleanup.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(new VarRef(type, array)))));
+        }
+    }
+
+    /// <summary>
+    /// <c>if (dPts is not empty) for (k) { dPts[k].X += dPts_X[k]; … }</c>, or with a <c>with</c> expression where a
+    /// property stands on a field's path (a record struct's).
+    /// </summary>
+    private static IrStmt AddBack(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names)
+    {
+        var list = fields.ToList();
+        var element = new IrType(ShapeKind.Scalar, ElementKind.Other, 0, owner.Type.ElementName, owner.Type.ElementName);
+        var targetArray = new VarRef(owner.Type, target);
+        var k = new IrVar(names.Fresh("_item"), IrType.Int);
+        var item = new ElementAt(element, targetArray, Array<IrExpr>(k.Ref));
+        IrExpr Gathered(StructLeaf leaf, string array) => new ElementAt(leaf.Type, new VarRef(IrType.ArrayOf(leaf.Type, 1), array), Array<IrExpr>(k.Ref));
+        IEnumerable<IrStmt> adds = list.All(f => f.Leaf.Writable)
+            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Add(FieldOf(item, f.Leaf), Gathered(f.Leaf, f.Array))))
+            : new IrStmt[]
+            {
+                new Assign(null, item, new StructUpdate(element, item, list.Select(f => new FieldValue(f.Leaf.Path, Add(FieldOf(item, f.Leaf), Gathered(f.Leaf, f.Array)))).ToEquatableArray())),
+            };
+        var loop = new Loop(null, k, Const(IrType.Int, 0), Length(owner), false, false, null, true, new Block(adds.ToEquatableArray()));
+        return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(loop)), Block.Empty);
+    }
+
+    /// <summary><c>item.Pos.X</c> for the leaf at <c>Pos.X</c>.</summary>
+    private static IrExpr FieldOf(IrExpr item, StructLeaf leaf)
+    {
+        string[] path = leaf.Path.Split('.');
+        IrExpr at = item;
+        for (int i = 0; i < path.Length; i++)
+        {
+            at = new Member(i == path.Length - 1 ? leaf.Type : new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "struct", "struct"), at, path[i]);
+        }
+
+        return at;
+    }
+
+    private static IrExpr Member(VarRef array) => new Member(IrType.Int, array, "Length");
+
+    /// <summary>Whether an array or span the caller passed holds anything: null and empty both mean "none".</summary>
+    private static IrExpr NonEmpty(ParameterModel owner, VarRef array) => owner.Type.Shape == ShapeKind.Array
+        ? new Opaque(IrType.Bool, "{0} is {{ Length: > 0 }}", Array<IrExpr>(array), IsPrimary: false)
+        : new Opaque(IrType.Bool, "!{0}.IsEmpty", Array<IrExpr>(array), IsPrimary: false);
+}
