@@ -16,7 +16,7 @@ internal sealed partial class BodyParser
 {
     /// <summary>Whether a type is one of the System.Numerics vectors the generator differentiates.</summary>
     internal static bool IsNumericsVector(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4", IsGenericType: false } named
+        type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4" or "Quaternion", IsGenericType: false } named
         && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
 
     /// <summary>A built-in member of a vector type: the result (a scalar or a vector), or null with an error reported.</summary>
@@ -27,7 +27,11 @@ internal sealed partial class BodyParser
         StructValue V(int i) => (StructValue)all[i];
         IrExpr S(int i) => (IrExpr)all[i];
         bool IsVector(int i) => i < all.Count && all[i] is StructValue;
-        switch (method.Name, all.Count)
+        if (vector.Name == "Quaternion" && QuaternionMember(method, all) is { } quaternion) return quaternion;
+        // A quaternion shares only its vector arithmetic with Vector4 (its Lerp, for one, is not componentwise).
+        bool shared = vector.Name != "Quaternion" || method.Name is "op_Addition" or "Add" or "op_Subtraction" or "Subtract" or "op_UnaryNegation"
+            or "Negate" or "op_UnaryPlus" or "op_Multiply" or "Multiply" or "Dot" or "LengthSquared" or "Length" or "Normalize" or "get_Zero";
+        switch (shared ? method.Name : "", all.Count)
         {
             case ("op_Addition" or "Add", 2):
                 return Map(V(0), (k, a) => Plus(a, V(1).Leaves[k]));
@@ -81,7 +85,66 @@ internal sealed partial class BodyParser
         }
 
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
-            "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Abs or SquareRoot, or write the arithmetic on its fields");
+            vector.Name == "Quaternion"
+                ? "use its operators (+, -, * by a quaternion or a float, / by a quaternion), constructors, fields, Conjugate, Inverse, Concatenate, CreateFromAxisAngle, Dot, Length, LengthSquared, Normalize, Identity or Zero, or write the arithmetic on its fields (rotate a vector as q * new Quaternion(v, 0) * Quaternion.Conjugate(q))"
+                : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Abs or SquareRoot, or write the arithmetic on its fields");
+        return null;
+    }
+
+    /// <summary>
+    /// The members of <c>Quaternion</c> that are not its vector arithmetic: the Hamilton product in the library's
+    /// order of operations (its SIMD lanes: ((b·a.W ± b'·a.X) ± b''·a.Y) ± b'''·a.Z), the conjugate, the inverse
+    /// (conjugate / length²), division (times the inverse), concatenation and the axis–angle constructor. Null for
+    /// the members it shares with the vectors.
+    /// </summary>
+    private object? QuaternionMember(IMethodSymbol method, IReadOnlyList<object> all)
+    {
+        ITypeSymbol quaternion = method.ContainingType;
+        StructValue Q(int i) => (StructValue)all[i];
+        StructValue Quaternion(IrExpr x, IrExpr y, IrExpr z, IrExpr w) =>
+            new(quaternion, new Dictionary<string, IrExpr> { ["X"] = x, ["Y"] = y, ["Z"] = z, ["W"] = w });
+        StructValue Product(StructValue a, StructValue b)
+        {
+            a = Materialized(a, "left");
+            b = Materialized(b, "right");
+            IrExpr A(string k) => a.Leaves[k];
+            IrExpr B(string k) => b.Leaves[k];
+            return Quaternion(
+                Minus(Plus(Plus(Times(B("X"), A("W")), Times(B("W"), A("X"))), Times(B("Z"), A("Y"))), Times(B("Y"), A("Z"))),
+                Plus(Plus(Minus(Times(B("Y"), A("W")), Times(B("Z"), A("X"))), Times(B("W"), A("Y"))), Times(B("X"), A("Z"))),
+                Plus(Minus(Plus(Times(B("Z"), A("W")), Times(B("Y"), A("X"))), Times(B("X"), A("Y"))), Times(B("W"), A("Z"))),
+                Minus(Minus(Minus(Times(B("W"), A("W")), Times(B("X"), A("X"))), Times(B("Y"), A("Y"))), Times(B("Z"), A("Z"))));
+        }
+
+        StructValue Inverse(StructValue q)
+        {
+            q = Materialized(q, "quaternion");
+            IrExpr squared = MaterializedScalar(Dot(q, q), "lengthSquared");
+            return Quaternion(Over(Negated(q.Leaves["X"]), squared), Over(Negated(q.Leaves["Y"]), squared), Over(Negated(q.Leaves["Z"]), squared),
+                Over(q.Leaves["W"], squared));
+        }
+
+        bool Both() => all.Count == 2 && all[0] is StructValue && all[1] is StructValue;
+        switch (method.Name)
+        {
+            case "op_Multiply" or "Multiply" when Both():
+                return Product(Q(0), Q(1));
+            case "op_Division" or "Divide" when Both():
+                return Product(Q(0), Inverse(Q(1)));
+            case "Concatenate" when Both():
+                return Product(Q(1), Q(0));
+            case "Conjugate" when all.Count == 1:
+                return Quaternion(Negated(Q(0).Leaves["X"]), Negated(Q(0).Leaves["Y"]), Negated(Q(0).Leaves["Z"]), Q(0).Leaves["W"]);
+            case "Inverse" when all.Count == 1:
+                return Inverse(Q(0));
+            case "CreateFromAxisAngle" when all.Count == 2 && all[0] is StructValue axis && all[1] is IrExpr angle:
+                IrExpr half = MaterializedScalar(Times(angle, Ir.Const(IrType.Float, 0.5)), "halfAngle");
+                IrExpr sin = MaterializedScalar(MathF("Sin", half), "sin"), cos = MathF("Cos", half);
+                return Quaternion(Times(axis.Leaves["X"], sin), Times(axis.Leaves["Y"], sin), Times(axis.Leaves["Z"], sin), cos);
+            case "get_Identity" when all.Count == 0:
+                return Quaternion(Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 1));
+        }
+
         return null;
     }
 
@@ -123,9 +186,15 @@ internal sealed partial class BodyParser
     private static StructValue Map(StructValue value, System.Func<string, IrExpr, IrExpr> leaf) =>
         new(value.Type, value.Leaves.ToDictionary(l => l.Key, l => leaf(l.Key, l.Value)));
 
-    /// <summary>The library's dot product: ((x·x' + y·y') + z·z') + w·w', in field order.</summary>
-    private static IrExpr Dot(StructValue a, StructValue b) =>
-        a.Leaves.Select(l => Times(l.Value, b.Leaves[l.Key])).Aggregate(Ir.Add);
+    /// <summary>
+    /// The library's dot product, in its order of additions: (x·x' + y·y') + z·z' for two and three fields, and for
+    /// four, pairwise as its SIMD lanes add, (x·x' + y·y') + (z·z' + w·w').
+    /// </summary>
+    private static IrExpr Dot(StructValue a, StructValue b)
+    {
+        var products = a.Leaves.Select(l => Times(l.Value, b.Leaves[l.Key])).ToList();
+        return products.Count == 4 ? Plus(Plus(products[0], products[1]), Plus(products[2], products[3])) : products.Aggregate(Plus);
+    }
 
     private static IrExpr Sqrt(IrExpr value) => MathF("Sqrt", value);
 

@@ -154,8 +154,14 @@ internal sealed partial class BodyParser
     private void DeclareStruct(ILocalSymbol local, IOperation? initializer, string origin, List<IrStmt> into)
     {
         StructValue? value = initializer is null ? null : StructOf(initializer);
-        if (initializer is not null && value is null) return;
         StructValue locals = NewStructLocals(local.Type, _names[local]);
+        if (initializer is not null && value is null)
+        {
+            // The initializer's error is reported: the local still exists, so that its uses raise no more.
+            _structVariables[local] = locals;
+            return;
+        }
+
         _structVariables[local] = locals;
         foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
         {

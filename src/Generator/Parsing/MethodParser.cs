@@ -407,7 +407,11 @@ internal static class MethodParser
         IArrayTypeSymbol array => HoldsFloatingData(array.ElementType),
         INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Any(HoldsFloatingData),
         INamedTypeSymbol { TypeKind: TypeKind.Struct } value => value.GetMembers().OfType<IFieldSymbol>()
-            .Any(f => !f.IsStatic && f.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single),
+            .Any(f => !f.IsStatic && f.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single)
+            // A library struct's fields may be private and so not seen in metadata (Complex): its System.Numerics
+            // kin show their data through properties.
+            || value.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                && value.GetMembers().OfType<IPropertySymbol>().Any(p => !p.IsStatic && p.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single),
         _ => false,
     };
 }
