@@ -96,6 +96,11 @@ internal static class DerivativeRules
             Div(r[1], Add(Square(r[1]), Square(r[0]))),
             Neg(Div(r[0], Add(Square(r[1]), Square(r[0])))),
         }),
+        Rule("Hypot", 2, "∂x: x / hypot(x, y); ∂y: y / hypot(x, y)", "0 at (0, 0)", r => new[]
+        {
+            Cond(Compare(BinaryOp.Equal, r.Result, r.C(0)), r.C(0), Div(r[0], r.Result)),
+            Cond(Compare(BinaryOp.Equal, r.Result, r.C(0)), r.C(0), Div(r[1], r.Result)),
+        }),
         Rule("Sinh", 1, "cosh(x)", r => new[] { r.F("Cosh", r[0]) }),
         Rule("Cosh", 1, "sinh(x)", r => new[] { r.F("Sinh", r[0]) }),
         Rule("Tanh", 1, "1 − tanh²(x)", r => new[] { Sub(r.C(1), Square(r.Result)) }),

@@ -291,6 +291,10 @@ internal sealed class CSharpPrinter
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
                 return (Fill(o), o.IsPrimary ? Primary : 0);
+            case StructUpdate { Type.Name: "global::System.Numerics.Complex" } complex:
+                // Complex has no settable members: a new one from its parts (those not replaced are the owner's).
+                string Part(string name) => complex.Fields.FirstOrDefault(f => f.Path == name) is { } field ? Expr(field.Value) : At(complex.Owner, Primary) + "." + name;
+                return ("new global::System.Numerics.Complex(" + Part("Real") + ", " + Part("Imaginary") + ")", Primary);
             case StructUpdate u:
                 return (With(Expr(u.Owner), u.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), 0);
             case RefTo r:

@@ -16,7 +16,7 @@ internal sealed partial class BodyParser
 {
     /// <summary>Whether a type is one of the System.Numerics vectors the generator differentiates.</summary>
     internal static bool IsNumericsVector(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4" or "Quaternion", IsGenericType: false } named
+        type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4" or "Quaternion" or "Complex", IsGenericType: false } named
         && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
 
     /// <summary>A built-in member of a vector type: the result (a scalar or a vector), or null with an error reported.</summary>
@@ -28,6 +28,14 @@ internal sealed partial class BodyParser
         IrExpr S(int i) => (IrExpr)all[i];
         bool IsVector(int i) => i < all.Count && all[i] is StructValue;
         if (vector.Name == "Quaternion" && QuaternionMember(method, all) is { } quaternion) return quaternion;
+        if (IsComplex(vector))
+        {
+            if (ComplexMember(method, all) is { } complex) return complex;
+            Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'Complex.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
+                "use its operators (with Complex or double operands), constructor, Real, Imaginary, Magnitude, Phase, Abs, Conjugate, Exp, Log, Sin, Cos, Pow(z, double), FromPolarCoordinates, Zero, One or ImaginaryOne");
+            return null;
+        }
+
         // A quaternion shares only its vector arithmetic with Vector4 (its Lerp, for one, is not componentwise).
         bool shared = vector.Name != "Quaternion" || method.Name is "op_Addition" or "Add" or "op_Subtraction" or "Subtract" or "op_UnaryNegation"
             or "Negate" or "op_UnaryPlus" or "op_Multiply" or "Multiply" or "Dot" or "LengthSquared" or "Length" or "Normalize" or "get_Zero";
@@ -143,6 +151,111 @@ internal sealed partial class BodyParser
                 return Quaternion(Times(axis.Leaves["X"], sin), Times(axis.Leaves["Y"], sin), Times(axis.Leaves["Z"], sin), cos);
             case "get_Identity" when all.Count == 0:
                 return Quaternion(Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 1));
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a type is <c>System.Numerics.Complex</c>.</summary>
+    internal static bool IsComplex(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Complex", IsGenericType: false } named
+        && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+    /// <summary>
+    /// The members of <c>Complex</c>, as the pair (Real, Imaginary), each computed as the library computes it (checked
+    /// bit for bit here): products and Smith's division, mixed operators with a double (which do not pass through
+    /// (d, 0): −0 stays −0), <c>Abs</c> = <c>double.Hypot</c>, <c>Exp</c>, <c>Log</c>, <c>Sin</c>, <c>Cos</c>,
+    /// <c>Pow(z, double)</c> through polar coordinates. Null for a member without a rule.
+    /// </summary>
+    private object? ComplexMember(IMethodSymbol method, IReadOnlyList<object> all)
+    {
+        ITypeSymbol complex = method.ContainingType;
+        StructValue C(IrExpr re, IrExpr im) => new(complex, new Dictionary<string, IrExpr> { ["Real"] = re, ["Imaginary"] = im });
+        IrExpr Re(int i) => ((StructValue)all[i]).Leaves["Real"];
+        IrExpr Im(int i) => ((StructValue)all[i]).Leaves["Imaginary"];
+        IrExpr D(int i) => Ir.ConvertTo((IrExpr)all[i], IrType.Double);
+        bool Z(int i) => i < all.Count && all[i] is StructValue;
+        IrExpr Math(string function, params IrExpr[] arguments) =>
+            new MathCall(IrType.Double, "global::System.Math", function, arguments.ToEquatableArray());
+        IrExpr Hypot(IrExpr re, IrExpr im) => new MathCall(IrType.Double, "double", "Hypot", Ir.Array(re, im));
+        IrExpr Const(double value) => Ir.Const(IrType.Double, value);
+        int n = all.Count;
+        switch (method.Name)
+        {
+            case "get_Real" when n == 1:
+                return Re(0);
+            case "get_Imaginary" when n == 1:
+                return Im(0);
+            case "get_Magnitude" or "Abs" when n == 1:
+                return Hypot(Re(0), Im(0));
+            case "get_Phase" when n == 1:
+                return Math("Atan2", Im(0), Re(0));
+            case "op_UnaryPlus" when n == 1:
+                return all[0];
+            case "op_UnaryNegation" or "Negate" when n == 1:
+                return C(Negated(Re(0)), Negated(Im(0)));
+            case "Conjugate" when n == 1:
+                return C(Re(0), Negated(Im(0)));
+            case "op_Addition" or "Add" when n == 2:
+                return Z(0) && Z(1) ? C(Plus(Re(0), Re(1)), Plus(Im(0), Im(1))) : Z(0) ? C(Plus(Re(0), D(1)), Im(0)) : C(Plus(D(0), Re(1)), Im(1));
+            case "op_Subtraction" or "Subtract" when n == 2:
+                return Z(0) && Z(1) ? C(Minus(Re(0), Re(1)), Minus(Im(0), Im(1))) : Z(0) ? C(Minus(Re(0), D(1)), Im(0)) : C(Minus(D(0), Re(1)), Negated(Im(1)));
+            case "op_Multiply" or "Multiply" when n == 2 && Z(0) && Z(1):
+                StructValue a = Materialized((StructValue)all[0], "left"), b = Materialized((StructValue)all[1], "right");
+                return C(Minus(Times(a.Leaves["Real"], b.Leaves["Real"]), Times(a.Leaves["Imaginary"], b.Leaves["Imaginary"])),
+                    Plus(Times(a.Leaves["Imaginary"], b.Leaves["Real"]), Times(a.Leaves["Real"], b.Leaves["Imaginary"])));
+            case "op_Multiply" or "Multiply" when n == 2:
+                return Z(0) ? C(Times(Re(0), D(1)), Times(Im(0), D(1))) : C(Times(D(0), Re(1)), Times(D(0), Im(1)));
+            case "op_Division" or "Divide" when n == 2 && Z(1):
+            {
+                // Smith's formula, on the branch the library takes; each branch computes its own ratio (the other's
+                // may divide by zero, and its derivative must not reach the gradient).
+                StructValue divisor = Materialized((StructValue)all[1], "divisor");
+                IrExpr c = divisor.Leaves["Real"], d = divisor.Leaves["Imaginary"];
+                IrExpr left = Z(0) ? Re(0) : D(0), right = Z(0) ? Im(0) : Const(0);
+                if (Z(0))
+                {
+                    StructValue dividend = Materialized((StructValue)all[0], "dividend");
+                    left = dividend.Leaves["Real"];
+                    right = dividend.Leaves["Imaginary"];
+                }
+
+                IrExpr smaller = new Binary(IrType.Bool, BinaryOp.Less, Math("Abs", d), Math("Abs", c));
+                IrExpr doc = Over(d, c), cod = Over(c, d);
+                IrExpr firstDenominator = Plus(c, Times(d, doc)), secondDenominator = Plus(d, Times(c, cod));
+                return Z(0)
+                    ? C(new Conditional(IrType.Double, smaller, Over(Plus(left, Times(right, doc)), firstDenominator), Over(Plus(right, Times(left, cod)), secondDenominator)),
+                        new Conditional(IrType.Double, smaller, Over(Minus(right, Times(left, doc)), firstDenominator), Over(Plus(Negated(left), Times(right, cod)), secondDenominator)))
+                    : C(new Conditional(IrType.Double, smaller, Over(left, firstDenominator), Over(Times(left, cod), secondDenominator)),
+                        new Conditional(IrType.Double, smaller, Over(Times(Negated(left), doc), firstDenominator), Over(Negated(left), secondDenominator)));
+            }
+
+            case "op_Division" or "Divide" when n == 2:
+                return C(Over(Re(0), D(1)), Over(Im(0), D(1)));
+            case "Exp" when n == 1:
+                IrExpr grow = MaterializedScalar(Math("Exp", Re(0)), "expReal");
+                return C(Times(grow, Math("Cos", Im(0))), Times(grow, Math("Sin", Im(0))));
+            case "Log" when n == 1:
+                return C(Math("Log", Hypot(Re(0), Im(0))), Math("Atan2", Im(0), Re(0)));
+            case "Sin" when n == 1:
+                return C(Times(Math("Sin", Re(0)), Math("Cosh", Im(0))), Times(Math("Cos", Re(0)), Math("Sinh", Im(0))));
+            case "Cos" when n == 1:
+                return C(Times(Math("Cos", Re(0)), Math("Cosh", Im(0))), Negated(Times(Math("Sin", Re(0)), Math("Sinh", Im(0)))));
+            case "Pow" when n == 2 && Z(0) && !Z(1):
+                StructValue z = Materialized((StructValue)all[0], "value");
+                IrExpr power = MaterializedScalar(D(1), "power");
+                IrExpr theta = MaterializedScalar(Times(power, Math("Atan2", z.Leaves["Imaginary"], z.Leaves["Real"])), "angle");
+                IrExpr length = MaterializedScalar(Math("Pow", Hypot(z.Leaves["Real"], z.Leaves["Imaginary"]), power), "length");
+                return C(Times(length, Math("Cos", theta)), Times(length, Math("Sin", theta)));
+            case "FromPolarCoordinates" when n == 2:
+                IrExpr magnitude = MaterializedScalar(D(0), "magnitude"), phase = MaterializedScalar(D(1), "phase");
+                return C(Times(magnitude, Math("Cos", phase)), Times(magnitude, Math("Sin", phase)));
+            case "get_Zero" when n == 0:
+                return C(Const(0), Const(0));
+            case "get_One" when n == 0:
+                return C(Const(1), Const(0));
+            case "get_ImaginaryOne" when n == 0:
+                return C(Const(0), Const(1));
         }
 
         return null;

@@ -343,6 +343,14 @@ internal sealed partial class BodyParser
             case IConversionOperation { Operand.Type: { } from } sameType when SameLayout(from, type):
                 // An identity conversion, the one a target-typed new(…) makes, or one between tuples that differ in names.
                 return StructOf(sameType.Operand);
+            case IConversionOperation { OperatorMethod.MethodKind: MethodKind.Conversion, Operand.Type: { } number } toComplex
+                when IsComplex(type) && Contract.TypeOf(number) is { IsScalar: true } real && (real.IsFloating || real.IsIntegral):
+                // Complex z = x: (x, 0), as the library's conversion builds it.
+                return new StructValue(type, new Dictionary<string, IrExpr>
+                {
+                    ["Real"] = Ir.ConvertTo(Expr(toComplex.Operand), IrType.Double),
+                    ["Imaginary"] = Ir.Const(IrType.Double, 0),
+                });
             case ILocalReferenceOperation local when Frame()?.Bound.TryGetValue(local.Local, out object? boundLocal) == true:
                 return boundLocal as StructValue;
             case ILocalReferenceOperation local when _structVariables.TryGetValue(local.Local, out StructValue? locals):

@@ -78,6 +78,14 @@ internal static class StructLayout
             return null;
         }
 
+        if (BodyParser.IsComplex(named))
+        {
+            // Complex keeps its data in private fields, behind the read-only properties Real and Imaginary: generated
+            // code reads those and builds new values with its constructor (never 'with').
+            seen.Remove(named);
+            return ImmutableArray.Create(new StructLeaf("Real", IrType.Double, false), new StructLeaf("Imaginary", IrType.Double, false));
+        }
+
         var leaves = ImmutableArray.CreateBuilder<StructLeaf>();
         foreach (IFieldSymbol field in DataFields(named))
         {
