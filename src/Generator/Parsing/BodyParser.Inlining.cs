@@ -173,15 +173,13 @@ internal sealed partial class BodyParser
 
         SyntaxNode? syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
         IOperation? body = syntax is null ? null : OperationOf(syntax);
-        foreach (IParameterSymbol parameter in method.Parameters) frame.Bound[parameter] = Materialize(frame.Bound[parameter], parameter, body);
-        if (frame.This is not null) frame.This = (StructValue)Materialize(frame.This, null, body);
         if (method.IsGenericMethod)
         {
             InlineError(method, at, "type parameters");
             return null;
         }
 
-        IEnumerable<IOperation> statements = body switch
+        IReadOnlyList<IOperation> statements = body switch
         {
             ILocalFunctionOperation { Body: { } local } => local.Operations,
             IMethodBodyOperation { BlockBody: { } block } => block.Operations,
@@ -189,6 +187,10 @@ internal sealed partial class BodyParser
             IBlockOperation block => block.Operations,
             _ => System.Array.Empty<IOperation>(),
         };
+        if (statements.Take(statements.Count - 1).Any(s => s is not IVariableDeclarationGroupOperation)) return InlineStatements(method, frame, statements, at, body!);
+
+        foreach (IParameterSymbol parameter in method.Parameters) frame.Bound[parameter] = Materialize(frame.Bound[parameter], parameter, body);
+        if (frame.This is not null) frame.This = (StructValue)Materialize(frame.This, null, body);
         _frames.Add(frame);
         try
         {
@@ -218,6 +220,74 @@ internal sealed partial class BodyParser
         finally
         {
             _frames.RemoveAt(_frames.Count - 1);
+        }
+    }
+
+    /// <summary>
+    /// Inlines a member whose body has statements besides locals (loops, branches, assignments): its statements go,
+    /// parsed as the caller's own, before the statement that calls it, and its final <c>return</c> gives the value.
+    /// Its parameters become locals holding the arguments (it may assign them), its locals get names of their own.
+    /// It must return only at its end, and be called where statements can go before the call (not in a condition,
+    /// a <c>?:</c> branch or a loop's condition).
+    /// </summary>
+    private object? InlineStatements(IMethodSymbol method, InlineFrame frame, IReadOnlyList<IOperation> statements, IOperation at, IOperation body)
+    {
+        IOperation? early = statements.Take(statements.Count - 1).SelectMany(s => s.DescendantsAndSelf()).FirstOrDefault(o => o is IReturnOperation);
+        if (early is not null || statements.Count == 0 || statements[statements.Count - 1] is not IReturnOperation { ReturnedValue: { } returned })
+        {
+            InlineError(method, early ?? at, early is null ? "a body that does not end in a return" : "a return before the end of its body");
+            return null;
+        }
+
+        if (_prelude is not { } into)
+        {
+            InlineError(method, at, "loops or other statements, called inside a condition, a ?: branch or a loop's condition (call it in a statement of its own first)");
+            return null;
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            object value = frame.Bound[parameter];
+            frame.Bound.Remove(parameter);
+            switch (value)
+            {
+                case StructValue structValue:
+                    StructValue locals = NewStructLocals(parameter.Type, parameter.Name);
+                    _structVariables[parameter] = locals;
+                    foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
+                    {
+                        into.Add(new Declare(null, new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type), structValue.Leaves[leaf.Key]));
+                    }
+
+                    break;
+                case IrExpr { Type.IsScalar: true } scalar:
+                    _names[parameter] = SynthesizedName(Contract.Escape(parameter.Name));
+                    into.Add(new Declare(null, new IrVar(_names[parameter], scalar.Type), scalar));
+                    break;
+                default:
+                    InlineError(method, at, "an array parameter in a body with loops or other statements");
+                    return null;
+            }
+        }
+
+        // Each place it is inlined declares its locals anew, under names of their own (Squared's s, then s_2).
+        var outerNames = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
+        foreach (ILocalSymbol local in body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol))
+        {
+            if (_names.TryGetValue(local, out string? outer)) outerNames[local] = outer;
+            _names[local] = SynthesizedName(Contract.Escape(local.Name));
+        }
+
+        _frames.Add(frame);
+        try
+        {
+            for (int i = 0; i < statements.Count - 1; i++) Statement(statements[i], into);
+            return FieldValue(returned);
+        }
+        finally
+        {
+            _frames.RemoveAt(_frames.Count - 1);
+            foreach (KeyValuePair<ISymbol, string> name in outerNames) _names[name.Key] = name.Value;
         }
     }
 
@@ -331,8 +401,8 @@ internal sealed partial class BodyParser
         string subject = member.MethodKind == MethodKind.LocalFunction ? $"The local function '{member.Name}'" : $"'{name}'";
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"{subject}, used by {_method.Name}, contains {what}; it",
             member.MethodKind == MethodKind.LocalFunction
-                ? "write it as one expression (or locals and one return), or make it a [Differentiable] method of the type"
-                : "write it as one expression over the struct's fields (or locals and one return), or use the fields directly in the method");
+                ? "let it return once, at its end (assign a local in its branches and loops), or make it a [Differentiable] method of the type"
+                : "let it return once, at its end (assign a local in its branches and loops), or use the fields directly in the method");
         return false;
     }
 }

@@ -206,7 +206,9 @@ internal sealed class ProgramGenerator
     private FStmt Declare(Scope scope)
     {
         string name = "v" + _names++;
-        FExpr value = Expression(scope, 2);
+        // A local function with a loop is inlined with its statements, which go before the statement that calls it: a
+        // declaration's whole value is such a place (a condition or a ?: branch is not).
+        FExpr value = !_inLayer && _random.Next(6) == 0 ? new FLocalCall(Expression(scope, 1), null, Loop: true) : Expression(scope, 2);
         scope.Doubles.Add(name);
         return new FDeclare(name, value);
     }

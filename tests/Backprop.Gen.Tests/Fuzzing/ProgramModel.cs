@@ -134,10 +134,13 @@ internal sealed record FGenericCall(FExpr Argument, FExpr Second) : FExpr
         .Concat(Second.Shrinks().Select(b => this with { Second = b }));
 }
 
-/// <summary>A call to the method's local functions: <c>Lf(u, v)</c> (static) or <c>Cap(u)</c> (capturing x1).</summary>
-internal sealed record FLocalCall(FExpr Argument, FExpr? Second) : FExpr
+/// <summary>
+/// A call to the method's local functions: <c>Lf(u, v)</c> (static), <c>Cap(u)</c> (capturing x1) or <c>Acc(u)</c>
+/// (a loop and a branch, inlined with its statements).
+/// </summary>
+internal sealed record FLocalCall(FExpr Argument, FExpr? Second, bool Loop = false) : FExpr
 {
-    public override string Emit() => Second is null ? $"Cap({Argument.Emit()})" : $"Lf({Argument.Emit()}, {Second.Emit()})";
+    public override string Emit() => Loop ? $"Acc({Argument.Emit()})" : Second is null ? $"Cap({Argument.Emit()})" : $"Lf({Argument.Emit()}, {Second.Emit()})";
 
     public override IEnumerable<FExpr> Shrinks() => new[] { Argument }.Concat(Argument.Shrinks().Select(a => this with { Argument = a }));
 }
@@ -519,6 +522,7 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
         // The local functions the body calls: one static, one capturing a parameter.
         if (code.Contains("Lf(")) text.AppendLine("        static double Lf(double u, double v) => Math.Sin(u) * v + 0.5 * u;");
         if (code.Contains("Cap(")) text.AppendLine("        double Cap(double u) => u * x1 + 0.25;");
+        if (code.Contains("Acc(")) text.AppendLine("        double Acc(double u) { double s = 0; for (int k = 0; k < 3; k++) { s += Math.Sin(u * k) * 0.5; if (s > 1) s *= 0.5; } return s * x2; }");
         text.Append(code);
         text.AppendLine("    }");
         return text.ToString().Replace("@@", name);

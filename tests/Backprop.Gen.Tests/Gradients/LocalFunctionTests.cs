@@ -6,7 +6,10 @@ using static Backprop.Gen.Tests.Infrastructure.GradientHarness;
 
 namespace Backprop.Gen.Tests.Gradients;
 
-/// <summary>Local functions, static or capturing, are inlined where they are called, in every mode.</summary>
+/// <summary>
+/// Local functions, static or capturing, and members over structs are inlined where they are called, in every mode:
+/// expressions, and bodies with loops and branches (their statements go before the call).
+/// </summary>
 public class LocalFunctionTests
 {
     private const string Source = """
@@ -19,6 +22,36 @@ public class LocalFunctionTests
             {
                 public double X, Y;
                 public V2(double x, double y) { X = x; Y = y; }
+                public static V2 operator +(V2 a, V2 b) => new V2(a.X + b.X, a.Y + b.Y);
+                public static V2 operator *(double k, V2 a) => new V2(k * a.X, k * a.Y);
+                public readonly double Length => Math.Sqrt(X * X + Y * Y);
+
+                // A struct method with a loop: inlined with its statements.
+                public readonly double Power(int n)
+                {
+                    double r = 1;
+                    for (int i = 0; i < n; i++) r *= X + 0.5 * Y;
+                    return r;
+                }
+            }
+
+            public static class Physics
+            {
+                // A method over structs with a loop and a branch, returning a struct: its statements are inlined where
+                // it is called, its parameters become locals it may assign.
+                public static V2 Fly(V2 p, V2 v, double drag, int steps)
+                {
+                    double dt = 0.1;
+                    for (int i = 0; i < steps; i++)
+                    {
+                        V2 a = new V2(-drag * v.X, -9.8 - drag * v.Y);
+                        if (v.Length > 5) a = 0.5 * a;
+                        v = v + dt * a;
+                        p = p + dt * v;
+                    }
+
+                    return p;
+                }
             }
 
             public static partial class Locals
@@ -35,6 +68,16 @@ public class LocalFunctionTests
                     double sum = 0;
                     for (int i = 0; i < w.Length; i++) sum += Softplus(w[i] * x) + Scaled(Square(w[i]));
                     return sum;
+                }
+
+                // Inlined statements: a struct method with a loop, a local function with a loop called twice (its
+                // locals declared anew each time), and a simulation with a loop and a branch returning a struct.
+                [Differentiable(Modes = All)]
+                public static double Miss(double angle, double speed, double drag)
+                {
+                    V2 end = Physics.Fly(new V2(0, 0), new V2(speed * Math.Cos(angle), speed * Math.Sin(angle)), drag, 12);
+                    double Squared(double d) { double s = 0; for (int k = 0; k < 2; k++) s += d * d * 0.5; return s; }
+                    return Squared(end.X - 10) + Squared(end.Y) + new V2(drag, angle).Power(3);
                 }
 
                 // A local function over structs, and one calling another.
@@ -58,6 +101,15 @@ public class LocalFunctionTests
         Check(Compiled.Value, "Samples.Locals", "F", r => new object?[] { RandomScalar(r), RandomArray(r, 4) }, points: 5);
         ForwardHarness.Check(Compiled.Value, "Samples.Locals", "F", r => new object?[] { RandomScalar(r), RandomArray(r, 4) });
         HessianHarness.Check(Compiled.Value, "Samples.Locals", "F", r => new object?[] { RandomScalar(r), RandomArray(r, 4) });
+    }
+
+    [Fact]
+    public void Bodies_with_loops_and_branches_are_inlined_with_their_statements()
+    {
+        Func<Random, object?[]> point = r => new object?[] { 0.5 + 0.3 * RandomScalar(r), 8 + RandomScalar(r), 0.1 + 0.05 * RandomScalar(r) };
+        Check(Compiled.Value, "Samples.Locals", "Miss", point, points: 5);
+        ForwardHarness.Check(Compiled.Value, "Samples.Locals", "Miss", point);
+        HessianHarness.Check(Compiled.Value, "Samples.Locals", "Miss", point);
     }
 
     [Fact]
