@@ -314,12 +314,13 @@ internal sealed record FStructDeclare(string Name, FExpr P, FExpr Q, FExpr K) : 
     public override bool Removable => false;
 }
 
-/// <summary><c>v0 = v0 + e * v1;</c> or <c>v0.P += e;</c>: a struct updated whole or by a field.</summary>
+/// <summary><c>v0 = 0.5 * v0 + 0.5 * Math.Tanh(e) * v1;</c> or <c>v0.P = Math.Tanh(v0.P + e);</c>: a struct updated whole or by a field.</summary>
 internal sealed record FStructUpdate(string Name, string? Other, FExpr Value) : FStmt
 {
+    // Bounded, as loop-carried state must be: the field squashed, the whole a contraction (|0.5 + 0.5 tanh| < 1).
     public override void Emit(StringBuilder text, int indent) => text.AppendLine(Other is null
-        ? $"{Pad(indent)}{Name}.P += {Value.Emit()};"
-        : $"{Pad(indent)}{Name} = {Name} + {Value.Emit()} * {Other};");
+        ? $"{Pad(indent)}{Name}.P = Math.Tanh({Name}.P + {Value.Emit()});"
+        : $"{Pad(indent)}{Name} = 0.5 * {Name} + 0.5 * Math.Tanh({Value.Emit()}) * {Other};");
 
     public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
 }
