@@ -1,0 +1,113 @@
+using System;
+using System.Linq;
+using Backprop.Gen.Diagnostics;
+using Backprop.Gen.IR;
+using Backprop.Gen.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Backprop.Gen.Parsing;
+
+// Members: fields and properties read (named constants, generic math's T.One and T.Pi, a model's differentiable
+// members and its layers), and how generated code names them.
+internal sealed partial class BodyParser
+{
+    private IrExpr Member(IOperation operation, ISymbol member, IOperation? instance, IrType type)
+    {
+        if (instance is null && IsGenericMath(member) && type.IsGeneric)
+        {
+            // T.One, T.Pi: constants of the type parameter, with the values the optimizer folds (x * T.One is x).
+            double? value = member.Name switch
+            {
+                "Zero" or "AdditiveIdentity" => 0.0,
+                "One" or "MultiplicativeIdentity" => 1.0,
+                "NegativeOne" => -1.0,
+                "Pi" => Math.PI,
+                "E" => Math.E,
+                "Tau" => 2 * Math.PI,
+                "NaN" => double.NaN,
+                "PositiveInfinity" => double.PositiveInfinity,
+                "NegativeInfinity" => double.NegativeInfinity,
+                _ => null,
+            };
+            return value is { } known ? Ir.Const(type, known) : new Member(type, null, type.Name + "." + member.Name);
+        }
+
+        if (instance is null)
+        {
+            // A named constant (const int In = 784) keeps its name, as a constant: analyses can see it cannot change or
+            // throw (a row of In elements is vectorized), and it prints as written.
+            return member is IFieldSymbol { HasConstantValue: true } constant && type.IsScalar && type.Element != ElementKind.Other
+                ? new Constant(type, StaticMemberName(member), NumericValue(new Optional<object?>(constant.ConstantValue)))
+                : new Member(type, null, StaticMemberName(member));
+        }
+
+        if (instance is IInstanceReferenceOperation && ModelMember(member) is { NestedModel: null } own)
+        {
+            // A differentiable member of the model: a variable the method reads, whose adjoint is gradients.Name.
+            return new VarRef(type, MemberVariable(own.Name));
+        }
+
+        if (member.Name is "Length" or "LongLength" or "Rank" && member.ContainingType?.SpecialType == SpecialType.System_Array
+            && instance is IFieldReferenceOperation or IPropertyReferenceOperation && LayerMember(InstanceOf(instance)) is { } shaped)
+        {
+            // A layer's array length is its shape, not its values: Hidden.B.Length needs no derivative.
+            var array = new Member(Contract.TypeOf(instance.Type!), new Member(Contract.TypeOf(InstanceOf(instance)!.Type!), null, MemberVariable(shaped.Name)),
+                Contract.Escape(instance is IFieldReferenceOperation f ? f.Field.Name : ((IPropertyReferenceOperation)instance).Property.Name));
+            return new Member(type, array, member.Name);
+        }
+
+        if (instance is IFieldReferenceOperation or IPropertyReferenceOperation && LayerMember(instance) is { } layer
+            && Contract.IsDifferentiableType(type) && !Contract.HasAttribute(member, Contract.NoDerivativeAttribute))
+        {
+            Report(DiagnosticDescriptors.LayerMemberReadDirectly, operation.Syntax, Origin(operation.Syntax), layer.Name);
+            return new Constant(type, "default", 0);
+        }
+
+        if (instance is IInstanceReferenceOperation { IsImplicit: true })
+        {
+            _reserved.Add(member.Name);
+            return new Member(type, null, Contract.Escape(member.Name));
+        }
+
+        return new Member(type, Expr(instance), Contract.Escape(member.Name));
+    }
+
+    private ModelMember? ModelMember(ISymbol member) =>
+        _model is null || !SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType)
+            ? null
+            : _model.Members.FirstOrDefault(m => m.Name == member.Name);
+
+    /// <summary>The layer member of this model that an operation reads (<c>Layer1</c> in <c>Layer1.Forward(x)</c>), if any.</summary>
+    private ModelMember? LayerMember(IOperation? operation) => operation switch
+    {
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f => ModelMember(f.Field) is { NestedModel: not null } m ? m : null,
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation } p => ModelMember(p.Property) is { NestedModel: not null } m ? m : null,
+        _ => null,
+    };
+
+    private static IOperation? InstanceOf(IOperation operation) => operation switch
+    {
+        IFieldReferenceOperation f => f.Instance,
+        IPropertyReferenceOperation p => p.Instance,
+        _ => null,
+    };
+
+    /// <summary>A model member's variable: its name, or <c>this.Name</c> where a parameter shadows it.</summary>
+    private string MemberVariable(string name)
+    {
+        _reserved.Add(name);
+        return _method.Parameters.Any(p => p.Name == name) ? "this." + Contract.Escape(name) : Contract.Escape(name);
+    }
+
+    private string StaticMemberName(ISymbol member)
+    {
+        if (SymbolEqualityComparer.Default.Equals(member.ContainingType, _method.ContainingType))
+        {
+            _reserved.Add(member.Name);
+            return Contract.Escape(member.Name);
+        }
+
+        return member.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + Contract.Escape(member.Name);
+    }
+}
