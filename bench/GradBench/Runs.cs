@@ -76,10 +76,12 @@ internal static class Json
         return (values, count, columns);
     }
 
-    public static void WriteMatrix(Utf8JsonWriter writer, double[] values, int columns)
+    /// <summary>Row-major values as a list of <paramref name="rows"/> lists (empty ones where a row has no columns).</summary>
+    public static void WriteMatrix(Utf8JsonWriter writer, double[] values, int rows)
     {
+        int columns = rows == 0 ? 0 : values.Length / rows;
         writer.WriteStartArray();
-        for (int start = 0; start < values.Length; start += columns) Write(writer, values.AsSpan(start, columns));
+        for (int r = 0; r < rows; r++) Write(writer, values.AsSpan(r * columns, columns));
         writer.WriteEndArray();
     }
 

@@ -21,6 +21,7 @@ internal sealed class Tool
         ["ode"] = new Ode(),
         ["det"] = new Det(),
         ["kmeans"] = new Kmeans(),
+        ["gmm"] = new Gmm(),
     };
 
     /// <summary>Writes the response to one message line (without the newline).</summary>

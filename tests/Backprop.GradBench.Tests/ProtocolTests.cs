@@ -134,6 +134,38 @@ public class ProtocolTests
         Assert.Equal(points.Sum(p => centroids.Min(c => Distance(p, c))), cost, 12);
     }
 
+    [Theory]
+    [InlineData(3, 2, 1)]
+    [InlineData(1, 3, 0)]
+    public void Gmm_jacobian_matches_finite_differences(int d, int k, int m)
+    {
+        var random = new Random(8 + d);
+        const int n = 6;
+        int triangle = d * (d - 1) / 2;
+        double[] R(int count) => Enumerable.Range(0, count).Select(_ => random.NextDouble() - 0.5).ToArray();
+        string Rows(double[] values, int rows) => "[" + string.Join(",", Enumerable.Range(0, rows).Select(r => Numbers(values[(r * values.Length / rows)..((r + 1) * values.Length / rows)]))) + "]";
+        double[] x = R(n * d);
+        double[] parameters = R(k + 2 * k * d + k * triangle);
+        string Input(double[] p) => $$"""{"d":{{d}},"k":{{k}},"n":{{n}},"m":{{m}},"gamma":1.0,"x":{{Rows(x, n)}},"alpha":{{Numbers(p[..k])}},"mu":{{Rows(p[k..(k + k * d)], k)}},"q":{{Rows(p[(k + k * d)..(k + 2 * k * d)], k)}},"l":{{Rows(p[(k + 2 * k * d)..], k)}},"min_runs":1,"min_seconds":0}""";
+        JsonElement jacobian = Evaluate("gmm", "jacobian", Input(parameters));
+        Assert.Equal(new[] { "alpha", "mu", "q", "l" }, jacobian.EnumerateObject().Select(p => p.Name).ToArray());
+        double[] analytic = Array(jacobian.GetProperty("alpha"))
+            .Concat(jacobian.GetProperty("mu").EnumerateArray().SelectMany(Array))
+            .Concat(jacobian.GetProperty("q").EnumerateArray().SelectMany(Array))
+            .Concat(jacobian.GetProperty("l").EnumerateArray().SelectMany(Array)).ToArray();
+        Assert.Equal(k, jacobian.GetProperty("l").GetArrayLength());
+        AssertGradient(p => Evaluate("gmm", "objective", Input(p)).GetDouble(), parameters, analytic);
+    }
+
+    [Theory]
+    [InlineData(0.5, 0.57236494292470008)] // ln √π
+    [InlineData(1.0, 0.0)]
+    [InlineData(5.0, 3.1780538303479458)] // ln 24
+    [InlineData(33.5, 83.30242550295004)] // Python's math.lgamma
+    [InlineData(7.25, 7.0521854507385395)]
+    public void The_gmm_prior_s_log_gamma_is_accurate(double z, double expected) =>
+        Assert.Equal(expected, Gmm.LogGamma(z), 1e-12 * (1 + Math.Abs(expected)));
+
     [Fact]
     public void Det_gradient_is_the_cofactor_matrix()
     {

@@ -56,7 +56,7 @@ internal sealed partial class Kmeans : IModule
                 Array.Clear(diagonal);
                 CostHessianVector(points, centroids, d, ones, gradient, diagonal);
                 for (int i = 0; i < direction.Length; i++) direction[i] = gradient[i] / diagonal[i];
-            }, w => Json.WriteMatrix(w, direction, d)),
+            }, w => Json.WriteMatrix(w, direction, k)),
             _ => throw new KeyNotFoundException($"kmeans has no function '{function}'"),
         };
     }
