@@ -85,22 +85,24 @@ public class ProtocolTests
         Assert.All(response.GetProperty("timings").EnumerateArray(), t => Assert.Equal("evaluate", t.GetProperty("name").GetString()));
     }
 
-    [Fact]
-    public void Llsq_gradient_matches_finite_differences()
+    /// <summary>A module's gradient at a random point against finite differences of its primal; returns (point, gradient).</summary>
+    private static (double[] X, double[] Gradient) CheckGradient(string module, int size, int seed, Func<double[], string> input)
     {
-        var random = new Random(3);
-        double[] x = Enumerable.Range(0, 6).Select(_ => random.NextDouble()).ToArray();
-        double[] gradient = Array(Evaluate("llsq", "gradient", $$"""{"x":{{Numbers(x)}},"n":32,"min_runs":1,"min_seconds":0}"""));
-        AssertGradient(v => Evaluate("llsq", "primal", $$"""{"x":{{Numbers(v)}},"n":32,"min_runs":1,"min_seconds":0}""").GetDouble(), x, gradient);
+        var random = new Random(seed);
+        double[] x = Enumerable.Range(0, size).Select(_ => random.NextDouble()).ToArray();
+        double[] gradient = Array(Evaluate(module, "gradient", input(x)));
+        AssertGradient(v => Evaluate(module, "primal", input(v)).GetDouble(), x, gradient);
+        return (x, gradient);
     }
+
+    [Fact]
+    public void Llsq_gradient_matches_finite_differences() =>
+        CheckGradient("llsq", 6, 3, x => $$"""{"x":{{Numbers(x)}},"n":32,"min_runs":1,"min_seconds":0}""");
 
     [Fact]
     public void Lse_gradient_is_the_softmax()
     {
-        var random = new Random(4);
-        double[] x = Enumerable.Range(0, 9).Select(_ => random.NextDouble()).ToArray();
-        double[] gradient = Array(Evaluate("lse", "gradient", $$"""{"x":{{Numbers(x)}},"min_runs":1,"min_seconds":0}"""));
-        AssertGradient(v => Evaluate("lse", "primal", $$"""{"x":{{Numbers(v)}},"min_runs":1,"min_seconds":0}""").GetDouble(), x, gradient);
+        double[] gradient = CheckGradient("lse", 9, 4, x => $$"""{"x":{{Numbers(x)}},"min_runs":1,"min_seconds":0}""").Gradient;
         Assert.Equal(1.0, gradient.Sum(), 12);
     }
 
@@ -169,10 +171,7 @@ public class ProtocolTests
     [Fact]
     public void Det_gradient_is_the_cofactor_matrix()
     {
-        var random = new Random(6);
-        double[] a = Enumerable.Range(0, 16).Select(_ => random.NextDouble()).ToArray();
-        double[] gradient = Array(Evaluate("det", "gradient", $$"""{"A":{{Numbers(a)}},"ell":4,"min_runs":1,"min_seconds":0}"""));
-        AssertGradient(v => Evaluate("det", "primal", $$"""{"A":{{Numbers(v)}},"ell":4,"min_runs":1,"min_seconds":0}""").GetDouble(), a, gradient);
+        var (a, gradient) = CheckGradient("det", 16, 6, x => $$"""{"A":{{Numbers(x)}},"ell":4,"min_runs":1,"min_seconds":0}""");
         // The determinant is linear in each row: Σⱼ A₀ⱼ·C₀ⱼ is the determinant itself.
         double det = Evaluate("det", "primal", $$"""{"A":{{Numbers(a)}},"ell":4,"min_runs":1,"min_seconds":0}""").GetDouble();
         Assert.Equal(det, Enumerable.Range(0, 4).Sum(j => a[j] * gradient[j]), 12);

@@ -41,7 +41,7 @@ internal sealed partial class Gmm : IModule
                 beta[c] = alpha[c] + sumQ - 0.5 * norm;
             }
 
-            likelihood += LogSumExp(beta);
+            likelihood += Lse.LogSumExp(beta);
         }
 
         double prior = 0;
@@ -59,23 +59,7 @@ internal sealed partial class Gmm : IModule
             prior += -0.5 * gamma * gamma * squares + m * sumQ;
         }
 
-        return constant + likelihood - n * LogSumExp(alpha) + prior;
-    }
-
-    /// <summary><c>log Σ exp(v)</c>, shifted by the maximum (which the value does not depend on).</summary>
-    [Differentiable]
-    public static double LogSumExp(double[] v)
-    {
-        double top = v[0];
-        for (int i = 1; i < v.Length; i++)
-        {
-            if (v[i] > top) top = v[i];
-        }
-
-        top = Gradient.Stop(top);
-        double sum = 0;
-        for (int i = 0; i < v.Length; i++) sum += Math.Exp(v[i] - top);
-        return top + Math.Log(sum);
+        return constant + likelihood - n * Lse.LogSumExp(alpha) + prior;
     }
 
     /// <summary>The terms without parameters: <c>−n·d/2·log 2π + k·(N·d·(log γ − ½ log 2) − log Γ_d(N/2))</c>, N = d + m + 1.</summary>

@@ -8,7 +8,7 @@ namespace Backprop.GradBench;
 internal sealed partial class Lse : IModule
 {
     [Differentiable]
-    public static double Primal(double[] x)
+    public static double LogSumExp(double[] x)
     {
         double a = x[0];
         for (int i = 1; i < x.Length; i++)
@@ -30,11 +30,11 @@ internal sealed partial class Lse : IModule
         double[] gradient = new double[x.Length];
         return function switch
         {
-            "primal" => new Evaluation(() => value = Primal(x), w => w.WriteNumberValue(Json.Finite(value))),
+            "primal" => new Evaluation(() => value = LogSumExp(x), w => w.WriteNumberValue(Json.Finite(value))),
             "gradient" => new Evaluation(() =>
             {
                 Array.Clear(gradient);
-                PrimalBackward(x, gradient);
+                LogSumExpBackward(x, gradient);
             }, w => Json.Write(w, gradient)),
             _ => throw new KeyNotFoundException($"lse has no function '{function}'"),
         };
