@@ -134,6 +134,9 @@ internal sealed partial class BodyParser
                 if (!operationType.Equals(compoundTarget.Type)) combined = new IrCast(compoundTarget.Type, combined, IsImplicit: false, overflow);
                 into.Add(new Assign(origin, compoundTarget, combined));
                 return;
+            case IIncrementOrDecrementOperation structStep when IsStruct(structStep.Target.Type):
+                Report(DiagnosticDescriptors.UnsupportedExpression, expression.Syntax, $"'{Origin(expression.Syntax)}' on a struct", "write it as += 1 or -= 1");
+                return;
             case IIncrementOrDecrementOperation step:
                 IrExpr? stepTarget = AssignmentTarget(step.Target, expression, readsTarget: true);
                 if (stepTarget is null) return;

@@ -171,6 +171,8 @@ internal sealed partial class BodyParser
 
     private string MethodText(IMethodSymbol target, bool isInstance)
     {
+        // A generic-math member without a rule (T.Sign, T.ILogB) is called through the type parameter, as written.
+        if (IsGenericMath(target) && target.ContainingType.TypeArguments[0] is ITypeParameterSymbol self) return self.Name + "." + Contract.Escape(target.Name);
         string name = Contract.Escape(target.Name);
         if (target.IsGenericMethod)
         {

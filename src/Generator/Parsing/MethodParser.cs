@@ -274,7 +274,8 @@ internal static class MethodParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownWrtName, location, wrt[i], method.Name));
             }
-            else if (!Contract.IsDifferentiableType(Contract.TypeOf(parameter.Type)))
+            else if (!Contract.IsDifferentiableType(Contract.TypeOf(parameter.Type)) && !StructLayout.IsDifferentiableStruct(parameter.Type)
+                && StructLayout.ArrayElement(parameter.Type) is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrtNotDifferentiable, location, parameter.Name, parameter.Type.ToDisplayString()));
             }

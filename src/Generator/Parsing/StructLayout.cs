@@ -97,6 +97,7 @@ internal static class StructLayout
             // Generated code in another type reads and writes every field: a private one would not compile there.
             if (!Visible(field)) return null;
             if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                || field.Type is ITypeParameterSymbol floating && Contract.IsFloatingTypeParameter(floating)
                 || named.IsTupleType && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean)
             {
                 // A tuple may also hold an int, a long or a bool, which carries no derivative: (int Index, double Value).
@@ -104,6 +105,9 @@ internal static class StructLayout
                 continue;
             }
 
+            // A Complex inside another struct or a tuple would have to be rebuilt through its constructor inside a
+            // with-expression: not yet (a Complex parameter, local or result is fine on its own).
+            if (BodyParser.IsComplex(field.Type)) return null;
             ImmutableArray<StructLeaf>? inner = Collect(field.Type, seen);
             if (inner is null) return null;
             foreach (StructLeaf leaf in inner.Value) leaves.Add(new StructLeaf(name + "." + leaf.Path, leaf.Type, inPlace && leaf.Writable));

@@ -74,6 +74,14 @@ public class GenericMathTests
                 [Differentiable(Modes = All)]
                 public static float UsesFloat(float[] xs, float k) => Composed(xs, k) * k;
 
+                // Generic-math members without a rule (T.Sign, T.ILogB: ints) stay as written, called through T.
+                [Differentiable(Modes = All)]
+                public static T Signed<T>(T x) where T : IFloatingPointIeee754<T> => x * T.CreateChecked(T.Sign(x)) + T.CreateChecked(T.ILogB(x)) * x;
+
+                // A tuple of T as the result.
+                [Differentiable(Modes = All)]
+                public static (T A, T B) Pair<T>(T x) where T : IFloatingPointIeee754<T> => (x * x, T.Sin(x));
+
                 // Conversions between T and double carry the derivative, both ways.
                 [Differentiable(Modes = All)]
                 public static T Mixed<T>(T x, double d) where T : IFloatingPointIeee754<T>
@@ -140,6 +148,19 @@ public class GenericMathTests
         Check(Compiled.Value, Type, "Mixed", mixed, points: 4);
         ForwardHarness.Check(Compiled.Value, Type, "Mixed", mixed);
         if (!asFloat) HessianHarness.Check(Compiled.Value, Type, "Mixed", mixed);
+    }
+
+    [Fact]
+    public void Members_without_a_rule_and_tuple_results()
+    {
+        Check(Compiled.Value, Type, "Signed", r => new object?[] { 0.3 + Math.Abs(RandomScalar(r, 3)) * (r.Next(2) == 0 ? 1 : -1) }, points: 6);
+        Type declaring = Compiled.Value.GetType(Type, throwOnError: true)!;
+        MethodInfo pair = Invoke.Backward(declaring, "Pair", new object?[] { 0.5 });
+        object?[] first = { 0.5, 0.0, (1.0, 0.0) }, second = { 0.5, 0.0, (0.0, 1.0) };
+        Assert.Equal((0.25, Math.Sin(0.5)), Invoke.Call(pair, first));
+        Invoke.Call(pair, second);
+        Assert.Equal(1.0, (double)first[1]!, 12);
+        Assert.Equal(Math.Cos(0.5), (double)second[1]!, 12);
     }
 
     [Fact]

@@ -104,6 +104,19 @@ public class StructArrayTests
                     return Flat(h).Append(hK).ToArray();
                 }
 
+                // A wrt list may name an array of structs (and leave another one out).
+                [Differentiable("pts")]
+                public static double Chosen(V2[] pts, double k, V2[] other) => pts[0].X * k + other[0].Y * pts[1].Y;
+
+                public static double[] ChosenGradient(double[] f)
+                {
+                    var d = new V2[2];
+                    ChosenBackward(Points(f[..4]), 3, Points(f[4..]), d);
+                    return Flat(d);
+                }
+
+                public static double ChosenValue(double[] f) => Chosen(Points(f[..4]), 3, Points(f[4..]));
+
                 public static V2[] Points(double[] f) => Enumerable.Range(0, f.Length / 2).Select(i => new V2(f[2 * i], f[2 * i + 1])).ToArray();
 
                 public static Body[] Bodies(double[] f) => Enumerable.Range(0, f.Length / 3).Select(i => new Body(new V2(f[3 * i], f[3 * i + 1]), f[3 * i + 2])).ToArray();
@@ -216,6 +229,14 @@ public class StructArrayTests
             double[] fd = plus.Zip(minus, (a, b) => (a - b) / (2 * h)).ToArray();
             Assert.True(Backprop.GradientCheck.Compare(hessian(x, t), fd).Passed(1e-5), $"{name} Hessian-vector product at point {point}");
         }
+    }
+
+    [Fact]
+    public void A_wrt_list_names_an_array_of_structs()
+    {
+        double[] x = { 0.3, -0.2, 0.7, 1.1, 0.4, -0.9 };
+        double[] numeric = Backprop.GradientCheck.NumericGradient(f => Function<double>("ChosenValue")(f.Concat(x[4..]).ToArray()), x[..4]);
+        Assert.True(Backprop.GradientCheck.Compare(Function<double[]>("ChosenGradient")(x), numeric).Passed(1e-6));
     }
 
     [Fact]
