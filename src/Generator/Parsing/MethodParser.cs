@@ -399,6 +399,7 @@ internal static class MethodParser
         INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } span
             when span.OriginalDefinition.MetadataName is "Span`1" or "ReadOnlySpan`1" => ElementStruct(span.TypeArguments[0]),
         INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsRefLikeType: false, IsGenericType: false } value => value,
+        INamedTypeSymbol { IsTupleType: true } tuple => tuple,
         _ => null,
     };
 

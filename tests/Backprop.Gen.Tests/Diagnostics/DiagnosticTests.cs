@@ -36,6 +36,7 @@ public class DiagnosticTests
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Plane p|], double k) => k * p.D; }"),
         ("BPG0012", "public struct WithC { public System.Numerics.Complex Z; public double K; } public static partial class Net { [Differentiable] public static double F([|WithC w|], double k) => w.Z.Real * w.K * k; }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(System.Numerics.Complex z) { var w = z; [|w++|]; return w.Real; } }"),
+        ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|(System.Numerics.Complex Z, double K) p|], double k) => p.Z.Real * p.K * k; }"),
         ("BPG0012", "public struct V2 { private double _x; public double X => _x; public V2(double x) { _x = x; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public struct V2 { public double X { get; private set; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Plane[] p|], double k) => k * p[0].D; }"),
