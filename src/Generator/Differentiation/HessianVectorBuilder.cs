@@ -45,7 +45,7 @@ internal static class HessianVectorBuilder
 
         // A struct parameter's fields: the direction's and the Hessian-vector output's same fields (vP.X, hP.X); an
         // array of structs' field arrays: the direction's and the output's field arrays (vPts_X, hPts_X).
-        foreach (ParameterModel field in Normalizer.StructFields(model).Concat(Normalizer.StructArrayFields(model).Select(f => f.Field)).Where(f => f.Differentiable))
+        foreach (ParameterModel field in Normalizer.StructData(model).Where(f => f.Differentiable))
         {
             tangents[field.AdjointName] = new VarRef(field.Type, field.HessianName);
             tangents[field.Name] = new VarRef(field.Type, field.DirectionName);

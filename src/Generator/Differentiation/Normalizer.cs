@@ -145,8 +145,10 @@ internal sealed partial class Normalizer
     /// Everything the method reads as a parameter besides its own parameters: the model's members, the struct
     /// parameters' fields and the arrays of the fields of arrays of structs.
     /// </summary>
-    public static IEnumerable<ParameterModel> FieldParameters(MethodModel model) =>
-        ModelMembers(model).Concat(StructFields(model)).Concat(StructArrayFields(model).Select(f => f.Field));
+    public static IEnumerable<ParameterModel> FieldParameters(MethodModel model) => ModelMembers(model).Concat(StructData(model));
+
+    /// <summary>The struct parameters' fields and the field arrays of the arrays of structs: the parameters read through a struct.</summary>
+    public static IEnumerable<ParameterModel> StructData(MethodModel model) => StructFields(model).Concat(StructArrayFields(model).Select(f => f.Field));
 
     // ------------------------------------------------------------ control flow
 

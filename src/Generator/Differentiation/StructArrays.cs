@@ -29,7 +29,7 @@ internal static class StructArrays
             {
                 setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, body.Finally));
                 if (!owner.Key.Differentiable) continue;
-                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), body.Finally));
+                setup.AddRange(Pooled(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), body.Finally));
                 body.Epilogue.Add(AddBack(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names));
             }
 
@@ -56,8 +56,8 @@ internal static class StructArrays
                 setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, hessian.Finally));
                 if (!owner.Key.Differentiable) continue;
                 setup.AddRange(CopyIn(owner.Key, owner.Key.DirectionName, owner.Select(f => (f.Leaf, f.Field.DirectionName)), names, hessian.Finally));
-                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), hessian.Finally));
-                setup.AddRange(Gradients(owner.Select(f => (f.Leaf, f.Field.HessianName)), Length(owner.Key), hessian.Finally));
+                setup.AddRange(Pooled(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), hessian.Finally));
+                setup.AddRange(Pooled(owner.Select(f => (f.Leaf, f.Field.HessianName)), Length(owner.Key), hessian.Finally));
                 hessian.Statements.Add(AddBack(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names));
                 hessian.Statements.Add(AddBack(owner.Key, owner.Key.HessianName, owner.Select(f => (f.Leaf, f.Field.HessianName)), names));
             }
@@ -68,7 +68,13 @@ internal static class StructArrays
         return bodies;
     }
 
-    private static IrExpr Length(ParameterModel owner) => new Member(IrType.Int, new VarRef(owner.Type, owner.Name), "Length");
+    private static IrExpr Length(ParameterModel owner) => LengthOf(new VarRef(owner.Type, owner.Name));
+
+    private static IrExpr LengthOf(VarRef array) => new Member(IrType.Int, array, "Length");
+
+    /// <summary><c>pts_X[k]</c>: a leaf's element in its field array.</summary>
+    private static IrExpr Slot(StructLeaf leaf, string array, IrExpr index) =>
+        new ElementAt(leaf.Type, new VarRef(IrType.ArrayOf(leaf.Type, 1), array), Array(index));
 
     /// <summary>
     /// <c>double[] pts_X = RentZeroed(pts.Length); for (k) { pts_X[k] = pts[k].X; … }</c>, from <paramref name="source"/>
@@ -78,26 +84,20 @@ internal static class StructArrays
         List<IrStmt> cleanup)
     {
         var list = fields.ToList();
-        var element = new IrType(ShapeKind.Scalar, ElementKind.Other, 0, owner.Type.ElementName, owner.Type.ElementName);
         var sourceArray = new VarRef(owner.Type, source);
         yield return new Comment($"the fields of {source.TrimStart('@')}, an array each");
-        foreach (var (leaf, array) in list)
-        {
-            IrType type = IrType.ArrayOf(leaf.Type, 1);
-            yield return new Declare(null, new IrVar(array, type), new RuntimeCall(type, RuntimeOp.RentZeroed, Array<IrExpr>(Length(owner))));
-            cleanup.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Return, Array<IrExpr>(new VarRef(type, array)))));
-        }
+        foreach (IrStmt declaration in Pooled(list, Length(owner), cleanup)) yield return declaration;
 
         var k = new IrVar(names.Fresh("_item"), IrType.Int);
-        var copies = list.Select(f => (IrStmt)new Assign(null, new ElementAt(f.Leaf.Type, new VarRef(IrType.ArrayOf(f.Leaf.Type, 1), f.Array), Array<IrExpr>(k.Ref)),
-            FieldOf(new ElementAt(element, sourceArray, Array<IrExpr>(k.Ref)), f.Leaf))).ToEquatableArray();
-        var loop = new Loop(null, k, Const(IrType.Int, 0), Member(sourceArray), false, false, null, true, new Block(copies));
+        var copies = list.Select(f => (IrStmt)new Assign(null, Slot(f.Leaf, f.Array, k.Ref),
+            FieldOf(new ElementAt(owner.Type.ElementType, sourceArray, Array<IrExpr>(k.Ref)), f.Leaf))).ToEquatableArray();
+        var loop = new Loop(null, k, Const(IrType.Int, 0), LengthOf(sourceArray), false, false, null, true, new Block(copies));
         // The primal is there; a tangent or a direction left out (null or empty) means zero.
         yield return source == owner.Name ? loop : new If(null, NonEmpty(owner, sourceArray), new Block(Array<IrStmt>(loop)), Block.Empty);
     }
 
-    /// <summary>Pooled zeroed arrays for one gradient's fields (<c>dPts_X</c>), given back in finally.</summary>
-    private static IEnumerable<IrStmt> Gradients(IEnumerable<(StructLeaf Leaf, string Array)> fields, IrExpr length, List<IrStmt> cleanup)
+    /// <summary>Pooled zeroed arrays for the fields of an array of structs (<c>pts_X</c>, <c>dPts_X</c>), given back in finally.</summary>
+    private static IEnumerable<IrStmt> Pooled(IEnumerable<(StructLeaf Leaf, string Array)> fields, IrExpr length, List<IrStmt> cleanup)
     {
         foreach (var (leaf, array) in fields)
         {
@@ -114,16 +114,14 @@ internal static class StructArrays
     private static IrStmt AddBack(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names)
     {
         var list = fields.ToList();
-        var element = new IrType(ShapeKind.Scalar, ElementKind.Other, 0, owner.Type.ElementName, owner.Type.ElementName);
         var targetArray = new VarRef(owner.Type, target);
         var k = new IrVar(names.Fresh("_item"), IrType.Int);
-        var item = new ElementAt(element, targetArray, Array<IrExpr>(k.Ref));
-        IrExpr Gathered(StructLeaf leaf, string array) => new ElementAt(leaf.Type, new VarRef(IrType.ArrayOf(leaf.Type, 1), array), Array<IrExpr>(k.Ref));
+        var item = new ElementAt(owner.Type.ElementType, targetArray, Array<IrExpr>(k.Ref));
         IEnumerable<IrStmt> adds = list.All(f => f.Leaf.Writable)
-            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Add(FieldOf(item, f.Leaf), Gathered(f.Leaf, f.Array))))
+            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Add(FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref))))
             : new IrStmt[]
             {
-                new Assign(null, item, new StructUpdate(element, item, list.Select(f => new FieldValue(f.Leaf.Path, Add(FieldOf(item, f.Leaf), Gathered(f.Leaf, f.Array)))).ToEquatableArray())),
+                new Assign(null, item, new StructUpdate(item.Type, item, list.Select(f => new FieldValue(f.Leaf.Path, Add(FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref)))).ToEquatableArray())),
             };
         var loop = new Loop(null, k, Const(IrType.Int, 0), Length(owner), false, false, null, true, new Block(adds.ToEquatableArray()));
         return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(loop)), Block.Empty);
@@ -141,8 +139,6 @@ internal static class StructArrays
 
         return at;
     }
-
-    private static IrExpr Member(VarRef array) => new Member(IrType.Int, array, "Length");
 
     /// <summary>Whether an array or span the caller passed holds anything: null and empty both mean "none".</summary>
     private static IrExpr NonEmpty(ParameterModel owner, VarRef array) => owner.Type.Shape == ShapeKind.Array

@@ -32,14 +32,9 @@ internal static class TangentBuilder
             AddTangentSetup(parameter, body, names);
         }
 
-        // An array of structs: its fields' arrays have the tangent's fields' arrays (pts_X → tPts_X).
-        foreach (var (field, _, _) in Normalizer.StructArrayFields(model).Where(f => f.Field.Differentiable))
-        {
-            tangents[field.Name] = new VarRef(field.Type, field.TangentName);
-        }
-
-        // A struct parameter's fields: tangents are the same fields of its tangent (tP.X).
-        foreach (ParameterModel field in Normalizer.StructFields(model).Where(f => f.Differentiable))
+        // A struct parameter's fields: tangents are the same fields of its tangent (tP.X); an array of structs' field
+        // arrays, the tangent's field arrays (pts_X → tPts_X).
+        foreach (ParameterModel field in Normalizer.StructData(model).Where(f => f.Differentiable))
         {
             tangents[field.Name] = new VarRef(field.Type, field.TangentName);
         }

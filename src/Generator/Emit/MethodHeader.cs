@@ -92,7 +92,7 @@ internal sealed class MethodHeader
     /// </summary>
     public static string SeedDeclaration(MethodModel model) => model.ReturnsStruct || model.IsGeneric
         ? model.ReturnType.Name + " " + model.SeedName
-        : model.ReturnType.Name + " " + model.SeedName + " = " + IR.Ir.Const(model.ReturnType, 1).Text;
+        : Defaulted(model.ReturnType, model.SeedName, 1);
 
     /// <summary>A declaration with a default value, or without one for a generic type, whose zero is no constant.</summary>
     public static string Defaulted(IR.IrType type, string name, double value) =>

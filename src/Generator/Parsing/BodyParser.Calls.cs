@@ -173,11 +173,7 @@ internal sealed partial class BodyParser
     {
         // A generic-math member without a rule (T.Sign, T.ILogB) is called through the type parameter, as written.
         if (IsGenericMath(target) && target.ContainingType.TypeArguments[0] is ITypeParameterSymbol self) return self.Name + "." + Contract.Escape(target.Name);
-        string name = Contract.Escape(target.Name);
-        if (target.IsGenericMethod)
-        {
-            name += "<" + string.Join(", ", target.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">";
-        }
+        string name = Contract.Escape(target.Name) + Contract.TypeArgumentList(target);
 
         if (isInstance) return name;
         return SymbolEqualityComparer.Default.Equals(target.ContainingType, _method.ContainingType) ? Reserve(target.Name, name)
@@ -233,9 +229,7 @@ internal sealed partial class BodyParser
                     .Any(m => m.Parameters.Length == handWritten.Parameters.Length
                         && m.Parameters.Zip(handWritten.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same)));
         // A generic-math callee's derivatives are called with the call's type arguments: Softplus<double> → SoftplusBackward<double>.
-        string typeArguments = target.IsGenericMethod
-            ? "<" + string.Join(", ", target.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">"
-            : "";
+        string typeArguments = Contract.TypeArgumentList(target);
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback, Stem: stem, Tape:
             differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null,
             TypeArguments: typeArguments);
@@ -314,7 +308,7 @@ internal sealed partial class BodyParser
     /// </summary>
     private static bool IsGenericMath(ISymbol member) =>
         member.IsStatic && member.ContainingType is { TypeKind: TypeKind.Interface, IsGenericType: true } owner
-        && owner.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+        && Contract.InSystemNumerics(owner)
         && owner.TypeArguments[0] is ITypeParameterSymbol self && Contract.IsFloatingTypeParameter(self);
 
     /// <summary>

@@ -252,13 +252,7 @@ internal sealed partial class BodyParser
             switch (value)
             {
                 case StructValue structValue:
-                    StructValue locals = NewStructLocals(parameter.Type, parameter.Name);
-                    _structVariables[parameter] = locals;
-                    foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
-                    {
-                        into.Add(new Declare(null, new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type), structValue.Leaves[leaf.Key]));
-                    }
-
+                    DeclareStructLocals(parameter, parameter.Name, structValue, null, into);
                     break;
                 case IrExpr { Type.IsScalar: true } scalar:
                     _names[parameter] = SynthesizedName(Contract.Escape(parameter.Name));

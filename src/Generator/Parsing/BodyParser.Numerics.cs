@@ -17,7 +17,7 @@ internal sealed partial class BodyParser
     /// <summary>Whether a type is one of the System.Numerics vectors the generator differentiates.</summary>
     internal static bool IsNumericsVector(ITypeSymbol? type) =>
         type is INamedTypeSymbol { Name: "Vector2" or "Vector3" or "Vector4" or "Quaternion" or "Complex", IsGenericType: false } named
-        && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        && Contract.InSystemNumerics(named);
 
     /// <summary>A built-in member of a vector type: the result (a scalar or a vector), or null with an error reported.</summary>
     private object? Numerics(IMethodSymbol method, StructValue? self, IReadOnlyList<object> arguments, IOperation at)
@@ -159,7 +159,7 @@ internal sealed partial class BodyParser
     /// <summary>Whether a type is <c>System.Numerics.Complex</c>.</summary>
     internal static bool IsComplex(ITypeSymbol? type) =>
         type is INamedTypeSymbol { Name: "Complex", IsGenericType: false } named
-        && named.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        && Contract.InSystemNumerics(named);
 
     /// <summary>
     /// The members of <c>Complex</c>, as the pair (Real, Imaginary), each computed as the library computes it (checked
@@ -175,8 +175,7 @@ internal sealed partial class BodyParser
         IrExpr Im(int i) => ((StructValue)all[i]).Leaves["Imaginary"];
         IrExpr D(int i) => Ir.ConvertTo((IrExpr)all[i], IrType.Double);
         bool Z(int i) => i < all.Count && all[i] is StructValue;
-        IrExpr Math(string function, params IrExpr[] arguments) =>
-            new MathCall(IrType.Double, "global::System.Math", function, arguments.ToEquatableArray());
+        IrExpr Math(string function, params IrExpr[] arguments) => Ir.Call(IrType.Double, function, arguments);
         IrExpr Hypot(IrExpr re, IrExpr im) => new MathCall(IrType.Double, "double", "Hypot", Ir.Array(re, im));
         IrExpr Const(double value) => Ir.Const(IrType.Double, value);
         int n = all.Count;
@@ -311,8 +310,7 @@ internal sealed partial class BodyParser
 
     private static IrExpr Sqrt(IrExpr value) => MathF("Sqrt", value);
 
-    private static IrExpr MathF(string function, params IrExpr[] arguments) =>
-        new MathCall(IrType.Float, "global::System.MathF", function, arguments.ToEquatableArray());
+    private static IrExpr MathF(string function, params IrExpr[] arguments) => Ir.Call(IrType.Float, function, arguments);
 
     /// <summary>A vector a rule reads more than once, in locals where a prelude is open.</summary>
     private StructValue Materialized(StructValue value, string stem) =>

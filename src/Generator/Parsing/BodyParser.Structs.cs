@@ -66,7 +66,7 @@ internal sealed partial class BodyParser
     {
         if (!IsStruct(_method.ReturnType)) return;
         _result = NewStructLocals(_method.ReturnType, "_result");
-        foreach (IrExpr leaf in _result.Leaves.Values) into.Add(new Declare(null, new IrVar(((VarRef)leaf).Name, leaf.Type), null));
+        DeclareLeaves(_result, null, null, into);
     }
 
     /// <summary><c>return e;</c> in a method returning a struct: the result's fields, then a plain return.</summary>
@@ -116,14 +116,7 @@ internal sealed partial class BodyParser
                 IIncrementOrDecrementOperation i => RootParameter(i.Target, parameter),
                 _ => false,
             });
-            if (!written) continue;
-            StructValue locals = NewStructLocals(parameter.Type, _names[parameter]);
-            foreach (StructLeaf leaf in StructLayout.Leaves(parameter.Type))
-            {
-                into.Add(new Declare(null, new IrVar(((VarRef)locals.Leaves[leaf.Path]).Name, leaf.Type), new VarRef(leaf.Type, _names[parameter] + "." + leaf.Path)));
-            }
-
-            _structVariables[parameter] = locals;
+            if (written) DeclareStructLocals(parameter, _names[parameter], ParameterFields(parameter), null, into);
         }
     }
 
@@ -153,16 +146,25 @@ internal sealed partial class BodyParser
     /// <summary><c>V2 p = e;</c>: one declaration per leaf.</summary>
     private void DeclareStruct(ILocalSymbol local, IOperation? initializer, string origin, List<IrStmt> into)
     {
-        StructValue? value = initializer is null ? null : StructOf(initializer);
-        StructValue locals = NewStructLocals(local.Type, _names[local]);
-        if (initializer is not null && value is null)
-        {
-            // The initializer's error is reported: the local still exists, so that its uses raise no more.
-            _structVariables[local] = locals;
-            return;
-        }
+        // Where the initializer is an error (reported), the local is declared all the same, so its uses raise no more.
+        DeclareStructLocals(local, _names[local], initializer is null ? null : StructOf(initializer), origin, into);
+    }
 
-        _structVariables[local] = locals;
+    /// <summary>
+    /// The scalar locals a struct variable (a local, a foreach item, an inlined member's parameter) lives in, named
+    /// after <paramref name="stem"/>, registered as its storage and declared leaf by leaf from <paramref name="value"/>
+    /// (without a value when there is none).
+    /// </summary>
+    private void DeclareStructLocals(ISymbol variable, string stem, StructValue? value, string? origin, List<IrStmt> into)
+    {
+        StructValue locals = NewStructLocals(variable is ILocalSymbol local ? local.Type : ((IParameterSymbol)variable).Type, stem);
+        _structVariables[variable] = locals;
+        DeclareLeaves(locals, value, origin, into);
+    }
+
+    /// <summary>One declaration per leaf of <paramref name="locals"/>, each with the same leaf of <paramref name="value"/>.</summary>
+    private static void DeclareLeaves(StructValue locals, StructValue? value, string? origin, List<IrStmt> into)
+    {
         foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
         {
             into.Add(new Declare(origin, new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type), value?.Leaves[leaf.Key]));
@@ -360,7 +362,7 @@ internal sealed partial class BodyParser
             case IParameterReferenceOperation parameter when _structVariables.TryGetValue(parameter.Parameter, out StructValue? copied):
                 return copied;
             case IParameterReferenceOperation parameter when SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, _method):
-                return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, _names[parameter.Parameter] + "." + l.Path)));
+                return ParameterFields(parameter.Parameter);
             case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation array, Indices.Length: 1 } element
                 when IsStructArray(array.Parameter):
                 return FieldArrays(array.Parameter, type, Expr(element.Indices[0]));
@@ -409,6 +411,10 @@ internal sealed partial class BodyParser
             "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
         return null;
     }
+
+    /// <summary>A struct parameter of the differentiated method, read field by field: <c>p.X</c>, <c>p.Pos.X</c>.</summary>
+    private StructValue ParameterFields(IParameterSymbol parameter) =>
+        new(parameter.Type, StructLayout.Leaves(parameter.Type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, _names[parameter] + "." + l.Path)));
 
     /// <summary>Whether a parameter of the differentiated method is an array or span of differentiable structs.</summary>
     private bool IsStructArray(IParameterSymbol parameter) =>

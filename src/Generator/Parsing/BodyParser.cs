@@ -330,13 +330,7 @@ internal sealed partial class BodyParser
         string header = loop.Syntax is ForEachStatementSyntax f ? Collapse($"foreach ({f.Type} {f.Identifier} in {f.Expression})") : "foreach";
         var counter = new IrVar(SynthesizedName("_" + element.Name.TrimStart('@') + "_at"), IrType.Int);
         var body = new List<IrStmt>();
-        StructValue locals = NewStructLocals(element.Type, _names[element]);
-        _structVariables[element] = locals;
-        StructValue fields = FieldArrays(structs, element.Type, counter.Ref);
-        foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves)
-        {
-            body.Add(new Declare(header, new IrVar(((VarRef)leaf.Value).Name, leaf.Value.Type), fields.Leaves[leaf.Key]));
-        }
+        DeclareStructLocals(element, _names[element], FieldArrays(structs, element.Type, counter.Ref), header, body);
 
         body.AddRange(Block(loop.Body).Statements);
         var length = new Member(IrType.Int, new VarRef(Contract.TypeOf(structs.Type), _names[structs]), "Length");

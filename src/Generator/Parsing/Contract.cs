@@ -61,8 +61,19 @@ internal static class Contract
             constraint.AllInterfaces.Add(constraint).Any(i => IsFloatingPointIeee754(i) && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], parameter)));
 
     private static bool IsFloatingPointIeee754(INamedTypeSymbol type) =>
-        type.OriginalDefinition.MetadataName == "IFloatingPointIeee754`1"
-        && type.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        type.OriginalDefinition.MetadataName == "IFloatingPointIeee754`1" && InSystemNumerics(type);
+
+    /// <summary>Whether a symbol is declared in <c>System.Numerics</c> (a namespace inside it counts too).</summary>
+    public static bool InSystemNumerics(ISymbol symbol) =>
+        symbol.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+    /// <summary>
+    /// A generic method's type arguments as a call spells them, fully qualified (<c>&lt;double&gt;</c> for
+    /// <c>Dense&lt;double&gt;</c>), or "" for a method that is not generic.
+    /// </summary>
+    public static string TypeArgumentList(IMethodSymbol method) => method.IsGenericMethod
+        ? "<" + string.Join(", ", method.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">"
+        : "";
 
     /// <summary>The type parameter list of a generic method as generated methods repeat it: <c>&lt;T&gt;</c>, or "".</summary>
     public static string TypeParameterList(IMethodSymbol method) =>
@@ -194,9 +205,7 @@ internal static class Contract
     {
         if (!method.IsStatic && method.ContainingType.TypeKind != TypeKind.Class) return null;
         // A generic-math method's tape is generic too: DenseTape<double> for a call of Dense<double>.
-        string typeArguments = method.IsGenericMethod
-            ? "<" + string.Join(", ", method.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ">"
-            : "";
+        string typeArguments = TypeArgumentList(method);
         IMethodSymbol constructed = method;
         method = method.OriginalDefinition;
         if (GetAttribute(method, DifferentiableAttribute) is { } attribute

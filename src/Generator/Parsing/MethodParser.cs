@@ -412,7 +412,7 @@ internal static class MethodParser
             .Any(f => !f.IsStatic && f.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single)
             // A library struct's fields may be private and so not seen in metadata (Complex): its System.Numerics
             // kin show their data through properties.
-            || value.ContainingNamespace is { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+            || Contract.InSystemNumerics(value)
                 && value.GetMembers().OfType<IPropertySymbol>().Any(p => !p.IsStatic && p.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single),
         _ => false,
     };

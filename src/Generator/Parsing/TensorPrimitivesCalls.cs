@@ -20,15 +20,7 @@ internal static class TensorPrimitivesCalls
 
     /// <summary>Whether <paramref name="method"/> is declared by <c>System.Numerics.Tensors.TensorPrimitives</c>.</summary>
     public static bool IsTensorPrimitives(IMethodSymbol method) =>
-        method.ContainingType is
-        {
-            Name: "TensorPrimitives",
-            ContainingNamespace:
-            {
-                Name: "Tensors",
-                ContainingNamespace: { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } },
-            },
-        };
+        method.ContainingType is { Name: "TensorPrimitives", ContainingNamespace: { Name: "Tensors" } tensors } && Contract.InSystemNumerics(tensors);
 
     /// <summary>
     /// The derivatives of a <c>TensorPrimitives</c> call over <c>float</c> or <c>double</c> spans, or null when the
