@@ -22,6 +22,8 @@ internal sealed class Tool
         ["det"] = new Det(),
         ["kmeans"] = new Kmeans(),
         ["gmm"] = new Gmm(),
+        ["lstm"] = new Lstm(),
+        ["ba"] = new Ba(),
     };
 
     /// <summary>Writes the response to one message line (without the newline).</summary>

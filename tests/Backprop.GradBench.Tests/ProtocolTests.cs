@@ -14,7 +14,7 @@ namespace Backprop.GradBench.Tests;
 /// </summary>
 public class ProtocolTests
 {
-    private static JsonElement Ask(string message)
+    internal static JsonElement Ask(string message)
     {
         var tool = new Tool();
         using var output = new MemoryStream();
@@ -24,7 +24,7 @@ public class ProtocolTests
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private static JsonElement Evaluate(string module, string function, string input, int id = 7)
+    internal static JsonElement Evaluate(string module, string function, string input, int id = 7)
     {
         JsonElement response = Ask($$"""{"id":{{id}},"kind":"evaluate","module":"{{module}}","function":"{{function}}","input":{{input}},"description":"test"}""");
         Assert.Equal(id, response.GetProperty("id").GetInt32());
@@ -33,11 +33,11 @@ public class ProtocolTests
         return response.GetProperty("output");
     }
 
-    private static string Numbers(double[] values) => "[" + string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
+    internal static string Numbers(double[] values) => "[" + string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
 
-    private static double[] Array(JsonElement element) => element.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    internal static double[] Array(JsonElement element) => element.EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
-    private static void AssertGradient(Func<double[], double> primal, double[] x, double[] analytic, double tolerance = 1e-6)
+    internal static void AssertGradient(Func<double[], double> primal, double[] x, double[] analytic, double tolerance = 1e-6)
     {
         double[] numeric = Backprop.GradientCheck.NumericGradient(primal, x);
         var result = Backprop.GradientCheck.Compare(analytic, numeric);
