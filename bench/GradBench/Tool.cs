@@ -24,6 +24,8 @@ internal sealed class Tool
         ["gmm"] = new Gmm(),
         ["lstm"] = new Lstm(),
         ["ba"] = new Ba(),
+        ["particle"] = new Particle(),
+        ["saddle"] = new Saddle(),
     };
 
     /// <summary>Writes the response to one message line (without the newline).</summary>

@@ -82,6 +82,9 @@ internal static class BackwardEmitter
                 writer.WriteLine();
                 WriteHessian(writer, model);
             }
+
+            // Hidden layers through which callers differentiate calls to this method's Backward and Tangent.
+            if (NestedEmitter.Applies(model)) NestedEmitter.Write(writer, model);
         }
 
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();

@@ -70,6 +70,10 @@ internal sealed partial class BodyParser
     {
         switch (expression)
         {
+            case IInvalidOperation nested:
+                // FBackward(…, ref dA…); or FTangent(…, out double t);: the stores are all the statement does.
+                NestedCall(nested, IrType.Void);
+                return;
             case ISimpleAssignmentOperation { IsRef: false, Target: ILocalReferenceOperation local, Value: ISwitchExpressionOperation } switchAssignment
                 when Contract.TypeOf(local.Type!).IsFloating:
                 // y = k switch { … }: assigned in the arm taken.

@@ -58,6 +58,9 @@ internal sealed partial class BodyParser
                 return new Constant(type, operation.Syntax.ToString(), NumericValue(operation.ConstantValue));
             case IDefaultValueOperation or INameOfOperation when operation.ConstantValue.HasValue:
                 return ConstantOf(operation.ConstantValue.Value, type, operation.Syntax);
+            case IConversionOperation { Operand: IInvalidOperation nested }:
+                // double v = FTangent(…): the unbound call's value, as the derivative returns it.
+                return NestedCall(nested, type) ?? new Constant(type, "default", 0);
             case IConversionOperation conversion:
                 return Conversion(conversion, type);
             case IBinaryOperation binary:
@@ -107,6 +110,9 @@ internal sealed partial class BodyParser
                 return Member(property, property.Property, property.Instance, type);
             case IInvocationOperation invocation:
                 return Invocation(invocation, type);
+            case IInvalidOperation nested:
+                // The only unbound code that gets here: a call to another method's generated derivative.
+                return NestedCall(nested, type) ?? new Constant(type, "default", 0);
             case IArrayCreationOperation { Initializer: null } creation:
                 return NewArray(creation);
             case IDelegateCreationOperation { Target: IMethodReferenceOperation method }:

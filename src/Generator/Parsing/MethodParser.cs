@@ -170,7 +170,16 @@ internal static class MethodParser
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());
         }
 
-        if (body.DescendantsAndSelf().Any(o => o is IInvalidOperation || o.Type is { TypeKind: TypeKind.Error }))
+        // A call to another method's generated derivative inside an expression: the compiler cannot type the expression
+        // before the derivative is generated, so the generator says where to put the call instead.
+        foreach (IOperation misplaced in NestedCalls.Misplaced(body, method, semanticModel.Compilation))
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, LocationInfo.From(misplaced.Syntax), $"The call '{BodyParser.Origin(misplaced.Syntax)}' inside an expression",
+                "call another method's derivative in a statement of its own or as a local's initializer ('double v = FBackward(…);'), then use the local");
+        }
+
+        if (body.DescendantsAndSelf().Any(o => (o is IInvalidOperation || o.Type is { TypeKind: TypeKind.Error })
+                && !NestedCalls.Excused(o, method, semanticModel.Compilation)))
         {
             // The body does not compile: the compiler says why, and a BPG error about the broken code would only mislead.
             return new Result<MethodModel>(null, diagnostics.ToEquatableArray());

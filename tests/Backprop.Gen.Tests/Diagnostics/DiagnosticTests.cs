@@ -41,6 +41,12 @@ public class DiagnosticTests
         ("BPG0012", "public struct V2 { public double X { get; private set; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Plane[] p|], double k) => k * p[0].D; }"),
         ("BPG0102", "public struct V2 { public double X, Y; } public static partial class Net { static double Sum(V2[] q) => q[0].X; [Differentiable] public static double F(V2[] pts, double k) => k * Sum([|pts|]); }"),
+        // Nested differentiation: the inner method must have a HessianVector, the caller may not be second order, the call
+        // must stand where the compiler can type it, in the contract's form.
+        ("BPG0102", "public static partial class Net { [Differentiable] public static double P(double x) => x * x; [Differentiable] public static double F(double x) { double g = 0; [|PBackward(x, ref g)|]; return g; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double F(double x) { double g = 0; [|PBackward(x, ref g)|]; return g; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable] public static double F(double x) { double g = 0; double v = 1 + [|PBackward(x, ref g)|]; return v * g; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable] public static double F(double x) { [|PTangent(x, out double t)|]; return t; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
         ("BPG0101", "public static unsafe partial class Net { [Differentiable] public static double F(double[] a) { [|fixed|] (double* p = a) { return p[0]; } } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|Math.Sin|]; return x; } }"),

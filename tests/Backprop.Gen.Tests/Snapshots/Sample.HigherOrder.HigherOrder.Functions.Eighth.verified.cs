@@ -295,5 +295,167 @@ namespace HigherOrder
             }
             return (value, gradient, hessian);
         }
+
+        /// <summary>
+        /// <c>EighthBackward</c> as a layer, for generated callers that differentiate a call to it: the value and scale times the gradient.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedGradient(double x, double scale, double initialX, double[] results)
+        {
+            results[1] = initialX;
+            results[0] = EighthBackward(x, ref results[1], scale);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>EighthNestedGradient</c>: writes the results, adds their incoming gradient, through <c>EighthHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedGradientBackward(double x, double scale, double initialX, double[] results, ref double dX, ref double dScale, ref double dInitialX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            EighthNestedGradient(x, scale, initialX, results);
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, dResults[1], ref _gX, ref _hX);
+            dX += dResults[0] * _gX + scale * _hX;
+            dScale += _gX * dResults[1];
+            dInitialX += dResults[1];
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>EighthNestedGradient</c> alone: adds the results' incoming gradient, through <c>EighthHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedGradientPullback(double x, double scale, double initialX, double[] results, ref double dX, ref double dScale, ref double dInitialX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, dResults[1], ref _gX, ref _hX);
+            dX += dResults[0] * _gX + scale * _hX;
+            dScale += _gX * dResults[1];
+            dInitialX += dResults[1];
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>EighthNestedGradient</c>: writes the results and their tangents, through <c>EighthHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tScale">Tangent.</param>
+        /// <param name="tInitialX">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedGradientTangent(double x, double scale, double initialX, double[] results, double tX, double tScale, double tInitialX, double[]? tResults)
+        {
+            EighthNestedGradient(x, scale, initialX, results);
+            if (tResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, tX, ref _gX, ref _hX);
+            tResults[0] = _gX * tX;
+            tResults[1] = tInitialX + tScale * _gX + scale * _hX;
+        }
+
+        /// <summary>
+        /// <c>EighthTangent</c> as a layer, for generated callers that differentiate a call to it: the value and the derivative along the directions.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedTangent(double x, double vX, double[] results)
+        {
+            results[0] = EighthTangent(x, vX, out results[1]);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>EighthNestedTangent</c>: writes the results, adds their incoming gradient, through <c>EighthHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedTangentBackward(double x, double vX, double[] results, ref double dX, ref double dVX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            EighthNestedTangent(x, vX, results);
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, vX, ref _gX, ref _hX, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>EighthNestedTangent</c> alone: adds the results' incoming gradient, through <c>EighthHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedTangentPullback(double x, double vX, double[] results, ref double dX, ref double dVX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, vX, ref _gX, ref _hX, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>EighthNestedTangent</c>: writes the results and their tangents, through <c>EighthHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Eighth(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tVX">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void EighthNestedTangentTangent(double x, double vX, double[] results, double tX, double tVX, double[]? tResults)
+        {
+            EighthNestedTangent(x, vX, results);
+            if (tResults is null) return;
+            double _gX = 0, _hX = 0;
+            EighthHessianVector(x, tX, ref _gX, ref _hX);
+            tResults[0] = _gX * tX;
+            tResults[1] = _hX * vX + _gX * tVX;
+        }
     }
 }

@@ -243,5 +243,205 @@ namespace HigherOrder
             }
             return (value, gradient, hessian);
         }
+
+        /// <summary>
+        /// <c>RosenbrockBackward</c> as a layer, for generated callers that differentiate a call to it: the value and scale times the gradient.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="initialY">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedGradient(double x, double y, double scale, double initialX, double initialY, double[] results)
+        {
+            results[1] = initialX;
+            results[2] = initialY;
+            results[0] = RosenbrockBackward(x, y, ref results[1], ref results[2], scale);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>RosenbrockNestedGradient</c>: writes the results, adds their incoming gradient, through <c>RosenbrockHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="initialY">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dY">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dInitialY">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedGradientBackward(double x, double y, double scale, double initialX, double initialY, double[] results, ref double dX, ref double dY, ref double dScale, ref double dInitialX, ref double dInitialY, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            RosenbrockNestedGradient(x, y, scale, initialX, initialY, results);
+            if (dResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, dResults[1], dResults[2], ref _gX, ref _gY, ref _hX, ref _hY);
+            dX += dResults[0] * _gX + scale * _hX;
+            dY += dResults[0] * _gY + scale * _hY;
+            dScale += _gX * dResults[1] + _gY * dResults[2];
+            dInitialX += dResults[1];
+            dInitialY += dResults[2];
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>RosenbrockNestedGradient</c> alone: adds the results' incoming gradient, through <c>RosenbrockHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="initialY">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dY">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dInitialY">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedGradientPullback(double x, double y, double scale, double initialX, double initialY, double[] results, ref double dX, ref double dY, ref double dScale, ref double dInitialX, ref double dInitialY, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, dResults[1], dResults[2], ref _gX, ref _gY, ref _hX, ref _hY);
+            dX += dResults[0] * _gX + scale * _hX;
+            dY += dResults[0] * _gY + scale * _hY;
+            dScale += _gX * dResults[1] + _gY * dResults[2];
+            dInitialX += dResults[1];
+            dInitialY += dResults[2];
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>RosenbrockNestedGradient</c>: writes the results and their tangents, through <c>RosenbrockHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="initialY">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tY">Tangent.</param>
+        /// <param name="tScale">Tangent.</param>
+        /// <param name="tInitialX">Tangent.</param>
+        /// <param name="tInitialY">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedGradientTangent(double x, double y, double scale, double initialX, double initialY, double[] results, double tX, double tY, double tScale, double tInitialX, double tInitialY, double[]? tResults)
+        {
+            RosenbrockNestedGradient(x, y, scale, initialX, initialY, results);
+            if (tResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, tX, tY, ref _gX, ref _gY, ref _hX, ref _hY);
+            tResults[0] = _gX * tX + _gY * tY;
+            tResults[1] = tInitialX + tScale * _gX + scale * _hX;
+            tResults[2] = tInitialY + tScale * _gY + scale * _hY;
+        }
+
+        /// <summary>
+        /// <c>RosenbrockTangent</c> as a layer, for generated callers that differentiate a call to it: the value and the derivative along the directions.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="vY">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedTangent(double x, double y, double vX, double vY, double[] results)
+        {
+            results[0] = RosenbrockTangent(x, y, vX, vY, out results[1]);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>RosenbrockNestedTangent</c>: writes the results, adds their incoming gradient, through <c>RosenbrockHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="vY">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dY">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dVY">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedTangentBackward(double x, double y, double vX, double vY, double[] results, ref double dX, ref double dY, ref double dVX, ref double dVY, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            RosenbrockNestedTangent(x, y, vX, vY, results);
+            if (dResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, vX, vY, ref _gX, ref _gY, ref _hX, ref _hY, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+            dY += _hY;
+            dVY += _gY;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>RosenbrockNestedTangent</c> alone: adds the results' incoming gradient, through <c>RosenbrockHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="vY">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dY">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dVY">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedTangentPullback(double x, double y, double vX, double vY, double[] results, ref double dX, ref double dY, ref double dVX, ref double dVY, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, vX, vY, ref _gX, ref _gY, ref _hX, ref _hY, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+            dY += _hY;
+            dVY += _gY;
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>RosenbrockNestedTangent</c>: writes the results and their tangents, through <c>RosenbrockHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="y">As for <see cref="Rosenbrock(double, double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="vY">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tY">Tangent.</param>
+        /// <param name="tVX">Tangent.</param>
+        /// <param name="tVY">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void RosenbrockNestedTangentTangent(double x, double y, double vX, double vY, double[] results, double tX, double tY, double tVX, double tVY, double[]? tResults)
+        {
+            RosenbrockNestedTangent(x, y, vX, vY, results);
+            if (tResults is null) return;
+            double _gX = 0, _gY = 0, _hX = 0, _hY = 0;
+            RosenbrockHessianVector(x, y, tX, tY, ref _gX, ref _gY, ref _hX, ref _hY);
+            tResults[0] = _gX * tX + _gY * tY;
+            tResults[1] = _hX * vX + _hY * vY + _gX * tVX + _gY * tVY;
+        }
     }
 }

@@ -171,5 +171,167 @@ namespace HigherOrder
             }
             return (value, gradient, hessian);
         }
+
+        /// <summary>
+        /// <c>SquareBackward</c> as a layer, for generated callers that differentiate a call to it: the value and scale times the gradient.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedGradient(double x, double scale, double initialX, double[] results)
+        {
+            results[1] = initialX;
+            results[0] = SquareBackward(x, ref results[1], scale);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>SquareNestedGradient</c>: writes the results, adds their incoming gradient, through <c>SquareHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedGradientBackward(double x, double scale, double initialX, double[] results, ref double dX, ref double dScale, ref double dInitialX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            SquareNestedGradient(x, scale, initialX, results);
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, dResults[1], ref _gX, ref _hX);
+            dX += dResults[0] * _gX + scale * _hX;
+            dScale += _gX * dResults[1];
+            dInitialX += dResults[1];
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>SquareNestedGradient</c> alone: adds the results' incoming gradient, through <c>SquareHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dScale">Adjoint, added to.</param>
+        /// <param name="dInitialX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedGradientPullback(double x, double scale, double initialX, double[] results, ref double dX, ref double dScale, ref double dInitialX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, dResults[1], ref _gX, ref _hX);
+            dX += dResults[0] * _gX + scale * _hX;
+            dScale += _gX * dResults[1];
+            dInitialX += dResults[1];
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>SquareNestedGradient</c>: writes the results and their tangents, through <c>SquareHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="scale">The Backward's seed.</param>
+        /// <param name="initialX">An adjoint's value before the call.</param>
+        /// <param name="results">Written: the value and the scaled gradient.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tScale">Tangent.</param>
+        /// <param name="tInitialX">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedGradientTangent(double x, double scale, double initialX, double[] results, double tX, double tScale, double tInitialX, double[]? tResults)
+        {
+            SquareNestedGradient(x, scale, initialX, results);
+            if (tResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, tX, ref _gX, ref _hX);
+            tResults[0] = _gX * tX;
+            tResults[1] = tInitialX + tScale * _gX + scale * _hX;
+        }
+
+        /// <summary>
+        /// <c>SquareTangent</c> as a layer, for generated callers that differentiate a call to it: the value and the derivative along the directions.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedTangent(double x, double vX, double[] results)
+        {
+            results[0] = SquareTangent(x, vX, out results[1]);
+        }
+
+        /// <summary>
+        /// Reverse-mode derivative of <c>SquareNestedTangent</c>: writes the results, adds their incoming gradient, through <c>SquareHessianVector</c>, to the inputs' adjoints.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedTangentBackward(double x, double vX, double[] results, ref double dX, ref double dVX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            SquareNestedTangent(x, vX, results);
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, vX, ref _gX, ref _hX, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+        }
+
+        /// <summary>
+        /// The reverse sweep of <c>SquareNestedTangent</c> alone: adds the results' incoming gradient, through <c>SquareHessianVector</c>, to the inputs' adjoints, and zeroes it.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="dX">Adjoint, added to.</param>
+        /// <param name="dVX">Adjoint, added to.</param>
+        /// <param name="dResults">The results' incoming gradient (null: none).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedTangentPullback(double x, double vX, double[] results, ref double dX, ref double dVX, [global::Backprop.OutputAdjoint] double[]? dResults)
+        {
+            if (dResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, vX, ref _gX, ref _hX, dResults[1], dResults[0]);
+            dX += _hX;
+            dVX += _gX;
+            global::System.Array.Clear(dResults);
+        }
+
+        /// <summary>
+        /// Forward-mode derivative of <c>SquareNestedTangent</c>: writes the results and their tangents, through <c>SquareHessianVector</c>.
+        /// </summary>
+        /// <param name="x">As for <see cref="Square(double)"/>.</param>
+        /// <param name="vX">A direction, one per parameter.</param>
+        /// <param name="results">Written: the value and the directional derivative.</param>
+        /// <param name="tX">Tangent.</param>
+        /// <param name="tVX">Tangent.</param>
+        /// <param name="tResults">Written: the results' tangents (null: not wanted).</param>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
+        public static void SquareNestedTangentTangent(double x, double vX, double[] results, double tX, double tVX, double[]? tResults)
+        {
+            SquareNestedTangent(x, vX, results);
+            if (tResults is null) return;
+            double _gX = 0, _hX = 0;
+            SquareHessianVector(x, tX, ref _gX, ref _hX);
+            tResults[0] = _gX * tX;
+            tResults[1] = _hX * vX + _gX * tVX;
+        }
     }
 }
