@@ -22,6 +22,7 @@ internal sealed class Tool
         ["det"] = new Det(),
         ["kmeans"] = new Kmeans(),
         ["gmm"] = new Gmm(),
+        ["ht"] = new Ht(),
     };
 
     /// <summary>Writes the response to one message line (without the newline).</summary>
