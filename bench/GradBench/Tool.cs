@@ -22,8 +22,9 @@ internal sealed class Tool
         ["det"] = new Det(),
         ["kmeans"] = new Kmeans(),
         ["gmm"] = new Gmm(),
-        ["lstm"] = new Lstm(),
         ["ba"] = new Ba(),
+        ["ht"] = new Ht(),
+        ["lstm"] = new Lstm(),
         ["particle"] = new Particle(),
         ["saddle"] = new Saddle(),
     };

@@ -10,26 +10,30 @@ namespace Backprop.GradBench.Tests;
 
 /// <summary>
 /// Each module's outputs against GradBench's golden hand-written C++ tool (tools/manual), on small inputs it was run on
-/// once (Fixtures/golden.json), compared the way GradBench's evals compare: same structure and keys, every number
+/// once (Fixtures/*.json), compared the way GradBench's evals compare: same structure and keys, every number
 /// within <c>|a − b| / max(1, |a| + |b|) ≤ 1e-4</c>.
 /// </summary>
 public class GoldenTests
 {
+    /// <summary>Every case of every fixture file (golden.json, ht_golden.json…), by file and index.</summary>
     public static IEnumerable<object[]> Cases()
     {
-        using JsonDocument golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "golden.json")));
-        int index = 0;
-        foreach (JsonElement item in golden.RootElement.GetProperty("cases").EnumerateArray())
+        foreach (string path in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures"), "*.json").OrderBy(p => p, StringComparer.Ordinal))
         {
-            yield return new object[] { index++, item.GetProperty("module").GetString()!, item.GetProperty("function").GetString()! };
+            using JsonDocument golden = JsonDocument.Parse(File.ReadAllText(path));
+            int index = 0;
+            foreach (JsonElement item in golden.RootElement.GetProperty("cases").EnumerateArray())
+            {
+                yield return new object[] { Path.GetFileName(path), index++, item.GetProperty("module").GetString()!, item.GetProperty("function").GetString()! };
+            }
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_the_golden_tool(int index, string module, string function)
+    public void Matches_the_golden_tool(string file, int index, string module, string function)
     {
-        using JsonDocument golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "golden.json")));
+        using JsonDocument golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", file)));
         JsonElement item = golden.RootElement.GetProperty("cases")[index];
         string message = $$"""{"id":{{index}},"kind":"evaluate","module":"{{module}}","function":"{{function}}","input":{{item.GetProperty("input").GetRawText()}}}""";
         using var output = new MemoryStream();
