@@ -10,7 +10,7 @@ namespace Backprop.GradBench;
 /// </summary>
 internal sealed partial class Det : IModule
 {
-    [Differentiable]
+    [Differentiable(Checkpoint = true)]
     public static double Primal(double[] a, int ell)
     {
         if (ell == 1) return a[0];

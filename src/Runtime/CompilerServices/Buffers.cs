@@ -183,7 +183,10 @@ public static class Buffers
     }
 
     /// <summary>Gives an array from <see cref="RentZeroed{T}(int)"/> back; an empty array is ignored.</summary>
-    public static void Return<T>(T[] buffer) => Cache<T>.Return(buffer);
+    public static void Return<T>(T[]? buffer)
+    {
+        if (buffer is not null) Cache<T>.Return(buffer);
+    }
 
     /// <summary>Rents a save buffer with room for <paramref name="count"/> values; an empty one when the loop will not run.</summary>
     /// <typeparam name="T">The element type.</typeparam>

@@ -1,0 +1,92 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+using static Backprop.Gen.Tests.Infrastructure.GradientHarness;
+
+namespace Backprop.Gen.Tests.Gradients;
+
+/// <summary>
+/// Arrays allocated anew in each iteration and kept for the reverse sweep (pooled in the Backward and the tapes):
+/// the determinant by minors, recursive (taped) and checkpointed, against finite differences, called repeatedly so that
+/// pooled arrays are reused.
+/// </summary>
+public class LoopArrayTests
+{
+    private const string Source = """
+        using Backprop;
+
+        namespace Samples
+        {
+            public static partial class Minors
+            {
+                [Differentiable]
+                public static double Det(double[] a, int n)
+                {
+                    if (n == 1) return a[0];
+                    int m = n - 1;
+                    double sum = 0, sign = 1;
+                    for (int column = 0; column < n; column++)
+                    {
+                        double[] minor = new double[m * m];
+                        for (int r = 1; r < n; r++)
+                        {
+                            for (int c = 0, k = 0; c < n; c++)
+                            {
+                                if (c == column) continue;
+                                minor[(r - 1) * m + k] = a[r * n + c];
+                                k++;
+                            }
+                        }
+
+                        sum += sign * a[column] * Det(minor, m);
+                        sign = -sign;
+                    }
+
+                    return sum;
+                }
+
+                [Differentiable(Checkpoint = true)]
+                public static double Checkpointed(double[] a, int n)
+                {
+                    if (n == 1) return a[0];
+                    int m = n - 1;
+                    double sum = 0;
+                    for (int column = 0; column < n; column++)
+                    {
+                        double[] minor = new double[m * m];
+                        for (int r = 0; r < m; r++)
+                            for (int c = 0; c < m; c++)
+                                minor[r * m + c] = a[(r + 1) * n + (c < column ? c : c + 1)];
+                        sum += (column % 2 == 0 ? 1.0 : -1.0) * a[column] * Checkpointed(minor, m);
+                    }
+
+                    return sum;
+                }
+            }
+        }
+        """;
+
+    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.CompileAndLoad(Source));
+
+    [Theory]
+    [InlineData("Det")]
+    [InlineData("Checkpointed")]
+    public void Determinant_by_minors(string method)
+    {
+        foreach (int n in new[] { 2, 4, 5, 4 })
+        {
+            Check(Compiled.Value, "Samples.Minors", method, r => new object?[] { RandomArray(r, n * n), n }, points: 3, seed: n);
+        }
+
+        // The gradient is the cofactor matrix: Σⱼ a₀ⱼ·C₀ⱼ is the determinant.
+        Type minors = Compiled.Value.GetType("Samples.Minors", throwOnError: true)!;
+        var a = new double[] { 2, 1, 0, 1, 3, 1, 0, 1, 4 };
+        var g = new double[9];
+        MethodInfo backward = minors.GetMethods().Single(m => m.Name == method + "Backward" && m.GetParameters().Length == 4);
+        double det = (double)backward.Invoke(null, new object?[] { a, 3, g, 1.0 })!;
+        Assert.Equal(18.0, det, 12);
+        Assert.Equal(det, a[0] * g[0] + a[1] * g[1] + a[2] * g[2], 12);
+    }
+}
