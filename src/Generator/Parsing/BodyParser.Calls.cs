@@ -76,6 +76,9 @@ internal sealed partial class BodyParser
             return new MathCall(type, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, arguments);
         }
 
+        // A small [Differentiable] function of scalars: its expression, where it is called.
+        if (InlinesAsExpression(target)) return Inline(target, null, Ordered(target, invocation.Arguments), invocation) as IrExpr ?? new Constant(type, "default", 0);
+
         // TensorPrimitives span operations: the call stays as written, the runtime's rules are its derivatives.
         Callee? primitive = TensorPrimitivesCalls.Resolve(target, _compilation);
         Callee? callee = primitive ?? ResolveCallee(target, implicitThis || receiver is not null, invocation.Syntax);

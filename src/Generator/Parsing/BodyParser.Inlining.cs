@@ -50,6 +50,39 @@ internal sealed partial class BodyParser
         return touchesStructs ? (method, method.IsStatic ? null : instance, arguments) : null;
     }
 
+    /// <summary>
+    /// Whether a call to a [Differentiable] callee is inlined rather than called through its tape: a small static
+    /// function of scalars declared in source (an expression body, or locals and one return), with no derivative of its
+    /// own written by hand, not a checkpoint, and with every mode this method needs. A sigmoid called in a loop then costs
+    /// its arithmetic, not a tape object per call.
+    /// </summary>
+    private bool InlinesAsExpression(IMethodSymbol target)
+    {
+        if (!target.IsStatic || target.IsGenericMethod || target.MethodKind != MethodKind.Ordinary || !SymbolEqualityComparer.Default.Equals(target, target.OriginalDefinition)
+            || SymbolEqualityComparer.Default.Equals(target, _method) || _frames.Any(f => SymbolEqualityComparer.Default.Equals(f.Member, target))
+            || Contract.GetAttribute(target, Contract.DifferentiableAttribute) is not { } attribute
+            || attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true)
+            || !Contract.TypeOf(target.ReturnType).IsFloating
+            || target.Parameters.Any(p => p.RefKind is not (RefKind.None or RefKind.In) || !Contract.TypeOf(p.Type).IsScalar || p.IsParams)
+            || target.ContainingType.GetMembers().Any(m => m.Name.StartsWith(target.Name, System.StringComparison.Ordinal) && m.Name.Length > target.Name.Length
+                && m.Name.Substring(target.Name.Length) is "Backward" or "Tangent" or "HessianVector" or "Pullback"))
+        {
+            return false;
+        }
+
+        // Every floating parameter differentiable ([NoDerivative] or a wrt list keeps the call, whose BPG0205 says so).
+        var mask = Contract.DifferentiableMask(target);
+        if (target.Parameters.Any(p => Contract.TypeOf(p.Type).IsFloating && !mask[p.Ordinal])) return false;
+
+        // The modes this method needs: a callee without one of them stays a call, whose missing mode is BPG0210.
+        Modes needed = Contract.Modes(Contract.GetAttribute(_method, Contract.DifferentiableAttribute));
+        if ((Contract.Modes(attribute) & needed) != needed) return false;
+        return target.DeclaringSyntaxReferences.Length == 1 && target.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is MethodDeclarationSyntax declaration
+            && (declaration.ExpressionBody is not null
+                || declaration.Body is { Statements: { Count: > 0 } statements }
+                    && statements.Take(statements.Count - 1).All(st => st is LocalDeclarationStatementSyntax) && statements.Last() is ReturnStatementSyntax { Expression: not null });
+    }
+
     private static IReadOnlyList<IOperation> Ordered(IMethodSymbol method, IEnumerable<IArgumentOperation> arguments)
     {
         var ordered = new IOperation[method.Parameters.Length];

@@ -256,16 +256,27 @@ public class SnapshotTests
                 public static float Softplus(float x) => MathF.Log(1f + MathF.Exp(x));
 
                 [Differentiable]
-                public static float Loss(float[] w, float b, [NoDerivative] float[] x) => Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
+                public static float Power(float x, int n)
+                {
+                    float r = 1f;
+                    for (int i = 0; i < n; i++) r *= x;
+                    return r;
+                }
+
+                [Differentiable]
+                public static float Loss(float[] w, float b, [NoDerivative] float[] x) => Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * Power(b, 3);
             }
             """);
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems);
         string loss = run.Source(".Loss.Backward.g.cs");
         Snapshot.Verify("FloatCall", loss);
-        // The callee runs once: recorded in the forward sweep, replayed in the reverse.
-        Assert.Contains("SoftplusRecord(", GeneratedMethods.Method(loss, "LossBackward"));
-        Assert.Contains("SoftplusReplay(", GeneratedMethods.Method(loss, "LossBackward"));
+        // A callee with a loop runs once: recorded in the forward sweep, replayed in the reverse.
+        Assert.Contains("PowerRecord(", GeneratedMethods.Method(loss, "LossBackward"));
+        Assert.Contains("PowerReplay(", GeneratedMethods.Method(loss, "LossBackward"));
+        // A one-expression callee is inlined: its arithmetic, no tape.
+        Assert.DoesNotContain("Softplus", GeneratedMethods.Method(loss, "LossBackward").Split("// forward sweep")[1]);
+        Assert.Contains("global::System.MathF.Exp(", GeneratedMethods.Method(loss, "LossBackward"));
         Assert.Contains("float seed = 1f", loss);
         Assert.Contains("global::System.MathF.Exp", run.Source(".Softplus.Backward.g.cs"));
     }

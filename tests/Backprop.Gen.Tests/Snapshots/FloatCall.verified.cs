@@ -23,20 +23,23 @@ namespace Snapshots
             global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
 
-            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = null;
+            global::Snapshots.Net.PowerTape? _tapes_Power = null;
 
             // forward sweep
             float _t0 = w[0] * x[0] + w[1] * x[1] + b;
-            float _t1 = SoftplusRecord(_t0, ref _tapes_Softplus);
-            float _result = _t1 - 0.5f * b;
+            float _t1 = global::System.MathF.Exp(_t0);
+            float _t2 = global::System.MathF.Log(1f + _t1);
+            float _t3 = PowerRecord(b, 3, ref _tapes_Power);
+            float _result = _t2 - 0.5f * _t3;
 
             // reverse sweep
-            float _d_t0 = 0f;
-
-            // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
-            float _d_t1 = seed;
-            dB -= seed * 0.5f;
-            SoftplusReplay(_t0, ref _tapes_Softplus, ref _d_t0, _d_t1);
+            // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * Power(b, 3);
+            float _d_t2 = seed;
+            float _d_t3 = -(seed * 0.5f);
+            PowerReplay(b, 3, ref _tapes_Power, ref dB, _d_t3);
+            float _g0 = _d_t2 * (1f / (1f + _t1));
+            float _d_t1 = _g0;
+            float _d_t0 = _d_t1 * _t1;
             if (dW != null)
             {
                 dW[0] += _d_t0 * x[0];
@@ -60,11 +63,11 @@ namespace Snapshots
             /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
             public LossTape? Next;
 
-            /// <summary>The forward pass's <c>_t0</c>.</summary>
-            public float _t0 = default!;
+            /// <summary>The forward pass's <c>_t1</c>.</summary>
+            public float _t1 = default!;
 
-            /// <summary>The forward pass's <c>_tapes_Softplus</c>.</summary>
-            public object? _tapes_Softplus = default!;
+            /// <summary>The forward pass's <c>_tapes_Power</c>.</summary>
+            public object? _tapes_Power = default!;
 
             /// <summary>A tape from the pool, or a new one.</summary>
             public static LossTape Rent()
@@ -79,8 +82,8 @@ namespace Snapshots
             /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
             public void Return()
             {
-                _t0 = default!;
-                _tapes_Softplus = default!;
+                _t1 = default!;
+                _tapes_Power = default!;
                 Next = s_free;
                 s_free = this;
             }
@@ -99,13 +102,15 @@ namespace Snapshots
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static float LossRecord(float[] w, float b, float[] x, ref LossTape? tapes)
         {
-            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = null;
+            global::Snapshots.Net.PowerTape? _tapes_Power = null;
             float _t0 = w[0] * x[0] + w[1] * x[1] + b;
-            float _t1 = SoftplusRecord(_t0, ref _tapes_Softplus);
-            float _result = _t1 - 0.5f * b;
+            float _t1 = global::System.MathF.Exp(_t0);
+            float _t2 = global::System.MathF.Log(1f + _t1);
+            float _t3 = PowerRecord(b, 3, ref _tapes_Power);
+            float _result = _t2 - 0.5f * _t3;
             LossTape _tape = LossTape.Rent();
-            _tape._t0 = _t0;
-            _tape._tapes_Softplus = _tapes_Softplus;
+            _tape._t1 = _t1;
+            _tape._tapes_Power = _tapes_Power;
             _tape.Next = tapes;
             tapes = _tape;
             return _result;
@@ -131,15 +136,16 @@ namespace Snapshots
             global::Backprop.CompilerServices.Aliasing.Check<float>(dW, "dW", "w, x", w, x);
             LossTape _tape = tapes ?? throw new global::System.InvalidOperationException("LossReplay without a tape: call LossRecord first, with the same arguments.");
             tapes = _tape.Next;
-            float _t0 = _tape._t0;
-            global::Snapshots.Net.SoftplusTape? _tapes_Softplus = (global::Snapshots.Net.SoftplusTape?)_tape._tapes_Softplus;
+            float _t1 = _tape._t1;
+            global::Snapshots.Net.PowerTape? _tapes_Power = (global::Snapshots.Net.PowerTape?)_tape._tapes_Power;
             _tape.Return();
-            float _d_t0 = 0f;
-
-            // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * b;
-            float _d_t1 = seed;
-            dB -= seed * 0.5f;
-            SoftplusReplay(_t0, ref _tapes_Softplus, ref _d_t0, _d_t1);
+            // return Softplus(w[0] * x[0] + w[1] * x[1] + b) - 0.5f * Power(b, 3);
+            float _d_t2 = seed;
+            float _d_t3 = -(seed * 0.5f);
+            PowerReplay(b, 3, ref _tapes_Power, ref dB, _d_t3);
+            float _g0 = _d_t2 * (1f / (1f + _t1));
+            float _d_t1 = _g0;
+            float _d_t0 = _d_t1 * _t1;
             if (dW != null)
             {
                 dW[0] += _d_t0 * x[0];

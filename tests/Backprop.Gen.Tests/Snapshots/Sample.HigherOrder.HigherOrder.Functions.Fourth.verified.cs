@@ -17,21 +17,16 @@ namespace HigherOrder
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double FourthBackward(double x, ref double dX, double seed = 1.0)
         {
-            global::HigherOrder.Functions.SquareTape? _tapes_Square = null;
-            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = null;
-
             // forward sweep
-            double y = SquareRecord(x, ref _tapes_Square);
-            double _result = SquareRecord(y, ref _tapes_Square_1);
+            double y = x * x;
+            double _result = y * y;
 
             // reverse sweep
-            double _d_y = 0.0;
-
             // return Square(y);
-            SquareReplay(y, ref _tapes_Square_1, ref _d_y, seed);
+            double _d_y = 2.0 * seed * y;
 
             // double y = Square(x);
-            SquareReplay(x, ref _tapes_Square, ref dX, _d_y);
+            dX += 2.0 * _d_y * x;
             return _result;
         }
 
@@ -63,12 +58,6 @@ namespace HigherOrder
             /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
             public FourthTape? Next;
 
-            /// <summary>The forward pass's <c>_tapes_Square</c>.</summary>
-            public object? _tapes_Square = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Square_1</c>.</summary>
-            public object? _tapes_Square_1 = default!;
-
             /// <summary>The forward pass's <c>y</c>.</summary>
             public double y = default!;
 
@@ -85,8 +74,6 @@ namespace HigherOrder
             /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
             public void Return()
             {
-                _tapes_Square = default!;
-                _tapes_Square_1 = default!;
                 y = default!;
                 Next = s_free;
                 s_free = this;
@@ -104,13 +91,9 @@ namespace HigherOrder
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double FourthRecord(double x, ref FourthTape? tapes)
         {
-            global::HigherOrder.Functions.SquareTape? _tapes_Square = null;
-            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = null;
-            double y = SquareRecord(x, ref _tapes_Square);
-            double _result = SquareRecord(y, ref _tapes_Square_1);
+            double y = x * x;
+            double _result = y * y;
             FourthTape _tape = FourthTape.Rent();
-            _tape._tapes_Square = _tapes_Square;
-            _tape._tapes_Square_1 = _tapes_Square_1;
             _tape.y = y;
             _tape.Next = tapes;
             tapes = _tape;
@@ -132,17 +115,13 @@ namespace HigherOrder
         {
             FourthTape _tape = tapes ?? throw new global::System.InvalidOperationException("FourthReplay without a tape: call FourthRecord first, with the same arguments.");
             tapes = _tape.Next;
-            global::HigherOrder.Functions.SquareTape? _tapes_Square = (global::HigherOrder.Functions.SquareTape?)_tape._tapes_Square;
-            global::HigherOrder.Functions.SquareTape? _tapes_Square_1 = (global::HigherOrder.Functions.SquareTape?)_tape._tapes_Square_1;
             double y = _tape.y;
             _tape.Return();
-            double _d_y = 0.0;
-
             // return Square(y);
-            SquareReplay(y, ref _tapes_Square_1, ref _d_y, seed);
+            double _d_y = 2.0 * seed * y;
 
             // double y = Square(x);
-            SquareReplay(x, ref _tapes_Square, ref dX, _d_y);
+            dX += 2.0 * _d_y * x;
         }
 
         /// <summary>
@@ -158,8 +137,10 @@ namespace HigherOrder
         {
             double _dot_y = 0.0;
             double _dot_result = 0.0;
-            double y = SquareTangent(x, tX, out _dot_y);
-            double _result = SquareTangent(y, _dot_y, out _dot_result);
+            double y = x * x;
+            _dot_y = tX * x + x * tX;
+            double _result = y * y;
+            _dot_result = _dot_y * y + y * _dot_y;
             tangent = _dot_result;
             return _result;
         }
@@ -180,16 +161,16 @@ namespace HigherOrder
         public static double FourthHessianVector(double x, double vX, ref double dX, ref double hX, double seed = 1.0, double seedTangent = 0.0)
         {
             double _dot_d_y = 0.0;
-            double _dot_result = 0.0;
             double _dot_y = 0.0;
-            double y = SquareTangent(x, vX, out _dot_y);
-            double _result = SquareTangent(y, _dot_y, out _dot_result);
-            double _d_y = 0.0;
-            _dot_d_y = 0.0;
+            double y = x * x;
+            _dot_y = vX * x + x * vX;
+            double _result = y * y;
             // return Square(y);
-            SquareHessianVector(y, _dot_y, ref _d_y, ref _dot_d_y, seed, seedTangent);
+            double _d_y = 2.0 * seed * y;
+            _dot_d_y = 2.0 * seedTangent * y + 2.0 * seed * _dot_y;
             // double y = Square(x);
-            SquareHessianVector(x, vX, ref dX, ref hX, _d_y, _dot_d_y);
+            hX += 2.0 * _dot_d_y * x + 2.0 * _d_y * vX;
+            dX += 2.0 * _d_y * x;
             return _result;
         }
 

@@ -22,74 +22,60 @@ namespace TwoLayerNetwork
             global::Backprop.CompilerServices.Buffers.CheckShape(dW, w.Length, "dW", "w");
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
 
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = null;
-
             // forward sweep
-            double _t0 = w[0] * input[0] + w[1] * input[1];
-            double h1 = SigmoidRecord(_t0, ref _tapes_Sigmoid);
-            double _t1 = w[2] * input[0] + w[3] * input[1];
-            double h2 = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
-            double _t2 = w[4] * h1 + w[5] * h2;
-            double o1 = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
-            double _t3 = w[6] * h1 + w[7] * h2;
-            double o2 = SigmoidRecord(_t3, ref _tapes_Sigmoid_3);
-            double _t4 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
-            double _result = 0.5 * _t4;
+            double h1 = 1 / (1 + global::System.Math.Exp(-(w[0] * input[0] + w[1] * input[1])));
+            double h2 = 1 / (1 + global::System.Math.Exp(-(w[2] * input[0] + w[3] * input[1])));
+            double o1 = 1 / (1 + global::System.Math.Exp(-(w[4] * h1 + w[5] * h2)));
+            double o2 = 1 / (1 + global::System.Math.Exp(-(w[6] * h1 + w[7] * h2)));
+            double _t0 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
+            double _result = 0.5 * _t0;
 
             // reverse sweep
-            double _d_t0 = 0.0;
-            double _d_t1 = 0.0;
-            double _d_t2 = 0.0;
-            double _d_t3 = 0.0;
-
             // return 0.5 * ((target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2));
-            double _d_t4 = seed * 0.5;
-            double _d_o1 = -(2.0 * _d_t4 * (target[0] - o1));
-            double _d_o2 = -(2.0 * _d_t4 * (target[1] - o2));
+            double _d_t0 = seed * 0.5;
+            double _d_o1 = -(2.0 * _d_t0 * (target[0] - o1));
+            double _d_o2 = -(2.0 * _d_t0 * (target[1] - o2));
 
             // double o2 = Sigmoid(w[6] * h1 + w[7] * h2);
-            SigmoidReplay(_t3, ref _tapes_Sigmoid_3, ref _d_t3, _d_o2);
+            double _g3 = _d_o2 * (o2 * (1.0 - o2));
             if (dW != null)
             {
-                dW[6] += _d_t3 * h1;
+                dW[6] += _g3 * h1;
             }
-            double _d_h1 = _d_t3 * w[6];
+            double _d_h1 = _g3 * w[6];
             if (dW != null)
             {
-                dW[7] += _d_t3 * h2;
+                dW[7] += _g3 * h2;
             }
-            double _d_h2 = _d_t3 * w[7];
+            double _d_h2 = _g3 * w[7];
 
             // double o1 = Sigmoid(w[4] * h1 + w[5] * h2);
-            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, _d_o1);
+            double _g2 = _d_o1 * (o1 * (1.0 - o1));
             if (dW != null)
             {
-                dW[4] += _d_t2 * h1;
+                dW[4] += _g2 * h1;
             }
-            _d_h1 += _d_t2 * w[4];
+            _d_h1 += _g2 * w[4];
             if (dW != null)
             {
-                dW[5] += _d_t2 * h2;
+                dW[5] += _g2 * h2;
             }
-            _d_h2 += _d_t2 * w[5];
+            _d_h2 += _g2 * w[5];
 
             // double h2 = Sigmoid(w[2] * input[0] + w[3] * input[1]);
-            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_h2);
+            double _g1 = _d_h2 * (h2 * (1.0 - h2));
             if (dW != null)
             {
-                dW[2] += _d_t1 * input[0];
-                dW[3] += _d_t1 * input[1];
+                dW[2] += _g1 * input[0];
+                dW[3] += _g1 * input[1];
             }
 
             // double h1 = Sigmoid(w[0] * input[0] + w[1] * input[1]);
-            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_h1);
+            double _g0 = _d_h1 * (h1 * (1.0 - h1));
             if (dW != null)
             {
-                dW[0] += _d_t0 * input[0];
-                dW[1] += _d_t0 * input[1];
+                dW[0] += _g0 * input[0];
+                dW[1] += _g0 * input[1];
             }
             return _result;
         }
@@ -107,30 +93,6 @@ namespace TwoLayerNetwork
 
             /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
             public ErrorTape? Next;
-
-            /// <summary>The forward pass's <c>_t0</c>.</summary>
-            public double _t0 = default!;
-
-            /// <summary>The forward pass's <c>_t1</c>.</summary>
-            public double _t1 = default!;
-
-            /// <summary>The forward pass's <c>_t2</c>.</summary>
-            public double _t2 = default!;
-
-            /// <summary>The forward pass's <c>_t3</c>.</summary>
-            public double _t3 = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid</c>.</summary>
-            public object? _tapes_Sigmoid = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid_1</c>.</summary>
-            public object? _tapes_Sigmoid_1 = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid_2</c>.</summary>
-            public object? _tapes_Sigmoid_2 = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid_3</c>.</summary>
-            public object? _tapes_Sigmoid_3 = default!;
 
             /// <summary>The forward pass's <c>h1</c>.</summary>
             public double h1 = default!;
@@ -157,14 +119,6 @@ namespace TwoLayerNetwork
             /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
             public void Return()
             {
-                _t0 = default!;
-                _t1 = default!;
-                _t2 = default!;
-                _t3 = default!;
-                _tapes_Sigmoid = default!;
-                _tapes_Sigmoid_1 = default!;
-                _tapes_Sigmoid_2 = default!;
-                _tapes_Sigmoid_3 = default!;
                 h1 = default!;
                 h2 = default!;
                 o1 = default!;
@@ -187,29 +141,13 @@ namespace TwoLayerNetwork
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double ErrorRecord(double[] w, double[] input, double[] target, ref ErrorTape? tapes)
         {
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = null;
-            double _t0 = w[0] * input[0] + w[1] * input[1];
-            double h1 = SigmoidRecord(_t0, ref _tapes_Sigmoid);
-            double _t1 = w[2] * input[0] + w[3] * input[1];
-            double h2 = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
-            double _t2 = w[4] * h1 + w[5] * h2;
-            double o1 = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
-            double _t3 = w[6] * h1 + w[7] * h2;
-            double o2 = SigmoidRecord(_t3, ref _tapes_Sigmoid_3);
-            double _t4 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
-            double _result = 0.5 * _t4;
+            double h1 = 1 / (1 + global::System.Math.Exp(-(w[0] * input[0] + w[1] * input[1])));
+            double h2 = 1 / (1 + global::System.Math.Exp(-(w[2] * input[0] + w[3] * input[1])));
+            double o1 = 1 / (1 + global::System.Math.Exp(-(w[4] * h1 + w[5] * h2)));
+            double o2 = 1 / (1 + global::System.Math.Exp(-(w[6] * h1 + w[7] * h2)));
+            double _t0 = (target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2);
+            double _result = 0.5 * _t0;
             ErrorTape _tape = ErrorTape.Rent();
-            _tape._t0 = _t0;
-            _tape._t1 = _t1;
-            _tape._t2 = _t2;
-            _tape._t3 = _t3;
-            _tape._tapes_Sigmoid = _tapes_Sigmoid;
-            _tape._tapes_Sigmoid_1 = _tapes_Sigmoid_1;
-            _tape._tapes_Sigmoid_2 = _tapes_Sigmoid_2;
-            _tape._tapes_Sigmoid_3 = _tapes_Sigmoid_3;
             _tape.h1 = h1;
             _tape.h2 = h2;
             _tape.o1 = o1;
@@ -238,69 +176,56 @@ namespace TwoLayerNetwork
             global::Backprop.CompilerServices.Aliasing.Check<double>(dW, "dW", "w, input, target", w, input, target);
             ErrorTape _tape = tapes ?? throw new global::System.InvalidOperationException("ErrorReplay without a tape: call ErrorRecord first, with the same arguments.");
             tapes = _tape.Next;
-            double _t0 = _tape._t0;
-            double _t1 = _tape._t1;
-            double _t2 = _tape._t2;
-            double _t3 = _tape._t3;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_1 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_1;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_2 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_2;
-            global::TwoLayerNetwork.Network.SigmoidTape? _tapes_Sigmoid_3 = (global::TwoLayerNetwork.Network.SigmoidTape?)_tape._tapes_Sigmoid_3;
             double h1 = _tape.h1;
             double h2 = _tape.h2;
             double o1 = _tape.o1;
             double o2 = _tape.o2;
             _tape.Return();
-            double _d_t0 = 0.0;
-            double _d_t1 = 0.0;
-            double _d_t2 = 0.0;
-            double _d_t3 = 0.0;
-
             // return 0.5 * ((target[0] - o1) * (target[0] - o1) + (target[1] - o2) * (target[1] - o2));
-            double _d_t4 = seed * 0.5;
-            double _d_o1 = -(2.0 * _d_t4 * (target[0] - o1));
-            double _d_o2 = -(2.0 * _d_t4 * (target[1] - o2));
+            double _d_t0 = seed * 0.5;
+            double _d_o1 = -(2.0 * _d_t0 * (target[0] - o1));
+            double _d_o2 = -(2.0 * _d_t0 * (target[1] - o2));
 
             // double o2 = Sigmoid(w[6] * h1 + w[7] * h2);
-            SigmoidReplay(_t3, ref _tapes_Sigmoid_3, ref _d_t3, _d_o2);
+            double _g3 = _d_o2 * (o2 * (1.0 - o2));
             if (dW != null)
             {
-                dW[6] += _d_t3 * h1;
+                dW[6] += _g3 * h1;
             }
-            double _d_h1 = _d_t3 * w[6];
+            double _d_h1 = _g3 * w[6];
             if (dW != null)
             {
-                dW[7] += _d_t3 * h2;
+                dW[7] += _g3 * h2;
             }
-            double _d_h2 = _d_t3 * w[7];
+            double _d_h2 = _g3 * w[7];
 
             // double o1 = Sigmoid(w[4] * h1 + w[5] * h2);
-            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, _d_o1);
+            double _g2 = _d_o1 * (o1 * (1.0 - o1));
             if (dW != null)
             {
-                dW[4] += _d_t2 * h1;
+                dW[4] += _g2 * h1;
             }
-            _d_h1 += _d_t2 * w[4];
+            _d_h1 += _g2 * w[4];
             if (dW != null)
             {
-                dW[5] += _d_t2 * h2;
+                dW[5] += _g2 * h2;
             }
-            _d_h2 += _d_t2 * w[5];
+            _d_h2 += _g2 * w[5];
 
             // double h2 = Sigmoid(w[2] * input[0] + w[3] * input[1]);
-            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_h2);
+            double _g1 = _d_h2 * (h2 * (1.0 - h2));
             if (dW != null)
             {
-                dW[2] += _d_t1 * input[0];
-                dW[3] += _d_t1 * input[1];
+                dW[2] += _g1 * input[0];
+                dW[3] += _g1 * input[1];
             }
 
             // double h1 = Sigmoid(w[0] * input[0] + w[1] * input[1]);
-            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_h1);
+            double _g0 = _d_h1 * (h1 * (1.0 - h1));
             if (dW != null)
             {
-                dW[0] += _d_t0 * input[0];
-                dW[1] += _d_t0 * input[1];
+                dW[0] += _g0 * input[0];
+                dW[1] += _g0 * input[1];
             }
         }
     }

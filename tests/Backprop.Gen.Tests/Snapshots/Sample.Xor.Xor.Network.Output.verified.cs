@@ -30,56 +30,45 @@ namespace Xor
             global::Backprop.CompilerServices.Aliasing.Check<double>(dG2, "dG2", "g1, g2, v", g1, g2, v);
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
 
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = null;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
-
             // forward sweep
-            double _t0 = g1[0] * x1 + g1[1] * x2 + g1[2];
-            double a = SigmoidRecord(_t0, ref _tapes_Sigmoid);
-            double _t1 = g2[0] * x1 + g2[1] * x2 + g2[2];
-            double b = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
-            double _t2 = v[0] * a + v[1] * b + v[2];
-            double _result = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
+            double a = 1 / (1 + global::System.Math.Exp(-(g1[0] * x1 + g1[1] * x2 + g1[2])));
+            double b = 1 / (1 + global::System.Math.Exp(-(g2[0] * x1 + g2[1] * x2 + g2[2])));
+            double _result = 1 / (1 + global::System.Math.Exp(-(v[0] * a + v[1] * b + v[2])));
 
             // reverse sweep
-            double _d_t0 = 0.0;
-            double _d_t1 = 0.0;
-            double _d_t2 = 0.0;
-
             // return Sigmoid(v[0] * a + v[1] * b + v[2]);
-            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, seed);
+            double _g2 = seed * (_result * (1.0 - _result));
             if (dV != null)
             {
-                dV[0] += _d_t2 * a;
+                dV[0] += _g2 * a;
             }
-            double _d_a = _d_t2 * v[0];
+            double _d_a = _g2 * v[0];
             if (dV != null)
             {
-                dV[1] += _d_t2 * b;
+                dV[1] += _g2 * b;
             }
-            double _d_b = _d_t2 * v[1];
+            double _d_b = _g2 * v[1];
             if (dV != null)
             {
-                dV[2] += _d_t2;
+                dV[2] += _g2;
             }
 
             // double b = Sigmoid(g2[0] * x1 + g2[1] * x2 + g2[2]);
-            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_b);
+            double _g1 = _d_b * (b * (1.0 - b));
             if (dG2 != null)
             {
-                dG2[0] += _d_t1 * x1;
-                dG2[1] += _d_t1 * x2;
-                dG2[2] += _d_t1;
+                dG2[0] += _g1 * x1;
+                dG2[1] += _g1 * x2;
+                dG2[2] += _g1;
             }
 
             // double a = Sigmoid(g1[0] * x1 + g1[1] * x2 + g1[2]);
-            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_a);
+            double _g0 = _d_a * (a * (1.0 - a));
             if (dG1 != null)
             {
-                dG1[0] += _d_t0 * x1;
-                dG1[1] += _d_t0 * x2;
-                dG1[2] += _d_t0;
+                dG1[0] += _g0 * x1;
+                dG1[1] += _g0 * x2;
+                dG1[2] += _g0;
             }
             return _result;
         }
@@ -98,23 +87,8 @@ namespace Xor
             /// <summary>The tape recorded before this one at the same call site (or the next free one in the pool).</summary>
             public OutputTape? Next;
 
-            /// <summary>The forward pass's <c>_t0</c>.</summary>
-            public double _t0 = default!;
-
-            /// <summary>The forward pass's <c>_t1</c>.</summary>
-            public double _t1 = default!;
-
-            /// <summary>The forward pass's <c>_t2</c>.</summary>
-            public double _t2 = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid</c>.</summary>
-            public object? _tapes_Sigmoid = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid_1</c>.</summary>
-            public object? _tapes_Sigmoid_1 = default!;
-
-            /// <summary>The forward pass's <c>_tapes_Sigmoid_2</c>.</summary>
-            public object? _tapes_Sigmoid_2 = default!;
+            /// <summary>The forward pass's <c>_result</c>.</summary>
+            public double _result = default!;
 
             /// <summary>The forward pass's <c>a</c>.</summary>
             public double a = default!;
@@ -135,12 +109,7 @@ namespace Xor
             /// <summary>Drops what the tape holds and gives it back to the pool.</summary>
             public void Return()
             {
-                _t0 = default!;
-                _t1 = default!;
-                _t2 = default!;
-                _tapes_Sigmoid = default!;
-                _tapes_Sigmoid_1 = default!;
-                _tapes_Sigmoid_2 = default!;
+                _result = default!;
                 a = default!;
                 b = default!;
                 Next = s_free;
@@ -163,22 +132,11 @@ namespace Xor
         [global::System.CodeDom.Compiler.GeneratedCode("Backprop.Gen", "0.1.0")]
         public static double OutputRecord(double[] g1, double[] g2, double[] v, double x1, double x2, ref OutputTape? tapes)
         {
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = null;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = null;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = null;
-            double _t0 = g1[0] * x1 + g1[1] * x2 + g1[2];
-            double a = SigmoidRecord(_t0, ref _tapes_Sigmoid);
-            double _t1 = g2[0] * x1 + g2[1] * x2 + g2[2];
-            double b = SigmoidRecord(_t1, ref _tapes_Sigmoid_1);
-            double _t2 = v[0] * a + v[1] * b + v[2];
-            double _result = SigmoidRecord(_t2, ref _tapes_Sigmoid_2);
+            double a = 1 / (1 + global::System.Math.Exp(-(g1[0] * x1 + g1[1] * x2 + g1[2])));
+            double b = 1 / (1 + global::System.Math.Exp(-(g2[0] * x1 + g2[1] * x2 + g2[2])));
+            double _result = 1 / (1 + global::System.Math.Exp(-(v[0] * a + v[1] * b + v[2])));
             OutputTape _tape = OutputTape.Rent();
-            _tape._t0 = _t0;
-            _tape._t1 = _t1;
-            _tape._t2 = _t2;
-            _tape._tapes_Sigmoid = _tapes_Sigmoid;
-            _tape._tapes_Sigmoid_1 = _tapes_Sigmoid_1;
-            _tape._tapes_Sigmoid_2 = _tapes_Sigmoid_2;
+            _tape._result = _result;
             _tape.a = a;
             _tape.b = b;
             _tape.Next = tapes;
@@ -213,52 +171,43 @@ namespace Xor
             global::Backprop.CompilerServices.Aliasing.Check<double>(dV, "dV", "g1, g2, v", g1, g2, v);
             OutputTape _tape = tapes ?? throw new global::System.InvalidOperationException("OutputReplay without a tape: call OutputRecord first, with the same arguments.");
             tapes = _tape.Next;
-            double _t0 = _tape._t0;
-            double _t1 = _tape._t1;
-            double _t2 = _tape._t2;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_1 = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid_1;
-            global::Xor.Network.SigmoidTape? _tapes_Sigmoid_2 = (global::Xor.Network.SigmoidTape?)_tape._tapes_Sigmoid_2;
+            double _result = _tape._result;
             double a = _tape.a;
             double b = _tape.b;
             _tape.Return();
-            double _d_t0 = 0.0;
-            double _d_t1 = 0.0;
-            double _d_t2 = 0.0;
-
             // return Sigmoid(v[0] * a + v[1] * b + v[2]);
-            SigmoidReplay(_t2, ref _tapes_Sigmoid_2, ref _d_t2, seed);
+            double _g2 = seed * (_result * (1.0 - _result));
             if (dV != null)
             {
-                dV[0] += _d_t2 * a;
+                dV[0] += _g2 * a;
             }
-            double _d_a = _d_t2 * v[0];
+            double _d_a = _g2 * v[0];
             if (dV != null)
             {
-                dV[1] += _d_t2 * b;
+                dV[1] += _g2 * b;
             }
-            double _d_b = _d_t2 * v[1];
+            double _d_b = _g2 * v[1];
             if (dV != null)
             {
-                dV[2] += _d_t2;
+                dV[2] += _g2;
             }
 
             // double b = Sigmoid(g2[0] * x1 + g2[1] * x2 + g2[2]);
-            SigmoidReplay(_t1, ref _tapes_Sigmoid_1, ref _d_t1, _d_b);
+            double _g1 = _d_b * (b * (1.0 - b));
             if (dG2 != null)
             {
-                dG2[0] += _d_t1 * x1;
-                dG2[1] += _d_t1 * x2;
-                dG2[2] += _d_t1;
+                dG2[0] += _g1 * x1;
+                dG2[1] += _g1 * x2;
+                dG2[2] += _g1;
             }
 
             // double a = Sigmoid(g1[0] * x1 + g1[1] * x2 + g1[2]);
-            SigmoidReplay(_t0, ref _tapes_Sigmoid, ref _d_t0, _d_a);
+            double _g0 = _d_a * (a * (1.0 - a));
             if (dG1 != null)
             {
-                dG1[0] += _d_t0 * x1;
-                dG1[1] += _d_t0 * x2;
-                dG1[2] += _d_t0;
+                dG1[0] += _g0 * x1;
+                dG1[1] += _g0 * x2;
+                dG1[2] += _g0;
             }
         }
     }
