@@ -15,30 +15,43 @@ internal sealed partial class Gmm : IModule
     public static double Objective(double[] alpha, double[] mu, double[] q, double[] l, double[] x, int d, double gamma, int m, double constant)
     {
         int k = alpha.Length, n = x.Length / d, triangle = d * (d - 1) / 2;
+
+        // Each component's Q once: its diagonal exp(q) and the sum of q (the log-determinant).
+        double[] diagonal = new double[k * d];
+        double[] sumQ = new double[k];
+        for (int c = 0; c < k; c++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                diagonal[c * d + j] = Math.Exp(q[c * d + j]);
+                sumQ[c] += q[c * d + j];
+            }
+        }
+
         double[] beta = new double[k];
-        double[] difference = new double[d];
+        double[] centred = new double[d];
+        double[] product = new double[d];
         double likelihood = 0;
         for (int i = 0; i < n; i++)
         {
             for (int c = 0; c < k; c++)
             {
-                double sumQ = 0;
                 for (int j = 0; j < d; j++)
                 {
-                    sumQ += q[c * d + j];
-                    difference[j] = x[i * d + j] - mu[c * d + j];
+                    centred[j] = x[i * d + j] - mu[c * d + j];
+                    product[j] = diagonal[c * d + j] * centred[j];
                 }
 
-                // ‖Q (x − mu)‖², row by row: Q[r][r] = exp(q[r]), Q[r][s] (s < r) = l[s·(d − 1) − s·(s − 1)/2 + r − s − 1].
-                double norm = 0;
-                for (int r = 0; r < d; r++)
+                // Q·(x − mu): the strict lower part of Q is l, column by column.
+                for (int s = 0; s < d; s++)
                 {
-                    double row = Math.Exp(q[c * d + r]) * difference[r];
-                    for (int s = 0; s < r; s++) row += l[c * triangle + s * (d - 1) - s * (s - 1) / 2 + r - s - 1] * difference[s];
-                    norm += row * row;
+                    int column = c * triangle + s * (d - 1) - s * (s - 1) / 2 - s - 1;
+                    for (int r = s + 1; r < d; r++) product[r] += l[column + r] * centred[s];
                 }
 
-                beta[c] = alpha[c] + sumQ - 0.5 * norm;
+                double norm = 0;
+                for (int j = 0; j < d; j++) norm += product[j] * product[j];
+                beta[c] = alpha[c] + sumQ[c] - 0.5 * norm;
             }
 
             likelihood += Lse.LogSumExp(beta);
@@ -47,16 +60,10 @@ internal sealed partial class Gmm : IModule
         double prior = 0;
         for (int c = 0; c < k; c++)
         {
-            double squares = 0, sumQ = 0;
-            for (int j = 0; j < d; j++)
-            {
-                double diagonal = Math.Exp(q[c * d + j]);
-                squares += diagonal * diagonal;
-                sumQ += q[c * d + j];
-            }
-
+            double squares = 0;
+            for (int j = 0; j < d; j++) squares += diagonal[c * d + j] * diagonal[c * d + j];
             for (int j = 0; j < triangle; j++) squares += l[c * triangle + j] * l[c * triangle + j];
-            prior += -0.5 * gamma * gamma * squares + m * sumQ;
+            prior += -0.5 * gamma * gamma * squares + m * sumQ[c];
         }
 
         return constant + likelihood - n * Lse.LogSumExp(alpha) + prior;

@@ -117,10 +117,56 @@ internal sealed class ToBeRecorded
                     }
 
                     pending = head;
+                    // A loop that stores every element of an array and whose reverse reads none of it leaves none of
+                    // the array's old values for the reverse to read: later stores into it (y[r] += …) save nothing,
+                    // since the loop's own saves restore the array as it was before it.
+                    foreach (string array in StoredWhole(step)) pending.Remove(array);
                     break;
             }
         }
 
         return pending;
+    }
+
+    /// <summary>
+    /// The arrays a counted loop from 0 below the array's length stores at its counter (<c>a[i] = …</c>, reading no
+    /// element of <c>a</c>), in a statement of its body that always runs, where no statement of the body reads the array
+    /// in reverse. The length is the array's own (<c>a.Length</c>), or the size of its one allocation, over variables
+    /// that never change.
+    /// </summary>
+    private IEnumerable<string> StoredWhole(Step loopStep)
+    {
+        if (loopStep.Stmt is not Loop { IsCounted: true, Counter: { } counter, Start: Constant { Value: 0 }, Inclusive: false, Descending: false, Bound: { } bound }) yield break;
+        List<Step> body = Step.Flatten(loopStep.Body).ToList();
+        foreach (Step store in loopStep.Body)
+        {
+            if (store.Kind != StepKind.Simple || store.Stmt is not Assign { Target: ElementAt { Array: VarRef array, Indices: { Count: 1 } indices }, Value: var value }
+                || indices[0] is not VarRef index || index.Name != counter.Name || IrWalker.Reads(value).Contains(array.Name)
+                || body.Any(s => s.ReadsBefore.Contains(array.Name) || s.ReadsAfter.Contains(array.Name))
+                || !IsLength(bound, array.Name))
+            {
+                continue;
+            }
+
+            yield return array.Name;
+        }
+    }
+
+    /// <summary>Whether <paramref name="bound"/> is the array's length for the whole method.</summary>
+    private bool IsLength(IrExpr bound, string array)
+    {
+        if (bound is Member { Receiver: VarRef { Name: var owner }, Name: "Length" } && owner == array) return true;
+        if (!_analysis.AnyDefinitions.TryGetValue(array, out List<Step>? definitions)) return false;
+        var allocations = definitions.Where(d => d.Stmt is Declare { Initializer: not null } or Assign { Target: VarRef }).ToList();
+        IrExpr? allocated = allocations.Count != 1 ? null : allocations[0].Stmt switch
+        {
+            Declare { Initializer: NewArray { Sizes.Count: 1 } declared } => declared.Sizes[0],
+            Assign { Value: NewArray { Sizes.Count: 1 } assigned } => assigned.Sizes[0],
+            _ => null,
+        };
+        if (allocated is null || !allocated.Equals(bound)) return false;
+
+        // The size's variables keep their values: parameters never assigned, locals assigned once at the top level.
+        return IrWalker.Reads(bound).All(v => !_analysis.AnyDefinitions.TryGetValue(v, out List<Step>? d) || d.Count == 1 && d[0].TopLevel);
     }
 }

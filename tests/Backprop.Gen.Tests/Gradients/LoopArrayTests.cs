@@ -64,6 +64,28 @@ public class LoopArrayTests
 
                     return sum;
                 }
+
+                // A scratch array filled whole for each point, then accumulated into (a triangular matrix times a
+                // vector): only the fill saves what it overwrites.
+                [Differentiable]
+                public static double Quadratic(double[] diagonal, double[] lower, double[] points, int d)
+                {
+                    double[] product = new double[d];
+                    double total = 0;
+                    for (int i = 0; i < points.Length / d; i++)
+                    {
+                        for (int j = 0; j < d; j++) product[j] = diagonal[j] * points[i * d + j];
+                        for (int s = 0; s < d; s++)
+                        {
+                            int column = s * (d - 1) - s * (s - 1) / 2 - s - 1;
+                            for (int r = s + 1; r < d; r++) product[r] += lower[column + r] * points[i * d + s];
+                        }
+
+                        for (int j = 0; j < d; j++) total += product[j] * product[j];
+                    }
+
+                    return total;
+                }
             }
         }
         """;
@@ -88,5 +110,15 @@ public class LoopArrayTests
         double det = (double)backward.Invoke(null, new object?[] { a, 3, g, 1.0 })!;
         Assert.Equal(18.0, det, 12);
         Assert.Equal(det, a[0] * g[0] + a[1] * g[1] + a[2] * g[2], 12);
+    }
+
+    [Fact]
+    public void A_scratch_array_filled_whole_then_accumulated_into_saves_only_the_fill()
+    {
+        Check(Compiled.Value, "Samples.Minors", "Quadratic", r => new object?[] { RandomArray(r, 4), RandomArray(r, 6), RandomArray(r, 12), 4 }, points: 5);
+        string backward = GeneratedMethods.Method(TestCompiler.Generate(Source).Source(".Quadratic.Backward.g.cs"), "QuadraticBackward");
+        // One push per element filled, none per accumulation.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(backward, @"_saved_product\.Push\("));
+        Assert.Matches(@"_saved_product\.Push\(product\[j\]\);\s*product\[j\] = diagonal\[j\]", backward);
     }
 }
