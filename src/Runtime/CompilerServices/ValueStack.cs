@@ -11,15 +11,28 @@ namespace Backprop.CompilerServices;
 /// never operations: there is no tape to interpret. Create it with <c>new()</c>, and call <see cref="Dispose"/> on
 /// every path (the generated code does so in a <c>finally</c> block); it rents nothing until the first push.
 /// </summary>
+/// <remarks>
+/// The values live in segments of at most <see cref="SegmentLength"/> values: a stack that grows to millions of values
+/// (a long simulation's saves) adds segments instead of copying itself into ever larger arrays, and each segment is
+/// small enough for the pool to keep and hand out again.
+/// </remarks>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct ValueStack<T> : IDisposable
 {
+    /// <summary>The most values one segment holds.</summary>
+    public const int SegmentLength = 1 << 16;
+
     private T[]? _items;
     private int _count;
+    // The filled segments below the current one, oldest first, and how many values each holds.
+    private T[][]? _below;
+    private int[]? _belowCounts;
+    private int _depth;
+    private int _countBelow;
 
     /// <summary>The number of values on the stack.</summary>
-    public readonly int Count => _count;
+    public readonly int Count => _countBelow + _count;
 
     /// <summary>Pushes a value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -47,55 +60,99 @@ public struct ValueStack<T> : IDisposable
         T[]? items = _items;
         if (items is null || (uint)count >= (uint)items.Length)
         {
-            ThrowEmpty();
+            return PopSlow();
         }
 
         _count = count;
-        return items![count];
+        return items[count];
     }
 
-    /// <summary>Returns the rented buffer to the pool. The stack is empty afterwards and can be reused.</summary>
+    /// <summary>Returns the rented segments to the pool. The stack is empty afterwards and can be reused.</summary>
     public void Dispose()
     {
         T[]? items = _items;
         _items = null;
         _count = 0;
-        if (items is not null)
+        if (items is not null) Give(items);
+        for (int i = 0; i < _depth; i++)
         {
-            ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            Give(_below![i]);
+            _below[i] = null!;
         }
+
+        _depth = 0;
+        _countBelow = 0;
     }
 
     /// <summary>
     /// Makes room for <paramref name="additional"/> more values at once. The generated code calls it before a counted
-    /// loop that pushes, so the buffer is rented once at its size instead of doubling its way there.
+    /// loop that pushes, so the room is rented once instead of growing its way there.
     /// </summary>
     /// <param name="additional">The number of pushes to come; nothing happens if it is not positive.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reserve(int additional)
     {
-        if (additional > 0 && (_items is null || _items.Length - _count < additional)) Grow(_count + additional);
+        if (additional > 0 && (_items is null || _items.Length - _count < additional)) Grow(additional);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void PushSlow(T value)
     {
-        Grow(_count + 1);
+        Grow(1);
         _items![_count++] = value;
     }
 
-    private void Grow(int capacity)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T PopSlow()
+    {
+        // The current segment is used up: give it back and carry on in the one below.
+        if (_count != 0 || _depth == 0) ThrowEmpty();
+        Give(_items!);
+        _depth--;
+        _items = _below![_depth];
+        _count = _belowCounts![_depth];
+        _below[_depth] = null!;
+        _countBelow -= _count;
+        return Pop();
+    }
+
+    /// <summary>
+    /// Room for <paramref name="additional"/> more values: a small stack grows by copying into a larger segment; once
+    /// segments are full-sized, or the room wanted is large, a new segment starts above the current one.
+    /// </summary>
+    private void Grow(int additional)
     {
         T[]? old = _items;
-        T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(capacity, old is null ? 64 : old.Length * 2));
-        if (old is not null)
+        int wanted = _count + additional;
+        if (old is null || _count == 0 || (old.Length < SegmentLength && wanted <= SegmentLength))
         {
-            Array.Copy(old, grown, _count);
-            ArrayPool<T>.Shared.Return(old, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(wanted, Math.Min(SegmentLength, old is null ? 64 : old.Length * 2)));
+            if (old is not null)
+            {
+                Array.Copy(old, grown, _count);
+                Give(old);
+            }
+
+            _items = grown;
+            return;
         }
 
-        _items = grown;
+        // Keep the current segment as it is (its values stay put) and start a new one.
+        if (_below is null || _depth == _below.Length)
+        {
+            Array.Resize(ref _below, Math.Max(4, _depth * 2));
+            Array.Resize(ref _belowCounts, _below.Length);
+        }
+
+        _below[_depth] = old;
+        _belowCounts![_depth] = _count;
+        _depth++;
+        _countBelow += _count;
+        _items = ArrayPool<T>.Shared.Rent(Math.Max(additional, SegmentLength));
+        _count = 0;
     }
+
+    private static void Give(T[] items) => ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
 
     private static void ThrowEmpty() =>
         throw new InvalidOperationException("Backprop.Gen: a saved value was popped more often than it was pushed.");
