@@ -369,6 +369,19 @@ internal sealed class StepAnalysis
             case VarRef v:
                 if (_variables.ContainsKey(v.Name) && !_counters.Contains(v.Name)) into.Add(v.Name);
                 return;
+            case BackwardCall { Call: var call } backward:
+                // A callee's reverse sweep reads its inputs, but not an output it only stores plain arithmetic into.
+                if (call.Receiver is { } receiver) CollectReads(receiver, into);
+                for (int i = 0; i < call.Arguments.Count; i++)
+                {
+                    if (call.Callee.Parameters[i] is { IsOutput: true, QuietOutput: true } && IrWalker.PassedArray(call.Arguments[i]) is not null) continue;
+                    CollectReads(call.Arguments[i], into);
+                }
+
+                if (backward.Gradients is { } gradients) CollectReads(gradients, into);
+                foreach (IrExpr adjoint in backward.Adjoints) CollectReads(adjoint, into);
+                if (backward.Seed is { } seed) CollectReads(seed, into);
+                return;
         }
 
         foreach (IrExpr child in IrWalker.Children(expr)) CollectReads(child, into);

@@ -76,7 +76,9 @@ internal sealed record MathCall(IrType Type, string Class, string Function, Equa
 /// <param name="Type">The parameter's type.</param>
 /// <param name="Differentiable">Whether the callee's Backward takes an adjoint for it.</param>
 /// <param name="IsOutput">Whether the callee writes this array: its adjoint is the incoming gradient of the output.</param>
-internal sealed record CalleeParameter(string Name, IrType Type, bool Differentiable, bool IsOutput = false);
+/// <param name="QuietOutput">For an output: whether the callee's generated reverse sweep never reads its contents (the
+/// callee only stores plain arithmetic into it and never reads it back), so a caller need not keep them for it.</param>
+internal sealed record CalleeParameter(string Name, IrType Type, bool Differentiable, bool IsOutput = false, bool QuietOutput = false);
 
 /// <summary>The derivative a differentiable call goes through: a generated or hand-written Backward.</summary>
 /// <param name="Display">The primal's name for messages, such as <c>Net.Sigmoid</c>.</param>

@@ -204,7 +204,8 @@ internal sealed partial class BodyParser
 
         ImmutableArray<bool> mask = Contract.DifferentiableMask(target);
         ImmutableArray<bool> outputs = Outputs(target.OriginalDefinition, handWritten?.OriginalDefinition, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-        var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], outputs[i])).ToEquatableArray();
+        bool[] quiet = differentiable && handWritten is null ? QuietOutputs(target.OriginalDefinition, outputs) : new bool[outputs.Length];
+        var parameters = target.Parameters.Select((p, i) => new CalleeParameter(p.Name, Contract.TypeOf(p.Type), mask[i], outputs[i], quiet[i])).ToEquatableArray();
         // The derivatives' names: the method's name with a suffix, qualified by its type unless called on this type.
         string stem = isInstance
             ? target.Name
@@ -237,6 +238,51 @@ internal sealed partial class BodyParser
             differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null,
             TypeArguments: typeArguments);
     }
+
+    /// <summary>
+    /// The outputs of a generated callee whose contents its reverse sweep never reads: the callee uses the array only
+    /// to store plain arithmetic into its elements (no call, division or operator method whose derivative could reuse the
+    /// stored result) and to measure it. A caller then keeps nothing of such an output for the callee's reverse sweep.
+    /// </summary>
+    private bool[] QuietOutputs(IMethodSymbol method, ImmutableArray<bool> outputs)
+    {
+        bool[] quiet = outputs.ToArray();
+        if (!quiet.Contains(true)) return quiet;
+        IMethodSymbol source = method.PartialImplementationPart ?? method;
+        if (source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is not MethodDeclarationSyntax declaration
+            || _compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, _cancellationToken) is not { } body)
+        {
+            return new bool[quiet.Length];
+        }
+
+        foreach (IOperation operation in body.DescendantsAndSelf())
+        {
+            if (operation is not IParameterReferenceOperation { Parameter: var parameter } reference || parameter.Ordinal >= quiet.Length
+                || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, source))
+            {
+                continue;
+            }
+
+            bool stored = reference.Parent switch
+            {
+                IPropertyReferenceOperation { Property.Name: "Length" } => true,
+                IArrayElementReferenceOperation element => element.Parent is ISimpleAssignmentOperation assignment && assignment.Target == element
+                    && assignment.Value.DescendantsAndSelf().All(PlainArithmetic),
+                _ => false,
+            };
+            if (!stored) quiet[parameter.Ordinal] = false;
+        }
+
+        return quiet;
+    }
+
+    private static bool PlainArithmetic(IOperation operation) => operation switch
+    {
+        IInvocationOperation or IInvalidOperation => false,
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder } => false,
+        IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } => false,
+        _ => true,
+    };
 
     /// <summary>
     /// Which parameters a callee writes into (its outputs): read from its body when the generator can see it, else from

@@ -65,6 +65,37 @@ public class LoopArrayTests
                     return sum;
                 }
 
+                // A layer whose output is only stored into with plain arithmetic: its reverse never reads the output,
+                // so a caller reusing the output array keeps nothing of it. With tanh, the reverse may read it back.
+                [Differentiable]
+                public static void Linear(double[] x, double[] y, double[] slope)
+                {
+                    slope[0] = x[0];
+                    for (int i = 1; i < x.Length; i++) slope[i] = x[i] * y[i - 1];
+                }
+
+                [Differentiable]
+                public static void Squashed(double[] x, double[] y, double[] slope)
+                {
+                    for (int i = 0; i < x.Length; i++) slope[i] = System.Math.Tanh(x[i] * y[i]);
+                }
+
+                [Differentiable]
+                public static double Euler(double[] x, int steps)
+                {
+                    double[] state = new double[x.Length], k = new double[x.Length], q = new double[x.Length];
+                    for (int step = 0; step < steps; step++)
+                    {
+                        Linear(x, state, k);
+                        Squashed(x, state, q);
+                        for (int i = 0; i < x.Length; i++) state[i] += 0.1 * k[i] + 0.05 * q[i];
+                    }
+
+                    double sum = 0;
+                    for (int i = 0; i < x.Length; i++) sum += state[i] * state[i];
+                    return sum;
+                }
+
                 // A scratch array filled whole for each point, then accumulated into (a triangular matrix times a
                 // vector): only the fill saves what it overwrites.
                 [Differentiable]
@@ -120,5 +151,14 @@ public class LoopArrayTests
         // One push per element filled, none per accumulation.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(backward, @"_saved_product\.Push\("));
         Assert.Matches(@"_saved_product\.Push\(product\[j\]\);\s*product\[j\] = diagonal\[j\]", backward);
+    }
+
+    [Fact]
+    public void An_output_the_callee_only_stores_plain_arithmetic_into_is_not_kept_for_its_reverse()
+    {
+        Check(Compiled.Value, "Samples.Minors", "Euler", r => new object?[] { RandomArray(r, 5, 0.5), 4 }, points: 5);
+        string backward = GeneratedMethods.Method(TestCompiler.Generate(Source).Source(".Euler.Backward.g.cs"), "EulerBackward");
+        Assert.DoesNotContain("RentCopy(k,", backward);   // Linear's reverse reads x and y, never k
+        Assert.Contains("RentCopy(q,", backward);         // Squashed's reverse may read tanh's result back from q
     }
 }
