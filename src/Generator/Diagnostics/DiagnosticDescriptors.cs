@@ -63,6 +63,10 @@ internal static class DiagnosticDescriptors
         "This struct parameter is not differentiated",
         "Parameter '{0}' is a '{1}', a struct holding floating-point fields that the generator does not differentiate (it is not declared in source, has a readonly field or a field of another type, or is an array or span of structs): use a struct declared in source whose fields are all double, float or such structs, pass the fields as double parameters, or mark it [NoDerivative] if it is a constant");
 
+    public static readonly DiagnosticDescriptor OutputLeftOutOfWrt = Error("BPG0013",
+        "An output is left out of the wrt list",
+        "'{0}' writes its results into '{1}', which the wrt list leaves out: name it in the list ([Differentiable(…, nameof({1}))]) so that its gradient flows back, or drop the list and mark the constant inputs [NoDerivative]");
+
     // BPG01xx: the body.
     public static readonly DiagnosticDescriptor UnsupportedStatement = Error("BPG0101",
         "Statement is not supported",
@@ -163,6 +167,7 @@ internal static class DiagnosticDescriptors
         FileLocalType,
         NotAMethod,
         StructParameter,
+        OutputLeftOutOfWrt,
         UnsupportedStatement,
         UnsupportedExpression,
         SideEffectInExpression,

@@ -86,6 +86,13 @@ internal static class StructArrays
         var list = fields.ToList();
         var sourceArray = new VarRef(owner.Type, source);
         yield return new Comment($"the fields of {source.TrimStart('@')}, an array each");
+        if (source != owner.Name)
+        {
+            // A tangent or a direction of another length would leave elements out (or run past the copies): say so.
+            yield return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape,
+                Array<IrExpr>(sourceArray, Length(owner), Ir.StringLiteral(source.TrimStart('@')), Ir.StringLiteral(owner.Name.TrimStart('@')))));
+        }
+
         foreach (IrStmt declaration in Pooled(list, Length(owner), cleanup)) yield return declaration;
 
         var k = new IrVar(names.Fresh("_item"), IrType.Int);

@@ -208,7 +208,19 @@ internal static class MethodParser
 
         if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && parser.WrittenParameters.Contains(p.Name)))
         {
-            Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, "void");
+            // A void method whose outputs the wrt list leaves out has nothing to differentiate: say which output.
+            IParameterSymbol? leftOut = Contract.GetAttribute(method, Contract.DifferentiableAttribute) is { ConstructorArguments.Length: > 0 }
+                ? method.Parameters.FirstOrDefault(p => parser.WrittenParameters.Contains(p.Name) && !Contract.HasAttribute(p, Contract.NoDerivativeAttribute)
+                    && Contract.IsDifferentiableType(Contract.TypeOf(p.Type)))
+                : null;
+            if (leftOut is not null)
+            {
+                Report(DiagnosticDescriptors.OutputLeftOutOfWrt, LocationInfo.From(syntax.Identifier), method.Name, leftOut.Name);
+            }
+            else
+            {
+                Report(DiagnosticDescriptors.UnsupportedReturnType, LocationInfo.From(syntax.ReturnType), method.Name, "void");
+            }
         }
 
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))

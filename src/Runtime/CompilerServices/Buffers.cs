@@ -233,6 +233,13 @@ public static class Buffers
         if (!adjoint.IsEmpty && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
     }
 
+    /// <summary>The same for a read-only span, such as a tangent or a direction (empty: zero).</summary>
+    /// <inheritdoc cref="CheckShape{T}(T[], int, string, string)"/>
+    public static void CheckShape<T>(ReadOnlySpan<T> adjoint, int length, string adjointName, string primalName)
+    {
+        if (!adjoint.IsEmpty && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
+    }
+
     /// <summary>The same for a two-dimensional adjoint of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="adjoint">The adjoint the caller passed.</param>

@@ -47,6 +47,7 @@ public class DiagnosticTests
         ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double F(double x) { double g = 0; [|PBackward(x, ref g)|]; return g; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable] public static double F(double x) { double g = 0; double v = 1 + [|PBackward(x, ref g)|]; return v * g; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable(Modes = DifferentiationModes.SecondOrder)] public static double P(double x) => x * x; [Differentiable] public static double F(double x) { [|PTangent(x, out double t)|]; return t; } }"),
+        ("BPG0013", "public static partial class Net { [Differentiable(nameof(x))] public static void [|F|](double[] x, double[] k, double[] y) { for (int i = 0; i < y.Length; i++) y[i] = k[i] * x[i]; } }"),
         ("BPG0101", "public static partial class Net { [Differentiable] public static double F(double x) { [|goto|] end; end: return x; } }"),
         ("BPG0101", "public static unsafe partial class Net { [Differentiable] public static double F(double[] a) { [|fixed|] (double* p = a) { return p[0]; } } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|Math.Sin|]; return x; } }"),

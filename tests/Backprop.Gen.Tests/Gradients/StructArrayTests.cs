@@ -257,4 +257,26 @@ public class StructArrayTests
         string weighted = GeneratedMethods.Method(TestCompiler.Generate(Source).Source("Arrays.Weighted.Backward.g.cs"), "WeightedBackward");
         Assert.Contains("dBodies[_item_1] = dBodies[_item_1] with { Pos = dBodies[_item_1].Pos with {", weighted);
     }
+
+    [Fact]
+    public void A_tangent_or_direction_array_of_another_length_is_an_argument_exception()
+    {
+        Type arrays = Compiled.Value.GetType("Samples.Arrays", throwOnError: true)!;
+        MethodInfo tangent = arrays.GetMethods().Single(m => m.Name == "SpreadTangent");
+        object?[] Args(int? tangentLength)
+        {
+            Type v2 = Compiled.Value.GetType("Samples.V2", throwOnError: true)!;
+            Array pts = Array.CreateInstance(v2, 3);
+            Array? tPts = tangentLength is { } length ? Array.CreateInstance(v2, length) : null;
+            return new object?[] { pts, 0.5, tPts, 1.0, null };
+        }
+
+        var error = Assert.Throws<TargetInvocationException>(() => tangent.Invoke(null, Args(2)));
+        ArgumentException argument = Assert.IsType<ArgumentException>(error.InnerException);
+        Assert.Contains("tPts", argument.Message);
+        Assert.Contains("pts", argument.Message);
+        tangent.Invoke(null, Args(3));        // the right length is fine
+        tangent.Invoke(null, Args(null));     // a null tangent means zero
+        Assert.Throws<TargetInvocationException>(() => tangent.Invoke(null, Args(4)));
+    }
 }
