@@ -9,9 +9,6 @@ namespace Backprop.GradBench.Tests;
 /// <summary>lstm and ba through the protocol: each Jacobian against central finite differences of the primal.</summary>
 public class LstmBaTests
 {
-    private static string Rows(double[] values, int rows) =>
-        "[" + string.Join(",", Enumerable.Range(0, rows).Select(r => Numbers(values[(r * values.Length / rows)..((r + 1) * values.Length / rows)]))) + "]";
-
     [Theory]
     [InlineData(1, 3, 4)]
     [InlineData(2, 4, 5)]

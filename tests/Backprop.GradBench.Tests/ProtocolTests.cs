@@ -35,6 +35,10 @@ public class ProtocolTests
 
     internal static string Numbers(double[] values) => "[" + string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
 
+    /// <summary>Row-major values as a JSON list of <paramref name="rows"/> lists.</summary>
+    internal static string Rows(double[] values, int rows) =>
+        "[" + string.Join(",", Enumerable.Range(0, rows).Select(r => Numbers(values[(r * values.Length / rows)..((r + 1) * values.Length / rows)]))) + "]";
+
     internal static double[] Array(JsonElement element) => element.EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     internal static void AssertGradient(Func<double[], double> primal, double[] x, double[] analytic, double tolerance = 1e-6)
@@ -145,7 +149,6 @@ public class ProtocolTests
         const int n = 6;
         int triangle = d * (d - 1) / 2;
         double[] R(int count) => Enumerable.Range(0, count).Select(_ => random.NextDouble() - 0.5).ToArray();
-        string Rows(double[] values, int rows) => "[" + string.Join(",", Enumerable.Range(0, rows).Select(r => Numbers(values[(r * values.Length / rows)..((r + 1) * values.Length / rows)]))) + "]";
         double[] x = R(n * d);
         double[] parameters = R(k + 2 * k * d + k * triangle);
         string Input(double[] p) => $$"""{"d":{{d}},"k":{{k}},"n":{{n}},"m":{{m}},"gamma":1.0,"x":{{Rows(x, n)}},"alpha":{{Numbers(p[..k])}},"mu":{{Rows(p[k..(k + k * d)], k)}},"q":{{Rows(p[(k + k * d)..(k + 2 * k * d)], k)}},"l":{{Rows(p[(k + 2 * k * d)..], k)}},"min_runs":1,"min_seconds":0}""";

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Backprop.Gen.IR;
 
 namespace Backprop.Gen.Differentiation;
@@ -12,6 +13,9 @@ internal sealed class BackwardBody
     public List<IrStmt> Reverse { get; } = new();
     public List<IrStmt> Epilogue { get; } = new();
     public List<IrStmt> Finally { get; } = new();
+    /// <summary>Every section's statements, in the order the emitter prints them (nested ones not included).</summary>
+    public IEnumerable<IrStmt> Sections => Validation.Concat(Declarations).Concat(Forward).Concat(Reverse).Concat(Epilogue).Concat(Finally);
+
     /// <summary>The variable the Backward returns, or null for a void method.</summary>
     public string? Result { get; set; }
 

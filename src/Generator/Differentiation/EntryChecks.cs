@@ -17,25 +17,20 @@ internal static class EntryChecks
         foreach (ParameterModel parameter in model.Parameters.Where(p => p.Differentiable && !p.Type.IsScalar))
         {
             // The adjoint must have its primal's shape: Buffers.CheckShape(dW, w.Length, "dW", "w").
-            var arguments = new List<IrExpr> { new VarRef(parameter.Type, parameter.AdjointName) };
             IrExpr Dimension(string text) => new Opaque(IrType.Int, text.Replace("{", "{{").Replace("}", "}}"), EquatableArray<IrExpr>.Empty);
-            if (parameter.Type.Rank == 2)
-            {
-                arguments.Add(Dimension(parameter.DimensionText(0)));
-                arguments.Add(Dimension(parameter.DimensionText(1)));
-            }
-            else
-            {
-                arguments.Add(parameter.Type.Shape == ShapeKind.Array ? Dimension(parameter.LengthText) : new Member(IrType.Int, new VarRef(parameter.Type, parameter.Name), "Length"));
-            }
-
-            arguments.Add(Ir.StringLiteral(parameter.AdjointName));
-            arguments.Add(Ir.StringLiteral(parameter.Name));
-            into.Add(new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape, arguments.ToEquatableArray())));
+            IrExpr[] shape = parameter.Type.Rank == 2
+                ? new[] { Dimension(parameter.DimensionText(0)), Dimension(parameter.DimensionText(1)) }
+                : new[] { parameter.Type.Shape == ShapeKind.Array ? Dimension(parameter.LengthText) : new Member(IrType.Int, new VarRef(parameter.Type, parameter.Name), "Length") };
+            into.Add(CheckShape(new VarRef(parameter.Type, parameter.AdjointName), shape, parameter.AdjointName, parameter.Name));
         }
 
         AddAliasingChecks(model, into);
     }
+
+    /// <summary><c>Buffers.CheckShape(array, shape…, "array", "primal")</c>: an ArgumentException naming both unless the shapes agree.</summary>
+    public static IrStmt CheckShape(IrExpr array, IEnumerable<IrExpr> shape, string arrayName, string primalName) =>
+        new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape,
+            shape.Prepend(array).Append(Ir.StringLiteral(arrayName)).Append(Ir.StringLiteral(primalName)).ToEquatableArray()));
 
     /// <summary>
     /// An adjoint buffer must not share memory with an array the derivative reads (the primal arrays, and for an input's

@@ -62,8 +62,7 @@ internal static class Optimizer
     /// <summary>The parameters no statement of the body assigns or writes into: their values are the caller's throughout.</summary>
     private static IReadOnlyDictionary<string, IrType> Unchanging(MethodModel model, BackwardBody body)
     {
-        var written = new HashSet<string>(body.Forward.Concat(body.Reverse).Concat(body.Declarations)
-            .SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s))))
+        var written = new HashSet<string>(IrWalker.AllStatements(body.Forward.Concat(body.Reverse).Concat(body.Declarations))
             .Select(s => IrWalker.AssignedVariable(s) ?? IrWalker.StoredArray(s)).Where(n => n is not null)!);
         return model.Parameters.Where(p => p.Type.IsFloatingElement && !p.IsOutput && !written.Contains(p.Name)
                 && (p.Type.IsScalar || p.Type.Shape != ShapeKind.Array || p.Type.Rank == 1))
@@ -73,5 +72,5 @@ internal static class Optimizer
     /// <summary>Every name a Backward may use already: the parameters, their adjoints, and what its sweeps use.</summary>
     private static IEnumerable<string> TakenNames(MethodModel model, BackwardBody body) =>
         model.ReservedNames.Concat(model.Parameters.SelectMany(p => new[] { p.Name, p.AdjointName })).Append(model.SeedName)
-            .Concat(IrWalker.NamesUsed(body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)));
+            .Concat(IrWalker.NamesUsed(body.Sections));
 }

@@ -24,8 +24,7 @@ internal static class PooledLocals
             .ToList();
         if (candidates.Count == 0) return body;
 
-        var everything = body.Validation.Concat(body.Declarations).Concat(body.Forward).Concat(body.Reverse).Concat(body.Epilogue).Concat(body.Finally)
-            .SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s)))).ToList();
+        var everything = IrWalker.AllStatements(body.Sections).ToList();
         var pooled = candidates.Where(d => !Escapes(d, everything)).ToList();
         if (pooled.Count == 0) return body;
 
@@ -52,10 +51,9 @@ internal static class PooledLocals
     /// </summary>
     private static BackwardBody PoolLoopArrays(BackwardBody body)
     {
-        List<IrStmt> forward = body.Forward.SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s)))).ToList();
-        List<IrStmt> reverse = body.Reverse.SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s)))).ToList();
-        List<IrStmt> everything = body.Validation.Concat(body.Declarations).Concat(body.Epilogue).Concat(body.Finally)
-            .SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s)))).Concat(forward).Concat(reverse).ToList();
+        List<IrStmt> forward = IrWalker.AllStatements(body.Forward).ToList();
+        List<IrStmt> reverse = IrWalker.AllStatements(body.Reverse).ToList();
+        List<IrStmt> everything = IrWalker.AllStatements(body.Sections).ToList();
         var names = forward.OfType<Assign>()
             .Where(a => a is { Target: VarRef { Type.Rank: 1 }, Value: NewArray { Type.Rank: 1, Sizes.Count: 1 } })
             .Select(a => ((VarRef)a.Target).Name).Distinct().ToList();

@@ -89,8 +89,7 @@ internal static class StructArrays
         if (source != owner.Name)
         {
             // A tangent or a direction of another length would leave elements out (or run past the copies): say so.
-            yield return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.CheckShape,
-                Array<IrExpr>(sourceArray, Length(owner), Ir.StringLiteral(source.TrimStart('@')), Ir.StringLiteral(owner.Name.TrimStart('@')))));
+            yield return EntryChecks.CheckShape(sourceArray, new[] { Length(owner) }, source.TrimStart('@'), owner.Name.TrimStart('@'));
         }
 
         foreach (IrStmt declaration in Pooled(list, Length(owner), cleanup)) yield return declaration;

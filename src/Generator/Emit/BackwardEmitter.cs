@@ -84,7 +84,7 @@ internal static class BackwardEmitter
             }
 
             // Hidden layers through which callers differentiate calls to this method's Backward and Tangent.
-            if (NestedEmitter.Applies(model)) NestedEmitter.Write(writer, model);
+            if (model.NestedLayers) NestedEmitter.Write(writer, model);
         }
 
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();

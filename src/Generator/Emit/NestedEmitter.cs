@@ -15,12 +15,6 @@ namespace Backprop.Gen.Emit;
 /// </summary>
 internal static class NestedEmitter
 {
-    /// <summary>Whether the method gets the hidden layers: static, second order, over scalars of its result's type.</summary>
-    public static bool Applies(MethodModel model) =>
-        (model.Modes & Modes.SecondOrder) != 0 && model.Model is null && !model.IsGeneric && model.Modifiers.Contains("static")
-        && model.ReturnType.IsFloating && model.Parameters.Count > 0
-        && model.Parameters.All(p => p.Differentiable && p.Type.Equals(model.ReturnType) && p.Leaves.IsEmpty && !p.Declaration.StartsWith("this ", System.StringComparison.Ordinal));
-
     public static void Write(SourceWriter writer, MethodModel model)
     {
         var nested = new Names(model);
@@ -59,6 +53,8 @@ internal static class NestedEmitter
             TInitials = model.Parameters.Select(p => Free("tInitial" + Capitalized(p))).ToList();
             DDirections = model.Parameters.Select(p => Free("dV" + p.DirectionName.Substring(1))).ToList();
             TDirections = model.Parameters.Select(p => Free("tV" + p.DirectionName.Substring(1))).ToList();
+            Gradient = model.Parameters.Select(p => Free("_g" + Capitalized(p))).ToList();
+            Hessian = model.Parameters.Select(p => Free("_h" + Capitalized(p))).ToList();
         }
 
         public string Scale { get; }
@@ -75,6 +71,11 @@ internal static class NestedEmitter
         private static string Capitalized(ParameterModel p) => p.AdjointName.Substring(1);
         public List<string> DDirections { get; }
         public List<string> TDirections { get; }
+
+        /// <summary>The HessianVector's outputs in a layer's derivatives: the gradient and the Hessian times the direction.</summary>
+        public List<string> Gradient { get; }
+
+        public List<string> Hessian { get; }
 
         private string Free(string name)
         {
@@ -108,7 +109,6 @@ internal static class NestedEmitter
 
     private static void Primal(SourceWriter writer, MethodModel model, Names n, bool tangent)
     {
-        string type = model.ReturnType.Name;
         Header(model, n, tangent, tangent
                 ? $"<c>{model.Name}Tangent</c> as a layer, for generated callers that differentiate a call to it: the value and the derivative along the directions."
                 : $"<c>{model.Name}Backward</c> as a layer, for generated callers that differentiate a call to it: the value and scale times the gradient.")
@@ -143,9 +143,7 @@ internal static class NestedEmitter
         writer.OpenBlock();
         if (!pullback) writer.WriteLine($"{Layer(model, tangent)}({Primals(model)}, {string.Join(", ", Extra(model, n, tangent))}, {n.Results});");
         writer.WriteLine($"if ({n.DResults} is null) return;");
-        List<string> g = model.Parameters.Select(p => "_g" + p.AdjointName.Substring(1)).ToList();
-        List<string> h = model.Parameters.Select(p => "_h" + p.AdjointName.Substring(1)).ToList();
-        writer.WriteLine($"{type} {string.Join(", ", g.Concat(h).Select(v => v + " = 0"))};");
+        var (g, h) = DeclareHessianVectorOutputs(writer, type, n);
         string r0 = $"{n.DResults}[0]";
         if (tangent)
         {
@@ -185,9 +183,7 @@ internal static class NestedEmitter
         writer.OpenBlock();
         writer.WriteLine($"{Layer(model, tangent)}({Primals(model)}, {string.Join(", ", Extra(model, n, tangent))}, {n.Results});");
         writer.WriteLine($"if ({n.TResults} is null) return;");
-        List<string> g = model.Parameters.Select(p => "_g" + p.AdjointName.Substring(1)).ToList();
-        List<string> h = model.Parameters.Select(p => "_h" + p.AdjointName.Substring(1)).ToList();
-        writer.WriteLine($"{type} {string.Join(", ", g.Concat(h).Select(v => v + " = 0"))};");
+        var (g, h) = DeclareHessianVectorOutputs(writer, type, n);
         // Along the inputs' tangents ȧ: the adjoints get ∇F, the Hessian outputs H·ȧ.
         writer.WriteLine($"{model.Name}HessianVector({Primals(model)}, {string.Join(", ", model.Parameters.Select(p => p.TangentName))}, {Refs(g)}, {Refs(h)});");
         string dot = string.Join(" + ", g.Select((v, i) => $"{v} * {model.Parameters[i].TangentName}"));
@@ -204,6 +200,13 @@ internal static class NestedEmitter
         }
 
         writer.CloseBlock();
+    }
+
+    /// <summary><c>double _gX = 0, …, _hX = 0, …;</c>: the locals a layer derivative's HessianVector call adds into.</summary>
+    private static (List<string> Gradient, List<string> Hessian) DeclareHessianVectorOutputs(SourceWriter writer, string type, Names n)
+    {
+        writer.WriteLine($"{type} {string.Join(", ", n.Gradient.Concat(n.Hessian).Select(v => v + " = 0"))};");
+        return (n.Gradient, n.Hessian);
     }
 
     private static string Refs(IEnumerable<string> names) => string.Join(", ", names.Select(v => "ref " + v));

@@ -95,7 +95,7 @@ internal static class TapeEmitter
                 }
             }
 
-            foreach (IrStmt stmt in body.Forward.SelectMany(s => IrWalker.AllStatements(new Block(Ir.Array(s)))))
+            foreach (IrStmt stmt in IrWalker.AllStatements(body.Forward))
             {
                 if (stmt is Declare d) declaredByRecord[d.Variable.Name] = d.Variable.Type;
             }

@@ -132,6 +132,9 @@ internal static class IrWalker
     public static Block MapBlock(Block block, Func<IrExpr, IrExpr> map) =>
         new(block.Statements.Select(s => MapExpressions(s, map)).ToEquatableArray());
 
+    /// <summary>Every statement of a list, depth first, including those nested in ifs and loops.</summary>
+    public static IEnumerable<IrStmt> AllStatements(IEnumerable<IrStmt> statements) => statements.SelectMany(s => AllStatements(new Block(Ir.Array(s))));
+
     /// <summary>Every statement in a block, depth first, including those nested in ifs and loops.</summary>
     public static IEnumerable<IrStmt> AllStatements(Block block)
     {
@@ -176,7 +179,7 @@ internal static class IrWalker
 
     /// <summary>Every name the statements read, declare, assign or count with, nested statements included.</summary>
     public static IEnumerable<string> NamesUsed(IEnumerable<IrStmt> statements) =>
-        statements.SelectMany(s => AllStatements(new Block(Ir.Array(s)))).SelectMany(s => OwnExpressions(s).SelectMany(Reads)
+        AllStatements(statements).SelectMany(s => OwnExpressions(s).SelectMany(Reads)
             .Concat(AssignedVariable(s) is { } assigned ? new[] { assigned } : Enumerable.Empty<string>())
             .Concat(s is Loop { Counter: { } counter } ? new[] { counter.Name } : Enumerable.Empty<string>()));
 

@@ -55,6 +55,8 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// <param name="TypeParameters">For a generic-math method, its type parameter list as written after the name
 /// (<c>&lt;T&gt;</c>), repeated by every generated method; "" otherwise.</param>
 /// <param name="Constraints">Its constraint clauses, fully qualified (<c> where T : …IFloatingPointIeee754&lt;T&gt;</c>).</param>
+/// <param name="NestedLayers">Whether the method gets the hidden layers through which callers differentiate calls to
+/// its Backward and Tangent (<c>Parsing.NestedCalls.Unsupported</c> is null for it).</param>
 /// <param name="ResultFields">For a method returning a differentiable struct, its fields and the locals they are
 /// returned in; its seed is a struct of the same type, one incoming gradient per field.</param>
 internal sealed record MethodModel(
@@ -79,7 +81,8 @@ internal sealed record MethodModel(
     string? TapeName = null,
     EquatableArray<ResultField> ResultFields = default,
     string TypeParameters = "",
-    string Constraints = "")
+    string Constraints = "",
+    bool NestedLayers = false)
 {
     /// <summary>Whether the method is generic (generic math): its seed has no default, so an overload supplies <c>T.One</c>.</summary>
     public bool IsGeneric => TypeParameters.Length > 0;

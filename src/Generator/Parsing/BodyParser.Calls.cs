@@ -248,13 +248,7 @@ internal sealed partial class BodyParser
     {
         bool[] quiet = outputs.ToArray();
         if (!quiet.Contains(true)) return quiet;
-        IMethodSymbol source = method.PartialImplementationPart ?? method;
-        if (source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is not MethodDeclarationSyntax declaration
-            || _compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, _cancellationToken) is not { } body)
-        {
-            return new bool[quiet.Length];
-        }
-
+        if (SourceBody(method) is not var (source, body)) return new bool[quiet.Length];
         foreach (IOperation operation in body.DescendantsAndSelf())
         {
             if (operation is not IParameterReferenceOperation { Parameter: var parameter } reference || parameter.Ordinal >= quiet.Length
@@ -274,6 +268,17 @@ internal sealed partial class BodyParser
         }
 
         return quiet;
+    }
+
+    /// <summary>A callee's declaration (its implementation part, for a partial method) and body, where it is in source.</summary>
+    private (IMethodSymbol Source, IOperation Body)? SourceBody(IMethodSymbol method)
+    {
+        IMethodSymbol source = method.PartialImplementationPart ?? method;
+        return source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax declaration
+            && (declaration.Body is not null || declaration.ExpressionBody is not null)
+            && _compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, _cancellationToken) is { } body
+                ? (source, body)
+                : null;
     }
 
     private static bool PlainArithmetic(IOperation operation) => operation switch
@@ -306,39 +311,33 @@ internal sealed partial class BodyParser
             }
         }
 
-        IMethodSymbol source = method.PartialImplementationPart ?? method;
-        if (source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax { } declaration
-            && (declaration.Body is not null || declaration.ExpressionBody is not null))
+        if (SourceBody(method) is var (source, body))
         {
-            SemanticModel model = _compilation.GetSemanticModel(declaration.SyntaxTree);
-            if (model.GetOperation(declaration, _cancellationToken) is { } body)
+            foreach (IOperation operation in body.DescendantsAndSelf())
             {
-                foreach (IOperation operation in body.DescendantsAndSelf())
+                IOperation? target = operation switch
                 {
-                    IOperation? target = operation switch
+                    ISimpleAssignmentOperation a => a.Target,
+                    ICompoundAssignmentOperation c => c.Target,
+                    IIncrementOrDecrementOperation d => d.Target,
+                    _ => null,
+                };
+                IParameterSymbol? written = target switch
+                {
+                    IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation p } => p.Parameter,
+                    IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation p } => p.Parameter,
+                    _ => null,
+                };
+                if (written is not null) outputs[written.Ordinal] = true;
+                if (operation is not IInvocationOperation call) continue;
+                ImmutableArray<bool> inner = Outputs((call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition, null, visiting);
+                foreach (IArgumentOperation argument in call.Arguments)
+                {
+                    if (argument.Parameter is { } parameter && parameter.Ordinal < inner.Length && inner[parameter.Ordinal]
+                        && StripConversion(argument.Value) is IParameterReferenceOperation passed
+                        && SymbolEqualityComparer.Default.Equals(passed.Parameter.ContainingSymbol, source))
                     {
-                        ISimpleAssignmentOperation a => a.Target,
-                        ICompoundAssignmentOperation c => c.Target,
-                        IIncrementOrDecrementOperation d => d.Target,
-                        _ => null,
-                    };
-                    IParameterSymbol? written = target switch
-                    {
-                        IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation p } => p.Parameter,
-                        IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation p } => p.Parameter,
-                        _ => null,
-                    };
-                    if (written is not null) outputs[written.Ordinal] = true;
-                    if (operation is not IInvocationOperation call) continue;
-                    ImmutableArray<bool> inner = Outputs((call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition, null, visiting);
-                    foreach (IArgumentOperation argument in call.Arguments)
-                    {
-                        if (argument.Parameter is { } parameter && parameter.Ordinal < inner.Length && inner[parameter.Ordinal]
-                            && StripConversion(argument.Value) is IParameterReferenceOperation passed
-                            && SymbolEqualityComparer.Default.Equals(passed.Parameter.ContainingSymbol, source))
-                        {
-                            outputs[passed.Parameter.Ordinal] = true;
-                        }
+                        outputs[passed.Parameter.Ordinal] = true;
                     }
                 }
             }

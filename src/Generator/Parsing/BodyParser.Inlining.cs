@@ -60,12 +60,11 @@ internal sealed partial class BodyParser
     {
         if (!target.IsStatic || target.IsGenericMethod || target.MethodKind != MethodKind.Ordinary || !SymbolEqualityComparer.Default.Equals(target, target.OriginalDefinition)
             || SymbolEqualityComparer.Default.Equals(target, _method) || _frames.Any(f => SymbolEqualityComparer.Default.Equals(f.Member, target))
-            || Contract.GetAttribute(target, Contract.DifferentiableAttribute) is not { } attribute
-            || attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true)
+            || Contract.GetAttribute(target, Contract.DifferentiableAttribute) is not { } attribute || Contract.IsCheckpoint(attribute)
             || !Contract.TypeOf(target.ReturnType).IsFloating
             || target.Parameters.Any(p => p.RefKind is not (RefKind.None or RefKind.In) || !Contract.TypeOf(p.Type).IsScalar || p.IsParams)
-            || target.ContainingType.GetMembers().Any(m => m.Name.StartsWith(target.Name, System.StringComparison.Ordinal) && m.Name.Length > target.Name.Length
-                && m.Name.Substring(target.Name.Length) is "Backward" or "Tangent" or "HessianVector" or "Pullback"))
+            // A derivative written by hand (the generator sees no generated one) is the callee's own: keep the call.
+            || new[] { Contract.BackwardSuffix, "Tangent", "HessianVector", "Pullback" }.Any(suffix => !target.ContainingType.GetMembers(target.Name + suffix).IsEmpty))
         {
             return false;
         }
@@ -75,13 +74,15 @@ internal sealed partial class BodyParser
         if (target.Parameters.Any(p => Contract.TypeOf(p.Type).IsFloating && !mask[p.Ordinal])) return false;
 
         // The modes this method needs: a callee without one of them stays a call, whose missing mode is BPG0210.
-        Modes needed = Contract.Modes(Contract.GetAttribute(_method, Contract.DifferentiableAttribute));
-        if ((Contract.Modes(attribute) & needed) != needed) return false;
+        if ((Contract.Modes(attribute) & OwnModes) != OwnModes) return false;
         return target.DeclaringSyntaxReferences.Length == 1 && target.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is MethodDeclarationSyntax declaration
             && (declaration.ExpressionBody is not null
                 || declaration.Body is { Statements: { Count: > 0 } statements }
                     && statements.Take(statements.Count - 1).All(st => st is LocalDeclarationStatementSyntax) && statements.Last() is ReturnStatementSyntax { Expression: not null });
     }
+
+    /// <summary>The modes the method being differentiated asks for.</summary>
+    private Modes OwnModes => Contract.Modes(Contract.GetAttribute(_method, Contract.DifferentiableAttribute));
 
     private static IReadOnlyList<IOperation> Ordered(IMethodSymbol method, IEnumerable<IArgumentOperation> arguments)
     {

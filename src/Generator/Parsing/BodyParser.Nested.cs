@@ -32,7 +32,7 @@ internal sealed partial class BodyParser
             return null;
         }
 
-        if ((Contract.Modes(Contract.GetAttribute(_method, Contract.DifferentiableAttribute)) & Modes.SecondOrder) != 0)
+        if ((OwnModes & Modes.SecondOrder) != 0)
         {
             Report(DiagnosticDescriptors.UnsupportedExpression, nested.Call, $"A call to '{called}' in a second-order method",
                 "a third derivative is not built: give this method Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward");
@@ -51,10 +51,9 @@ internal sealed partial class BodyParser
         SemanticModel model = _compilation.GetSemanticModel(nested.Call.SyntaxTree);
         SeparatedSyntaxList<ArgumentSyntax> arguments = nested.Call.ArgumentList.Arguments;
         // Backward: n values, n ref adjoints, an optional seed. Tangent: n values, n tangents, one out tangent.
-        RefKind written = nested.IsTangent ? RefKind.Out : RefKind.Ref;
-        int expected = nested.IsTangent ? 2 * n + 1 : 2 * n;
-        bool shaped = (arguments.Count == expected || !nested.IsTangent && arguments.Count == expected + 1)
-            && arguments.Select((a, i) => (a.NameColon is null) && (RefOf(a) == (i >= n && i < 2 * n && !nested.IsTangent || i == 2 * n && nested.IsTangent ? written : RefKind.None))).All(ok => ok);
+        RefKind Expected(int i) => nested.IsTangent ? (i == 2 * n ? RefKind.Out : RefKind.None) : (i >= n && i < 2 * n ? RefKind.Ref : RefKind.None);
+        bool shaped = (nested.IsTangent ? arguments.Count == 2 * n + 1 : arguments.Count == 2 * n || arguments.Count == 2 * n + 1)
+            && arguments.Select((a, i) => a.NameColon is null && RefOf(a) == Expected(i)).All(ok => ok);
         if (!shaped)
         {
             string form = nested.IsTangent
@@ -64,13 +63,14 @@ internal sealed partial class BodyParser
             return null;
         }
 
+        IOperation Argument(int i) => model.GetOperation(arguments[i].Expression)!;
         var inputs = new List<IrExpr>();
-        for (int i = 0; i < (nested.IsTangent ? 2 * n : n); i++) inputs.Add(Expr(model.GetOperation(arguments[i].Expression)!));
+        for (int i = 0; i < (nested.IsTangent ? 2 * n : n); i++) inputs.Add(Expr(Argument(i)));
         if (!nested.IsTangent)
         {
             // The seed, then the adjoints' values before the call: the Backward adds the gradient into them.
-            inputs.Add(arguments.Count > 2 * n ? Expr(model.GetOperation(arguments[2 * n].Expression)!) : Ir.Const(scalar, 1));
-            for (int k = 0; k < n; k++) inputs.Add(Expr(model.GetOperation(arguments[n + k].Expression)!));
+            inputs.Add(arguments.Count > 2 * n ? Expr(Argument(2 * n)) : Ir.Const(scalar, 1));
+            for (int k = 0; k < n; k++) inputs.Add(Expr(Argument(n + k)));
         }
 
         // The results: F's value, then the gradient (Backward) or the directional derivative (Tangent).
@@ -78,6 +78,7 @@ internal sealed partial class BodyParser
         IrType arrayType = IrType.ArrayOf(scalar, 1);
         string results = SynthesizedName("_" + f.Name.Substring(0, 1).ToLowerInvariant() + f.Name.Substring(1) + (nested.IsTangent ? "Tangent" : "Gradient"));
         var array = new VarRef(arrayType, results);
+        IrExpr Slot(int k) => new ElementAt(scalar, array, Ir.Array<IrExpr>(Ir.Const(IrType.Int, k)));
         string origin = Origin(nested.Call);
         _prelude.Add(new Declare(origin, new IrVar(results, arrayType), new NewArray(arrayType, Ir.Array<IrExpr>(Ir.Const(IrType.Int, count)))));
         _prelude.Add(new Evaluate(origin, new DiffCall(IrType.Void, HiddenLayer(nested), null, NestedCallee(nested, scalar), inputs.Append(array).ToEquatableArray(),
@@ -86,9 +87,8 @@ internal sealed partial class BodyParser
         // The derivative's outputs: the ref adjoints with the gradient added, or the out tangent.
         for (int k = 0; k < (nested.IsTangent ? 1 : n); k++)
         {
-            ArgumentSyntax argument = arguments[nested.IsTangent ? 2 * n : n + k];
-            IOperation target = model.GetOperation(argument.Expression)!;
-            IrExpr result = new ElementAt(scalar, array, Ir.Array<IrExpr>(Ir.Const(IrType.Int, k + 1)));
+            IOperation target = Argument(nested.IsTangent ? 2 * n : n + k);
+            IrExpr result = Slot(k + 1);
             if (target is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared })
             {
                 _prelude.Add(new Declare(origin, new IrVar(_names[declared.Local], scalar), result));
@@ -99,7 +99,7 @@ internal sealed partial class BodyParser
             _prelude.Add(new Assign(origin, place, result));
         }
 
-        return new ElementAt(scalar, array, Ir.Array<IrExpr>(Ir.Const(IrType.Int, 0)));
+        return Slot(0);
     }
 
     private static RefKind RefOf(ArgumentSyntax argument) => argument.RefKindKeyword.Kind() switch

@@ -128,6 +128,10 @@ internal static class Contract
         return argument.Values.Select(v => v.Value as string ?? "").ToImmutableArray();
     }
 
+    /// <summary>Whether a [Differentiable] attribute makes the method a checkpoint (<c>Checkpoint = true</c>).</summary>
+    public static bool IsCheckpoint(AttributeData? attribute) =>
+        attribute is not null && attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true);
+
     /// <summary>The modes a [Differentiable] attribute asks for (SecondOrder implies the others), none without the attribute.</summary>
     public static Model.Modes Modes(AttributeData? attribute)
     {
@@ -208,8 +212,7 @@ internal static class Contract
         string typeArguments = TypeArgumentList(method);
         IMethodSymbol constructed = method;
         method = method.OriginalDefinition;
-        if (GetAttribute(method, DifferentiableAttribute) is { } attribute
-            && attribute.NamedArguments.Any(a => a.Key == "Checkpoint" && a.Value.Value is true)) return null;
+        if (IsCheckpoint(GetAttribute(method, DifferentiableAttribute))) return null;
         if (method.Locations.Any(l => l.IsInSource))
         {
             // The tape holds the method's locals, and its type is as accessible as the method: a local of a less

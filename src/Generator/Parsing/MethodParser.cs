@@ -209,7 +209,7 @@ internal static class MethodParser
         if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && parser.WrittenParameters.Contains(p.Name)))
         {
             // A void method whose outputs the wrt list leaves out has nothing to differentiate: say which output.
-            IParameterSymbol? leftOut = Contract.GetAttribute(method, Contract.DifferentiableAttribute) is { ConstructorArguments.Length: > 0 }
+            IParameterSymbol? leftOut = !Contract.WrtList(Contract.GetAttribute(method, Contract.DifferentiableAttribute)).IsEmpty
                 ? method.Parameters.FirstOrDefault(p => parser.WrittenParameters.Contains(p.Name) && !Contract.HasAttribute(p, Contract.NoDerivativeAttribute)
                     && Contract.IsDifferentiableType(Contract.TypeOf(p.Type)))
                 : null;
@@ -271,7 +271,8 @@ internal static class MethodParser
                 && !method.Parameters.Any(p => StructLayout.ArrayElement(p.Type) is not null) ? Contract.TapeName(method) : null,
             parser.ResultFields,
             Contract.TypeParameterList(method),
-            Contract.ConstraintClauses(method));
+            Contract.ConstraintClauses(method),
+            NestedCalls.Unsupported(method) is null);
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 

@@ -80,12 +80,18 @@ internal static class NestedCalls
     /// <summary>
     /// Why <paramref name="method"/>'s derivative cannot be differentiated again, or null: its derivatives come from
     /// its HessianVector, so it must be static, second order, and over floating scalars of the result's type, all
-    /// differentiable.
+    /// differentiable. The same answer decides whether the method's hidden layers are emitted (MethodModel.NestedLayers),
+    /// so a call the generator accepts always finds them.
     /// </summary>
     public static string? Unsupported(IMethodSymbol method)
     {
-        if (!method.IsStatic || method.IsGenericMethod) return "a static, non-generic method";
-        if ((Contract.CalleeModes(method) & Model.Modes.SecondOrder) == 0) return "[Differentiable(Modes = DifferentiationModes.SecondOrder)]";
+        if (!method.IsStatic || method.IsGenericMethod || method.IsExtensionMethod) return "a static method, not generic and not an extension";
+        // Its hidden layers are emitted beside its generated HessianVector.
+        if ((Contract.Modes(Contract.GetAttribute(method, Contract.DifferentiableAttribute)) & Model.Modes.SecondOrder) == 0)
+        {
+            return "[Differentiable(Modes = DifferentiationModes.SecondOrder)]";
+        }
+
         IR.IrType result = Contract.TypeOf(method.ReturnType);
         if (!result.IsFloating) return "a double or float result";
         var mask = Contract.DifferentiableMask(method);

@@ -312,29 +312,12 @@ public class SnapshotTests
     [Fact]
     public void An_array_allocated_in_each_iteration_is_rented_and_given_back_when_the_reverse_is_done_with_it()
     {
-        // The determinant by minors: one minor per column, each kept for the reverse sweep of the recursive call.
-        string source = Generate("""
-            public static partial class Net
-            {
-                [Differentiable]
-                public static double Det(double[] a, int n)
-                {
-                    if (n == 1) return a[0];
-                    int m = n - 1;
-                    double sum = 0;
-                    for (int column = 0; column < n; column++)
-                    {
-                        double[] minor = new double[m * m];
-                        for (int r = 0; r < m; r++)
-                            for (int c = 0; c < m; c++)
-                                minor[r * m + c] = a[(r + 1) * n + (c < column ? c : c + 1)];
-                        sum += (column % 2 == 0 ? 1.0 : -1.0) * a[column] * Det(minor, m);
-                    }
-
-                    return sum;
-                }
-            }
-            """, "Det");
+        // The determinant by minors (taped, as LoopArrayTests checks its gradient): one minor per column, each kept for
+        // the reverse sweep of the recursive call.
+        GeneratorRun run = TestCompiler.Generate(Gradients.LoopArrayTests.Source);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+        string source = run.Source(".Det.Backward.g.cs");
         foreach (string method in new[] { "DetBackward", "DetRecord" })
         {
             Assert.Contains("minor = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(m * m);", GeneratedMethods.Method(source, method));
@@ -346,7 +329,6 @@ public class SnapshotTests
             string reverse = GeneratedMethods.Method(source, method);
             Assert.Matches(@"Buffers\.Return\(minor\);\s*minor = _saved_minor\.Pop\(\);", reverse);
         }
-
     }
 
     [Fact]

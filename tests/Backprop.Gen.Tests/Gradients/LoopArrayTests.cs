@@ -14,7 +14,7 @@ namespace Backprop.Gen.Tests.Gradients;
 /// </summary>
 public class LoopArrayTests
 {
-    private const string Source = """
+    internal const string Source = """
         using Backprop;
 
         namespace Samples
