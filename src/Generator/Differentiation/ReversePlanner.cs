@@ -90,16 +90,19 @@ internal sealed partial class ReversePlanner
     }
 
     /// <summary>
-    /// A callee's Backward or Pullback rewrites its outputs itself: passing them is no read of their contents. A replay
-    /// from a tape does read them (the values the callee's forward left there), so they stay reads.
+    /// A callee's Backward or Pullback rewrites its outputs itself: passing them is no read of their contents, since a
+    /// floating output is written before it is read (BPG0105). A replay from a tape does read them (the values the
+    /// callee's forward left there), so they stay reads; so does an array of integers the callee writes, which it may
+    /// also read first (a linked list it relinks and restores): its Backward or Pullback runs the forward again from it.
     /// </summary>
     private static void ForgetOutputReads(Step step)
     {
-        if (IrWalker.OwnExpressions(step.Stmt).Any(e => e is DiffCall { Tape: not null })) return;
-        foreach (string output in step.OutputTargets)
+        if (IrWalker.OwnExpressions(step.Stmt).FirstOrDefault(e => e is DiffCall) is not DiffCall call || call.Tape is not null) return;
+        for (int i = 0; i < call.Arguments.Count; i++)
         {
-            step.ReadsBefore.Remove(output);
-            step.ReadsAfter.Remove(output);
+            if (call.Callee.Parameters[i] is not { IsOutput: true, Type.CanBeActive: true } || IrWalker.PassedArray(call.Arguments[i]) is not { } output) continue;
+            step.ReadsBefore.Remove(output.Name);
+            step.ReadsAfter.Remove(output.Name);
         }
     }
 

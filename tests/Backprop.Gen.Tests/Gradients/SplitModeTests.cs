@@ -85,6 +85,71 @@ public class SplitModeTests
                 Counter.Tick("recursive");
                 return n == 0 ? x : Math.Sin(Recursive(x * 1.01, n - 1)) + 0.1 * x;
             }
+
+            // A determinant by minors whose recursion relinks two integer lists (r[i] is the row after row i) and puts
+            // them back: each call's reverse must see the lists as its forward did, in both modes.
+            [Differentiable(Checkpoint = true)]
+            public static double CheckpointedMinor(double[] a, int n, int m, int[] r, int[] c)
+            {
+                int r0 = r[n];
+                int cj = c[n];
+                if (m == 1) return a[r0 * n + cj];
+                double det = 0, sign = 1;
+                r[n] = r[r0];
+                int previous = n;
+                for (int j = 0; j < m; j++)
+                {
+                    double entry = a[r0 * n + cj];
+                    c[previous] = c[cj];
+                    det += sign * entry * CheckpointedMinor(a, n, m - 1, r, c);
+                    c[previous] = cj;
+                    previous = cj;
+                    cj = c[cj];
+                    sign = -sign;
+                }
+
+                r[n] = r0;
+                return det;
+            }
+
+            [Differentiable]
+            public static double RecordedMinor(double[] a, int n, int m, int[] r, int[] c)
+            {
+                int r0 = r[n];
+                int cj = c[n];
+                if (m == 1) return a[r0 * n + cj];
+                double det = 0, sign = 1;
+                r[n] = r[r0];
+                int previous = n;
+                for (int j = 0; j < m; j++)
+                {
+                    double entry = a[r0 * n + cj];
+                    c[previous] = c[cj];
+                    det += sign * entry * RecordedMinor(a, n, m - 1, r, c);
+                    c[previous] = cj;
+                    previous = cj;
+                    cj = c[cj];
+                    sign = -sign;
+                }
+
+                r[n] = r0;
+                return det;
+            }
+
+            [Differentiable]
+            public static double Det(double[] a)
+            {
+                int n = 4;
+                int[] r = new int[n + 1];
+                int[] c = new int[n + 1];
+                for (int i = 0; i < n; i++)
+                {
+                    r[i] = i + 1;
+                    c[i] = i + 1;
+                }
+
+                return CheckpointedMinor(a, n, n, r, c) + 0.5 * RecordedMinor(a, n, n, r, c);
+            }
         }
         """;
 
@@ -133,6 +198,19 @@ public class SplitModeTests
     [Fact]
     public void A_recursion_matches_finite_differences() =>
         Check(Compiled.Value, "Split.N", "Recursive", r => new object?[] { RandomScalar(r), 25 });
+
+    [Fact]
+    public void A_recursion_that_relinks_integer_arrays_matches_finite_differences_checkpointed_or_recorded()
+    {
+        Check(Compiled.Value, "Split.N", "Det", r => new object?[] { RandomArray(r, 16) });
+        // A 4 × 4 matrix with a known determinant: the gradient is the cofactor matrix, 1.5 × for the sum.
+        double[] a = { 2, 0, 0, 1, 0, 3, 0, 0, 0, 0, 4, 0, 1, 0, 0, 5 };
+        double[] dA = new double[16];
+        object? value = Invoke.Call(Invoke.Method(Compiled.Value, "Split.N", "DetBackward", 3), new object?[] { a, dA, 1.0 });
+        Assert.Equal(1.5 * 108.0, (double)value!, 12); // det = 3·4·(2·5 − 1·1) = 108
+        Assert.Equal(1.5 * 60.0, dA[0], 12);            // cofactor (0,0): 3·4·5
+        Assert.Equal(1.5 * -12.0, dA[3], 12);           // cofactor (0,3): −(3·4·1)
+    }
 
     [Fact]
     public void A_replay_without_its_record_is_a_clear_error()
