@@ -93,7 +93,33 @@ internal sealed partial class Normalizer
         {
             if (member.NestedModel is not null) continue;
             string name = model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name;
-            yield return new ParameterModel(name, member.Type, "", true, model.GradientsName + "." + member.Name, "");
+            string adjoint = model.GradientsName + "." + member.Name;
+            if (member.Leaves.IsEmpty)
+            {
+                yield return new ParameterModel(name, member.Type, "", true, adjoint, "");
+                continue;
+            }
+
+            // A struct member: one parameter per leaf (Offset.X, gradients.Offset.X).
+            foreach (StructLeaf leaf in member.Leaves) yield return new ParameterModel(name + "." + leaf.Path, leaf.Type, "", true, adjoint + "." + leaf.Path, "");
+        }
+    }
+
+    /// <summary>
+    /// The leaves of a model's struct members behind a property of the struct (a record struct's), which generated code
+    /// cannot add into in place: with the member, as the owner whose adjoint (<c>gradients.Start</c>) is written back.
+    /// </summary>
+    public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> ModelStructLeaves(MethodModel model)
+    {
+        if (model.Model is null) yield break;
+        foreach (Parsing.ModelMember member in model.Model.Members.Where(m => !m.Leaves.IsEmpty))
+        {
+            string name = model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name;
+            var owner = new ParameterModel(name, member.Type, "", true, model.GradientsName + "." + member.Name, "", Leaves: member.Leaves);
+            foreach (StructLeaf leaf in member.Leaves)
+            {
+                yield return (new ParameterModel(name + "." + leaf.Path, leaf.Type, "", true, owner.AdjointName + "." + leaf.Path, ""), owner, leaf);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Backprop.Gen.IR;
 using Backprop.Gen.Model;
@@ -57,6 +58,7 @@ internal static class GradientsEmitter
                 { NestedModel: { } nested } => $"new {nested}.Gradients({source})",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"new {member.Type.ElementName}[{source}.GetLength(0), model.{member.Name}.GetLength(1)]",
                 { Type.Shape: ShapeKind.Array } => $"new {member.Type.ElementName}[{source}.Length]",
+                { Leaves.IsEmpty: false } => "default",
                 _ => "0",
             };
             writer.WriteLine($"{member.Name} = {value};");
@@ -66,7 +68,8 @@ internal static class GradientsEmitter
         writer.WriteLine();
 
         writer.WriteLine("/// <inheritdoc/>");
-        string count = string.Join(" + ", model.Members.Select(m => m.NestedModel is null ? "1" : "((global::Backprop.IGradients<" + m.NestedModel + ">)" + m.Name + ").ParameterCount"));
+        string count = string.Join(" + ", model.Members.Select(m => m.NestedModel is not null ? "((global::Backprop.IGradients<" + m.NestedModel + ">)" + m.Name + ").ParameterCount"
+            : m.Leaves.IsEmpty ? "1" : LeafBuffers(m).Count().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         writer.WriteLine($"int global::Backprop.IGradients<{self}>.ParameterCount => {count};");
         writer.WriteLine();
 
@@ -78,6 +81,7 @@ internal static class GradientsEmitter
             {
                 { NestedModel: not null } => $"{member.Name}.Clear();",
                 { Type.Shape: ShapeKind.Array } => $"global::System.Array.Clear({member.Name});",
+                { Leaves.IsEmpty: false } => $"{member.Name} = default;",
                 _ => $"{member.Name} = 0;",
             });
         }
@@ -95,6 +99,7 @@ internal static class GradientsEmitter
                 { NestedModel: not null } => $"{member.Name}.Accumulate(other.{member.Name});",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"AddInto(global::Backprop.ModelSpans.AsSpan({member.Name}), global::Backprop.ModelSpans.AsSpan(other.{member.Name}));",
                 { Type.Shape: ShapeKind.Array } => $"AddInto({member.Name}, other.{member.Name});",
+                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Name, member.Leaves.Select(l => (l.Path, $"{member.Name}.{l.Path} + other.{member.Name}.{l.Path}")))};",
                 _ => $"{member.Name} += other.{member.Name};",
             });
         }
@@ -113,6 +118,7 @@ internal static class GradientsEmitter
                 { NestedModel: not null } => $"{member.Name}.MultiplyBy(factor);",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"MultiplyAll(global::Backprop.ModelSpans.AsSpan({member.Name}), factor);",
                 { Type.Shape: ShapeKind.Array } => $"MultiplyAll({member.Name}, factor);",
+                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Name, member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}.{l.Path} * factor)" : $"{member.Name}.{l.Path} * factor")))};",
                 _ => $"{member.Name} = {cast}({member.Name} * factor);",
             });
         }
@@ -141,6 +147,22 @@ internal static class GradientsEmitter
                     break;
                 case { Type.Shape: ShapeKind.Array }:
                     writer.WriteLine($"updater.Update(first++, model.{member.Name}, {member.Name});");
+                    break;
+                case { Leaves.IsEmpty: false }:
+                    // A struct: one buffer of its leaves (one per floating type it holds), copied out and written back.
+                    foreach (var buffer in LeafBuffers(member))
+                    {
+                        string values = string.Join(", ", buffer.Select(l => $"model.{member.Name}.{l.Path}"));
+                        string gradients = string.Join(", ", buffer.Select(l => $"{member.Name}.{l.Path}"));
+                        string element = buffer.First().Type.Name;
+                        writer.OpenBlock();
+                        writer.WriteLine($"global::System.Span<{element}> values = stackalloc {element}[] {{ {values} }};");
+                        writer.WriteLine($"global::System.ReadOnlySpan<{element}> gradient = stackalloc {element}[] {{ {gradients} }};");
+                        writer.WriteLine("updater.Update(first++, values, gradient);");
+                        writer.WriteLine($"model.{member.Name} = {With("model." + member.Name, buffer.Select((l, i) => (l.Path, $"values[{i}]")))};");
+                        writer.CloseBlock();
+                    }
+
                     break;
                 case { IsProperty: true }:
                     writer.OpenBlock();
@@ -179,6 +201,23 @@ internal static class GradientsEmitter
         foreach (TypeDeclarationInfo _ in model.Hierarchy.Types) writer.CloseBlock();
         if (model.Hierarchy.Namespace.Length > 0) writer.CloseBlock();
         return writer.ToString();
+    }
+
+    /// <summary>A struct member's leaves grouped into parameter buffers: one per floating type, in declaration order.</summary>
+    private static IEnumerable<IGrouping<string, StructLeaf>> LeafBuffers(ModelMember member) => member.Leaves.GroupBy(l => l.Type.Name);
+
+    /// <summary>
+    /// <c>owner with { X = …, Pos = owner.Pos with { Y = … } }</c>: the struct with the given leaves replaced, through fields
+    /// and settable properties alike.
+    /// </summary>
+    private static string With(string owner, IEnumerable<(string Path, string Value)> leaves)
+    {
+        var parts = leaves.GroupBy(l => l.Path.Split('.')[0]).Select(g =>
+        {
+            var inner = g.Where(l => l.Path.Contains('.')).Select(l => (l.Path.Substring(g.Key.Length + 1), l.Value)).ToList();
+            return g.Key + " = " + (inner.Count == 0 ? g.First().Value : With(owner + "." + g.Key, inner));
+        });
+        return owner + " with { " + string.Join(", ", parts) + " }";
     }
 
     private static string MemberType(ModelMember member) => member.NestedModel is { } nested ? nested + ".Gradients" : member.Type.Name;

@@ -78,6 +78,45 @@ internal sealed partial class BodyParser
             ? null
             : _model.Members.FirstOrDefault(m => m.Name == member.Name);
 
+    /// <summary>The model's struct member an operation reads (<c>Offset</c> in a model method), if any.</summary>
+    private ModelMember? ModelStruct(IOperation operation) => operation switch
+    {
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field) is { Leaves.IsEmpty: false } m ? m : null,
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property) is { Leaves.IsEmpty: false } m ? m : null,
+        _ => null,
+    };
+
+    /// <summary>Whether an operation reads inside one of the model's struct members (<c>Start.Position</c>).</summary>
+    private bool InModelStruct(IOperation operation) =>
+        ModelStruct(operation) is not null || MemberOf(operation) is { } member && InModelStruct(member.Instance);
+
+    /// <summary>
+    /// A struct read from a member of the model that the derivative leaves alone, as a constant expression: a member
+    /// marked [NoDerivative], or a struct member that cannot be set (readonly, get-only or init-only), and what is read
+    /// through it (<c>Points[i]</c>, <c>Frame.Origin</c>). Null for anything else.
+    /// </summary>
+    private IrExpr? ConstantModelRead(IOperation operation)
+    {
+        if (_model is null || _frames.Count > 0) return null;
+        switch (operation)
+        {
+            case IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field }
+                when Contract.HasAttribute(field, Contract.NoDerivativeAttribute) || field.IsReadOnly && field.Type.IsValueType:
+                return new Member(Contract.TypeOf(field.Type), null, MemberVariable(field.Name));
+            case IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property }
+                when Contract.HasAttribute(property, Contract.NoDerivativeAttribute) || property.Type.IsValueType && property.SetMethod is null or { IsInitOnly: true }:
+                return new Member(Contract.TypeOf(property.Type), null, MemberVariable(property.Name));
+            case IFieldReferenceOperation { Instance: { } instance, Field: var inner } when ConstantModelRead(instance) is { } owner:
+                return new Member(Contract.TypeOf(inner.Type), owner, Contract.Escape(inner.Name));
+            case IPropertyReferenceOperation { Instance: { } instance, Property: { IsIndexer: false } inner } when ConstantModelRead(instance) is { } owner:
+                return new Member(Contract.TypeOf(inner.Type), owner, Contract.Escape(inner.Name));
+            case IArrayElementReferenceOperation { ArrayReference: var array } element when ConstantModelRead(array) is { } owner:
+                return new ElementAt(Contract.TypeOf(element.Type!), owner, element.Indices.Select(Expr).ToEquatableArray());
+            default:
+                return null;
+        }
+    }
+
     /// <summary>The layer member of this model that an operation reads (<c>Layer1</c> in <c>Layer1.Forward(x)</c>), if any.</summary>
     private ModelMember? LayerMember(IOperation? operation) => operation switch
     {

@@ -318,7 +318,7 @@ internal sealed partial class BodyParser
         if (MemberOf(operation) is { } member)
         {
             // The differentiated method's own fields (a [Differentiable] method of the struct) stay as they are.
-            if (!Contract.TypeOf(operation.Type!).IsScalar || _frames.Count == 0 && RootsAtThis(member.Instance)) return null;
+            if (!Contract.TypeOf(operation.Type!).IsScalar || _frames.Count == 0 && RootsAtThis(member.Instance) && !InModelStruct(member.Instance)) return null;
             StructValue? owner = StructOf(member.Instance);
             if (owner is null) return new Constant(Contract.TypeOf(operation.Type!), "default", 0);
             return owner.Member(member.Name, operation.Type!) as IrExpr;
@@ -375,6 +375,11 @@ internal sealed partial class BodyParser
                 // The differentiated method's own struct: its fields are constants, read as they are (this.X).
                 return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path,
                     l => (IrExpr)new Member(l.Type, new VarRef(Contract.TypeOf(type), "this"), l.Path)));
+            case IFieldReferenceOperation or IPropertyReferenceOperation when ModelStruct(operation) is { } own:
+                // A struct member of the model (Offset): its leaves are read in place (Offset.X), their adjoints are
+                // the same leaves of gradients.Offset.
+                string variable = MemberVariable(own.Name);
+                return new StructValue(type, own.Leaves.ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, variable + "." + l.Path)));
             case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(operation) is { } member:
                 return StructOf(member.Instance)?.Member(member.Name, type) as StructValue;
             case IFieldReferenceOperation { Instance: null } or IPropertyReferenceOperation { Instance: null }
@@ -407,8 +412,15 @@ internal sealed partial class BodyParser
         }
 
         if (InlinedCall(operation) is { } call) return Inline(call.Method, call.Instance, call.Arguments, operation) as StructValue;
-        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax, $"This value of the struct '{type.Name}'",
-            "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
+        if (ConstantModelRead(operation) is { } constantRead)
+        {
+            return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new Member(l.Type, constantRead, l.Path)));
+        }
+
+        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax, $"This value of the struct '{type.Name}'", _model is not null && _frames.Count == 0
+            && RootsAtThis(operation is IArrayElementReferenceOperation indexed ? indexed.ArrayReference : operation)
+            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias) is a parameter, but an array of structs or a Complex is not yet; keep their fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
+            : "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
         return null;
     }
 

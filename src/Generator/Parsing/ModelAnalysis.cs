@@ -7,14 +7,15 @@ using Microsoft.CodeAnalysis;
 namespace Backprop.Gen.Parsing;
 
 /// <summary>
-/// One differentiable member of a model class: a double/float field or auto-property, an array of them, or another
-/// model object (a layer) whose gradients nest inside the parent's.
+/// One differentiable member of a model class: a double/float field or auto-property, an array of them, a differentiable
+/// struct (<c>V2 Offset</c>, <c>Vector3 Bias</c>), or another model object (a layer) whose gradients nest inside the parent's.
 /// </summary>
 /// <param name="Name">The member's name.</param>
 /// <param name="Type">Its IR type (for a nested model, an opaque type).</param>
 /// <param name="IsProperty">Whether it is an auto-property (which cannot be passed by reference).</param>
 /// <param name="NestedModel">For a layer member, the layer type's fully qualified name; else null.</param>
-internal sealed record ModelMember(string Name, IrType Type, bool IsProperty, string? NestedModel);
+/// <param name="Leaves">For a struct member, its leaves (<c>X</c>, <c>Pos.X</c>); empty otherwise.</param>
+internal sealed record ModelMember(string Name, IrType Type, bool IsProperty, string? NestedModel, EquatableArray<StructLeaf> Leaves = default);
 
 /// <summary>A model class: the type whose instance [Differentiable] methods differentiate its members too.</summary>
 /// <param name="Hierarchy">The model type's namespace and containing types, the model type last.</param>
@@ -53,6 +54,11 @@ internal static class ModelAnalysis
             {
                 members.Add(new ModelMember(member.Name, irType, isProperty, null));
             }
+            else if (IsStructMember(memberType) && !isReadOnly)
+            {
+                // A struct of doubles or floats: one parameter buffer of its leaves (docs/contract.md, "Model classes").
+                members.Add(new ModelMember(member.Name, irType, isProperty, null, StructLayout.Leaves(memberType).ToEquatableArray()));
+            }
             else if (memberType is INamedTypeSymbol nested && IsLayer(nested, visiting))
             {
                 string name = nested.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -65,6 +71,13 @@ internal static class ModelAnalysis
         string typeName = type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
         return new ModelInfo(HierarchyInfo.From(type), typeName, members.ToEquatableArray());
     }
+
+    /// <summary>
+    /// A struct a model may hold as a parameter: a differentiable struct declared in source or a System.Numerics vector
+    /// or quaternion (not a tuple, and not a Complex, whose parts cannot be set), whose leaves are all floating.
+    /// </summary>
+    private static bool IsStructMember(ITypeSymbol type) =>
+        !type.IsTupleType && !BodyParser.IsComplex(type) && StructLayout.Leaves(type) is { IsEmpty: false } leaves && leaves.All(l => l.Type.IsFloating);
 
     /// <summary>A layer: a model class with [Differentiable] instance methods of its own.</summary>
     public static bool IsLayer(INamedTypeSymbol type) => IsLayer(type, new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default));
