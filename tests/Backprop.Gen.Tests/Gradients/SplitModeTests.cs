@@ -14,7 +14,7 @@ namespace Backprop.Gen.Tests.Gradients;
 /// </summary>
 public class SplitModeTests
 {
-    private const string Source = """
+    private static readonly string Source = """
         using System;
         using Backprop;
 
@@ -88,54 +88,7 @@ public class SplitModeTests
 
             // A determinant by minors whose recursion relinks two integer lists (r[i] is the row after row i) and puts
             // them back: each call's reverse must see the lists as its forward did, in both modes.
-            [Differentiable(Checkpoint = true)]
-            public static double CheckpointedMinor(double[] a, int n, int m, int[] r, int[] c)
-            {
-                int r0 = r[n];
-                int cj = c[n];
-                if (m == 1) return a[r0 * n + cj];
-                double det = 0, sign = 1;
-                r[n] = r[r0];
-                int previous = n;
-                for (int j = 0; j < m; j++)
-                {
-                    double entry = a[r0 * n + cj];
-                    c[previous] = c[cj];
-                    det += sign * entry * CheckpointedMinor(a, n, m - 1, r, c);
-                    c[previous] = cj;
-                    previous = cj;
-                    cj = c[cj];
-                    sign = -sign;
-                }
-
-                r[n] = r0;
-                return det;
-            }
-
-            [Differentiable]
-            public static double RecordedMinor(double[] a, int n, int m, int[] r, int[] c)
-            {
-                int r0 = r[n];
-                int cj = c[n];
-                if (m == 1) return a[r0 * n + cj];
-                double det = 0, sign = 1;
-                r[n] = r[r0];
-                int previous = n;
-                for (int j = 0; j < m; j++)
-                {
-                    double entry = a[r0 * n + cj];
-                    c[previous] = c[cj];
-                    det += sign * entry * RecordedMinor(a, n, m - 1, r, c);
-                    c[previous] = cj;
-                    previous = cj;
-                    cj = c[cj];
-                    sign = -sign;
-                }
-
-                r[n] = r0;
-                return det;
-            }
-
+        MINORS
             [Differentiable]
             public static double Det(double[] a)
             {
@@ -151,7 +104,35 @@ public class SplitModeTests
                 return CheckpointedMinor(a, n, n, r, c) + 0.5 * RecordedMinor(a, n, n, r, c);
             }
         }
-        """;
+        """.Replace("MINORS", Minor("CheckpointedMinor", "[Differentiable(Checkpoint = true)]") + Minor("RecordedMinor", "[Differentiable]"));
+
+    /// <summary>The determinant by relinked minors, once checkpointed and once recorded: the same body under two names.</summary>
+    private static string Minor(string name, string attribute) => """
+            ATTRIBUTE
+            public static double NAME(double[] a, int n, int m, int[] r, int[] c)
+            {
+                int r0 = r[n];
+                int cj = c[n];
+                if (m == 1) return a[r0 * n + cj];
+                double det = 0, sign = 1;
+                r[n] = r[r0];
+                int previous = n;
+                for (int j = 0; j < m; j++)
+                {
+                    double entry = a[r0 * n + cj];
+                    c[previous] = c[cj];
+                    det += sign * entry * NAME(a, n, m - 1, r, c);
+                    c[previous] = cj;
+                    previous = cj;
+                    cj = c[cj];
+                    sign = -sign;
+                }
+
+                r[n] = r0;
+                return det;
+            }
+
+        """.Replace("NAME", name).Replace("ATTRIBUTE", attribute);
 
     private static readonly Lazy<GeneratorRun> Generated = new(() => TestCompiler.Generate(Source));
     private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.Load(Generated.Value));
