@@ -258,7 +258,7 @@ public static class Buffers
     private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void ThrowShape(string adjointName, string primalName, string expected, string actual) =>
-        throw new ArgumentException($"The adjoint {adjointName} must have the shape of {primalName}: {primalName} has {expected} but {adjointName} has {actual}.",
+        throw new ArgumentException($"{adjointName} must have the shape of {primalName}: {primalName} has {expected} but {adjointName} has {actual}.",
             adjointName);
 
     /// <summary>Zeros to read: one shared array per element type, only ever exposed read-only, grown when too short.</summary>
