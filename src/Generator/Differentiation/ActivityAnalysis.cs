@@ -121,12 +121,16 @@ internal sealed class ActivityAnalysis
         foreach (string output in OutputArguments(diffCall)) yield return (output, diffCall);
     }
 
-    /// <summary>The local or parameter arrays a call passes in its callee's output positions.</summary>
-    public static IEnumerable<string> OutputArguments(DiffCall call)
+    /// <summary>
+    /// The local or parameter arrays a call passes in its callee's output positions (with <paramref name="floatingOnly"/>,
+    /// only those of floating outputs, leaving out the integer arrays a callee writes).
+    /// </summary>
+    public static IEnumerable<string> OutputArguments(DiffCall call, bool floatingOnly = false)
     {
         for (int i = 0; i < call.Arguments.Count; i++)
         {
-            if (call.Callee.Parameters[i].IsOutput && IrWalker.PassedArray(call.Arguments[i]) is { } array)
+            if (call.Callee.Parameters[i] is { IsOutput: true } output && (!floatingOnly || output.Type.CanBeActive)
+                && IrWalker.PassedArray(call.Arguments[i]) is { } array)
             {
                 yield return array.Name;
             }

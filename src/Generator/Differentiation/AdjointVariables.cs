@@ -42,8 +42,7 @@ internal sealed class AdjointVariables
         _parameters = context.Parameters;
         _members = context.Members;
         _singleDefinition = context.SingleDefinition;
-        _writtenBack = new HashSet<string>(Normalizer.StructFieldsWithLeaves(context.Model).Concat(Normalizer.ModelStructLeaves(context.Model))
-            .Where(f => !f.Leaf.Writable).Select(f => f.Field.Name));
+        _writtenBack = new HashSet<string>(Normalizer.StructLeavesWithOwners(context.Model).Where(f => !f.Leaf.Writable).Select(f => f.Field.Name));
         ChooseDirectParameters(steps);
     }
 

@@ -92,36 +92,41 @@ internal sealed partial class Normalizer
         foreach (Parsing.ModelMember member in model.Model.Members)
         {
             if (member.NestedModel is not null) continue;
-            string name = model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name;
-            string adjoint = model.GradientsName + "." + member.Name;
+            ParameterModel whole = MemberParameter(model, member);
             if (member.Leaves.IsEmpty)
             {
-                yield return new ParameterModel(name, member.Type, "", true, adjoint, "");
+                yield return whole;
                 continue;
             }
 
             // A struct member: one parameter per leaf (Offset.X, gradients.Offset.X).
-            foreach (StructLeaf leaf in member.Leaves) yield return new ParameterModel(name + "." + leaf.Path, leaf.Type, "", true, adjoint + "." + leaf.Path, "");
+            foreach (StructLeaf leaf in member.Leaves) yield return LeafOf(whole, leaf);
         }
     }
 
     /// <summary>
-    /// The leaves of a model's struct members behind a property of the struct (a record struct's), which generated code
-    /// cannot add into in place: with the member, as the owner whose adjoint (<c>gradients.Start</c>) is written back.
+    /// Every leaf read through a struct, with the struct parameter or model member it belongs to: the struct parameters'
+    /// fields (<see cref="StructFieldsWithLeaves"/>) and the model's struct members' (<c>Start.Angle</c>, owned by
+    /// <c>Start</c>, whose adjoint is <c>gradients.Start</c>). A leaf behind a property is written back through its owner.
     /// </summary>
-    public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> ModelStructLeaves(MethodModel model)
+    public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> StructLeavesWithOwners(MethodModel model)
     {
+        foreach (var field in StructFieldsWithLeaves(model)) yield return field;
         if (model.Model is null) yield break;
         foreach (Parsing.ModelMember member in model.Model.Members.Where(m => !m.Leaves.IsEmpty))
         {
-            string name = model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name;
-            var owner = new ParameterModel(name, member.Type, "", true, model.GradientsName + "." + member.Name, "", Leaves: member.Leaves);
-            foreach (StructLeaf leaf in member.Leaves)
-            {
-                yield return (new ParameterModel(name + "." + leaf.Path, leaf.Type, "", true, owner.AdjointName + "." + leaf.Path, ""), owner, leaf);
-            }
+            ParameterModel owner = MemberParameter(model, member) with { Leaves = member.Leaves };
+            foreach (StructLeaf leaf in member.Leaves) yield return (LeafOf(owner, leaf), owner, leaf);
         }
     }
+
+    /// <summary>A model member as a parameter: its variable (<c>this.W1</c> where a parameter shadows it) and <c>gradients.W1</c>.</summary>
+    private static ParameterModel MemberParameter(MethodModel model, Parsing.ModelMember member) =>
+        new(model.Parameters.Any(p => p.Name == member.Name) ? "this." + member.Name : member.Name, member.Type, "", true, model.GradientsName + "." + member.Name, "");
+
+    /// <summary>One leaf of a struct-valued model member, as a parameter of its own (<c>Offset.X</c>, <c>gradients.Offset.X</c>).</summary>
+    private static ParameterModel LeafOf(ParameterModel member, StructLeaf leaf) =>
+        new(member.Name + "." + leaf.Path, leaf.Type, "", true, member.AdjointName + "." + leaf.Path, "");
 
     /// <summary>
     /// The fields of the differentiable struct parameters, as parameters the method reads through a member access: the

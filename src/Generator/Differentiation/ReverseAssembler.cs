@@ -175,8 +175,7 @@ internal sealed class ReverseAssembler
             }
         }
 
-        foreach (var owner in Normalizer.StructFieldsWithLeaves(_model).Concat(Normalizer.ModelStructLeaves(_model))
-                     .Where(f => f.Owner.Differentiable && _adjoints.IsWrittenBack(f.Field.Name)).GroupBy(f => f.Owner))
+        foreach (var owner in Normalizer.StructLeavesWithOwners(_model).Where(f => f.Owner.Differentiable && _adjoints.IsWrittenBack(f.Field.Name)).GroupBy(f => f.Owner))
         {
             // Fields behind a property (a record struct's): dS = dS with { Pos = dS.Pos with { X = dS.Pos.X + _d_s_Pos_X } }.
             var gathered = owner.Select(f => (f.Leaf, Local: _adjoints.TryGetLocal(f.Field.Name, out string? local) ? local : null))

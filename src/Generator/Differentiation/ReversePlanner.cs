@@ -98,11 +98,10 @@ internal sealed partial class ReversePlanner
     private static void ForgetOutputReads(Step step)
     {
         if (IrWalker.OwnExpressions(step.Stmt).FirstOrDefault(e => e is DiffCall) is not DiffCall call || call.Tape is not null) return;
-        for (int i = 0; i < call.Arguments.Count; i++)
+        foreach (string output in ActivityAnalysis.OutputArguments(call, floatingOnly: true))
         {
-            if (call.Callee.Parameters[i] is not { IsOutput: true, Type.CanBeActive: true } || IrWalker.PassedArray(call.Arguments[i]) is not { } output) continue;
-            step.ReadsBefore.Remove(output.Name);
-            step.ReadsAfter.Remove(output.Name);
+            step.ReadsBefore.Remove(output);
+            step.ReadsAfter.Remove(output);
         }
     }
 

@@ -336,7 +336,11 @@ internal sealed class CSharpPrinter
     }
 
     /// <summary><c>owner with { A = …, B = owner.B with { … } }</c> for the fields below <paramref name="owner"/>.</summary>
-    private static string With(string owner, List<(string[] Path, string Value)> fields) =>
+    /// <summary>
+    /// <c>owner with { X = …, Pos = owner.Pos with { Y = … } }</c>: the struct with the fields at the given paths replaced,
+    /// through fields and settable properties alike.
+    /// </summary>
+    internal static string With(string owner, List<(string[] Path, string Value)> fields) =>
         owner + " with { " + string.Join(", ", fields.GroupBy(f => f.Path[0]).Select(group => group.First().Path.Length == 1
             ? group.Key + " = " + group.First().Value
             : group.Key + " = " + With(owner + "." + group.Key, group.Select(f => (f.Path.Skip(1).ToArray(), f.Value)).ToList()))) + " }";

@@ -206,19 +206,9 @@ internal static class GradientsEmitter
     /// <summary>A struct member's leaves grouped into parameter buffers: one per floating type, in declaration order.</summary>
     private static IEnumerable<IGrouping<string, StructLeaf>> LeafBuffers(ModelMember member) => member.Leaves.GroupBy(l => l.Type.Name);
 
-    /// <summary>
-    /// <c>owner with { X = …, Pos = owner.Pos with { Y = … } }</c>: the struct with the given leaves replaced, through fields
-    /// and settable properties alike.
-    /// </summary>
-    private static string With(string owner, IEnumerable<(string Path, string Value)> leaves)
-    {
-        var parts = leaves.GroupBy(l => l.Path.Split('.')[0]).Select(g =>
-        {
-            var inner = g.Where(l => l.Path.Contains('.')).Select(l => (l.Path.Substring(g.Key.Length + 1), l.Value)).ToList();
-            return g.Key + " = " + (inner.Count == 0 ? g.First().Value : With(owner + "." + g.Key, inner));
-        });
-        return owner + " with { " + string.Join(", ", parts) + " }";
-    }
+    /// <summary>The struct <paramref name="owner"/> with its leaves replaced (CSharpPrinter.With).</summary>
+    private static string With(string owner, IEnumerable<(string Path, string Value)> leaves) =>
+        CSharpPrinter.With(owner, leaves.Select(l => (l.Path.Split('.'), l.Value)).ToList());
 
     private static string MemberType(ModelMember member) => member.NestedModel is { } nested ? nested + ".Gradients" : member.Type.Name;
 }

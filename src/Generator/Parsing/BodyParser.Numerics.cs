@@ -88,8 +88,7 @@ internal sealed partial class BodyParser
                 return Map(V(0), (_, a) => MathF("Sqrt", a));
             case ("get_Zero" or "get_One" or "get_UnitX" or "get_UnitY" or "get_UnitZ" or "get_UnitW", 0):
                 string unit = method.Name.Substring(4);
-                return new StructValue(vector, StructLayout.Leaves(vector).ToDictionary(l => l.Path,
-                    l => (IrExpr)Ir.Const(l.Type, unit == "One" || unit == "Unit" + l.Path ? 1 : 0)));
+                return Leafwise(vector, l => Ir.Const(l.Type, unit == "One" || unit == "Unit" + l.Path ? 1 : 0));
         }
 
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",

@@ -137,8 +137,7 @@ internal sealed partial class BodyParser
     };
 
     /// <summary>One new scalar local per leaf, named after the variable and the path (<c>p_X</c>, <c>body_Pos_X</c>).</summary>
-    private StructValue NewStructLocals(ITypeSymbol type, string stem) =>
-        new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, SynthesizedName(LocalName(stem, l.Path)))));
+    private StructValue NewStructLocals(ITypeSymbol type, string stem) => Leafwise(type, l => new VarRef(l.Type, SynthesizedName(LocalName(stem, l.Path))));
 
     /// <summary>A local's name for a field of a variable: <c>p</c> and <c>Pos.X</c> give <c>p_Pos_X</c>.</summary>
     private static string LocalName(string variable, string path) => variable.TrimStart('@') + "_" + path.Replace("@", "").Replace('.', '_');
@@ -373,20 +372,17 @@ internal sealed partial class BodyParser
                 return self;
             case IInstanceReferenceOperation when _frames.Count == 0:
                 // The differentiated method's own struct: its fields are constants, read as they are (this.X).
-                return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path,
-                    l => (IrExpr)new Member(l.Type, new VarRef(Contract.TypeOf(type), "this"), l.Path)));
+                return ReadThrough(type, new VarRef(Contract.TypeOf(type), "this"));
             case IFieldReferenceOperation or IPropertyReferenceOperation when ModelStruct(operation) is { } own:
                 // A struct member of the model (Offset): its leaves are read in place (Offset.X), their adjoints are
                 // the same leaves of gradients.Offset.
-                string variable = MemberVariable(own.Name);
-                return new StructValue(type, own.Leaves.ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, variable + "." + l.Path)));
+                return FieldVariables(type, MemberVariable(own.Name));
             case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(operation) is { } member:
                 return StructOf(member.Instance)?.Member(member.Name, type) as StructValue;
             case IFieldReferenceOperation { Instance: null } or IPropertyReferenceOperation { Instance: null }
                 when operation is not IPropertyReferenceOperation { Property: var staticProperty } || IsStaticAutoProperty(staticProperty):
                 // A static field or auto-property (World.Gravity): a constant, read field by field.
-                IrExpr constant = Expr(operation);
-                return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new Member(l.Type, constant, l.Path)));
+                return ReadThrough(type, Expr(operation));
             case IDefaultValueOperation or IConversionOperation { Operand: IDefaultValueOperation }:
                 return Zero(type);
             case ITupleOperation tuple:
@@ -412,21 +408,22 @@ internal sealed partial class BodyParser
         }
 
         if (InlinedCall(operation) is { } call) return Inline(call.Method, call.Instance, call.Arguments, operation) as StructValue;
-        if (ConstantModelRead(operation) is { } constantRead)
-        {
-            return new StructValue(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)new Member(l.Type, constantRead, l.Path)));
-        }
-
-        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax, $"This value of the struct '{type.Name}'", _model is not null && _frames.Count == 0
-            && RootsAtThis(operation is IArrayElementReferenceOperation indexed ? indexed.ArrayReference : operation)
-            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias) is a parameter, but an array of structs or a Complex is not yet; keep their fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
-            : "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default");
+        if (ConstantModelRead(operation) is { } constantRead) return ReadThrough(type, constantRead);
+        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax, $"This value of the struct '{type.Name}'", UnsupportedStructAdvice(operation));
         return null;
     }
 
     /// <summary>A struct parameter of the differentiated method, read field by field: <c>p.X</c>, <c>p.Pos.X</c>.</summary>
-    private StructValue ParameterFields(IParameterSymbol parameter) =>
-        new(parameter.Type, StructLayout.Leaves(parameter.Type).ToDictionary(l => l.Path, l => (IrExpr)new VarRef(l.Type, _names[parameter] + "." + l.Path)));
+    private StructValue ParameterFields(IParameterSymbol parameter) => FieldVariables(parameter.Type, _names[parameter]);
+
+    /// <summary>A struct variable read field by field as variables of their own (<c>p.X</c>, <c>Offset.Pos.X</c>).</summary>
+    private static StructValue FieldVariables(ITypeSymbol type, string owner) => Leafwise(type, l => new VarRef(l.Type, owner + "." + l.Path));
+
+    /// <summary>A struct read field by field through a constant expression (<c>this.X</c>, <c>World.Gravity.Y</c>).</summary>
+    private static StructValue ReadThrough(ITypeSymbol type, IrExpr owner) => Leafwise(type, l => new Member(l.Type, owner, l.Path));
+
+    /// <summary>A struct value with one expression per leaf of its type.</summary>
+    private static StructValue Leafwise(ITypeSymbol type, System.Func<StructLeaf, IrExpr> leaf) => new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, leaf));
 
     /// <summary>Whether a parameter of the differentiated method is an array or span of differentiable structs.</summary>
     private bool IsStructArray(IParameterSymbol parameter) =>
@@ -437,8 +434,7 @@ internal sealed partial class BodyParser
     /// (<c>pts[i].X</c> is <c>pts_X[i]</c>), so that they differentiate as any array of doubles.
     /// </summary>
     private StructValue FieldArrays(IParameterSymbol array, ITypeSymbol element, IrExpr index) =>
-        new(element, StructLayout.Leaves(element).ToDictionary(l => l.Path,
-            l => (IrExpr)new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(_names[array], l.Path)), Ir.Array(index))));
+        Leafwise(element, l => new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(_names[array], l.Path)), Ir.Array(index)));
 
     /// <summary>The same type, or tuples whose elements have the same types (their names may differ).</summary>
     private static bool SameLayout(ITypeSymbol from, ITypeSymbol to) =>
@@ -450,8 +446,7 @@ internal sealed partial class BodyParser
     private static bool IsStaticAutoProperty(IPropertySymbol property) =>
         property.IsStatic && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
-    private static StructValue Zero(ITypeSymbol type) =>
-        new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, l => (IrExpr)Ir.Const(l.Type, 0)));
+    private static StructValue Zero(ITypeSymbol type) => Leafwise(type, l => Ir.Const(l.Type, 0));
 
     /// <summary><c>new V2(a, b) { Z = c }</c>: zero, the constructor's assignments, then the initializer's.</summary>
     private StructValue? Construct(IObjectCreationOperation creation)
