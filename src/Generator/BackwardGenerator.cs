@@ -39,10 +39,21 @@ public sealed class BackwardGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Registry);
 
         // 4. Normalize, analyse, build the reverse sweep and print it, one method at a time.
-        IncrementalValuesProvider<GeneratedSource> sources = methods
+        IncrementalValuesProvider<GeneratedSource> differentiated = methods
             .Combine(registry)
             .Select(static (pair, cancellationToken) => Differentiator.Run(pair.Left, pair.Right, cancellationToken))
             .WithTrackingName(TrackingNames.Differentiate);
+
+        // 4b. A method whose derivative calls those of a method that failed is not generated either (BPG0213).
+        IncrementalValueProvider<EquatableArray<string>> blocked = differentiated
+            .Select(static (source, _) => CallGraph.Node(source))
+            .Collect()
+            .Select(static (nodes, _) => CallGraph.Blocked(nodes))
+            .WithTrackingName(TrackingNames.CallGraph);
+        IncrementalValuesProvider<GeneratedSource> sources = differentiated
+            .Combine(blocked)
+            .Select(static (pair, _) => CallGraph.Gate(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Gate);
 
         // 5. One Gradients class per model class whose instance methods are differentiated.
         IncrementalValueProvider<EquatableArray<ModelInfo>> models = methods

@@ -149,6 +149,10 @@ internal static class DiagnosticDescriptors
         "TensorPrimitives operation without a derivative rule",
         "A derivative flows through '{0}', which has no {1} rule: write this step as a loop over the elements, where the scalar rules apply, or make its inputs constant (docs/supported.md lists the TensorPrimitives operations with rules)");
 
+    public static readonly DiagnosticDescriptor CalleeNotDifferentiable = Error("BPG0213",
+        "Callee cannot be differentiated",
+        "'{0}' is not generated because its derivative goes through '{1}', which cannot be differentiated: fix the errors reported on '{1}', and '{0}' is generated again");
+
     // BPG9999: never a crash.
     public static readonly DiagnosticDescriptor InternalError = Error("BPG9999",
         "Backprop.Gen internal error",
@@ -188,6 +192,7 @@ internal static class DiagnosticDescriptors
         CalleeLacksMode,
         SecondOrderModelMethod,
         TensorPrimitiveWithoutRule,
+        CalleeNotDifferentiable,
         InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -11,7 +11,14 @@ using Backprop.Gen.Parsing;
 namespace Backprop.Gen.Differentiation;
 
 /// <summary>The generated file of one method, or why there is none.</summary>
-internal sealed record GeneratedSource(string? HintName, string? Text, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="Key">The method's <see cref="Contract.Key"/>.</param>
+/// <param name="Calls">The calls whose derivatives the file uses and this compilation generates (<see cref="CallGraph"/>).</param>
+internal sealed record GeneratedSource(string? HintName, string? Text, EquatableArray<DiagnosticInfo> Diagnostics, string? Key = null,
+    EquatableArray<CallSite> Calls = default)
+{
+    /// <summary>Whether the method has errors, so that nothing is generated for it (nor for its callers).</summary>
+    public bool Failed => Differentiator.HasErrors(Diagnostics);
+}
 
 /// <summary>
 /// The bodies of the methods one [Differentiable] method generates, built and optimized, ready to print: the Backward,
@@ -29,7 +36,7 @@ internal static class Differentiator
 {
     public static GeneratedSource Run(Result<MethodModel> parsed, EquatableArray<CustomDerivative> customDerivatives, CancellationToken cancellationToken)
     {
-        if (parsed.Value is not { } model) return new GeneratedSource(null, null, parsed.Diagnostics);
+        if (parsed.Value is not { } model) return new GeneratedSource(null, null, parsed.Diagnostics, parsed.Key);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -39,16 +46,17 @@ internal static class Differentiator
             ActivityAnalysis activity = Analyze(model, body);
 
             var diagnostics = parsed.Diagnostics.Concat(activity.Check(body, reverseOnly: model.Modes == Modes.Reverse)).ToList();
-            if (HasErrors(diagnostics)) return Failed(diagnostics);
+            if (HasErrors(diagnostics)) return Failed(diagnostics, parsed.Key);
             // Every call a derivative goes through must have that derivative too.
             diagnostics.AddRange(MissingModes(model, body, activity));
-            if (HasErrors(diagnostics)) return Failed(diagnostics);
+            if (HasErrors(diagnostics)) return Failed(diagnostics, parsed.Key);
 
             GeneratedBodies bodies = StructArrays.Wrap(model, Optimize(model, Build(model, body, activity, names)), names);
             if (bodies.Tangent is not null) diagnostics.AddRange(bodies.Tangent.Diagnostics);
-            if (HasErrors(diagnostics)) return Failed(diagnostics);
+            if (HasErrors(diagnostics)) return Failed(diagnostics, parsed.Key);
 
-            return new GeneratedSource(model.HintName, BackwardEmitter.Emit(model, bodies), diagnostics.ToEquatableArray());
+            return new GeneratedSource(model.HintName, BackwardEmitter.Emit(model, bodies), diagnostics.ToEquatableArray(), parsed.Key,
+                CallGraph.Calls(ActiveCalls(body, activity)));
         }
         catch (OperationCanceledException)
         {
@@ -57,7 +65,7 @@ internal static class Differentiator
         catch (Exception exception)
         {
             var error = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.Name, exception.GetType().Name + ": " + exception.Message);
-            return new GeneratedSource(null, null, parsed.Diagnostics.Concat(new[] { error }).ToEquatableArray());
+            return new GeneratedSource(null, null, parsed.Diagnostics.Concat(new[] { error }).ToEquatableArray(), parsed.Key);
         }
     }
 
@@ -121,37 +129,37 @@ internal static class Differentiator
         return built with { Backward = backward, Pullback = pullback, Taped = taped };
     }
 
-    private static bool HasErrors(IEnumerable<DiagnosticInfo> diagnostics) =>
+    internal static bool HasErrors(IEnumerable<DiagnosticInfo> diagnostics) =>
         diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
 
-    private static GeneratedSource Failed(IEnumerable<DiagnosticInfo> diagnostics) => new(null, null, diagnostics.Distinct().ToEquatableArray());
+    private static GeneratedSource Failed(IEnumerable<DiagnosticInfo> diagnostics, string? key) => new(null, null, diagnostics.Distinct().ToEquatableArray(), key);
+
+    /// <summary>The calls a derivative flows through (so the generated code calls their derivatives), in order.</summary>
+    private static IEnumerable<DiffCall> ActiveCalls(NormalizedBody body, ActivityAnalysis activity) =>
+        IrWalker.AllStatements(body.Body).SelectMany(IrWalker.OwnExpressions).SelectMany(IrWalker.DescendantsAndSelf).OfType<DiffCall>()
+            .Where(call => activity.IsVaried(call) || ActivityAnalysis.OutputArguments(call).Any(activity.IsActive));
 
     private static IEnumerable<DiagnosticInfo> MissingModes(MethodModel model, NormalizedBody body, ActivityAnalysis activity)
     {
         var seen = new HashSet<string>();
-        foreach (IrStmt stmt in IrWalker.AllStatements(body.Body))
+        foreach (DiffCall call in ActiveCalls(body, activity))
         {
-            foreach (DiffCall call in IrWalker.OwnExpressions(stmt).SelectMany(IrWalker.DescendantsAndSelf).OfType<DiffCall>())
+            foreach (var (mode, name, suffix, flag) in new[]
             {
-                bool matters = activity.IsVaried(call) || ActivityAnalysis.OutputArguments(call).Any(activity.IsActive);
-                if (!matters) continue;
-                foreach (var (mode, name, suffix, flag) in new[]
+                (Modes.Reverse, "reverse-mode", "Backward", "Reverse"),
+                (Modes.Forward, "forward-mode", "Tangent", "Forward"),
+                (Modes.SecondOrder, "second-order", "HessianVector", "SecondOrder"),
+            })
+            {
+                if (!model.Modes.Has(mode) || call.Callee.Modes.Has(mode) || !seen.Add(call.Callee.Display + flag)) continue;
+                if (call.Callee.Origin == CalleeOrigin.TensorPrimitives)
                 {
-                    (Modes.Reverse, "reverse-mode", "Backward", "Reverse"),
-                    (Modes.Forward, "forward-mode", "Tangent", "Forward"),
-                    (Modes.SecondOrder, "second-order", "HessianVector", "SecondOrder"),
-                })
-                {
-                    if (!model.Modes.Has(mode) || call.Callee.Modes.Has(mode) || !seen.Add(call.Callee.Display + flag)) continue;
-                    if (call.Callee.Origin == CalleeOrigin.TensorPrimitives)
-                    {
-                        yield return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Callee.Display, name);
-                        continue;
-                    }
-
-                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.CalleeLacksMode, call.Location, model.Name, name, call.Callee.Display, flag,
-                        call.Callee.Display.Split('.').Last() + suffix);
+                    yield return DiagnosticInfo.Create(DiagnosticDescriptors.TensorPrimitiveWithoutRule, call.Location, call.Callee.Display, name);
+                    continue;
                 }
+
+                yield return DiagnosticInfo.Create(DiagnosticDescriptors.CalleeLacksMode, call.Location, model.Name, name, call.Callee.Display, flag,
+                    call.Callee.Display.Split('.').Last() + suffix);
             }
         }
     }

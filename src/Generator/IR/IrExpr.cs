@@ -94,8 +94,10 @@ internal sealed record CalleeParameter(string Name, IrType Type, bool Differenti
 /// <param name="Stem">What the callee's other derivatives' names start with (<c>Net.Dense</c> for <c>Net.DenseBackward</c>,
 /// <c>Net.DensePullback</c>…); null for a custom derivative, which has its Backward only.</param>
 /// <param name="Origin">Where the derivatives come from.</param>
+/// <param name="Key">The <see cref="Parsing.Contract.Key"/> of a callee whose derivatives this compilation generates, so
+/// that a caller is not generated when they are not; null for derivatives that exist already (written or compiled).</param>
 internal sealed record Callee(string Display, string Backward, EquatableArray<CalleeParameter> Parameters, bool TakesGradients = false, Modes Modes = Modes.Reverse,
-    bool HasPullback = false, string? Tape = null, string TypeArguments = "", string? Stem = null, CalleeOrigin Origin = CalleeOrigin.Method)
+    bool HasPullback = false, string? Tape = null, string TypeArguments = "", string? Stem = null, CalleeOrigin Origin = CalleeOrigin.Method, string? Key = null)
 {
     private string Named(string suffix) =>
         (Stem ?? throw new System.InvalidOperationException(Display + " has a Backward only")) + suffix + TypeArguments;

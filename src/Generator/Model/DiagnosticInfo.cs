@@ -16,7 +16,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 }
 
 /// <summary>A value paired with the diagnostics found while making it; the value is null when an error stopped it.</summary>
-internal sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics)
+/// <param name="Key">What the value is made from, when callers refer to it by that (a method's <see cref="Parsing.Contract.Key"/>).</param>
+internal sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics, string? Key = null)
     where T : class
 {
     public static Result<T> Failure(params DiagnosticInfo[] diagnostics) => new(null, diagnostics.ToEquatableArray());

@@ -236,7 +236,7 @@ internal sealed partial class BodyParser
         string typeArguments = Contract.TypeArgumentList(target);
         return new Callee(target.ContainingType.Name + "." + target.Name, backward, parameters, takesGradients, Contract.CalleeModes(target), hasPullback, Stem: stem, Tape:
             differentiable && (inSource ? handWritten is null : handWritten is not null) ? Contract.TapeOf(target, _compilation) : null,
-            TypeArguments: typeArguments);
+            TypeArguments: typeArguments, Key: differentiable && handWritten is null && inSource ? Contract.Key(target.OriginalDefinition) : null);
     }
 
     /// <summary>

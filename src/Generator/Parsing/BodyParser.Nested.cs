@@ -137,6 +137,7 @@ internal sealed partial class BodyParser
         parameters.Add(new CalleeParameter("results", IrType.ArrayOf(scalar, 1), Differentiable: true, IsOutput: true));
         string stem = HiddenLayer(nested);
         return new Callee(f.ContainingType.Name + "." + f.Name + (nested.IsTangent ? "Tangent" : Contract.BackwardSuffix), stem + Contract.BackwardSuffix,
-            parameters.ToEquatableArray(), Modes: Modes.Reverse | Modes.Forward, HasPullback: true, Stem: stem);
+            parameters.ToEquatableArray(), Modes: Modes.Reverse | Modes.Forward, HasPullback: true, Stem: stem,
+            Key: f.Locations.Any(l => l.IsInSource) ? Contract.Key(f.OriginalDefinition) : null);
     }
 }

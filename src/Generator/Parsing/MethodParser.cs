@@ -25,7 +25,8 @@ internal static class MethodParser
         var method = (IMethodSymbol)context.TargetSymbol;
         try
         {
-            return ParseMethod(context, syntax, method, cancellationToken);
+            // Keyed, even when it fails, so that its callers can tell (CallGraph).
+            return ParseMethod(context, syntax, method, cancellationToken) with { Key = Contract.Key(method) };
         }
         catch (OperationCanceledException)
         {
@@ -34,7 +35,7 @@ internal static class MethodParser
         catch (Exception exception)
         {
             return Result<MethodModel>.Failure(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
-                LocationInfo.From(syntax.Identifier), method.Name, exception.GetType().Name + ": " + exception.Message));
+                LocationInfo.From(syntax.Identifier), method.Name, exception.GetType().Name + ": " + exception.Message)) with { Key = Contract.Key(method) };
         }
     }
 

@@ -52,7 +52,8 @@ public class PipelineTests
         }
         """;
 
-    private static readonly string[] TrackedSteps = { TrackingNames.Parse, TrackingNames.CustomDerivatives, TrackingNames.Registry, TrackingNames.Differentiate };
+    private static readonly string[] TrackedSteps = { TrackingNames.Parse, TrackingNames.CustomDerivatives, TrackingNames.Registry, TrackingNames.Differentiate,
+        TrackingNames.CallGraph, TrackingNames.Gate };
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached()
@@ -94,6 +95,10 @@ public class PipelineTests
         var regenerated = outputs.Where(o => o.Reason == IncrementalStepRunReason.Modified).Select(o => ((GeneratedSource)o.Value).HintName).ToList();
         Assert.Equal(new[] { "App.Net.First.Backward.g.cs" }, regenerated);
         Assert.Contains(outputs, o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached
+            && ((GeneratedSource)o.Value).HintName == "App.Net.Second.Backward.g.cs");
+        // The call graph is the same, so the gate passes the untouched method's file on from its cache.
+        var gated = result.TrackedSteps[TrackingNames.Gate].SelectMany(s => s.Outputs).ToList();
+        Assert.Contains(gated, o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached
             && ((GeneratedSource)o.Value).HintName == "App.Net.Second.Backward.g.cs");
     }
 
