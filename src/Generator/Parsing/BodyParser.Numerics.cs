@@ -32,7 +32,7 @@ internal sealed partial class BodyParser
         {
             if (ComplexMember(method, all) is { } complex) return complex;
             Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'Complex.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
-                "use its operators (with Complex or double operands), constructor, Real, Imaginary, Magnitude, Phase, Abs, Conjugate, Exp, Log, Sin, Cos, Pow(z, double), FromPolarCoordinates, Zero, One or ImaginaryOne");
+                "use its operators (with Complex or double operands), constructor, Real, Imaginary, Magnitude, Phase, Abs, Conjugate, Exp, Log, Sqrt, Sin, Cos, Pow(z, double), FromPolarCoordinates, Zero, One or ImaginaryOne");
             return null;
         }
 
@@ -84,6 +84,11 @@ internal sealed partial class BodyParser
                 return Map(V(0), (k, a) => MathF("FusedMultiplyAdd", a, rest, Times(V(1).Leaves[k], amount)));
             case ("Abs", 1):
                 return Map(V(0), (_, a) => MathF("Abs", a));
+            case ("Min" or "Max", 2) when IsVector(0) && IsVector(1):
+                // The library's Min and Max are IEEE 754's, as MathF's are: NaN wins, and −0 is below +0.
+                return Map(V(0), (k, a) => MathF(method.Name, a, V(1).Leaves[k]));
+            case ("Transform", 2) when IsVector(0) && all[1] is StructValue { Type.Name: "Quaternion" } rotation:
+                return Rotated(method.ReturnType, V(0), rotation);
             case ("SquareRoot", 1):
                 return Map(V(0), (_, a) => MathF("Sqrt", a));
             case ("get_Zero" or "get_One" or "get_UnitX" or "get_UnitY" or "get_UnitZ" or "get_UnitW", 0):
@@ -94,7 +99,7 @@ internal sealed partial class BodyParser
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
             vector.Name == "Quaternion"
                 ? "use its operators (+, -, * by a quaternion or a float, / by a quaternion), constructors, fields, Conjugate, Inverse, Concatenate, CreateFromAxisAngle, Dot, Length, LengthSquared, Normalize, Identity or Zero, or write the arithmetic on its fields (rotate a vector as q * new Quaternion(v, 0) * Quaternion.Conjugate(q))"
-                : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Abs or SquareRoot, or write the arithmetic on its fields");
+                : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Min, Max, Abs, SquareRoot or Transform by a Quaternion, or write the arithmetic on its fields (a matrix's product as sums of field products)");
         return null;
     }
 
@@ -110,18 +115,7 @@ internal sealed partial class BodyParser
         StructValue Q(int i) => (StructValue)all[i];
         StructValue Quaternion(IrExpr x, IrExpr y, IrExpr z, IrExpr w) =>
             new(quaternion, new Dictionary<string, IrExpr> { ["X"] = x, ["Y"] = y, ["Z"] = z, ["W"] = w });
-        StructValue Product(StructValue a, StructValue b)
-        {
-            a = Materialized(a, "left");
-            b = Materialized(b, "right");
-            IrExpr A(string k) => a.Leaves[k];
-            IrExpr B(string k) => b.Leaves[k];
-            return Quaternion(
-                Minus(Plus(Plus(Times(B("X"), A("W")), Times(B("W"), A("X"))), Times(B("Z"), A("Y"))), Times(B("Y"), A("Z"))),
-                Plus(Plus(Minus(Times(B("Y"), A("W")), Times(B("Z"), A("X"))), Times(B("W"), A("Y"))), Times(B("X"), A("Z"))),
-                Plus(Minus(Plus(Times(B("Z"), A("W")), Times(B("Y"), A("X"))), Times(B("X"), A("Y"))), Times(B("W"), A("Z"))),
-                Minus(Minus(Minus(Times(B("W"), A("W")), Times(B("X"), A("X"))), Times(B("Y"), A("Y"))), Times(B("Z"), A("Z"))));
-        }
+        StructValue Product(StructValue a, StructValue b) => QuaternionProduct(quaternion, a, b);
 
         StructValue Inverse(StructValue q)
         {
@@ -141,7 +135,7 @@ internal sealed partial class BodyParser
             case "Concatenate" when Both():
                 return Product(Q(1), Q(0));
             case "Conjugate" when all.Count == 1:
-                return Quaternion(Negated(Q(0).Leaves["X"]), Negated(Q(0).Leaves["Y"]), Negated(Q(0).Leaves["Z"]), Q(0).Leaves["W"]);
+                return QuaternionConjugate(Q(0));
             case "Inverse" when all.Count == 1:
                 return Inverse(Q(0));
             case "CreateFromAxisAngle" when all.Count == 2 && all[0] is StructValue axis && all[1] is IrExpr angle:
@@ -153,6 +147,41 @@ internal sealed partial class BodyParser
         }
 
         return null;
+    }
+
+    /// <summary>The Hamilton product a·b in the library's order of operations (its SIMD lanes).</summary>
+    private StructValue QuaternionProduct(ITypeSymbol quaternion, StructValue a, StructValue b)
+    {
+        a = Materialized(a, "left");
+        b = Materialized(b, "right");
+        IrExpr A(string k) => a.Leaves[k];
+        IrExpr B(string k) => b.Leaves[k];
+        return new StructValue(quaternion, new Dictionary<string, IrExpr>
+        {
+            ["X"] = Minus(Plus(Plus(Times(B("X"), A("W")), Times(B("W"), A("X"))), Times(B("Z"), A("Y"))), Times(B("Y"), A("Z"))),
+            ["Y"] = Plus(Plus(Minus(Times(B("Y"), A("W")), Times(B("Z"), A("X"))), Times(B("W"), A("Y"))), Times(B("X"), A("Z"))),
+            ["Z"] = Plus(Minus(Plus(Times(B("Z"), A("W")), Times(B("Y"), A("X"))), Times(B("X"), A("Y"))), Times(B("W"), A("Z"))),
+            ["W"] = Minus(Minus(Minus(Times(B("W"), A("W")), Times(B("X"), A("X"))), Times(B("Y"), A("Y"))), Times(B("Z"), A("Z"))),
+        });
+    }
+
+    private static StructValue QuaternionConjugate(StructValue q) => new(q.Type, new Dictionary<string, IrExpr>
+    {
+        ["X"] = Negated(q.Leaves["X"]), ["Y"] = Negated(q.Leaves["Y"]), ["Z"] = Negated(q.Leaves["Z"]), ["W"] = q.Leaves["W"],
+    });
+
+    /// <summary>
+    /// <c>Vector2/3/4.Transform(v, rotation)</c> as the library computes it: the vector as a quaternion (a Vector2 or
+    /// Vector3 padded with 0 and 1: (x, y, 0, 1), (x, y, z, 1)), conjugated as rotation · (v · rotation*), and as many of
+    /// its parts as the result has.
+    /// </summary>
+    private StructValue Rotated(ITypeSymbol result, StructValue value, StructValue rotation)
+    {
+        IrExpr Part(string field) => value.Leaves.TryGetValue(field, out IrExpr? leaf) ? leaf : Ir.Const(IrType.Float, field == "W" ? 1 : 0);
+        var asQuaternion = new StructValue(rotation.Type, new[] { "X", "Y", "Z", "W" }.ToDictionary(k => k, Part));
+        rotation = Materialized(rotation, "rotation");
+        StructValue rotated = QuaternionProduct(rotation.Type, rotation, QuaternionProduct(rotation.Type, asQuaternion, QuaternionConjugate(rotation)));
+        return new StructValue(result, StructLayout.Leaves(result).ToDictionary(l => l.Path, l => rotated.Leaves[l.Path]));
     }
 
     /// <summary>Whether a type is <c>System.Numerics.Complex</c>.</summary>
@@ -245,6 +274,8 @@ internal sealed partial class BodyParser
                 IrExpr theta = MaterializedScalar(Times(power, Math("Atan2", z.Leaves["Imaginary"], z.Leaves["Real"])), "angle");
                 IrExpr length = MaterializedScalar(Math("Pow", Hypot(z.Leaves["Real"], z.Leaves["Imaginary"]), power), "length");
                 return C(Times(length, Math("Cos", theta)), Times(length, Math("Sin", theta)));
+            case "Sqrt" when n == 1:
+                return ComplexSqrt(Materialized((StructValue)all[0], "value"));
             case "FromPolarCoordinates" when n == 2:
                 IrExpr magnitude = MaterializedScalar(D(0), "magnitude"), phase = MaterializedScalar(D(1), "phase");
                 return C(Times(magnitude, Math("Cos", phase)), Times(magnitude, Math("Sin", phase)));
@@ -257,6 +288,75 @@ internal sealed partial class BodyParser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>Complex.Sqrt</c> with the library's value bit for bit (checked on millions of points), and a derivative of
+    /// every order wherever the root is differentiable. With both parts scaled by ¼ near overflow, one part of the root
+    /// is √((|z| ± re)/2) and the other im / (2·that). The library returns √re or i·√−re on the real axis; the general
+    /// formula gives the same bits there, and keeps ∂/∂im and ∂²/∂im² (a constant zero would drop them for every real
+    /// input), so the axis takes it too, with 0.0 + part turning the zero part's −0 into the library's +0. Only the
+    /// origin, where no derivative exists, and an infinite imaginary part are cases of their own (a NaN part beside an
+    /// infinite real part may give NaN in the other part than the library's). Written as if/else statements into the prelude when
+    /// one is open (a branch not taken computes nothing and sends nothing into the gradient), else as conditionals.
+    /// </summary>
+    private StructValue ComplexSqrt(StructValue z)
+    {
+        IrExpr re = z.Leaves["Real"], im = z.Leaves["Imaginary"];
+        IrExpr Const(double value) => Ir.Const(IrType.Double, value);
+        IrExpr Math(string function, params IrExpr[] arguments) => Ir.Call(IrType.Double, function, arguments);
+        IrExpr Compare(BinaryOp op, IrExpr left, double right) => new Binary(IrType.Bool, op, left, Const(right));
+        IrExpr If(IrExpr condition, IrExpr then, IrExpr otherwise) => new Conditional(IrType.Double, condition, then, otherwise);
+        IrExpr OtherPart(IrExpr numerator, IrExpr root) => Over(numerator, Times(Const(2.0), root));
+
+        // The library's threshold: the largest x for which Hypot(x, x) + x does not overflow.
+        double threshold = double.MaxValue / (System.Math.Sqrt(2.0) + 1.0);
+        IrExpr scale = new Binary(IrType.Bool, BinaryOp.ConditionalOr,
+            Compare(BinaryOp.GreaterOrEqual, Math("Abs", re), threshold), Compare(BinaryOp.GreaterOrEqual, Math("Abs", im), threshold));
+        IrExpr origin = new Binary(IrType.Bool, BinaryOp.ConditionalAnd, Compare(BinaryOp.Equal, re, 0.0), Compare(BinaryOp.Equal, im, 0.0));
+        IrExpr onAxis = Compare(BinaryOp.Equal, im, 0.0);
+        // An infinite imaginary part: the library's (∞, im), whatever the real part.
+        IrExpr infinite = Compare(BinaryOp.Greater, Math("Abs", im), double.MaxValue);
+        IrExpr Root(IrExpr a, IrExpr b, bool plus) =>
+            Math("Sqrt", Times((plus ? Plus : (System.Func<IrExpr, IrExpr, IrExpr>)Minus)(new MathCall(IrType.Double, "double", "Hypot", Ir.Array(a, b)), a), Const(0.5)));
+        if (_prelude is null)
+        {
+            // No statements here: the same computation as nested conditional expressions.
+            IrExpr a = If(scale, Times(re, Const(0.25)), re), b = If(scale, Times(im, Const(0.25)), im);
+            IrExpr left = If(Compare(BinaryOp.Less, b, 0.0), Negated(Root(a, b, false)), Root(a, b, false)), right = Compare(BinaryOp.GreaterOrEqual, a, 0.0);
+            IrExpr Finish(IrExpr part) => If(onAxis, Plus(Const(0.0), If(scale, Times(part, Const(2.0)), part)), If(scale, Times(part, Const(2.0)), part));
+            return new StructValue(z.Type, new Dictionary<string, IrExpr>
+            {
+                ["Real"] = If(origin, Math("Sqrt", re), If(infinite, Math("Abs", im), Finish(If(right, Root(a, b, true), OtherPart(b, left))))),
+                ["Imaginary"] = If(origin, Const(0.0), If(infinite, im, Finish(If(right, OtherPart(b, Root(a, b, true)), left)))),
+            });
+        }
+
+        // double root_Real = 0, root_Imaginary = 0;
+        // if (origin) √re else { scale; if (a >= 0) { x = √((|z|+a)/2); y = b/(2x) } else { … }; unscale; +0 on the axis }
+        var x = new IrVar(SynthesizedName("root_Real"), IrType.Double);
+        var y = new IrVar(SynthesizedName("root_Imaginary"), IrType.Double);
+        var rescaled = new IrVar(SynthesizedName("rescaled"), IrType.Bool);
+        var real = new IrVar(SynthesizedName("real"), IrType.Double);
+        var imaginary = new IrVar(SynthesizedName("imaginary"), IrType.Double);
+        _prelude.Add(new Declare(null, x, Const(0)));
+        _prelude.Add(new Declare(null, y, Const(0)));
+        Block Do(params IrStmt[] statements) => new(statements.ToEquatableArray());
+        IrStmt Set(IrVar target, IrExpr value) => new Assign(null, target.Ref, value);
+        IrStmt When(IrExpr condition, Block then, Block? otherwise = null) => new If(null, condition, then, otherwise ?? Do());
+        Block general = Do(
+            new Declare(null, rescaled, scale),
+            new Declare(null, real, If(rescaled.Ref, Times(re, Const(0.25)), re)),
+            new Declare(null, imaginary, If(rescaled.Ref, Times(im, Const(0.25)), im)),
+            When(Compare(BinaryOp.GreaterOrEqual, real.Ref, 0.0),
+                Do(Set(x, Root(real.Ref, imaginary.Ref, true)), Set(y, OtherPart(imaginary.Ref, x.Ref))),
+                Do(Set(y, Root(real.Ref, imaginary.Ref, false)),
+                    When(Compare(BinaryOp.Less, imaginary.Ref, 0.0), Do(Set(y, Negated(y.Ref)))),
+                    Set(x, OtherPart(imaginary.Ref, y.Ref)))),
+            When(rescaled.Ref, Do(Set(x, Times(x.Ref, Const(2.0))), Set(y, Times(y.Ref, Const(2.0))))),
+            When(onAxis, Do(Set(x, Plus(Const(0.0), x.Ref)), Set(y, Plus(Const(0.0), y.Ref)))));
+        _prelude.Add(When(origin, Do(Set(x, Math("Sqrt", re))), Do(When(infinite, Do(Set(x, Math("Abs", im)), Set(y, im)), general))));
+        return new StructValue(z.Type, new Dictionary<string, IrExpr> { ["Real"] = x.Ref, ["Imaginary"] = y.Ref });
     }
 
     /// <summary>

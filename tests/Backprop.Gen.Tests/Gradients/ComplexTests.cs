@@ -80,6 +80,53 @@ public class ComplexTests
 
                 public static double RotateReal(double[] x) => Rotate(new Complex(x[0], x[1]), x[2]).Real;
             }
+
+            public static partial class Roots
+            {
+                [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward | DifferentiationModes.SecondOrder)]
+                public static double Root(Complex z, double w)
+                {
+                    Complex r = Complex.Sqrt(z * w);
+                    // The last term's Sqrt sits in a conditional expression, where the rule has no statements to write.
+                    return r.Real * 3 + r.Imaginary * r.Imaginary - r.Real * r.Imaginary + Complex.Sqrt(r).Imaginary + (w > 0 ? Complex.Sqrt(z * 2).Real : 0.0);
+                }
+
+                public static double Value(double[] x) => Root(new Complex(x[0], x[1]), x[2]);
+
+                public static double[] Gradient(double[] x)
+                {
+                    Complex dZ = default;
+                    double dW = 0;
+                    RootBackward(new Complex(x[0], x[1]), x[2], ref dZ, ref dW);
+                    return new[] { dZ.Real, dZ.Imaginary, dW };
+                }
+
+                public static double Directional(double[] x, double[] t)
+                {
+                    RootTangent(new Complex(x[0], x[1]), x[2], new Complex(t[0], t[1]), t[2], out double tangent);
+                    return tangent;
+                }
+
+                public static double[] Hessian(double[] x, double[] v)
+                {
+                    Complex dZ = default, hZ = default;
+                    double dW = 0, hW = 0;
+                    RootHessianVector(new Complex(x[0], x[1]), x[2], new Complex(v[0], v[1]), v[2], ref dZ, ref dW, ref hZ, ref hW);
+                    return new[] { hZ.Real, hZ.Imaginary, hW };
+                }
+
+                // The Backward's value and the library's Sqrt, bit for bit.
+                public static bool SameRoot(double re, double im)
+                {
+                    Complex dZ = default;
+                    double dW = 0;
+                    Complex expected = Complex.Sqrt(new Complex(re, im));
+                    Complex root = Complex.Sqrt(expected);
+                    double value = expected.Real * 3 + expected.Imaginary * expected.Imaginary - expected.Real * expected.Imaginary + root.Imaginary
+                        + Complex.Sqrt(new Complex(re, im) * 2).Real;
+                    return BitConverter.DoubleToInt64Bits(value) == BitConverter.DoubleToInt64Bits(RootBackward(new Complex(re, im), 1.0, ref dZ, ref dW));
+                }
+            }
         }
         """;
 
@@ -110,6 +157,47 @@ public class ComplexTests
             Assert.True(Backprop.GradientCheck.Compare((double[])Method("Hessian").Invoke(null, new object[] { x, t })!, fd).Passed(1e-5), $"H·v at point {point}");
 
             Assert.True((bool)Method("SameValue").Invoke(null, new object[] { x })!, $"the Backward's value is the primal's bit for bit at point {point}");
+        }
+    }
+
+    [Fact]
+    public void Sqrt_matches_finite_differences_in_every_quadrant_and_on_the_real_axis()
+    {
+        MethodInfo Root(string name) => Compiled.Value.GetType("Samples.Roots", throwOnError: true)!.GetMethod(name)!;
+        var random = new Random(21);
+        for (int point = 0; point < 24; point++)
+        {
+            // Four quadrants, then the positive real axis (im = 0, where the library's constant zero would lose ∂/∂im).
+            double re = (point % 2 == 0 ? 1 : -1) * (random.NextDouble() + 0.2), im = (point / 2 % 2 == 0 ? 1 : -1) * (random.NextDouble() + 0.2);
+            if (point >= 16) (re, im) = (Math.Abs(re), 0.0);
+            double[] x = { re, im, random.NextDouble() + 0.5 };
+            double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)Root("Value").Invoke(null, new object[] { v })!, x);
+            double[] analytic = (double[])Root("Gradient").Invoke(null, new object[] { x })!;
+            Assert.True(Backprop.GradientCheck.Compare(analytic, numeric).Passed(1e-6), $"gradient at ({re}, {im})");
+
+            double[] t = { random.NextDouble() - 0.5, random.NextDouble() - 0.5, random.NextDouble() - 0.5 };
+            double expected = analytic.Zip(t, (a, b) => a * b).Sum();
+            double tangent = (double)Root("Directional").Invoke(null, new object[] { x, t })!;
+            Assert.True(Math.Abs(tangent - expected) < 1e-9 * (1 + Math.Abs(expected)), $"tangent at ({re}, {im})");
+
+            const double h = 1e-5;
+            double[] plus = (double[])Root("Gradient").Invoke(null, new object[] { x.Zip(t, (a, b) => a + h * b).ToArray() })!;
+            double[] minus = (double[])Root("Gradient").Invoke(null, new object[] { x.Zip(t, (a, b) => a - h * b).ToArray() })!;
+            double[] fd = plus.Zip(minus, (a, b) => (a - b) / (2 * h)).ToArray();
+            Assert.True(Backprop.GradientCheck.Compare((double[])Root("Hessian").Invoke(null, new object[] { x, t })!, fd).Passed(1e-5), $"H·v at ({re}, {im})");
+        }
+
+        // The value is the library's bit for bit: both axes, both zeros, overflow scaling, subnormals, random points.
+        double[] special = { 0.0, -0.0, 1, -1, 4, -2.5, 1e-300, -1e-300, 5e-324, 1e300, -1e300, 1.7e308, -1.7e308, double.PositiveInfinity, double.NegativeInfinity };
+        foreach (double re in special)
+        {
+            foreach (double im in special) Assert.True((bool)Root("SameRoot").Invoke(null, new object[] { re, im })!, $"Sqrt({re}, {im})");
+        }
+
+        for (int i = 0; i < 2000; i++)
+        {
+            double re = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-30, 30)), im = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-30, 30));
+            Assert.True((bool)Root("SameRoot").Invoke(null, new object[] { re, im })!, $"Sqrt({re}, {im})");
         }
     }
 

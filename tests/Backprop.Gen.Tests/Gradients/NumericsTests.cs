@@ -56,6 +56,17 @@ public class NumericsTests
                     return p.X + 2 * p.Y - p.Z + Quaternion.Dot(s, q) + r.Length() * s.LengthSquared() * 0.1f - (-s).W;
                 }
 
+                // Transform by a quaternion (each vector size, and Vector3 to Vector4), Min and Max.
+                [Differentiable(Modes = All)]
+                public static float Turned(Quaternion q, Vector3 v, Vector2 w, Vector4 u)
+                {
+                    Vector3 a = Vector3.Transform(v, q);
+                    Vector2 b = Vector2.Transform(w, q);
+                    Vector4 c = Vector4.Transform(u, q) + Vector4.Transform(v, q) * 0.5f;
+                    Vector3 m = Vector3.Max(a, v) - Vector3.Min(a * 2, new Vector3(b, c.W));
+                    return a.X - 2 * a.Y + 3 * a.Z + b.X * b.Y + Vector4.Dot(c, u) + Vector2.Min(b, w).Y - Vector4.Max(c, u).Z + m.Length();
+                }
+
                 // A float vector in a double method: the arithmetic promotes as C# does.
                 [Differentiable(Modes = All)]
                 public static double Promoted(Vector3 p, double w) => w * p.X * p.Y + Math.Exp(p.Z) * w;
@@ -105,6 +116,23 @@ public class NumericsTests
         {
             object?[] inputs = { Q(random), V3(random), F(random), V3(random) };
             object?[] arguments = inputs.Concat(new object?[] { default(Quaternion), default(Vector3), 0f, default(Vector3), 1f }).ToArray();
+            Assert.Equal(BitConverter.SingleToInt32Bits((float)Invoke.Call(primal, inputs)!), BitConverter.SingleToInt32Bits((float)Invoke.Call(backward, arguments)!));
+        }
+    }
+
+    [Fact]
+    public void Transform_by_a_quaternion_min_and_max_with_the_library_s_value()
+    {
+        static Vector2 V2(Random r) => new(F(r), F(r));
+        static Vector4 V4(Random r) => new(F(r), F(r), F(r), F(r));
+        StructHarness.Check(Compiled.Value, Type, "Turned", r => new object?[] { Q(r), V3(r), V2(r), V4(r) }, step: 1e-3, tolerance: 2e-2);
+        var random = new Random(9);
+        MethodInfo backward = Invoke.Method(Compiled.Value, Type, "TurnedBackward", 9);
+        MethodInfo primal = Invoke.Method(Compiled.Value, Type, "Turned", 4);
+        for (int i = 0; i < 200; i++)
+        {
+            object?[] inputs = { Q(random), V3(random), V2(random), V4(random) };
+            object?[] arguments = inputs.Concat(new object?[] { default(Quaternion), default(Vector3), default(Vector2), default(Vector4), 1f }).ToArray();
             Assert.Equal(BitConverter.SingleToInt32Bits((float)Invoke.Call(primal, inputs)!), BitConverter.SingleToInt32Bits((float)Invoke.Call(backward, arguments)!));
         }
     }
