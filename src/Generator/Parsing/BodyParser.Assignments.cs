@@ -37,6 +37,12 @@ internal sealed partial class BodyParser
             return;
         }
 
+        if (IsStructArrayLocal(local))
+        {
+            DeclareStructArray(local, (declarator.Initializer ?? shared)?.Value, origin, into);
+            return;
+        }
+
         var variable = new IrVar(_names[local], Contract.TypeOf(local.Type));
         IVariableInitializerOperation? initializer = declarator.Initializer ?? shared;
         if (initializer?.Value is IArrayCreationOperation { Initializer: { } elements } creation)
@@ -184,6 +190,9 @@ internal sealed partial class BodyParser
     {
         switch (target)
         {
+            case ILocalReferenceOperation local when _structArrayLocals.ContainsKey(local.Local):
+                Report(DiagnosticDescriptors.ArrayLocalReassigned, statement.Syntax, local.Local.Name);
+                return null;
             case ILocalReferenceOperation local:
                 return new VarRef(Contract.TypeOf(local.Type!), _names[local.Local]);
             case IParameterReferenceOperation parameter:

@@ -27,6 +27,7 @@ internal sealed partial class BodyParser
         _cancellationToken.ThrowIfCancellationRequested();
         IrType type = operation.Type is null ? IrType.Void : Contract.TypeOf(operation.Type);
         if (MayTouchStructs(operation) && StructScalar(operation) is { } throughStruct) return throughStruct;
+        if (_structArrayLocals.Count > 0 && StructArrayLocalUse(operation, type) is { } structArrayUse) return structArrayUse;
 
         switch (operation)
         {

@@ -287,6 +287,8 @@ internal sealed partial class BodyParser
                 return copied;
             case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(target) is { } owner && StructTarget(owner.Instance) is { } outer:
                 return outer.Member(owner.Name, target.Type!) as StructValue;
+            case IArrayElementReferenceOperation:
+                return StructArrayLocalElement(target);
             default:
                 return null;
         }
@@ -365,6 +367,8 @@ internal sealed partial class BodyParser
             case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation array, Indices.Length: 1 } element
                 when IsStructArray(array.Parameter):
                 return FieldArrays(array.Parameter, type, Expr(element.Indices[0]));
+            case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation } when StructArrayLocalElement(operation) is { } localElement:
+                return localElement;
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation span, Arguments.Length: 1 } indexer
                 when IsStructArray(span.Parameter):
                 return FieldArrays(span.Parameter, type, Expr(indexer.Arguments[0].Value));

@@ -299,7 +299,14 @@ internal sealed partial class BodyParser
         if (StripConversion(loop.Collection) is IParameterReferenceOperation { Parameter: var structs } && IsStructArray(structs)
             && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: var element })
         {
-            ForEachStruct(loop, structs, element, into);
+            ForEachStruct(loop, element, at => FieldArrays(structs, element.Type, at), new Member(IrType.Int, new VarRef(Contract.TypeOf(structs.Type), _names[structs]), "Length"), into);
+            return;
+        }
+
+        if (StripConversion(loop.Collection) is ILocalReferenceOperation { Local: var local } && _structArrayLocals.TryGetValue(local, out StructArrayLocal? array)
+            && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: var current })
+        {
+            ForEachStruct(loop, current, at => Elements(array, at), new Member(IrType.Int, array.First.Ref, "Length"), into);
             return;
         }
 
@@ -325,15 +332,14 @@ internal sealed partial class BodyParser
     /// <c>foreach (V2 p in pts)</c> over an array of structs: a counted loop whose struct local takes each element's
     /// fields (<c>p_X = pts_X[i]</c>), as <c>for (int i = 0; i &lt; pts.Length; i++) { V2 p = pts[i]; … }</c> would.
     /// </summary>
-    private void ForEachStruct(IForEachLoopOperation loop, IParameterSymbol structs, ILocalSymbol element, List<IrStmt> into)
+    private void ForEachStruct(IForEachLoopOperation loop, ILocalSymbol element, System.Func<IrExpr, StructValue> elementAt, IrExpr length, List<IrStmt> into)
     {
         string header = loop.Syntax is ForEachStatementSyntax f ? Collapse($"foreach ({f.Type} {f.Identifier} in {f.Expression})") : "foreach";
         var counter = new IrVar(SynthesizedName("_" + element.Name.TrimStart('@') + "_at"), IrType.Int);
         var body = new List<IrStmt>();
-        DeclareStructLocals(element, _names[element], FieldArrays(structs, element.Type, counter.Ref), header, body);
+        DeclareStructLocals(element, _names[element], elementAt(counter.Ref), header, body);
 
         body.AddRange(Block(loop.Body).Statements);
-        var length = new Member(IrType.Int, new VarRef(Contract.TypeOf(structs.Type), _names[structs]), "Length");
         into.Add(new For(header, new Block(Ir.Array<IrStmt>(new Declare(null, counter, Ir.Const(IrType.Int, 0)))),
             new Binary(IrType.Bool, BinaryOp.Less, counter.Ref, length),
             new Block(Ir.Array<IrStmt>(new Assign(null, counter.Ref, new Binary(IrType.Int, BinaryOp.Add, counter.Ref, Ir.Const(IrType.Int, 1))))),
