@@ -92,8 +92,10 @@ internal static class Differentiator
     /// <summary>Which values vary with the differentiable inputs and are useful to the outputs.</summary>
     private static ActivityAnalysis Analyze(MethodModel model, NormalizedBody body) =>
         ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
-                .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable).Select(m => m.Name)),
-            model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name).Concat(model.ResultFields.Select(f => f.Variable)));
+                .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable && !m.IsOutput).Select(m => m.Name)),
+            model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name)
+                .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable && m.IsOutput).Select(m => m.Name))
+                .Concat(model.ResultFields.Select(f => f.Variable)));
 
     /// <summary>The Build step: each mode's body, from the same normalized body and analysis.</summary>
     private static GeneratedBodies Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)

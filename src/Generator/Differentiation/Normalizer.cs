@@ -166,7 +166,8 @@ internal sealed partial class Normalizer
                 string Field(string owner) => owner.Length == 0 ? "" : Parsing.Contract.FieldArrayName(owner, leaf.Path);
                 bool differentiable = parameter.Differentiable && leaf.Type.IsFloating;
                 yield return (new ParameterModel(Field(parameter.Name), IrType.ArrayOf(leaf.Type, 1), "", differentiable, Field(parameter.AdjointName), "",
-                    TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName), HessianName: Field(parameter.HessianName)),
+                    IsOutput: parameter.IsOutput, TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName),
+                    HessianName: Field(parameter.HessianName)),
                     parameter, leaf);
             }
         }

@@ -27,8 +27,23 @@ internal static class StructArrays
             var setup = new List<IrStmt>();
             foreach (var owner in owners)
             {
+                // An output's fields are copied in too: the elements the method does not write keep their values.
                 setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, body.Finally));
+                if (owner.Key.IsOutput && body == bodies.Backward)
+                {
+                    // The caller sees the forward's values, copied out before the reverse sweep restores older ones.
+                    body.Forward.Add(CopyOut(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names));
+                }
+
                 if (!owner.Key.Differentiable) continue;
+                if (owner.Key.IsOutput)
+                {
+                    // The incoming gradient, read from the caller's structs; a Pullback consumes it, as it does an array's.
+                    setup.AddRange(CopyIn(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names, body.Finally, checkShape: false));
+                    if (body == bodies.Pullback) setup.Add(Cleared(owner.Key, owner.Key.AdjointName));
+                    continue;
+                }
+
                 setup.AddRange(Pooled(owner.Select(f => (f.Leaf, f.Field.AdjointName)), Length(owner.Key), body.Finally));
                 body.Epilogue.Add(AddBack(owner.Key, owner.Key.AdjointName, owner.Select(f => (f.Leaf, f.Field.AdjointName)), names));
             }
@@ -43,6 +58,9 @@ internal static class StructArrays
             {
                 setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, tangent.Finally));
                 if (owner.Key.Differentiable) setup.AddRange(CopyIn(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names, tangent.Finally));
+                if (!owner.Key.IsOutput) continue;
+                tangent.Statements.Add(CopyOut(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names));
+                if (owner.Key.Differentiable) tangent.Statements.Add(CopyOut(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names));
             }
 
             tangent.Declarations.InsertRange(0, setup);
@@ -80,13 +98,14 @@ internal static class StructArrays
     /// <c>double[] pts_X = RentZeroed(pts.Length); for (k) { pts_X[k] = pts[k].X; … }</c>, from <paramref name="source"/>
     /// (the primal, or a tangent or direction, which may be null or empty for zero); the arrays go back in finally.
     /// </summary>
+    /// <param name="checkShape">Whether to check the source's length here (an adjoint's is checked with the other buffers').</param>
     private static IEnumerable<IrStmt> CopyIn(ParameterModel owner, string source, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names,
-        List<IrStmt> cleanup)
+        List<IrStmt> cleanup, bool checkShape = true)
     {
         var list = fields.ToList();
         var sourceArray = new VarRef(owner.Type, source);
         yield return new Comment($"the fields of {source.TrimStart('@')}, an array each");
-        if (source != owner.Name)
+        if (source != owner.Name && checkShape)
         {
             // A tangent or a direction of another length would leave elements out (or run past the copies): say so.
             yield return EntryChecks.CheckShape(sourceArray, new[] { Length(owner) }, source.TrimStart('@'), owner.Name.TrimStart('@'));
@@ -131,6 +150,36 @@ internal static class StructArrays
             };
         var loop = new Loop(null, k, Const(IrType.Int, 0), Length(owner), false, false, null, true, new Block(adds.ToEquatableArray()));
         return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(loop)), Block.Empty);
+    }
+
+    /// <summary>
+    /// <c>if (next is not empty) for (k) { next[k].X = next_X[k]; … }</c> (or with <c>with</c> where a property stands on
+    /// a field's path): an output's field arrays, or their tangents, stored into the caller's structs.
+    /// </summary>
+    private static IrStmt CopyOut(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names)
+    {
+        var list = fields.ToList();
+        var targetArray = new VarRef(owner.Type, target);
+        var k = new IrVar(names.Fresh("_item"), IrType.Int);
+        var item = new ElementAt(owner.Type.ElementType, targetArray, Array<IrExpr>(k.Ref));
+        IEnumerable<IrStmt> stores = list.All(f => f.Leaf.Writable)
+            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref)))
+            : new IrStmt[]
+            {
+                new Assign(null, item, new StructUpdate(item.Type, item, list.Select(f => new FieldValue(f.Leaf.Path, Slot(f.Leaf, f.Array, k.Ref))).ToEquatableArray())),
+            };
+        var loop = new Loop(null, k, Const(IrType.Int, 0), LengthOf(targetArray), false, false, null, true, new Block(stores.ToEquatableArray()));
+        return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(new Comment($"the fields back into {target.TrimStart('@')}"), loop)), Block.Empty);
+    }
+
+    /// <summary><c>Array.Clear(dNext)</c> (<c>dNext.Clear()</c> for a span): an output's adjoint, consumed.</summary>
+    private static IrStmt Cleared(ParameterModel owner, string adjoint)
+    {
+        var array = new VarRef(owner.Type, adjoint);
+        IrExpr clear = owner.Type.Shape == ShapeKind.Array
+            ? new Opaque(IrType.Void, "global::System.Array.Clear({0})", Array<IrExpr>(array))
+            : new Opaque(IrType.Void, "{0}.Clear()", Array<IrExpr>(array));
+        return new If(null, NonEmpty(owner, array), new Block(Array<IrStmt>(new Evaluate(null, clear))), Block.Empty);
     }
 
     /// <summary><c>item.Pos.X</c> for the leaf at <c>Pos.X</c>.</summary>

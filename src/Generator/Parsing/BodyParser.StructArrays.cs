@@ -20,6 +20,17 @@ internal sealed partial class BodyParser
         public IrVar First => Fields.Values.First();
     }
 
+    /// <summary>Whether a parameter of the differentiated method is an array or span of differentiable structs.</summary>
+    private bool IsStructArray(IParameterSymbol parameter) =>
+        SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method) && StructLayout.ArrayElement(parameter.Type) is not null;
+
+    /// <summary>
+    /// An element of an array of structs: its fields are elements of the arrays the derivatives copy each field into
+    /// (<c>pts[i].X</c> is <c>pts_X[i]</c>), so that they differentiate as any array of doubles.
+    /// </summary>
+    private StructValue FieldArrays(IParameterSymbol array, ITypeSymbol element, IrExpr index) =>
+        Leafwise(element, l => new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(_names[array], l.Path)), Ir.Array(index)));
+
     private readonly Dictionary<ILocalSymbol, StructArrayLocal> _structArrayLocals = new(SymbolEqualityComparer.Default);
 
     /// <summary>Whether a local is an array of differentiable structs (not a span: a stackalloc has no fields to split).</summary>
@@ -89,5 +100,28 @@ internal sealed partial class BodyParser
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// An element of an array (or span) of structs passed in, as a place to write: the method's output, written field
+    /// by field into the arrays its derivatives copy the fields into, and copied back into the caller's structs.
+    /// </summary>
+    private StructValue? OutputStructElement(IOperation target)
+    {
+        (IParameterSymbol? array, IOperation? index) = target switch
+        {
+            IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation a, Indices.Length: 1 } e => (a.Parameter, e.Indices[0]),
+            IPropertyReferenceOperation { Instance: IParameterReferenceOperation span, Arguments.Length: 1 } indexer => (span.Parameter, indexer.Arguments[0].Value),
+            _ => (null, null),
+        };
+        if (array is null || index is null || !IsStructArray(array)) return null;
+        if (Contract.Modes(Contract.GetAttribute(_method, Contract.DifferentiableAttribute)).Has(Modes.SecondOrder))
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax, $"Writing into the array of structs '{array.Name}' in a second-order method",
+                "give this method Reverse and Forward modes only, or write the output into arrays of doubles (one per field)");
+        }
+
+        NoteWrite(array);
+        return FieldArrays(array, target.Type!, Expr(index));
     }
 }

@@ -183,8 +183,9 @@ internal sealed partial class BodyParser
         return true;
     }
 
+    /// <summary>Stores a struct value into a place leaf by leaf, leaving out the leaves it would store into themselves (<c>with</c>).</summary>
     private void AssignLeaves(StructValue place, StructValue value, string origin, List<IrStmt> into) =>
-        StoreAll(place.Leaves.Select(leaf => (leaf.Value, (IrVar?)null, value.Leaves[leaf.Key])).ToList(), origin, into);
+        StoreAll(place.Leaves.Where(leaf => !leaf.Value.Equals(value.Leaves[leaf.Key])).Select(leaf => (leaf.Value, (IrVar?)null, value.Leaves[leaf.Key])).ToList(), origin, into);
 
     /// <summary>
     /// Stores new values into several places as one assignment does (a struct's fields, a deconstruction's targets): where
@@ -287,8 +288,8 @@ internal sealed partial class BodyParser
                 return copied;
             case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(target) is { } owner && StructTarget(owner.Instance) is { } outer:
                 return outer.Member(owner.Name, target.Type!) as StructValue;
-            case IArrayElementReferenceOperation:
-                return StructArrayLocalElement(target);
+            case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }:
+                return StructArrayLocalElement(target) ?? OutputStructElement(target);
             default:
                 return null;
         }
@@ -366,6 +367,7 @@ internal sealed partial class BodyParser
                 return ParameterFields(parameter.Parameter);
             case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation array, Indices.Length: 1 } element
                 when IsStructArray(array.Parameter):
+                NoteElementRead(array.Parameter, element, element.Indices);
                 return FieldArrays(array.Parameter, type, Expr(element.Indices[0]));
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation } when StructArrayLocalElement(operation) is { } localElement:
                 return localElement;
@@ -428,17 +430,6 @@ internal sealed partial class BodyParser
 
     /// <summary>A struct value with one expression per leaf of its type.</summary>
     private static StructValue Leafwise(ITypeSymbol type, System.Func<StructLeaf, IrExpr> leaf) => new(type, StructLayout.Leaves(type).ToDictionary(l => l.Path, leaf));
-
-    /// <summary>Whether a parameter of the differentiated method is an array or span of differentiable structs.</summary>
-    private bool IsStructArray(IParameterSymbol parameter) =>
-        SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method) && StructLayout.ArrayElement(parameter.Type) is not null;
-
-    /// <summary>
-    /// An element of an array of structs: its fields are elements of the arrays the derivatives copy each field into
-    /// (<c>pts[i].X</c> is <c>pts_X[i]</c>), so that they differentiate as any array of doubles.
-    /// </summary>
-    private StructValue FieldArrays(IParameterSymbol array, ITypeSymbol element, IrExpr index) =>
-        Leafwise(element, l => new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(_names[array], l.Path)), Ir.Array(index)));
 
     /// <summary>The same type, or tuples whose elements have the same types (their names may differ).</summary>
     private static bool SameLayout(ITypeSymbol from, ITypeSymbol to) =>
