@@ -32,8 +32,8 @@ internal static class DiagnosticDescriptors
         "Parameter '{0}' of type '{1}' cannot be differentiated: only double, float, arrays of them and spans of them carry derivatives");
 
     public static readonly DiagnosticDescriptor UnsupportedParameterModifier = Error("BPG0005",
-        "ref and out parameters are not supported",
-        "Parameter '{0}' is passed by '{1}': pass it by value (or 'in'), and return a result instead of writing through it");
+        "This ref or out parameter is not supported",
+        "Parameter '{0}' is passed by '{1}': {2}");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error("BPG0006",
         "Type parameter is not a floating-point type",

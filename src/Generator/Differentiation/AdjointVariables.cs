@@ -87,8 +87,9 @@ internal sealed class AdjointVariables
         var readInLoops = new HashSet<string>(Step.Flatten(steps).Where(s => s.InLoop).SelectMany(s => IrWalker.OwnExpressions(s.Stmt)).SelectMany(IrWalker.Reads));
         foreach (ParameterModel parameter in _parameters.Values)
         {
+            // A ref scalar's adjoint holds the incoming gradient until the epilogue replaces it: never added to directly.
             if (parameter.Differentiable && parameter.Type.IsScalar && !assigned.Contains(parameter.Name) && !readInLoops.Contains(parameter.Name)
-                && !_writtenBack.Contains(parameter.Name))
+                && !_writtenBack.Contains(parameter.Name) && parameter.Passing != Passing.Ref)
             {
                 _directParameters.Add(parameter.Name);
             }

@@ -91,11 +91,12 @@ internal static class Differentiator
 
     /// <summary>Which values vary with the differentiable inputs and are useful to the outputs.</summary>
     private static ActivityAnalysis Analyze(MethodModel model, NormalizedBody body) =>
-        ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput).Select(p => p.Name)
+        ActivityAnalysis.Run(body, model.Parameters.Where(p => p.Differentiable && !p.IsOutput && p.Passing != Passing.Out).Select(p => p.Name)
                 .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable && !m.IsOutput).Select(m => m.Name)),
             model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name)
                 .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable && m.IsOutput).Select(m => m.Name))
-                .Concat(model.ResultFields.Select(f => f.Variable)));
+                .Concat(model.ResultFields.Select(f => f.Variable))
+                .Concat(model.ScalarOutputs.Where(o => o.Parameter.Differentiable).Select(o => o.Variable)));
 
     /// <summary>The Build step: each mode's body, from the same normalized body and analysis.</summary>
     private static GeneratedBodies Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)
@@ -104,7 +105,8 @@ internal static class Differentiator
         NameAllocator Names() => new(names.Taken.Concat(body.Variables.Keys));
         BackwardBody? backward = model.Modes.Has(Modes.Reverse) ? ReverseBuilder.Build(model, body, activity, Names()) : null;
         // A layer's Pullback consumes its outputs' adjoints, so its reverse sweep is built on its own.
-        BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput)
+        // (A method with out or ref scalars has none: no generated caller calls it, and its out parameters need values.)
+        BackwardBody? pullback = backward is not null && model.Parameters.Any(p => p.IsOutput) && model.ScalarOutputs.IsEmpty
             ? ReverseBuilder.Build(model, body, activity, Names(), Sweep.Pullback)
             : null;
         TangentBody? tangent = model.Modes.Has(Modes.Forward) ? TangentBuilder.Build(model, body, activity, Names()) : null;

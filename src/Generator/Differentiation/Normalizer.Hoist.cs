@@ -25,7 +25,7 @@ internal sealed partial class Normalizer
             }
         }
 
-        var ssa = new HashSet<string>(_variables.Keys.Where(n => !nestedDefs.Contains(n) && !_variables[n].Type.IsFloatingContainer
+        var ssa = new HashSet<string>(_variables.Keys.Where(n => !nestedDefs.Contains(n) && !_pinned.Contains(n) && !_variables[n].Type.IsFloatingContainer
             && _variables[n].Type.Shape != ShapeKind.Array));
         var current = new Dictionary<string, string>();
         var versions = new Dictionary<string, int>();

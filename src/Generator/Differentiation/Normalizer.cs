@@ -43,6 +43,9 @@ internal sealed partial class Normalizer
 
     /// <summary>Variables the caller reads after the method: the fields of a struct result.</summary>
     private IReadOnlyList<string> _liveAtExit = System.Array.Empty<string>();
+
+    /// <summary>Variables that keep their name to the end (an out or ref scalar's local, written back by name): no SSA.</summary>
+    private HashSet<string> _pinned = new();
     private IrVar? _returnFlag;
 
     private sealed class LoopFrame
@@ -60,7 +63,11 @@ internal sealed partial class Normalizer
 
     public static NormalizedBody Normalize(MethodModel model, NameAllocator names)
     {
-        var normalizer = new Normalizer(names, model.BodyReturnType) { _liveAtExit = model.ResultFields.Select(f => f.Variable).ToList() };
+        var normalizer = new Normalizer(names, model.BodyReturnType)
+        {
+            _liveAtExit = model.ResultFields.Select(f => f.Variable).Concat(model.ScalarOutputs.Select(o => o.Variable)).ToList(),
+            _pinned = new HashSet<string>(model.ScalarOutputs.Select(o => o.Variable)),
+        };
         foreach (ParameterModel parameter in model.Parameters)
         {
             normalizer._variables[parameter.Name] = new IrVar(parameter.Name, parameter.Type);

@@ -130,6 +130,12 @@ internal sealed class ReverseAssembler
             finals.Add((output, copy));
         }
 
+        foreach (ScalarOutput output in _model.ScalarOutputs)
+        {
+            // out double y: the caller gets the forward's final value, before the reverse sweep restores older ones.
+            body.Forward.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.Name), new VarRef(output.Parameter.Type, output.Variable)));
+        }
+
         if (_model.ReturnsStruct)
         {
             // A struct result, put together from its fields as the forward sweep left them.
@@ -151,8 +157,12 @@ internal sealed class ReverseAssembler
         {
             bool isResult = _body.Result is not null && _adjoints.TryGetLocal(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
             ResultField? field = _model.ResultFields.FirstOrDefault(f => _adjoints.TryGetLocal(f.Variable, out string? fieldAdjoint) && fieldAdjoint == adjoint.Name);
+            // An out or ref scalar's final value starts at its incoming gradient (dY).
+            ScalarOutput? output = _model.ScalarOutputs.FirstOrDefault(o => o.Parameter.Differentiable
+                && _adjoints.TryGetLocal(o.Variable, out string? outputAdjoint) && outputAdjoint == adjoint.Name);
             IrExpr start = isResult ? new VarRef(adjoint.Type, _model.SeedName)
                 : field is not null ? ConvertTo(new VarRef(field.Leaf.Type, _model.SeedName + "." + field.Leaf.Path), adjoint.Type)
+                : output is not null ? new VarRef(adjoint.Type, output.Parameter.AdjointName)
                 : Const(adjoint.Type, 0);
             body.Reverse.Add(new Declare(null, adjoint, start));
         }
@@ -168,9 +178,14 @@ internal sealed class ReverseAssembler
         foreach (ParameterModel parameter in _model.Parameters.Concat(Normalizer.FieldParameters(_model))
                      .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name) && !_adjoints.IsWrittenBack(p.Name)))
         {
-            if (_adjoints.TryGetLocal(parameter.Name, out string? local))
+            var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
+            if (parameter.Passing == Passing.Ref)
             {
-                var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
+                // ref double z: dZ, which brought the gradient of z's final value, is replaced by that of the value passed in.
+                body.Epilogue.Add(new Assign(null, adjoint, _adjoints.TryGetLocal(parameter.Name, out string? initial) ? new VarRef(parameter.Type, initial) : Const(parameter.Type, 0)));
+            }
+            else if (_adjoints.TryGetLocal(parameter.Name, out string? local))
+            {
                 body.Epilogue.Add(new Assign(null, adjoint, Add(adjoint, new VarRef(parameter.Type, local))));
             }
         }

@@ -47,10 +47,23 @@ internal static class TangentBuilder
         List<IrStmt> transformed = transformer.Transform(statements);
         IrExpr? resultTangent = normalized.Result is { } returned ? transformer.Tangent(returned.Ref, null)
             : model.ReturnsStruct ? StructTangent(model, transformer) : null;
-        if (resultTangent is not null) transformed.Add(new Evaluate(null, resultTangent)); // keep what the result reads
+        // Keep what the result's tangent and the out and ref scalars' tangents read.
+        var kept = model.ScalarOutputs.Where(o => o.Parameter.Differentiable).Select(o => transformer.Tangent(new VarRef(o.Parameter.Type, o.Variable), null))
+            .Append(resultTangent).OfType<IrExpr>().Select(t => (IrStmt)new Evaluate(null, t)).ToList();
+        transformed.AddRange(kept);
         transformer.RemoveUnreadTangents(transformed);
-        if (resultTangent is not null) transformed.RemoveAt(transformed.Count - 1);
+        transformed.RemoveRange(transformed.Count - kept.Count, kept.Count);
         body.Statements.AddRange(transformed);
+        foreach (ScalarOutput output in model.ScalarOutputs)
+        {
+            // out double y: the final value, and its tangent (for ref, the tangent of the value passed in was tZ's).
+            var primal = new VarRef(output.Parameter.Type, output.Variable);
+            body.Statements.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.Name), primal));
+            if (!output.Parameter.Differentiable) continue;
+            body.Statements.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.TangentName),
+                transformer.Tangent(primal, null) ?? Const(output.Parameter.Type, 0)));
+        }
+
         // A [NoDerivative] array the method writes (scratch space) has no tangent parameter: its tangent is a local
         // buffer of its shape, zero at first, as its incoming values are constants.
         var scratch = model.Parameters.Where(p => !p.Differentiable && p.IsOutput && transformer.HasLiveTangent(p.Name))
@@ -101,7 +114,7 @@ internal static class TangentBuilder
 
     public static string TangentTypeText(ParameterModel parameter) => parameter.Type switch
     {
-        { IsScalar: true } => parameter.Type.Name,
+        { IsScalar: true } => parameter.Passing switch { Passing.Out => "out ", Passing.Ref => "ref ", _ => "" } + parameter.Type.Name,
         { Shape: ShapeKind.Array } => parameter.Type.Name + "?",
         _ => TangentType(parameter).Name,
     };

@@ -129,7 +129,11 @@ internal static class BackwardEmitter
         foreach (ParameterModel parameter in Differentiable(model))
         {
             string name = parameter.Name.TrimStart('@');
-            string what = parameter.IsOutput && pullback
+            string what = parameter.Passing == Passing.Out
+                ? $"The gradient flowing into the final value of <paramref name=\"{name}\"/>, by value."
+                : parameter.Passing == Passing.Ref
+                ? $"On entry, the gradient flowing into the final value of <paramref name=\"{name}\"/>; on return, the gradient with respect to the value it had on entry (replacing what it held)."
+                : parameter.IsOutput && pullback
                 ? $"The gradient flowing into the output <paramref name=\"{name}\"/> (null or empty for none), consumed: on return it holds the gradient of the output's contents before the call (zero where the layer stores)."
                 : parameter.IsOutput
                 ? $"The gradient flowing into the output <paramref name=\"{name}\"/> (null or empty for none); it is read and left unchanged."
@@ -195,7 +199,11 @@ internal static class BackwardEmitter
         foreach (ParameterModel parameter in Differentiable(model))
         {
             string name = parameter.Name.TrimStart('@');
-            string what = parameter.IsOutput
+            string what = parameter.Passing == Passing.Out
+                ? $"Receives the tangent of <paramref name=\"{name}\"/>'s final value."
+                : parameter.Passing == Passing.Ref
+                ? $"On entry, the direction's component along <paramref name=\"{name}\"/>; on return, the tangent of its final value."
+                : parameter.IsOutput
                 ? $"Receives the tangent of the output <paramref name=\"{name}\"/> (empty when it is not wanted)."
                 : parameter.Type.IsScalar
                     ? $"The direction's component along <paramref name=\"{name}\"/>."
@@ -337,9 +345,9 @@ internal static class BackwardEmitter
         }
 
         header.Returns($"The value of <c>{Escape(Call(model))}</c>.").Write(writer, model.ReturnType.Name, model.Name + "Backward");
-        string arguments = string.Join(", ", model.Parameters.Select(p => p.Name)
+        string arguments = string.Join(", ", model.Parameters.Select(p => p.Argument)
             .Concat(model.Model is null ? Enumerable.Empty<string>() : new[] { model.GradientsName })
-            .Concat(Differentiable(model).Select(p => (p.Type.IsScalar ? "ref " : "") + p.AdjointName)));
+            .Concat(Differentiable(model).Select(p => p.AdjointArgument)));
         writer.WriteLine($"    => {model.Name}Backward({arguments}, {One(model.ReturnType)});");
     }
 

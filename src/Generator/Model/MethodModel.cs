@@ -15,10 +15,17 @@ namespace Backprop.Gen.Model;
 /// <param name="HessianName">Its Hessian-vector output in <c>…HessianVector</c> (<c>hW</c>).</param>
 /// <param name="MayBeNull">Whether it is an array declared nullable (<c>double[]? bias</c>): its shape counts as empty when null.</param>
 /// <param name="Leaves">For a differentiable struct, its floating fields (<c>X</c>, <c>Pos.X</c>); empty otherwise.</param>
+/// <param name="Passing">By value (or <c>in</c>), or an <c>out</c> or <c>ref</c> scalar: see <see cref="ScalarOutput"/>.</param>
 internal sealed record ParameterModel(string Name, IrType Type, string Declaration, bool Differentiable, string AdjointName, string AdjointType,
     bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "", bool MayBeNull = false,
-    EquatableArray<StructLeaf> Leaves = default)
+    EquatableArray<StructLeaf> Leaves = default, Passing Passing = Passing.Value)
 {
+    /// <summary>The parameter passed on in a call that forwards the primal's: <c>x</c>, <c>out y</c>, <c>ref z</c>.</summary>
+    public string Argument => (Passing switch { Passing.Out => "out ", Passing.Ref => "ref ", _ => "" }) + Name;
+
+    /// <summary>The adjoint passed on: <c>ref dX</c> for a scalar, <c>dY</c> for an out scalar's (by value), <c>dW</c> for an array's.</summary>
+    public string AdjointArgument => (Type.IsScalar && Passing != Passing.Out ? "ref " : "") + AdjointName;
+
     /// <summary>The array's length as generated code reads it: <c>x.Length</c>, or 0 for a nullable array that is null.</summary>
     public string LengthText => MayBeNull ? $"({Name}?.Length ?? 0)" : Name + ".Length";
 
@@ -59,6 +66,7 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
 /// its Backward and Tangent (<c>Parsing.NestedCalls.Unsupported</c> is null for it).</param>
 /// <param name="ResultFields">For a method returning a differentiable struct, its fields and the locals they are
 /// returned in; its seed is a struct of the same type, one incoming gradient per field.</param>
+/// <param name="ScalarOutputs">Its <c>out</c> and <c>ref</c> scalar parameters and the locals the body works in.</param>
 internal sealed record MethodModel(
     HierarchyInfo Hierarchy,
     string Name,
@@ -82,7 +90,8 @@ internal sealed record MethodModel(
     EquatableArray<ResultField> ResultFields = default,
     string TypeParameters = "",
     string Constraints = "",
-    bool NestedLayers = false)
+    bool NestedLayers = false,
+    EquatableArray<ScalarOutput> ScalarOutputs = default)
 {
     /// <summary>Whether the method is generic (generic math): its seed has no default, so an overload supplies <c>T.One</c>.</summary>
     public bool IsGeneric => TypeParameters.Length > 0;
@@ -92,6 +101,25 @@ internal sealed record MethodModel(
 
     /// <summary>The type the method's body returns as the IR sees it: void where a struct result is taken apart.</summary>
     public IrType BodyReturnType => ReturnsStruct ? IrType.Void : ReturnType;
+}
+
+/// <summary>How a parameter is passed.</summary>
+internal enum Passing
+{
+    Value,
+    Out,
+    Ref,
+}
+
+/// <summary>
+/// An <c>out</c> or <c>ref</c> scalar parameter (<c>out double y</c>) and the local the body works in (<c>yValue</c>),
+/// declared at the top (from the parameter, for <c>ref</c>) and written back into the parameter at the end of the forward
+/// sweep. Its final value is an output: the Backward seeds its adjoint with the incoming gradient (<c>double dY</c>
+/// by value; for <c>ref</c>, <c>ref double dZ</c>, which then receives the gradient of the value passed in).
+/// </summary>
+internal sealed record ScalarOutput(ParameterModel Parameter, string Variable)
+{
+    public bool IsRef => Parameter.Passing == Passing.Ref;
 }
 
 /// <summary>One field of a struct result and the local its value is gathered in (<c>_result_X</c>).</summary>

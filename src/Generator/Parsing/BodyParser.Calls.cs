@@ -34,8 +34,8 @@ internal sealed partial class BodyParser
 
             if (argument.Parameter.RefKind is RefKind.Ref or RefKind.Out)
             {
-                Report(DiagnosticDescriptors.UnsupportedExpression, argument.Syntax, $"A {argument.Parameter.RefKind.ToString().ToLowerInvariant()} argument",
-                    "return the value instead of writing through the argument");
+                Report(DiagnosticDescriptors.UnsupportedExpression, argument.Syntax, argument.Parameter.RefKind == RefKind.Out ? "An out argument" : "A ref argument",
+                    "call the method outside the [Differentiable] one, or have it return its results (a tuple or a struct) instead of writing through the argument");
                 return new Constant(type, "default", 0);
             }
 

@@ -62,6 +62,28 @@ internal sealed partial class BodyParser
     /// <summary>Every name in use: parameters, locals (after renaming) and the reserved member names.</summary>
     public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values).Concat(_synthesized);
 
+    /// <summary>The method's <c>out</c> and <c>ref</c> scalars and the locals the body works in instead (<c>yValue</c>).</summary>
+    public IReadOnlyList<(string Parameter, string Variable)> ScalarOutputs => _scalarOutputs;
+
+    private readonly List<(string Parameter, string Variable)> _scalarOutputs = new();
+
+    /// <summary>
+    /// <c>double yValue = 0;</c> for <c>out double y</c>, <c>double zValue = z;</c> for <c>ref double z</c>: the body reads
+    /// and writes the local, and the derivatives write it back into the parameter once the forward sweep is done, so
+    /// that a reverse sweep restoring older values never touches the caller's variable.
+    /// </summary>
+    private void DeclareScalarOutputs(List<IrStmt> into)
+    {
+        foreach (IParameterSymbol parameter in _method.Parameters.Where(Contract.IsScalarOutput))
+        {
+            string name = Contract.Escape(parameter.Name);
+            var local = new IrVar(SynthesizedName(parameter.Name.TrimStart('@') + "Value"), Contract.TypeOf(parameter.Type));
+            into.Add(new Declare(null, local, parameter.RefKind == RefKind.Ref ? new VarRef(local.Type, name) : Ir.Const(local.Type, 0)));
+            _names[parameter] = local.Name;
+            _scalarOutputs.Add((name, local.Name));
+        }
+    }
+
     /// <summary>The parameters the body writes into: the method's outputs.</summary>
     public IReadOnlyCollection<string> WrittenParameters => _writtenParameters;
 
@@ -90,6 +112,7 @@ internal sealed partial class BodyParser
     {
         NameLocals(body);
         var statements = new List<IrStmt>();
+        DeclareScalarOutputs(statements);
         CopyWrittenStructParameters(body, statements);
         DeclareStructResult(statements);
         switch (body)

@@ -165,15 +165,36 @@ internal static class Contract
     /// </summary>
     public static bool IsByValue(IParameterSymbol parameter) => parameter.RefKind is RefKind.None or RefKind.In;
 
-    /// <summary>The modifier a generated method repeats on a primal parameter: <c>in </c> or none.</summary>
-    public static string ModifierText(IParameterSymbol parameter) => parameter.RefKind == RefKind.In ? "in " : "";
+    /// <summary>
+    /// An <c>out</c> or <c>ref</c> parameter of a floating type (<c>out double y</c>, <c>ref float z</c>, <c>out T y</c>):
+    /// an output the method writes (and for <c>ref</c>, an input too), differentiated as the contract says.
+    /// </summary>
+    public static bool IsScalarOutput(IParameterSymbol parameter) =>
+        parameter.RefKind is RefKind.Out or RefKind.Ref && TypeOf(parameter.Type) is { IsScalar: true, IsFloating: true };
+
+    /// <summary>How a parameter is passed, as the model keeps it.</summary>
+    public static Model.Passing PassingOf(IParameterSymbol parameter) => parameter.RefKind switch
+    {
+        RefKind.Out => Model.Passing.Out,
+        RefKind.Ref => Model.Passing.Ref,
+        _ => Model.Passing.Value,
+    };
+
+    /// <summary>The modifier a generated method repeats on a primal parameter: <c>in </c>, <c>out </c>, <c>ref </c> or none.</summary>
+    public static string ModifierText(IParameterSymbol parameter) => parameter.RefKind switch
+    {
+        RefKind.In => "in ",
+        RefKind.Out => "out ",
+        RefKind.Ref => "ref ",
+        _ => "",
+    };
 
     /// <summary>Which of a method's parameters are differentiable under the contract.</summary>
     public static ImmutableArray<bool> DifferentiableMask(IMethodSymbol method)
     {
         ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
         return method.Parameters
-            .Select(p => IsByValue(p)
+            .Select(p => (IsByValue(p) || IsScalarOutput(p))
                 && (IsDifferentiableType(TypeOf(p.Type)) || StructLayout.IsDifferentiableStruct(p.Type) || StructLayout.ArrayElement(p.Type) is not null)
                 && !HasAttribute(p, NoDerivativeAttribute)
                 && (wrt.IsEmpty || wrt.Contains(p.Name)))

@@ -85,10 +85,17 @@ internal static class MethodParser
 
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            if (!Contract.IsByValue(parameter))
+            // out and ref work for floating scalars, in reverse and forward mode (docs/contract.md).
+            string? advice = Contract.IsByValue(parameter) ? null
+                : !Contract.IsScalarOutput(parameter)
+                    ? "only a double, float or generic-math T is differentiated through ref or out; pass this one by value (or 'in') and return a result, or write into an output array"
+                    : Contract.Modes(context.Attributes[0]).Has(Modes.SecondOrder)
+                        ? "a method with ref or out parameters has reverse and forward derivatives only; leave SecondOrder out of its modes, or return a result instead"
+                        : null;
+            if (advice is not null)
             {
                 Report(DiagnosticDescriptors.UnsupportedParameterModifier, LocationInfo.From(parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()),
-                    parameter.Name, parameter.RefKind.ToString().ToLowerInvariant());
+                    parameter.Name, parameter.RefKind.ToString().ToLowerInvariant(), advice);
             }
         }
 
@@ -207,7 +214,7 @@ internal static class MethodParser
             }
         }
 
-        if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && parser.WrittenParameters.Contains(p.Name)))
+        if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && (parser.WrittenParameters.Contains(p.Name) || Contract.IsScalarOutput(p))))
         {
             // A void method whose outputs the wrt list leaves out has nothing to differentiate: say which output.
             IParameterSymbol? leftOut = !Contract.WrtList(Contract.GetAttribute(method, Contract.DifferentiableAttribute)).IsEmpty
@@ -237,13 +244,18 @@ internal static class MethodParser
             string adjoint = mask[i] ? Contract.Escape(Contract.AdjointName(primalNames, i)) : "";
             string stem = char.ToUpperInvariant(p.Name[0]) + p.Name.Substring(1);
             string Derived(string prefix) => mask[i] ? Contract.Escape(Contract.Unique(prefix + stem, primalNames)) : "";
-            return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, mask[i] ? Contract.AdjointTypeText(type) : "",
+            Passing passing = Contract.PassingOf(p);
+            // An out scalar's adjoint is its incoming gradient, taken by value (double dY).
+            string adjointType = !mask[i] ? "" : passing == Passing.Out ? type.Name : Contract.AdjointTypeText(type);
+            return new ParameterModel(Contract.Escape(p.Name), type, declaration, mask[i], adjoint, adjointType,
                 parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type),
-                StructLayout.Leaves(StructLayout.ArrayElement(p.Type) ?? p.Type).ToEquatableArray());
+                StructLayout.Leaves(StructLayout.ArrayElement(p.Type) ?? p.Type).ToEquatableArray(), passing);
         }).ToEquatableArray();
+        var scalarOutputs = parser.ScalarOutputs.Select(o => new ScalarOutput(parameters.First(p => p.Name == Contract.Escape(o.Parameter)), o.Variable)).ToEquatableArray();
+        bool byValue = scalarOutputs.IsEmpty;
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);
-        bool allScalar = modelInfo is null && returnType.IsFloating && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
+        bool allScalar = modelInfo is null && byValue && returnType.IsFloating && parameters.Where(p => p.Differentiable).All(p => p.Type.IsScalar) && parameters.Any(p => p.Differentiable);
         bool tupleTaken = method.ContainingType.GetMembers(method.Name + Contract.BackwardSuffix).OfType<IMethodSymbol>()
             .Any(m => m.Parameters.Length == method.Parameters.Length
                 && m.Parameters.Zip(method.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(x => x));
@@ -269,11 +281,12 @@ internal static class MethodParser
             method.Parameters.Any(p => MayBeNull(p.Type)) || NullableInBody(syntax, context.SemanticModel),
             // An array of structs is copied field by field on the way in and out of each derivative: no tape for it yet.
             Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null
-                && !method.Parameters.Any(p => StructLayout.ArrayElement(p.Type) is not null) ? Contract.TapeName(method) : null,
+                && !method.Parameters.Any(p => StructLayout.ArrayElement(p.Type) is not null) && byValue ? Contract.TapeName(method) : null,
             parser.ResultFields,
             Contract.TypeParameterList(method),
             Contract.ConstraintClauses(method),
-            NestedCalls.Unsupported(method) is null);
+            NestedCalls.Unsupported(method) is null,
+            scalarOutputs);
         return new Result<MethodModel>(model, diagnostics.ToEquatableArray());
     }
 
