@@ -61,7 +61,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StructParameter = Error("BPG0012",
         "This struct parameter is not differentiated",
-        "Parameter '{0}' is a '{1}', a struct holding floating-point fields that the generator does not differentiate (it is not declared in source, has a readonly field or a field of another type, or is an array or span of structs): use a struct declared in source whose fields are all double, float or such structs, pass the fields as double parameters, or mark it [NoDerivative] if it is a constant");
+        "Parameter '{0}' is a '{1}', a struct holding floating-point fields that the generator does not differentiate (it is not declared in source, has a private field or a field of another type, or has fields that cannot be set and no constructor that only assigns each of them from its own parameter): use a struct declared in source whose fields are all double, float or such structs (a readonly struct needs such a constructor), pass the fields as double parameters, or mark it [NoDerivative] if it is a constant");
 
     public static readonly DiagnosticDescriptor OutputLeftOutOfWrt = Error("BPG0013",
         "An output is left out of the wrt list",

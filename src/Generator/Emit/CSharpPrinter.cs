@@ -291,10 +291,10 @@ internal sealed class CSharpPrinter
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
                 return (Fill(o), o.IsPrimary ? Primary : 0);
-            case StructUpdate { Type.Name: "global::System.Numerics.Complex" } complex:
-                // Complex has no settable members: a new one from its parts (those not replaced are the owner's).
-                string Part(string name) => complex.Fields.FirstOrDefault(f => f.Path == name) is { } field ? Expr(field.Value) : At(complex.Owner, Primary) + "." + name;
-                return ("new global::System.Numerics.Complex(" + Part("Real") + ", " + Part("Imaginary") + ")", Primary);
+            case StructUpdate { Type.Constructor.IsEmpty: false } built:
+                // No settable members (Complex, a readonly struct): a new value from its constructor, the parts not
+                // replaced read from the owner.
+                return (Rebuilt(built.Type, At(built.Owner, Primary), built.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), Primary);
             case StructUpdate u:
                 return (With(Expr(u.Owner), u.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), 0);
             case RefTo r:
@@ -335,7 +335,15 @@ internal sealed class CSharpPrinter
         return c.Type.Element == ElementKind.Float ? c.Text + "f" : c.Text + ".0";
     }
 
-    /// <summary><c>owner with { A = …, B = owner.B with { … } }</c> for the fields below <paramref name="owner"/>.</summary>
+    /// <summary>
+    /// The struct <paramref name="owner"/> of type <paramref name="type"/> with the fields at the given paths replaced:
+    /// through its constructor where its fields cannot be set (<c>new Vec2(…, owner.Y)</c>), otherwise with <see cref="With"/>.
+    /// </summary>
+    internal static string Rebuilt(IrType type, string owner, List<(string[] Path, string Value)> fields) => type.Constructor.IsEmpty
+        ? With(owner, fields)
+        : "new " + type.Name + "(" + string.Join(", ", type.Constructor.Select(member =>
+            fields.FirstOrDefault(f => f.Path.Length == 1 && f.Path[0] == member).Value ?? owner + "." + member)) + ")";
+
     /// <summary>
     /// <c>owner with { X = …, Pos = owner.Pos with { Y = … } }</c>: the struct with the fields at the given paths replaced,
     /// through fields and settable properties alike.

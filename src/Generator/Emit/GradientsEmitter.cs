@@ -99,7 +99,7 @@ internal static class GradientsEmitter
                 { NestedModel: not null } => $"{member.Name}.Accumulate(other.{member.Name});",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"AddInto(global::Backprop.ModelSpans.AsSpan({member.Name}), global::Backprop.ModelSpans.AsSpan(other.{member.Name}));",
                 { Type.Shape: ShapeKind.Array } => $"AddInto({member.Name}, other.{member.Name});",
-                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Name, member.Leaves.Select(l => (l.Path, $"{member.Name}.{l.Path} + other.{member.Name}.{l.Path}")))};",
+                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, $"{member.Name}.{l.Path} + other.{member.Name}.{l.Path}")))};",
                 _ => $"{member.Name} += other.{member.Name};",
             });
         }
@@ -118,7 +118,7 @@ internal static class GradientsEmitter
                 { NestedModel: not null } => $"{member.Name}.MultiplyBy(factor);",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"MultiplyAll(global::Backprop.ModelSpans.AsSpan({member.Name}), factor);",
                 { Type.Shape: ShapeKind.Array } => $"MultiplyAll({member.Name}, factor);",
-                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Name, member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}.{l.Path} * factor)" : $"{member.Name}.{l.Path} * factor")))};",
+                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}.{l.Path} * factor)" : $"{member.Name}.{l.Path} * factor")))};",
                 _ => $"{member.Name} = {cast}({member.Name} * factor);",
             });
         }
@@ -159,7 +159,7 @@ internal static class GradientsEmitter
                         writer.WriteLine($"global::System.Span<{element}> values = stackalloc {element}[] {{ {values} }};");
                         writer.WriteLine($"global::System.ReadOnlySpan<{element}> gradient = stackalloc {element}[] {{ {gradients} }};");
                         writer.WriteLine("updater.Update(first++, values, gradient);");
-                        writer.WriteLine($"model.{member.Name} = {With("model." + member.Name, buffer.Select((l, i) => (l.Path, $"values[{i}]")))};");
+                        writer.WriteLine($"model.{member.Name} = {With(member.Type, "model." + member.Name, buffer.Select((l, i) => (l.Path, $"values[{i}]")))};");
                         writer.CloseBlock();
                     }
 
@@ -206,9 +206,9 @@ internal static class GradientsEmitter
     /// <summary>A struct member's leaves grouped into parameter buffers: one per floating type, in declaration order.</summary>
     private static IEnumerable<IGrouping<string, StructLeaf>> LeafBuffers(ModelMember member) => member.Leaves.GroupBy(l => l.Type.Name);
 
-    /// <summary>The struct <paramref name="owner"/> with its leaves replaced (CSharpPrinter.With).</summary>
-    private static string With(string owner, IEnumerable<(string Path, string Value)> leaves) =>
-        CSharpPrinter.With(owner, leaves.Select(l => (l.Path.Split('.'), l.Value)).ToList());
+    /// <summary>The struct <paramref name="owner"/> with its leaves replaced (CSharpPrinter.Rebuilt).</summary>
+    private static string With(IrType type, string owner, IEnumerable<(string Path, string Value)> leaves) =>
+        CSharpPrinter.Rebuilt(type, owner, leaves.Select(l => (l.Path.Split('.'), l.Value)).ToList());
 
     private static string MemberType(ModelMember member) => member.NestedModel is { } nested ? nested + ".Gradients" : member.Type.Name;
 }

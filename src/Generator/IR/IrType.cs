@@ -43,6 +43,14 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
     /// <summary>For a pooled stack of saved values, the type of the values; null for every other type.</summary>
     public IrType? StackElement { get; init; }
 
+    /// <summary>
+    /// For a struct whose fields cannot be set (a readonly struct with get-only properties, Complex): its members in the
+    /// order of the constructor that takes them all, through which generated code builds a new value
+    /// (<c>new Vec2(dP.X + …, dP.Y)</c>). Empty for every other type (a struct with settable fields gets <c>with</c>).
+    /// An array or span of such structs carries its element's, which <see cref="ElementType"/> keeps.
+    /// </summary>
+    public Model.EquatableArray<string> Constructor { get; init; }
+
     public static readonly IrType Double = new(ShapeKind.Scalar, ElementKind.Double, 0, "double", "double");
     public static readonly IrType Float = new(ShapeKind.Scalar, ElementKind.Float, 0, "float", "float");
     public static readonly IrType Int = new(ShapeKind.Scalar, ElementKind.Int, 0, "int", "int");
@@ -71,7 +79,7 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
         ElementKind.Float => Float,
         ElementKind.Int => Int,
         ElementKind.Bool => Bool,
-        _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName),
+        _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName) { Constructor = Constructor },
     };
 
     /// <summary>Whether this is (or holds) a generic-math type parameter.</summary>
@@ -92,7 +100,7 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
     public static IrType TypeParameter(string name) => new(ShapeKind.Scalar, ElementKind.Generic, 0, name, name);
 
     public static IrType ArrayOf(IrType element, int rank) =>
-        new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name);
+        new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name) { Constructor = element.Constructor };
 
     /// <summary>A pooled stack of saved values of <paramref name="element"/> (not a value that carries a derivative).</summary>
     public static IrType StackOf(IrType element)
@@ -103,5 +111,5 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
 
     public static IrType SpanOf(IrType element, bool readOnly) =>
         new(readOnly ? ShapeKind.ReadOnlySpan : ShapeKind.Span, element.Element, 0,
-            (readOnly ? "global::System.ReadOnlySpan<" : "global::System.Span<") + element.Name + ">", element.Name);
+            (readOnly ? "global::System.ReadOnlySpan<" : "global::System.Span<") + element.Name + ">", element.Name) { Constructor = element.Constructor };
 }

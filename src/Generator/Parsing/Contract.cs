@@ -104,7 +104,11 @@ internal static class Contract
     private static IrType Other(ITypeSymbol type)
     {
         string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-        return new IrType(ShapeKind.Scalar, ElementKind.Other, 0, name, name);
+        // A struct whose fields cannot be set is rebuilt through its constructor (Complex, a readonly struct).
+        return new IrType(ShapeKind.Scalar, ElementKind.Other, 0, name, name)
+        {
+            Constructor = type.TypeKind == TypeKind.Struct && StructLayout.IsDifferentiableStruct(type) ? StructLayout.ConstructorOf(type) : Model.EquatableArray<string>.Empty,
+        };
     }
 
     private static bool IsSystemType(INamedTypeSymbol type, string metadataName) =>

@@ -4,6 +4,8 @@ using System.Linq;
 using Backprop.Gen.IR;
 using Backprop.Gen.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Backprop.Gen.Parsing;
 
@@ -58,14 +60,67 @@ internal static class StructLayout
     public static bool IsDataProperty(IPropertySymbol property) =>
         property.ContainingType is { } type && DataFields(type).Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
-    /// <summary>Whether code outside the struct (in the same assembly) can read a field and set it.</summary>
-    private static bool Visible(IFieldSymbol field)
+    private static bool Open(Accessibility a) => a is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+
+    /// <summary>Whether code outside the struct (in the same assembly) can read a field, and can set it.</summary>
+    private static (bool Read, bool Set) Visible(IFieldSymbol field) => field.AssociatedSymbol is IPropertySymbol property
+        ? (Open(property.DeclaredAccessibility) && property.GetMethod is { } get && Open(get.DeclaredAccessibility),
+            property.SetMethod is { } set && Open(set.DeclaredAccessibility))
+        : (field.IsImplicitlyDeclared || Open(field.DeclaredAccessibility), !field.IsReadOnly);
+
+    /// <summary>
+    /// For a struct declared in source whose fields cannot all be set from outside (a readonly struct with get-only
+    /// properties or readonly fields), the constructor that sets them all: its members in its parameters' order. Only a
+    /// constructor whose body is nothing but one plain assignment per parameter (<c>X = x;</c>, <c>this.Y = y;</c>), each
+    /// to a different member, qualifies: a constructor that computes (normalizes, clamps) would do the same to an
+    /// adjoint built through it. Null when there is none; for Complex, (Real, Imaginary).
+    /// </summary>
+    public static Model.EquatableArray<string> ConstructorOf(ITypeSymbol type)
     {
-        static bool Open(Accessibility a) => a is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
-        return field.AssociatedSymbol is IPropertySymbol property
-            ? Open(property.DeclaredAccessibility) && property.GetMethod is { } get && Open(get.DeclaredAccessibility)
-                && property.SetMethod is { } set && Open(set.DeclaredAccessibility)
-            : field.IsImplicitlyDeclared || Open(field.DeclaredAccessibility);
+        if (!MayBeStruct(type) || type is not INamedTypeSymbol named) return Model.EquatableArray<string>.Empty;
+        if (BodyParser.IsComplex(named)) return Model.EquatableArray.Of("Real", "Imaginary");
+        if (named.IsTupleType || named.IsGenericType || named.DeclaringSyntaxReferences.IsEmpty) return Model.EquatableArray<string>.Empty;
+        var fields = DataFields(named).ToList();
+        if (fields.All(f => Visible(f).Set)) return Model.EquatableArray<string>.Empty;
+        var members = new HashSet<string>(fields.Select(MemberName));
+        foreach (IMethodSymbol constructor in named.InstanceConstructors)
+        {
+            if (constructor.Parameters.Length != fields.Count || !Open(constructor.DeclaredAccessibility)) continue;
+            if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not ConstructorDeclarationSyntax syntax) continue;
+            IEnumerable<StatementSyntax>? statements = syntax.Body is { } block ? block.Statements
+                : syntax.ExpressionBody is { } arrow ? new StatementSyntax[] { SyntaxFactory.ExpressionStatement(arrow.Expression) } : null;
+            if (statements is null || syntax.Initializer is not null) continue;
+            var order = new string?[constructor.Parameters.Length];
+            bool plain = true;
+            foreach (StatementSyntax statement in statements)
+            {
+                int index = -1;
+                string? member = null;
+                if (statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment }
+                    && assignment.Right is IdentifierNameSyntax value)
+                {
+                    member = assignment.Left switch
+                    {
+                        IdentifierNameSyntax name => name.Identifier.ValueText,
+                        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name.Identifier.ValueText,
+                        _ => null,
+                    };
+                    index = constructor.Parameters.IndexOf(constructor.Parameters.FirstOrDefault(p => p.Name == value.Identifier.ValueText)!);
+                }
+
+                if (member is null || index < 0 || !members.Contains(member) || order[index] is not null || order.Contains(member))
+                {
+                    plain = false;
+                    break;
+                }
+
+                order[index] = member;
+            }
+
+            if (plain && order.All(m => m is not null)) return order.Select(m => Contract.Escape(m!)).ToEquatableArray();
+        }
+
+        return Model.EquatableArray<string>.Empty;
     }
 
     private static ImmutableArray<StructLeaf>? Collect(ITypeSymbol type, HashSet<ITypeSymbol> seen)
@@ -87,15 +142,19 @@ internal static class StructLayout
         }
 
         var leaves = ImmutableArray.CreateBuilder<StructLeaf>();
+        // A struct whose fields cannot all be set is built through its constructor (ConstructorOf), field for field.
+        bool constructed = !named.IsTupleType && !BodyParser.IsNumericsVector(named) && DataFields(named).Any(f => !Visible(f).Set);
+        if (constructed && ConstructorOf(named).IsEmpty) return null;
         foreach (IFieldSymbol field in DataFields(named))
         {
             string name = Contract.Escape(MemberName(field));
-            // An adjoint is written field by field: in place through mutable fields, or with 'with' through properties
-            // that have a setter or init. A readonly field can be set by a constructor only.
-            bool inPlace = field.AssociatedSymbol is null && !field.IsReadOnly;
-            if (!inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
-            // Generated code in another type reads and writes every field: a private one would not compile there.
-            if (!Visible(field)) return null;
+            // An adjoint is written field by field: in place through mutable fields, with 'with' through properties
+            // that have a setter or init, or through the constructor when some field cannot be set.
+            bool inPlace = !constructed && field.AssociatedSymbol is null && !field.IsReadOnly;
+            if (!constructed && !inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
+            // Generated code in another type reads (and, but for a constructed struct, writes) every field: a private
+            // one would not compile there.
+            if (!Visible(field).Read || !constructed && !Visible(field).Set) return null;
             if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
                 || field.Type is ITypeParameterSymbol floating && Contract.IsFloatingTypeParameter(floating)
                 || named.IsTupleType && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean)
@@ -108,6 +167,8 @@ internal static class StructLayout
             // A Complex inside another struct or a tuple would have to be rebuilt through its constructor inside a
             // with-expression: not yet (a Complex parameter, local or result is fine on its own).
             if (BodyParser.IsComplex(field.Type)) return null;
+            // Likewise a constructed struct inside another (its 'with' or constructor would nest): not yet.
+            if (constructed || !ConstructorOf(field.Type).IsEmpty) return null;
             ImmutableArray<StructLeaf>? inner = Collect(field.Type, seen);
             if (inner is null) return null;
             foreach (StructLeaf leaf in inner.Value) leaves.Add(new StructLeaf(name + "." + leaf.Path, leaf.Type, inPlace && leaf.Writable));

@@ -42,6 +42,8 @@ public class DiagnosticTests
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|(System.Numerics.Complex Z, double K) p|], double k) => p.Z.Real * p.K * k; }"),
         ("BPG0012", "public struct V2 { private double _x; public double X => _x; public V2(double x) { _x = x; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public struct V2 { public double X { get; private set; } } public static partial class Net { [Differentiable] public static double F([|V2 p|], double k) => k * p.X; }"),
+        ("BPG0012", "public readonly struct U2 { public readonly double X, Y; public U2(double x, double y) { double n = Math.Sqrt(x * x + y * y); X = x / n; Y = y / n; } } public static partial class Net { [Differentiable] public static double F([|U2 p|], double k) => k * p.X; }"),
+        ("BPG0012", "public readonly struct S2 { public double X { get; } public double Y { get; } public S2(double x, double y) { X = y; Y = y; } } public static partial class Net { [Differentiable] public static double F([|S2 p|], double k) => k * p.X; }"),
         ("BPG0012", "public static partial class Net { [Differentiable] public static double F([|System.Numerics.Plane[] p|], double k) => k * p[0].D; }"),
         ("BPG0102", "public struct V2 { public double X, Y; } public static partial class Net { static double Sum(V2[] q) => q[0].X; [Differentiable] public static double F(V2[] pts, double k) => k * Sum([|pts|]); }"),
         // Nested differentiation: the inner method must have a HessianVector, the caller may not be second order, the call

@@ -101,11 +101,17 @@ internal static class StructHarness
 
     private static object Zero(Type type) => type == typeof(double) ? 0.0 : type == typeof(float) ? 0f : Activator.CreateInstance(type)!;
 
-    /// <summary>A struct's data members: public instance fields and settable properties (not indexers).</summary>
+    /// <summary>
+    /// A struct's data members: public instance fields (readonly ones too) and auto-properties (not indexers), a get-only
+    /// one set through its backing field.
+    /// </summary>
     private static IEnumerable<(Type Type, Func<object, object?> Get, Action<object, object?> Set)> Members(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Instance).Select(f => (f.FieldType, (Func<object, object?>)f.GetValue, (Action<object, object?>)f.SetValue))
-            .Concat(type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null && p.GetIndexParameters().Length == 0)
-                .Select(p => (p.PropertyType, (Func<object, object?>)p.GetValue, (Action<object, object?>)p.SetValue)));
+            .Concat(type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0)
+                .Select(p => (Property: p, Backing: type.GetField($"<{p.Name}>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance)))
+                .Where(p => p.Property.SetMethod is not null || p.Backing is not null)
+                .Select(p => (p.Property.PropertyType, (Func<object, object?>)p.Property.GetValue,
+                    p.Property.SetMethod is not null ? (Action<object, object?>)p.Property.SetValue : p.Backing!.SetValue)));
 
     private static double[] Flatten(IEnumerable<object?> values)
     {

@@ -1,0 +1,156 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using Backprop.Gen.Tests.Infrastructure;
+using Xunit;
+
+namespace Backprop.Gen.Tests.Gradients;
+
+/// <summary>
+/// Readonly structs (get-only auto-properties, readonly fields) with a constructor that only assigns each field from its
+/// own parameter: their adjoints, tangents and results are built through that constructor
+/// (<c>dP = new Vec2(dP.X + …, dP.Y + …)</c>), as parameters, results, arrays and members of model classes.
+/// </summary>
+public class ReadonlyStructTests
+{
+    private const string Source = """
+        using System;
+        using System.Linq;
+        using Backprop;
+
+        namespace Shapes
+        {
+            public readonly struct Vec2
+            {
+                public double X { get; }
+                public double Y { get; }
+                public Vec2(double x, double y) { X = x; Y = y; }
+                public static Vec2 operator +(Vec2 a, Vec2 b) => new(a.X + b.X, a.Y + b.Y);
+                public static Vec2 operator *(double k, Vec2 a) => new(k * a.X, k * a.Y);
+                public double Length => Math.Sqrt(X * X + Y * Y);
+            }
+
+            public readonly struct R3
+            {
+                public readonly double X, Y, Z;
+                public R3(double z, double x, double y)
+                {
+                    this.Z = z;
+                    this.X = x;
+                    this.Y = y;
+                }
+            }
+
+            public static partial class Paths
+            {
+                private const DifferentiationModes All = DifferentiationModes.Reverse | DifferentiationModes.Forward | DifferentiationModes.SecondOrder;
+
+                [Differentiable(Modes = All)]
+                public static double Fly(Vec2 p, Vec2 v, double dt)
+                {
+                    for (int i = 0; i < 3; i++) p = p + dt * v;
+                    return p.Length * p.Y;
+                }
+
+                [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward)]
+                public static R3 Spin(R3 a, double t) => new R3(a.Z * Math.Cos(t), a.X * t + a.Y, a.Y * a.Z);
+
+                [Differentiable]
+                public static double Energy(R3[] pts, double k)
+                {
+                    double e = 0;
+                    for (int i = 0; i < pts.Length; i++) e += k * (pts[i].X * pts[i].Y - pts[i].Z * pts[i].Z);
+                    return e;
+                }
+
+                // Flat views of Energy: three points (X, Y, Z each), then k.
+                private static R3[] Points(double[] x) => Enumerable.Range(0, 3).Select(i => new R3(x[3 * i + 2], x[3 * i], x[3 * i + 1])).ToArray();
+
+                public static double EnergyValue(double[] x) => Energy(Points(x), x[9]);
+
+                public static double[] EnergyGradient(double[] x)
+                {
+                    var dPts = new R3[3];
+                    double dK = 0;
+                    EnergyBackward(Points(x), x[9], dPts, ref dK);
+                    return dPts.SelectMany(p => new[] { p.X, p.Y, p.Z }).Append(dK).ToArray();
+                }
+            }
+
+            public sealed partial class Body
+            {
+                public Vec2 Center = new(1.0, 2.0);
+                public double K = 0.5;
+
+                [Differentiable]
+                public double Loss(double x) => K * Center.X * x + Center.Y * Center.Y;
+            }
+
+            public sealed class Step : IParameterUpdater
+            {
+                public void Update(int index, Span<double> parameter, ReadOnlySpan<double> gradient)
+                {
+                    for (int i = 0; i < parameter.Length; i++) parameter[i] -= 0.5 * gradient[i];
+                }
+
+                public void Update(int index, Span<float> parameter, ReadOnlySpan<float> gradient) => throw new NotSupportedException();
+            }
+        }
+        """;
+
+    private static readonly Lazy<Assembly> Compiled = new(() => TestCompiler.CompileAndLoad(Source));
+
+    private static Type T(string name) => Compiled.Value.GetType("Shapes." + name, throwOnError: true)!;
+
+    private static object Vec2(Random r) => Activator.CreateInstance(T("Vec2"), GradientHarness.RandomScalar(r), 1.5 + GradientHarness.RandomScalar(r))!;
+
+    private static object R3(Random r) => Activator.CreateInstance(T("R3"), GradientHarness.RandomScalar(r), GradientHarness.RandomScalar(r), GradientHarness.RandomScalar(r))!;
+
+    [Fact]
+    public void Readonly_struct_parameters_in_every_mode() =>
+        StructHarness.Check(Compiled.Value, "Shapes.Paths", "Fly", r => new object?[] { Vec2(r), Vec2(r), 0.1 + 0.1 * r.NextDouble() });
+
+    [Fact]
+    public void A_readonly_struct_result_built_through_a_reordered_constructor() =>
+        StructHarness.Check(Compiled.Value, "Shapes.Paths", "Spin", r => new object?[] { R3(r), GradientHarness.RandomScalar(r) });
+
+    [Fact]
+    public void An_array_of_readonly_structs()
+    {
+        Type paths = T("Paths");
+        var random = new Random(4);
+        double[] x = Enumerable.Range(0, 10).Select(_ => GradientHarness.RandomScalar(random)).ToArray();
+        double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)paths.GetMethod("EnergyValue")!.Invoke(null, new object[] { v })!, x);
+        Assert.True(Backprop.GradientCheck.Compare((double[])paths.GetMethod("EnergyGradient")!.Invoke(null, new object[] { x })!, numeric).Passed(1e-6));
+    }
+
+    [Fact]
+    public void A_readonly_struct_member_of_a_model_class()
+    {
+        Type body = T("Body");
+        object model = Activator.CreateInstance(body)!;
+        Type gradientsType = body.GetNestedType("Gradients")!;
+        object gradients = Activator.CreateInstance(gradientsType, model)!;
+        Invoke.Call(body.GetMethod("LossBackward")!, new object?[] { 3.0, gradients, 0.0, 1.0 }, model);
+        object center = gradientsType.GetField("Center")!.GetValue(gradients)!;
+        double Get(object v, string name) => (double)T("Vec2").GetProperty(name)!.GetValue(v)!;
+        // Loss = K·Cx·x + Cy²: ∂/∂Cx = K·x = 1.5, ∂/∂Cy = 2·Cy = 4.
+        Assert.Equal(1.5, Get(center, "X"), 12);
+        Assert.Equal(4.0, Get(center, "Y"), 12);
+
+        gradientsType.GetMethod("Accumulate")!.Invoke(gradients, new[] { gradients });
+        gradientsType.GetMethod("MultiplyBy")!.Invoke(gradients, new object[] { 0.5 });
+        center = gradientsType.GetField("Center")!.GetValue(gradients)!;
+        Assert.Equal(1.5, Get(center, "X"), 12);
+
+        Type contract = typeof(IGradients<>).MakeGenericType(body);
+        contract.GetMethod("Apply")!.Invoke(gradients, new[] { model, Activator.CreateInstance(T("Step"))! });
+        object moved = body.GetField("Center")!.GetValue(model)!;
+        Assert.Equal(1.0 - 0.75, Get(moved, "X"), 12);
+        Assert.Equal(2.0 - 2.0, Get(moved, "Y"), 12);
+    }
+
+    [Fact]
+    public void Adjoints_are_rebuilt_through_the_constructor() =>
+        Snapshot.Verify("ReadonlyStruct", GeneratedMethods.Method(TestCompiler.Generate(Source).Source("Paths.Spin.Backward.g.cs"), "SpinBackward"));
+}
