@@ -87,6 +87,9 @@ internal sealed partial class BodyParser
             case ("Min" or "Max", 2) when IsVector(0) && IsVector(1):
                 // The library's Min and Max are IEEE 754's, as MathF's are: NaN wins, and −0 is below +0.
                 return Map(V(0), (k, a) => MathF(method.Name, a, V(1).Leaves[k]));
+            case ("Clamp", 3) when IsVector(0) && IsVector(1) && IsVector(2):
+                // The library's Clamp is Min(Max(value, min), max), field by field (max wins where min > max).
+                return Map(V(0), (k, a) => MathF("Min", MathF("Max", a, V(1).Leaves[k]), V(2).Leaves[k]));
             case ("Transform", 2) when IsVector(0) && all[1] is StructValue { Type.Name: "Quaternion" } rotation:
                 return Rotated(method.ReturnType, V(0), rotation);
             case ("SquareRoot", 1):
@@ -99,7 +102,7 @@ internal sealed partial class BodyParser
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
             vector.Name == "Quaternion"
                 ? "use its operators (+, -, * by a quaternion or a float, / by a quaternion), constructors, fields, Conjugate, Inverse, Concatenate, CreateFromAxisAngle, Dot, Length, LengthSquared, Normalize, Identity or Zero, or write the arithmetic on its fields (rotate a vector as q * new Quaternion(v, 0) * Quaternion.Conjugate(q))"
-                : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Min, Max, Abs, SquareRoot or Transform by a Quaternion, or write the arithmetic on its fields (a matrix's product as sums of field products)");
+                : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Min, Max, Clamp, Abs, SquareRoot or Transform by a Quaternion, or write the arithmetic on its fields (a matrix's product as sums of field products)");
         return null;
     }
 

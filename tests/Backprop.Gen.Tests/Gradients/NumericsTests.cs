@@ -56,7 +56,7 @@ public class NumericsTests
                     return p.X + 2 * p.Y - p.Z + Quaternion.Dot(s, q) + r.Length() * s.LengthSquared() * 0.1f - (-s).W;
                 }
 
-                // Transform by a quaternion (each vector size, and Vector3 to Vector4), Min and Max.
+                // Transform by a quaternion (each vector size, and Vector3 to Vector4), Min, Max and Clamp.
                 [Differentiable(Modes = All)]
                 public static float Turned(Quaternion q, Vector3 v, Vector2 w, Vector4 u)
                 {
@@ -64,7 +64,9 @@ public class NumericsTests
                     Vector2 b = Vector2.Transform(w, q);
                     Vector4 c = Vector4.Transform(u, q) + Vector4.Transform(v, q) * 0.5f;
                     Vector3 m = Vector3.Max(a, v) - Vector3.Min(a * 2, new Vector3(b, c.W));
-                    return a.X - 2 * a.Y + 3 * a.Z + b.X * b.Y + Vector4.Dot(c, u) + Vector2.Min(b, w).Y - Vector4.Max(c, u).Z + m.Length();
+                    Vector3 k = Vector3.Clamp(v * 2, a - Vector3.One, a + new Vector3(0.5f));
+                    return a.X - 2 * a.Y + 3 * a.Z + b.X * b.Y + Vector4.Dot(c, u) + Vector2.Min(b, w).Y - Vector4.Max(c, u).Z + m.Length()
+                        + Vector3.Dot(k, new Vector3(1, -2, 0.5f));
                 }
 
                 // A float vector in a double method: the arithmetic promotes as C# does.
@@ -121,7 +123,7 @@ public class NumericsTests
     }
 
     [Fact]
-    public void Transform_by_a_quaternion_min_and_max_with_the_library_s_value()
+    public void Transform_by_a_quaternion_min_max_and_clamp_with_the_library_s_value()
     {
         static Vector2 V2(Random r) => new(F(r), F(r));
         static Vector4 V4(Random r) => new(F(r), F(r), F(r), F(r));
