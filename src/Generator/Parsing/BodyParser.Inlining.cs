@@ -266,10 +266,11 @@ internal sealed partial class BodyParser
     /// </summary>
     private object? InlineStatements(IMethodSymbol method, InlineFrame frame, IReadOnlyList<IOperation> statements, IOperation at, IOperation body)
     {
-        IOperation? early = statements.Take(statements.Count - 1).SelectMany(s => s.DescendantsAndSelf()).FirstOrDefault(o => o is IReturnOperation);
-        if (early is not null || statements.Count == 0 || statements[statements.Count - 1] is not IReturnOperation { ReturnedValue: { } returned })
+        bool early = statements.Take(statements.Count - 1).Any(ContainsReturn);
+        IReturnOperation? last = statements.Count > 0 ? statements[statements.Count - 1] as IReturnOperation : null;
+        if (!early && last?.ReturnedValue is null)
         {
-            InlineError(method, early ?? at, early is null ? "a body that does not end in a return" : "a return before the end of its body");
+            InlineError(method, at, "a body that does not end in a return");
             return null;
         }
 
@@ -309,8 +310,10 @@ internal sealed partial class BodyParser
         _frames.Add(frame);
         try
         {
+            // Guard clauses (if (…) return a; … return b;): the result goes into a local, the rest into the else.
+            if (early) return InlineReturning(method, statements, into);
             for (int i = 0; i < statements.Count - 1; i++) Statement(statements[i], into);
-            return FieldValue(returned);
+            return FieldValue(last!.ReturnedValue!);
         }
         finally
         {

@@ -26,6 +26,22 @@ public class LocalFunctionTests
                 public static V2 operator *(double k, V2 a) => new V2(k * a.X, k * a.Y);
                 public readonly double Length => Math.Sqrt(X * X + Y * Y);
 
+                // Guard clauses: returns before the end, a struct result from one of three paths.
+                public readonly double Norm() { if (X == 0 && Y == 0) return 0; double s = X * X + Y * Y; return Math.Sqrt(s); }
+
+                public readonly V2 Clamped(double r)
+                {
+                    double n = Norm();
+                    if (n <= r) return this;
+                    else
+                    {
+                        double k = r / n;
+                        if (k < 0.1) { return new V2(0, 0); }
+                    }
+
+                    return new V2(X * r / n, Y * r / n);
+                }
+
                 // A struct method with a loop: inlined with its statements.
                 public readonly double Power(int n)
                 {
@@ -80,6 +96,19 @@ public class LocalFunctionTests
                     return Squared(end.X - 10) + Squared(end.Y) + new V2(drag, angle).Power(3);
                 }
 
+                // Members and a local function that return early, inlined as branches.
+                [Differentiable(Modes = All)]
+                public static double Guarded(V2 p, double r)
+                {
+                    static double Soft(double v, double lo) { if (v < lo) return lo + 0.1 * (v - lo); return v * v; }
+                    V2 q = p.Clamped(r);
+                    return Soft(q.X, 0.2) * Soft(q.Y, -0.3) + q.Norm();
+                }
+
+                // Flat view of Guarded for the harnesses: (p.X, p.Y, r).
+                [Differentiable(Modes = All)]
+                public static double GuardedAt(double x, double y, double r) => Guarded(new V2(x, y), r);
+
                 // A local function over structs, and one calling another.
                 [Differentiable(Modes = All)]
                 public static double G(double x, double y)
@@ -110,6 +139,22 @@ public class LocalFunctionTests
         Check(Compiled.Value, "Samples.Locals", "Miss", point, points: 5);
         ForwardHarness.Check(Compiled.Value, "Samples.Locals", "Miss", point);
         HessianHarness.Check(Compiled.Value, "Samples.Locals", "Miss", point);
+    }
+
+    [Fact]
+    public void Members_that_return_early_are_inlined_as_branches()
+    {
+        // Points on each path: inside the radius, clamped, and clamped to zero (r / |p| below 0.1); Soft's two branches.
+        double[][] points = { new[] { 0.5, 0.4, 2.0 }, new[] { 3.0, -4.0, 1.5 }, new[] { -0.2, 0.1, 0.05 }, new[] { 3.0, 4.0, 0.2 }, new[] { 0.1, 0.05, 0.3 } };
+        foreach (double[] p in points)
+        {
+            object?[] at = { p[0], p[1], p[2] };
+            GradientHarness.CheckAt(Compiled.Value, "Samples.Locals", "GuardedAt", at, new Random(1));
+        }
+
+        Func<Random, object?[]> point = r => new object?[] { 2 * RandomScalar(r), 2 * RandomScalar(r), 0.5 + RandomScalar(r) * 0.4 };
+        ForwardHarness.Check(Compiled.Value, "Samples.Locals", "GuardedAt", point);
+        HessianHarness.Check(Compiled.Value, "Samples.Locals", "GuardedAt", point);
     }
 
     [Fact]
