@@ -42,7 +42,9 @@ internal sealed class AdjointVariables
         _parameters = context.Parameters;
         _members = context.Members;
         _singleDefinition = context.SingleDefinition;
-        _writtenBack = new HashSet<string>(Normalizer.StructLeavesWithOwners(context.Model).Where(f => !f.Leaf.Writable).Select(f => f.Field.Name));
+        // (A ref struct's fields too: its adjoint is replaced at the end, never added to in place.)
+        _writtenBack = new HashSet<string>(Normalizer.StructLeavesWithOwners(context.Model).Where(f => !f.Leaf.Writable || f.Owner.Passing == Passing.Ref)
+            .Select(f => f.Field.Name));
         ChooseDirectParameters(steps);
     }
 

@@ -96,7 +96,7 @@ internal static class Differentiator
             model.Parameters.Where(p => p.Differentiable && p.IsOutput).Select(p => p.Name)
                 .Concat(Normalizer.FieldParameters(model).Where(m => m.Differentiable && m.IsOutput).Select(m => m.Name))
                 .Concat(model.ResultFields.Select(f => f.Variable))
-                .Concat(model.ScalarOutputs.Where(o => o.Parameter.Differentiable).Select(o => o.Variable)));
+                .Concat(model.ScalarOutputs.Where(o => o.Parameter.Differentiable && o.Type.IsFloating).Select(o => o.Variable)));
 
     /// <summary>The Build step: each mode's body, from the same normalized body and analysis.</summary>
     private static GeneratedBodies Build(MethodModel model, NormalizedBody body, ActivityAnalysis activity, NameAllocator names)

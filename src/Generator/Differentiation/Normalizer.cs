@@ -145,7 +145,8 @@ internal sealed partial class Normalizer
     /// <summary>The struct parameters' fields with the parameter and leaf each comes from.</summary>
     public static IEnumerable<(ParameterModel Field, ParameterModel Owner, StructLeaf Leaf)> StructFieldsWithLeaves(MethodModel model)
     {
-        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Type.IsScalar))
+        // (An out struct's incoming fields are no inputs: the method works in locals of its own.)
+        foreach (ParameterModel parameter in model.Parameters.Where(p => p.Type.IsScalar && p.Passing != Passing.Out))
         {
             foreach (StructLeaf leaf in parameter.Leaves)
             {

@@ -130,11 +130,8 @@ internal sealed class ReverseAssembler
             finals.Add((output, copy));
         }
 
-        foreach (ScalarOutput output in _model.ScalarOutputs)
-        {
-            // out double y: the caller gets the forward's final value, before the reverse sweep restores older ones.
-            body.Forward.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.Name), new VarRef(output.Parameter.Type, output.Variable)));
-        }
+        // out double y (out V2 p): the caller gets the forward's final value, before the reverse sweep restores older ones.
+        body.Forward.AddRange(ScalarOutputWriteBack(_model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
 
         if (_model.ReturnsStruct)
         {
@@ -158,11 +155,11 @@ internal sealed class ReverseAssembler
             bool isResult = _body.Result is not null && _adjoints.TryGetLocal(_body.Result.Name, out string? resultAdjoint) && resultAdjoint == adjoint.Name;
             ResultField? field = _model.ResultFields.FirstOrDefault(f => _adjoints.TryGetLocal(f.Variable, out string? fieldAdjoint) && fieldAdjoint == adjoint.Name);
             // An out or ref scalar's final value starts at its incoming gradient (dY).
-            ScalarOutput? output = _model.ScalarOutputs.FirstOrDefault(o => o.Parameter.Differentiable
+            ScalarOutput? output = _model.ScalarOutputs.FirstOrDefault(o => o.Parameter.Differentiable && o.Type.IsFloating
                 && _adjoints.TryGetLocal(o.Variable, out string? outputAdjoint) && outputAdjoint == adjoint.Name);
             IrExpr start = isResult ? new VarRef(adjoint.Type, _model.SeedName)
                 : field is not null ? ConvertTo(new VarRef(field.Leaf.Type, _model.SeedName + "." + field.Leaf.Path), adjoint.Type)
-                : output is not null ? new VarRef(adjoint.Type, output.Parameter.AdjointName)
+                : output is not null ? ConvertTo(new VarRef(output.Type, output.AdjointName), adjoint.Type)
                 : Const(adjoint.Type, 0);
             body.Reverse.Add(new Declare(null, adjoint, start));
         }
@@ -179,7 +176,7 @@ internal sealed class ReverseAssembler
                      .Where(p => p.Differentiable && p.Type.IsScalar && !_adjoints.IsDirect(p.Name) && !_adjoints.IsWrittenBack(p.Name)))
         {
             var adjoint = new VarRef(parameter.Type, parameter.AdjointName);
-            if (parameter.Passing == Passing.Ref)
+            if (parameter.Passing == Passing.Ref && parameter.Leaves.IsEmpty)
             {
                 // ref double z: dZ, which brought the gradient of z's final value, is replaced by that of the value passed in.
                 body.Epilogue.Add(new Assign(null, adjoint, _adjoints.TryGetLocal(parameter.Name, out string? initial) ? new VarRef(parameter.Type, initial) : Const(parameter.Type, 0)));
@@ -190,7 +187,15 @@ internal sealed class ReverseAssembler
             }
         }
 
-        foreach (var owner in Normalizer.StructLeavesWithOwners(_model).Where(f => f.Owner.Differentiable && _adjoints.IsWrittenBack(f.Field.Name)).GroupBy(f => f.Owner))
+        foreach (var owner in Normalizer.StructLeavesWithOwners(_model).Where(f => f.Owner.Differentiable && f.Owner.Passing == Passing.Ref).GroupBy(f => f.Owner))
+        {
+            // ref V2 p: dP, which brought the gradient of p's final value, is replaced by that of the value passed in.
+            body.Epilogue.Add(new Assign(null, new VarRef(owner.Key.Type, owner.Key.AdjointName), StructOfFields(owner.Key.Type, owner.Select(f =>
+                new FieldValue(f.Leaf.Path, _adjoints.TryGetLocal(f.Field.Name, out string? local) ? new VarRef(f.Leaf.Type, local) : Const(f.Leaf.Type, 0))))));
+        }
+
+        foreach (var owner in Normalizer.StructLeavesWithOwners(_model)
+                     .Where(f => f.Owner.Differentiable && f.Owner.Passing != Passing.Ref && _adjoints.IsWrittenBack(f.Field.Name)).GroupBy(f => f.Owner))
         {
             // Fields behind a property (a record struct's): dS = dS with { Pos = dS.Pos with { X = dS.Pos.X + _d_s_Pos_X } }.
             var gathered = owner.Select(f => (f.Leaf, Local: _adjoints.TryGetLocal(f.Field.Name, out string? local) ? local : null))
@@ -201,6 +206,21 @@ internal sealed class ReverseAssembler
         body.Finally.AddRange(_finally);
         Simplifier.FuseAdjointDeclarations(body.Reverse, body.Epilogue);
         return body;
+    }
+
+    /// <summary>
+    /// <c>y = yValue;</c> and <c>p = default(V2) with { X = pValue_X, … }</c> (or through its constructor): each out or
+    /// ref parameter (or its tangent) assigned from what <paramref name="value"/> gives for its locals.
+    /// </summary>
+    public static IEnumerable<IrStmt> ScalarOutputWriteBack(MethodModel model, System.Func<ScalarOutput, IrExpr> value, System.Func<ScalarOutput, string> target)
+    {
+        foreach (var parameter in model.ScalarOutputs.GroupBy(o => o.Parameter))
+        {
+            ScalarOutput first = parameter.First();
+            IrExpr assigned = first.Path is null ? value(first)
+                : StructOfFields(parameter.Key.Type, parameter.Select(o => new FieldValue(o.Path!, value(o))));
+            yield return new Assign(null, new VarRef(parameter.Key.Type, target(first)), assigned);
+        }
     }
 
     /// <summary><c>default(V2) with { X = _result_X, Y = _result_Y }</c>: a struct result from the locals of its fields.</summary>

@@ -48,21 +48,17 @@ internal static class TangentBuilder
         IrExpr? resultTangent = normalized.Result is { } returned ? transformer.Tangent(returned.Ref, null)
             : model.ReturnsStruct ? StructTangent(model, transformer) : null;
         // Keep what the result's tangent and the out and ref scalars' tangents read.
-        var kept = model.ScalarOutputs.Where(o => o.Parameter.Differentiable).Select(o => transformer.Tangent(new VarRef(o.Parameter.Type, o.Variable), null))
+        var kept = model.ScalarOutputs.Where(o => o.Parameter.Differentiable && o.Type.IsFloating).Select(o => transformer.Tangent(new VarRef(o.Type, o.Variable), null))
             .Append(resultTangent).OfType<IrExpr>().Select(t => (IrStmt)new Evaluate(null, t)).ToList();
         transformed.AddRange(kept);
         transformer.RemoveUnreadTangents(transformed);
         transformed.RemoveRange(transformed.Count - kept.Count, kept.Count);
         body.Statements.AddRange(transformed);
-        foreach (ScalarOutput output in model.ScalarOutputs)
-        {
-            // out double y: the final value, and its tangent (for ref, the tangent of the value passed in was tZ's).
-            var primal = new VarRef(output.Parameter.Type, output.Variable);
-            body.Statements.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.Name), primal));
-            if (!output.Parameter.Differentiable) continue;
-            body.Statements.Add(new Assign(null, new VarRef(output.Parameter.Type, output.Parameter.TangentName),
-                transformer.Tangent(primal, null) ?? Const(output.Parameter.Type, 0)));
-        }
+        // out double y: the final value, and its tangent (for ref, the tangent of the value passed in was tZ's).
+        body.Statements.AddRange(ReverseAssembler.ScalarOutputWriteBack(model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
+        var differentiable = model with { ScalarOutputs = model.ScalarOutputs.Where(o => o.Parameter.Differentiable).ToEquatableArray() };
+        body.Statements.AddRange(ReverseAssembler.ScalarOutputWriteBack(differentiable,
+            o => (o.Type.IsFloating ? transformer.Tangent(new VarRef(o.Type, o.Variable), null) : null) ?? Const(o.Type, 0), o => o.Parameter.TangentName));
 
         // A [NoDerivative] array the method writes (scratch space) has no tangent parameter: its tangent is a local
         // buffer of its shape, zero at first, as its incoming values are constants.

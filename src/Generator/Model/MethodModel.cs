@@ -1,3 +1,4 @@
+using System.Linq;
 using Backprop.Gen.IR;
 
 namespace Backprop.Gen.Model;
@@ -112,14 +113,25 @@ internal enum Passing
 }
 
 /// <summary>
-/// An <c>out</c> or <c>ref</c> scalar parameter (<c>out double y</c>) and the local the body works in (<c>yValue</c>),
+/// An <c>out</c> or <c>ref</c> scalar parameter (<c>out double y</c>), or one field of a struct one, and the local the
+/// body works in (<c>yValue</c>, <c>pValue_X</c>),
 /// declared at the top (from the parameter, for <c>ref</c>) and written back into the parameter at the end of the forward
 /// sweep. Its final value is an output: the Backward seeds its adjoint with the incoming gradient (<c>double dY</c>
 /// by value; for <c>ref</c>, <c>ref double dZ</c>, which then receives the gradient of the value passed in).
 /// </summary>
-internal sealed record ScalarOutput(ParameterModel Parameter, string Variable)
+/// <param name="Path">For a struct parameter (<c>out V2 p</c>), the field this local holds (<c>X</c>: <c>pValue_X</c>); null for a scalar.</param>
+internal sealed record ScalarOutput(ParameterModel Parameter, string Variable, string? Path = null)
 {
     public bool IsRef => Parameter.Passing == Passing.Ref;
+
+    /// <summary>The field's type, or the parameter's for a scalar.</summary>
+    public IrType Type => Path is null ? Parameter.Type : Parameter.Leaves.First(l => l.Path == Path).Type;
+
+    /// <summary><c>dY</c>, or <c>dP.X</c> for a field: where its incoming gradient is read.</summary>
+    public string AdjointName => Path is null ? Parameter.AdjointName : Parameter.AdjointName + "." + Path;
+
+    /// <summary><c>tY</c>, or <c>tP.X</c>.</summary>
+    public string TangentName => Path is null ? Parameter.TangentName : Parameter.TangentName + "." + Path;
 }
 
 /// <summary>One field of a struct result and the local its value is gathered in (<c>_result_X</c>).</summary>

@@ -107,7 +107,7 @@ internal sealed partial class BodyParser
     /// </summary>
     private void CopyWrittenStructParameters(IOperation body, List<IrStmt> into)
     {
-        foreach (IParameterSymbol parameter in _method.Parameters.Where(p => IsStruct(p.Type)))
+        foreach (IParameterSymbol parameter in _method.Parameters.Where(p => IsStruct(p.Type) && Contract.IsByValue(p)))
         {
             bool written = body.Descendants().Any(o => o switch
             {

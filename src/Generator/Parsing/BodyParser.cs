@@ -63,9 +63,9 @@ internal sealed partial class BodyParser
     public IEnumerable<string> UsedNames => _reserved.Concat(_names.Values).Concat(_synthesized);
 
     /// <summary>The method's <c>out</c> and <c>ref</c> scalars and the locals the body works in instead (<c>yValue</c>).</summary>
-    public IReadOnlyList<(string Parameter, string Variable)> ScalarOutputs => _scalarOutputs;
+    public IReadOnlyList<(string Parameter, string Variable, string? Path)> ScalarOutputs => _scalarOutputs;
 
-    private readonly List<(string Parameter, string Variable)> _scalarOutputs = new();
+    private readonly List<(string Parameter, string Variable, string? Path)> _scalarOutputs = new();
 
     /// <summary>
     /// <c>double yValue = 0;</c> for <c>out double y</c>, <c>double zValue = z;</c> for <c>ref double z</c>: the body reads
@@ -74,13 +74,23 @@ internal sealed partial class BodyParser
     /// </summary>
     private void DeclareScalarOutputs(List<IrStmt> into)
     {
-        foreach (IParameterSymbol parameter in _method.Parameters.Where(Contract.IsScalarOutput))
+        foreach (IParameterSymbol parameter in _method.Parameters.Where(Contract.IsOutOrRefValue))
         {
             string name = Contract.Escape(parameter.Name);
+            if (IsStruct(parameter.Type))
+            {
+                // out V2 p: one local per field (pValue_X), from the parameter's fields for ref.
+                StructValue locals = NewStructLocals(parameter.Type, parameter.Name.TrimStart('@') + "Value");
+                DeclareLeaves(locals, parameter.RefKind == RefKind.Ref ? ParameterFields(parameter) : Leafwise(parameter.Type, l => Ir.Const(l.Type, 0)), null, into);
+                _structVariables[parameter] = locals;
+                foreach (KeyValuePair<string, IrExpr> leaf in locals.Leaves) _scalarOutputs.Add((name, ((VarRef)leaf.Value).Name, leaf.Key));
+                continue;
+            }
+
             var local = new IrVar(SynthesizedName(parameter.Name.TrimStart('@') + "Value"), Contract.TypeOf(parameter.Type));
             into.Add(new Declare(null, local, parameter.RefKind == RefKind.Ref ? new VarRef(local.Type, name) : Ir.Const(local.Type, 0)));
             _names[parameter] = local.Name;
-            _scalarOutputs.Add((name, local.Name));
+            _scalarOutputs.Add((name, local.Name, null));
         }
     }
 

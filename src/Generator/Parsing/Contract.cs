@@ -170,11 +170,13 @@ internal static class Contract
     public static bool IsByValue(IParameterSymbol parameter) => parameter.RefKind is RefKind.None or RefKind.In;
 
     /// <summary>
-    /// An <c>out</c> or <c>ref</c> parameter of a floating type (<c>out double y</c>, <c>ref float z</c>, <c>out T y</c>):
-    /// an output the method writes (and for <c>ref</c>, an input too), differentiated as the contract says.
+    /// An <c>out</c> or <c>ref</c> parameter of a floating type (<c>out double y</c>, <c>ref float z</c>, <c>out T y</c>)
+    /// or of a differentiable struct (<c>out V2 p</c>, field by field): an output the method writes (and for <c>ref</c>,
+    /// an input too), differentiated as the contract says.
     /// </summary>
-    public static bool IsScalarOutput(IParameterSymbol parameter) =>
-        parameter.RefKind is RefKind.Out or RefKind.Ref && TypeOf(parameter.Type) is { IsScalar: true, IsFloating: true };
+    public static bool IsOutOrRefValue(IParameterSymbol parameter) =>
+        parameter.RefKind is RefKind.Out or RefKind.Ref
+        && (TypeOf(parameter.Type) is { IsScalar: true, IsFloating: true } || StructLayout.IsDifferentiableStruct(parameter.Type));
 
     /// <summary>How a parameter is passed, as the model keeps it.</summary>
     public static Model.Passing PassingOf(IParameterSymbol parameter) => parameter.RefKind switch
@@ -198,7 +200,7 @@ internal static class Contract
     {
         ImmutableArray<string> wrt = WrtList(GetAttribute(method, DifferentiableAttribute));
         return method.Parameters
-            .Select(p => (IsByValue(p) || IsScalarOutput(p))
+            .Select(p => (IsByValue(p) || IsOutOrRefValue(p))
                 && (IsDifferentiableType(TypeOf(p.Type)) || StructLayout.IsDifferentiableStruct(p.Type) || StructLayout.ArrayElement(p.Type) is not null)
                 && !HasAttribute(p, NoDerivativeAttribute)
                 && (wrt.IsEmpty || wrt.Contains(p.Name)))

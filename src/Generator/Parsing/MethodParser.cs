@@ -87,8 +87,8 @@ internal static class MethodParser
         {
             // out and ref work for floating scalars, in reverse and forward mode (docs/contract.md).
             string? advice = Contract.IsByValue(parameter) ? null
-                : !Contract.IsScalarOutput(parameter)
-                    ? "only a double, float or generic-math T is differentiated through ref or out; pass this one by value (or 'in') and return a result, or write into an output array"
+                : !Contract.IsOutOrRefValue(parameter)
+                    ? "only a double, float, generic-math T or differentiable struct is differentiated through ref or out; pass this one by value (or 'in') and return a result, or write into an output array"
                     : Contract.Modes(context.Attributes[0]).Has(Modes.SecondOrder)
                         ? "a method with ref or out parameters has reverse and forward derivatives only; leave SecondOrder out of its modes, or return a result instead"
                         : null;
@@ -214,7 +214,7 @@ internal static class MethodParser
             }
         }
 
-        if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && (parser.WrittenParameters.Contains(p.Name) || Contract.IsScalarOutput(p))))
+        if (method.ReturnsVoid && !method.Parameters.Any(p => mask[p.Ordinal] && (parser.WrittenParameters.Contains(p.Name) || Contract.IsOutOrRefValue(p))))
         {
             // A void method whose outputs the wrt list leaves out has nothing to differentiate: say which output.
             IParameterSymbol? leftOut = !Contract.WrtList(Contract.GetAttribute(method, Contract.DifferentiableAttribute)).IsEmpty
@@ -251,7 +251,7 @@ internal static class MethodParser
                 parser.WrittenParameters.Contains(p.Name), Derived("t"), Derived("v"), Derived("h"), MayBeNull(p.Type),
                 StructLayout.Leaves(StructLayout.ArrayElement(p.Type) ?? p.Type).ToEquatableArray(), passing);
         }).ToEquatableArray();
-        var scalarOutputs = parser.ScalarOutputs.Select(o => new ScalarOutput(parameters.First(p => p.Name == Contract.Escape(o.Parameter)), o.Variable)).ToEquatableArray();
+        var scalarOutputs = parser.ScalarOutputs.Select(o => new ScalarOutput(parameters.First(p => p.Name == Contract.Escape(o.Parameter)), o.Variable, o.Path)).ToEquatableArray();
         bool byValue = scalarOutputs.IsEmpty;
 
         var hierarchy = HierarchyInfo.From(method.ContainingType);

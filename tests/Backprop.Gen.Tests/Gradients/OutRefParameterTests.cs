@@ -7,7 +7,7 @@ using Xunit;
 namespace Backprop.Gen.Tests.Gradients;
 
 /// <summary>
-/// <c>out</c> and <c>ref</c> scalar parameters, as docs/contract.md designs them: <c>out double y</c> is an output whose
+/// <c>out</c> and <c>ref</c> parameters of floating types and of structs (field by field), as docs/contract.md designs them: <c>out double y</c> is an output whose
 /// incoming gradient the Backward takes by value (<c>double dY</c>); <c>ref double z</c> is both, its adjoint bringing the
 /// gradient of the final value and taking back that of the value passed in. Forward mode gives <c>out double tY</c>
 /// and <c>ref double tZ</c>. Checked against finite differences in reverse and forward mode.
@@ -22,6 +22,10 @@ public class OutRefParameterTests
 
         namespace Samples
         {
+            public record struct V2(double X, double Y);
+
+            public struct P3 { public double X, Y, Z; }
+
             public static partial class Outs
             {
                 private const DifferentiationModes Both = DifferentiationModes.Reverse | DifferentiationModes.Forward;
@@ -51,6 +55,69 @@ public class OutRefParameterTests
                     cube = x * x * x;
                     count = T.One;
                     return T.Sin(x) * cube;
+                }
+
+                // Struct outputs, field by field: an out record struct and a ref struct updated in a loop.
+                [Differentiable(Modes = Both)]
+                public static double Rotate(V2 p, double t, out V2 q)
+                {
+                    q = new V2(p.X * Math.Cos(t) - p.Y * Math.Sin(t), p.X * Math.Sin(t) + p.Y * Math.Cos(t));
+                    return q.X * q.Y;
+                }
+
+                [Differentiable(Modes = Both)]
+                public static void Push(ref P3 s, double k)
+                {
+                    for (int i = 0; i < 2; i++) { s.X += k * s.Y; s.Y = s.Y * s.Z; }
+                    s.Z = Math.Exp(s.Z * k);
+                }
+
+                // (p.X, p.Y, t): the loss 2·result + 1.5·q.X − 0.5·q.Y.
+                public static double RotateLoss(double[] a)
+                {
+                    double r = Rotate(new V2(a[0], a[1]), a[2], out V2 q);
+                    return 2 * r + 1.5 * q.X - 0.5 * q.Y;
+                }
+
+                public static double[] RotateGradient(double[] a, out double[] values)
+                {
+                    V2 dP = default;
+                    double dT = 0;
+                    double r = RotateBackward(new V2(a[0], a[1]), a[2], out V2 q, ref dP, ref dT, new V2(1.5, -0.5), 2.0);
+                    values = new[] { r, q.X, q.Y };
+                    return new[] { dP.X, dP.Y, dT };
+                }
+
+                public static double RotateDirectional(double[] a, double[] t)
+                {
+                    RotateTangent(new V2(a[0], a[1]), a[2], out _, new V2(t[0], t[1]), t[2], out V2 tQ, out double tangent);
+                    return 2 * tangent + 1.5 * tQ.X - 0.5 * tQ.Y;
+                }
+
+                // (s.X, s.Y, s.Z, k): the loss s.X + 2·s.Y − s.Z of the final s.
+                public static double PushLoss(double[] a)
+                {
+                    var s = new P3 { X = a[0], Y = a[1], Z = a[2] };
+                    Push(ref s, a[3]);
+                    return s.X + 2 * s.Y - s.Z;
+                }
+
+                public static double[] PushGradient(double[] a, out double[] values)
+                {
+                    var s = new P3 { X = a[0], Y = a[1], Z = a[2] };
+                    var dS = new P3 { X = 1, Y = 2, Z = -1 };
+                    double dK = 0;
+                    PushBackward(ref s, a[3], ref dS, ref dK);
+                    values = new[] { s.X, s.Y, s.Z };
+                    return new[] { dS.X, dS.Y, dS.Z, dK };
+                }
+
+                public static double PushDirectional(double[] a, double[] t)
+                {
+                    var s = new P3 { X = a[0], Y = a[1], Z = a[2] };
+                    var tS = new P3 { X = t[0], Y = t[1], Z = t[2] };
+                    PushTangent(ref s, a[3], ref tS, t[3]);
+                    return tS.X + 2 * tS.Y - tS.Z;
                 }
 
                 // Flat views: the outputs weighed by fixed gradients, so one scalar checks every partial derivative.
@@ -125,6 +192,8 @@ public class OutRefParameterTests
     [InlineData("Polar", 2, new[] { 0 }, 1)]
     [InlineData("Accumulate", 5, new[] { 0, 1, 2 }, 2)]
     [InlineData("Split", 1, new int[0], 3)]
+    [InlineData("Rotate", 3, new int[0], 4)]
+    [InlineData("Push", 4, new int[0], 5)]
     public void Matches_finite_differences_in_reverse_and_forward_mode(string name, int size, int[] unused, int seed)
     {
         _ = unused;
@@ -159,6 +228,12 @@ public class OutRefParameterTests
         foreach (double v in new[] { 0.6, -0.8, 0.3 }) total += w * v * total;
         total = Math.Sin(total);
         Assert.Equal(new[] { w * total, total }, (double[])accumulate[1]!);
+
+        object?[] push = { new[] { 0.3, 0.8, -0.2, 0.6 }, null };
+        Method("PushGradient").Invoke(null, push);
+        double x = 0.3, y = 0.8, z = -0.2;
+        for (int i = 0; i < 2; i++) { x += 0.6 * y; y *= z; }
+        Assert.Equal(new[] { x, y, Math.Exp(z * 0.6) }, (double[])push[1]!);
 
         object?[] split = { new[] { 0.9 }, null };
         Method("SplitGradient").Invoke(null, split);
