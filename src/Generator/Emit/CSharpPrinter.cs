@@ -291,12 +291,10 @@ internal sealed class CSharpPrinter
                 return ("new " + n.Type.ElementName + "[" + string.Join(", ", n.Sizes.Select(Expr)) + "]", Primary);
             case Opaque o:
                 return (Fill(o), o.IsPrimary ? Primary : 0);
-            case StructUpdate { Type.Constructor.IsEmpty: false } built:
-                // No settable members (Complex, a readonly struct): a new value from its constructor, the parts not
-                // replaced read from the owner.
-                return (Rebuilt(built.Type, At(built.Owner, Primary), built.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), Primary);
             case StructUpdate u:
-                return (With(Expr(u.Owner), u.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()), 0);
+                // With 'with' where the fields can be set, through the constructor where not (Complex, a readonly struct).
+                return (Rebuilt(u.Type, u.Type.Constructor.IsEmpty ? Expr(u.Owner) : At(u.Owner, Primary), u.Fields.Select(f => (f.Path.Split('.'), Expr(f.Value))).ToList()),
+                    u.Type.Constructor.IsEmpty ? 0 : Primary);
             case RefTo r:
                 return ((r.Out ? "out " : "ref ") + Expr(r.Target), Primary);
             case Pop p:
@@ -336,22 +334,25 @@ internal sealed class CSharpPrinter
     }
 
     /// <summary>
-    /// The struct <paramref name="owner"/> of type <paramref name="type"/> with the fields at the given paths replaced:
-    /// through its constructor where its fields cannot be set (<c>new Vec2(…, owner.Y)</c>), otherwise with <see cref="With"/>.
+    /// The struct <paramref name="owner"/> of type <paramref name="type"/> with the fields at the given paths replaced,
+    /// level by level: through its constructor where its fields cannot be set (<c>new Vec2(…, owner.Y)</c>), otherwise
+    /// with <c>with</c> (<c>owner with { Pos = new Vec2(owner.Pos.X + …, owner.Pos.Y), Mass = … }</c>).
     /// </summary>
-    internal static string Rebuilt(IrType type, string owner, List<(string[] Path, string Value)> fields) => type.Constructor.IsEmpty
-        ? With(owner, fields)
-        : "new " + type.Name + "(" + string.Join(", ", type.Constructor.Select(member =>
-            fields.FirstOrDefault(f => f.Path.Length == 1 && f.Path[0] == member).Value ?? owner + "." + member)) + ")";
+    internal static string Rebuilt(IrType type, string owner, List<(string[] Path, string Value)> fields)
+    {
+        var byMember = fields.GroupBy(f => f.Path[0]).ToDictionary(g => g.Key, g => g.ToList());
+        string Member(string member, List<(string[] Path, string Value)> replaced)
+        {
+            if (replaced.Count == 1 && replaced[0].Path.Length == 1) return replaced[0].Value;
+            IrType inner = type.Members.FirstOrDefault(m => m.Name == member)?.Type ?? new IrType(ShapeKind.Scalar, ElementKind.Other, 0, "", "");
+            return Rebuilt(inner, owner + "." + member, replaced.Select(f => (f.Path.Skip(1).ToArray(), f.Value)).ToList());
+        }
 
-    /// <summary>
-    /// <c>owner with { X = …, Pos = owner.Pos with { Y = … } }</c>: the struct with the fields at the given paths replaced,
-    /// through fields and settable properties alike.
-    /// </summary>
-    internal static string With(string owner, List<(string[] Path, string Value)> fields) =>
-        owner + " with { " + string.Join(", ", fields.GroupBy(f => f.Path[0]).Select(group => group.First().Path.Length == 1
-            ? group.Key + " = " + group.First().Value
-            : group.Key + " = " + With(owner + "." + group.Key, group.Select(f => (f.Path.Skip(1).ToArray(), f.Value)).ToList()))) + " }";
+        return type.Constructor.IsEmpty
+            ? owner + " with { " + string.Join(", ", byMember.Select(m => m.Key + " = " + Member(m.Key, m.Value))) + " }"
+            : "new " + type.Name + "(" + string.Join(", ", type.Constructor.Select(member =>
+                byMember.TryGetValue(member, out var replaced) ? Member(member, replaced) : owner + "." + member)) + ")";
+    }
 
     private string Fill(Opaque o)
     {

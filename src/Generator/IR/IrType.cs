@@ -38,6 +38,9 @@ internal enum ShapeKind
 /// <param name="Rank">The array rank, 0 for scalars and spans.</param>
 /// <param name="Name">The C# spelling, such as <c>double</c>, <c>float[,]</c> or <c>global::System.Span&lt;double&gt;</c>.</param>
 /// <param name="ElementName">The element's C# spelling.</param>
+/// <summary>A data member of a struct, by the name code reaches it (<c>Pos</c>), and its type.</summary>
+internal sealed record StructMember(string Name, IrType Type);
+
 internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, string Name, string ElementName)
 {
     /// <summary>For a pooled stack of saved values, the type of the values; null for every other type.</summary>
@@ -50,6 +53,12 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
     /// An array or span of such structs carries its element's, which <see cref="ElementType"/> keeps.
     /// </summary>
     public Model.EquatableArray<string> Constructor { get; init; }
+
+    /// <summary>
+    /// For a differentiable struct declared in source (or a tuple), its data members and their types, so that a value
+    /// with some nested fields replaced can be rebuilt level by level, each through <c>with</c> or its constructor.
+    /// </summary>
+    public Model.EquatableArray<StructMember> Members { get; init; }
 
     public static readonly IrType Double = new(ShapeKind.Scalar, ElementKind.Double, 0, "double", "double");
     public static readonly IrType Float = new(ShapeKind.Scalar, ElementKind.Float, 0, "float", "float");

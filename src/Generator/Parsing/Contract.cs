@@ -105,9 +105,11 @@ internal static class Contract
     {
         string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         // A struct whose fields cannot be set is rebuilt through its constructor (Complex, a readonly struct).
+        bool differentiable = type.TypeKind == TypeKind.Struct && StructLayout.IsDifferentiableStruct(type);
         return new IrType(ShapeKind.Scalar, ElementKind.Other, 0, name, name)
         {
-            Constructor = type.TypeKind == TypeKind.Struct && StructLayout.IsDifferentiableStruct(type) ? StructLayout.ConstructorOf(type) : Model.EquatableArray<string>.Empty,
+            Constructor = differentiable ? StructLayout.ConstructorOf(type) : Model.EquatableArray<string>.Empty,
+            Members = differentiable ? StructLayout.MembersOf(type) : Model.EquatableArray<StructMember>.Empty,
         };
     }
 

@@ -42,6 +42,12 @@ internal static class StructLayout
         return element is not null && IsDifferentiableStruct(element) ? element : null;
     }
 
+    /// <summary>A struct's data members with their types (empty for the System.Numerics types, whose fields are all scalars).</summary>
+    public static Model.EquatableArray<StructMember> MembersOf(ITypeSymbol type) =>
+        type is INamedTypeSymbol named && !BodyParser.IsNumericsVector(named)
+            ? DataFields(named).Select(f => new StructMember(Contract.Escape(MemberName(f)), Contract.TypeOf(f.Type))).ToEquatableArray()
+            : Model.EquatableArray<StructMember>.Empty;
+
     /// <summary>The cheap test first: most types the parser asks about are primitives, arrays or classes.</summary>
     private static bool MayBeStruct(ITypeSymbol type) => type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None;
 
@@ -164,11 +170,7 @@ internal static class StructLayout
                 continue;
             }
 
-            // A Complex inside another struct or a tuple would have to be rebuilt through its constructor inside a
-            // with-expression: not yet (a Complex parameter, local or result is fine on its own).
-            if (BodyParser.IsComplex(field.Type)) return null;
-            // Likewise a constructed struct inside another (its 'with' or constructor would nest): not yet.
-            if (constructed || !ConstructorOf(field.Type).IsEmpty) return null;
+            // A struct inside (a Complex, a readonly struct): rebuilt level by level through 'with' or its constructor.
             ImmutableArray<StructLeaf>? inner = Collect(field.Type, seen);
             if (inner is null) return null;
             foreach (StructLeaf leaf in inner.Value) leaves.Add(new StructLeaf(name + "." + leaf.Path, leaf.Type, inPlace && leaf.Writable));

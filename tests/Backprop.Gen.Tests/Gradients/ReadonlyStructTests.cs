@@ -41,6 +41,19 @@ public class ReadonlyStructTests
                 }
             }
 
+            // Structs inside structs, rebuilt level by level: a readonly one in a readonly one, one in a plain struct, and
+            // a Complex in a plain struct.
+            public readonly struct Particle
+            {
+                public Vec2 Pos { get; }
+                public double Mass { get; }
+                public Particle(Vec2 pos, double mass) { Pos = pos; Mass = mass; }
+            }
+
+            public struct Holder { public Vec2 P; public double W; }
+
+            public struct Wave { public System.Numerics.Complex Amp; public double F; }
+
             public static partial class Paths
             {
                 private const DifferentiationModes All = DifferentiationModes.Reverse | DifferentiationModes.Forward | DifferentiationModes.SecondOrder;
@@ -51,6 +64,25 @@ public class ReadonlyStructTests
                     for (int i = 0; i < 3; i++) p = p + dt * v;
                     return p.Length * p.Y;
                 }
+
+                [Differentiable(Modes = All)]
+                public static double Nested(Particle b, Holder h, double k) => b.Mass * b.Pos.X * k + h.P.Y * h.W * Math.Sin(b.Pos.Y * h.P.X);
+
+                [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward)]
+                public static Particle Move(Particle b, double t) => new Particle(new Vec2(b.Pos.X + t * b.Mass, b.Pos.Y * b.Pos.X), b.Mass * t);
+
+                [Differentiable]
+                public static double Ring(Wave w, double k) => (w.Amp * w.F).Imaginary * k + System.Numerics.Complex.Abs(w.Amp);
+
+                public static double[] RingGradient(double re, double im, double f, double k)
+                {
+                    Wave dW = default;
+                    double dK = 0;
+                    RingBackward(new Wave { Amp = new System.Numerics.Complex(re, im), F = f }, k, ref dW, ref dK);
+                    return new[] { dW.Amp.Real, dW.Amp.Imaginary, dW.F, dK };
+                }
+
+                public static double RingAt(double re, double im, double f, double k) => Ring(new Wave { Amp = new System.Numerics.Complex(re, im), F = f }, k);
 
                 [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward)]
                 public static R3 Spin(R3 a, double t) => new R3(a.Z * Math.Cos(t), a.X * t + a.Y, a.Y * a.Z);
@@ -113,6 +145,39 @@ public class ReadonlyStructTests
     [Fact]
     public void A_readonly_struct_result_built_through_a_reordered_constructor() =>
         StructHarness.Check(Compiled.Value, "Shapes.Paths", "Spin", r => new object?[] { R3(r), GradientHarness.RandomScalar(r) });
+
+    private static object Particle(Random r) => Activator.CreateInstance(T("Particle"), Vec2(r), 1 + r.NextDouble())!;
+
+    private static object Holder(Random r)
+    {
+        object holder = Activator.CreateInstance(T("Holder"))!;
+        T("Holder").GetField("P")!.SetValue(holder, Vec2(r));
+        T("Holder").GetField("W")!.SetValue(holder, GradientHarness.RandomScalar(r));
+        return holder;
+    }
+
+    [Fact]
+    public void Structs_inside_structs_are_rebuilt_level_by_level()
+    {
+        StructHarness.Check(Compiled.Value, "Shapes.Paths", "Nested", r => new object?[] { Particle(r), Holder(r), GradientHarness.RandomScalar(r) });
+        StructHarness.Check(Compiled.Value, "Shapes.Paths", "Move", r => new object?[] { Particle(r), GradientHarness.RandomScalar(r) });
+        string move = GeneratedMethods.Method(TestCompiler.Generate(Source).Source("Paths.Nested.Backward.g.cs"), "NestedBackward");
+        Assert.Contains("dB = new global::Shapes.Particle(new global::Shapes.Vec2(dB.Pos.X + ", move);
+        Assert.Contains("dH = dH with { P = new global::Shapes.Vec2(dH.P.X + ", move);
+    }
+
+    [Fact]
+    public void A_complex_inside_a_struct()
+    {
+        MethodInfo value = T("Paths").GetMethod("RingAt")!, gradient = T("Paths").GetMethod("RingGradient")!;
+        var random = new Random(7);
+        for (int point = 0; point < 4; point++)
+        {
+            double[] x = Enumerable.Range(0, 4).Select(_ => GradientHarness.RandomScalar(random) + 0.2).ToArray();
+            double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)value.Invoke(null, v.Cast<object>().ToArray())!, x);
+            Assert.True(Backprop.GradientCheck.Compare((double[])gradient.Invoke(null, x.Cast<object>().ToArray())!, numeric).Passed(1e-6), $"point {point}");
+        }
+    }
 
     [Fact]
     public void An_array_of_readonly_structs()
