@@ -87,6 +87,62 @@ internal sealed partial class BodyParser
         return false;
     }
 
+    /// <summary>
+    /// A body of local declarations, returns and ifs (one branch of each returning) as one conditional expression, for
+    /// a call where no statement can go first: <c>if (P &gt; 1) return a; double s = …; return s * Q;</c> is
+    /// <c>P &gt; 1 ? a : (…) * Q</c>. Null where the body does anything else (the caller reports it).
+    /// </summary>
+    private object? InlineAsConditional(InlineFrame frame, IReadOnlyList<IOperation> statements)
+    {
+        _frames.Add(frame);
+        try
+        {
+            return Conditional(statements);
+        }
+        finally
+        {
+            _frames.RemoveAt(_frames.Count - 1);
+        }
+
+        object? Conditional(IReadOnlyList<IOperation> list)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                List<IOperation> Rest() => list.Skip(i + 1).ToList();
+                switch (list[i])
+                {
+                    case IVariableDeclarationGroupOperation group:
+                        foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
+                        {
+                            if ((declarator.Initializer ?? DeclarationInitializer(declarator)) is not { } initializer || FieldValue(initializer.Value) is not { } value) return null;
+                            frame.Bound[declarator.Symbol] = value;
+                        }
+
+                        continue;
+                    case IReturnOperation { ReturnedValue: { } returned }:
+                        return FieldValue(returned);
+                    case IBlockOperation block:
+                        return Conditional(block.Operations.Concat(Rest()).ToList());
+                    case IConditionalOperation conditional when AlwaysReturns(conditional.WhenTrue) || AlwaysReturns(conditional.WhenFalse):
+                        bool thenEnds = AlwaysReturns(conditional.WhenTrue);
+                        IrExpr test = Expr(conditional.Condition);
+                        object? then = Conditional(Operations(conditional.WhenTrue).Concat(thenEnds ? Enumerable.Empty<IOperation>() : Rest()).ToList());
+                        object? otherwise = Conditional(Operations(conditional.WhenFalse).Concat(thenEnds ? Rest() : Enumerable.Empty<IOperation>()).ToList());
+                        return (then, otherwise) switch
+                        {
+                            (IrExpr a, IrExpr b) => new Conditional(Ir.Wider(a.Type, b.Type), test, a, b),
+                            (StructValue a, StructValue b) => new StructValue(a.Type, a.Leaves.ToDictionary(l => l.Key, l => (IrExpr)new Conditional(l.Value.Type, test, l.Value, b.Leaves[l.Key]))),
+                            _ => null,
+                        };
+                    default:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>Whether an operation contains a return of the member itself (not of a lambda or local function inside it).</summary>
     private static bool ContainsReturn(IOperation operation) =>
         operation is IReturnOperation

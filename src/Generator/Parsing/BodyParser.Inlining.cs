@@ -276,6 +276,8 @@ internal sealed partial class BodyParser
 
         if (_prelude is not { } into)
         {
+            // Where no statement can go first, guard clauses still make one expression: c ? a : (d ? b : e).
+            if (early && InlineAsConditional(frame, statements) is { } conditional) return conditional;
             InlineError(method, at, "loops or other statements, called inside a condition, a ?: branch or a loop's condition (call it in a statement of its own first)");
             return null;
         }

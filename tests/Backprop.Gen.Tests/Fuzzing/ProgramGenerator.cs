@@ -20,7 +20,20 @@ internal sealed class ProgramGenerator
     /// <summary>Whether the statements being generated are a layer's body: no calls to layers, no return.</summary>
     private bool _inLayer;
 
-    public ProgramGenerator(int seed) => _random = new Random(seed);
+    public ProgramGenerator(int seed)
+    {
+        _random = new Random(seed);
+        _styles = new Random(seed ^ 0x5F3759DF);
+    }
+
+    /// <summary>
+    /// Choices of style that leave the programs' shapes as they were (their own sequence, so the main one is unchanged):
+    /// which struct type a program's struct locals have (FV, fields; RV, a readonly struct built through its
+    /// constructor), and whether a field read goes through a member that returns early (Clip).
+    /// </summary>
+    private readonly Random _styles;
+
+    private string _structType = "FV";
 
     private sealed class Scope
     {
@@ -58,6 +71,7 @@ internal sealed class ProgramGenerator
     public FProgram Next()
     {
         _names = 0;
+        _structType = _styles.Next(2) == 0 ? "FV" : "RV";
         var layers = new List<FLayerDef>();
         int count = _random.Next(3) == 0 ? _random.Next(1, 3) : 0;
         for (int i = 0; i < count; i++) layers.Add(Layer());
@@ -160,7 +174,7 @@ internal sealed class ProgramGenerator
             if (kind == 0 || !scope.AllStructs.Any())
             {
                 string name = "v" + _names++;
-                var declared = new FStructDeclare(name, Expression(scope, 1), Expression(scope, 1), Expression(scope, 1));
+                var declared = new FStructDeclare(name, Expression(scope, 1), Expression(scope, 1), Expression(scope, 1), _structType);
                 scope.Structs.Add(name);
                 return declared;
             }
@@ -168,7 +182,7 @@ internal sealed class ProgramGenerator
             if (kind == 1 || depth >= 2)
             {
                 var structs = scope.AllStructs.ToList();
-                return new FStructUpdate(Pick(structs), _random.Next(2) == 0 ? null : Pick(structs), Expression(scope, 1));
+                return new FStructUpdate(Pick(structs), _random.Next(2) == 0 ? null : Pick(structs), Expression(scope, 1), _structType);
             }
 
             Scope Section() => new(scope, null, "switch");
@@ -354,7 +368,9 @@ internal sealed class ProgramGenerator
         if (roll < 8 && scope.AllStructs.Any())
         {
             var structs = scope.AllStructs.ToList();
-            return _random.Next(3) == 0 ? new FStructRead(Pick(structs), "", Pick(structs)) : new FStructRead(Pick(structs), Pick(new[] { "P", "Q" }));
+            if (_random.Next(3) == 0) return new FStructRead(Pick(structs), "", Pick(structs));
+            var read = new FStructRead(Pick(structs), Pick(new[] { "P", "Q" }));
+            return _styles.Next(3) == 0 ? read with { Field = "Clip()" } : read;
         }
 
         if (roll < 55) return new FVar(Pick(scope.AllDoubles.ToList()));

@@ -116,7 +116,10 @@ internal sealed record FConditional(FExpr Left, FExpr Right, FExpr WhenTrue, FEx
         .Concat(WhenFalse.Shrinks().Select(f => this with { WhenFalse = f }));
 }
 
-/// <summary>A field of a struct local, or a dot product of two through the struct's own method: <c>v0.P</c>, <c>v0.Dot(v1)</c>.</summary>
+/// <summary>
+/// A field of a struct local, a member that returns early, or a dot product of two through the struct's own method:
+/// <c>v0.P</c>, <c>v0.Clip()</c>, <c>v0.Dot(v1)</c>.
+/// </summary>
 internal sealed record FStructRead(string Struct, string Field, string? Other = null) : FExpr
 {
     public override string Emit() => Other is null ? $"{Struct}.{Field}" : $"{Struct}.Dot({Other})";
@@ -303,11 +306,11 @@ internal sealed record FLoop(string Kind, string Counter, string Trips, List<FSt
     public override bool Removable => !Body.Any(s => s is FDeclare or FDeclareArray);
 }
 
-/// <summary><c>FV v0 = new FV(e, f) + k * new FV(g, x0);</c>: a struct local, built with a constructor and operators.</summary>
-internal sealed record FStructDeclare(string Name, FExpr P, FExpr Q, FExpr K) : FStmt
+/// <summary><c>FV v0 = new FV(e, f) + k * new FV(g, x0);</c>: a struct local (FV, or the readonly RV), built with a constructor and operators.</summary>
+internal sealed record FStructDeclare(string Name, FExpr P, FExpr Q, FExpr K, string Type = "FV") : FStmt
 {
     public override void Emit(StringBuilder text, int indent) =>
-        text.AppendLine($"{Pad(indent)}FV {Name} = new FV({P.Emit()}, {Q.Emit()}) + {K.Emit()} * new FV(x1, x0);");
+        text.AppendLine($"{Pad(indent)}{Type} {Name} = new {Type}({P.Emit()}, {Q.Emit()}) + {K.Emit()} * new {Type}(x1, x0);");
 
     public override IEnumerable<FStmt> Shrinks() => P.Shrinks().Select(p => this with { P = p }).Concat(K.Shrinks().Select(k => this with { K = k }));
 
@@ -315,12 +318,15 @@ internal sealed record FStructDeclare(string Name, FExpr P, FExpr Q, FExpr K) : 
 }
 
 /// <summary><c>v0 = 0.5 * v0 + 0.5 * Math.Tanh(e) * v1;</c> or <c>v0.P = Math.Tanh(v0.P + e);</c>: a struct updated whole or by a field.</summary>
-internal sealed record FStructUpdate(string Name, string? Other, FExpr Value) : FStmt
+internal sealed record FStructUpdate(string Name, string? Other, FExpr Value, string Type = "FV") : FStmt
 {
-    // Bounded, as loop-carried state must be: the field squashed, the whole a contraction (|0.5 + 0.5 tanh| < 1).
-    public override void Emit(StringBuilder text, int indent) => text.AppendLine(Other is null
-        ? $"{Pad(indent)}{Name}.P = Math.Tanh({Name}.P + {Value.Emit()});"
-        : $"{Pad(indent)}{Name} = 0.5 * {Name} + 0.5 * Math.Tanh({Value.Emit()}) * {Other};");
+    // Bounded, as loop-carried state must be: the field squashed, the whole a contraction (|0.5 + 0.5 tanh| < 1). A
+    // readonly RV's field is replaced through its constructor.
+    public override void Emit(StringBuilder text, int indent) => text.AppendLine(Other is not null
+        ? $"{Pad(indent)}{Name} = 0.5 * {Name} + 0.5 * Math.Tanh({Value.Emit()}) * {Other};"
+        : Type == "RV"
+            ? $"{Pad(indent)}{Name} = new RV(Math.Tanh({Name}.P + {Value.Emit()}), {Name}.Q);"
+            : $"{Pad(indent)}{Name}.P = Math.Tanh({Name}.P + {Value.Emit()});");
 
     public override IEnumerable<FStmt> Shrinks() => Value.Shrinks().Select(v => this with { Value = v });
 }
@@ -451,6 +457,18 @@ internal sealed record FProgram(List<FStmt> Body, FExpr Result, List<FLayerDef> 
                 public static FV operator +(FV a, FV b) => new FV(a.P + b.P, a.Q + b.Q);
                 public static FV operator *(double k, FV a) => new FV(k * a.P, k * a.Q);
                 public readonly double Dot(FV o) => P * o.P + Q * o.Q;
+                public readonly double Clip() { if (P > 1) return 1 + 0.1 * Q; if (P < -1) { return -1 - 0.1 * Q; } return P * Q; }
+            }
+
+            public readonly struct RV
+            {
+                public double P { get; }
+                public double Q { get; }
+                public RV(double p, double q) { P = p; Q = q; }
+                public static RV operator +(RV a, RV b) => new RV(a.P + b.P, a.Q + b.Q);
+                public static RV operator *(double k, RV a) => new RV(k * a.P, k * a.Q);
+                public double Dot(RV o) => P * o.P + Q * o.Q;
+                public double Clip() { if (P > 1) return 1 + 0.1 * Q; if (P < -1) { return -1 - 0.1 * Q; } return P * Q; }
             }
 
             [Differentiable(Modes = DifferentiationModes.SecondOrder)]

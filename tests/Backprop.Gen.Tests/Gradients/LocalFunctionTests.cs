@@ -105,6 +105,14 @@ public class LocalFunctionTests
                     return Soft(q.X, 0.2) * Soft(q.Y, -0.3) + q.Norm();
                 }
 
+                // The same members where no statement can go first (a condition, a ?: branch): one conditional expression.
+                [Differentiable(Modes = All)]
+                public static double InCondition(double x, double y, double r)
+                {
+                    var q = new V2(x, y);
+                    return q.Norm() > r ? r * q.Clamped(r).X : (y > 0 ? q.Norm() : -q.Norm() * q.Clamped(0.5 * r).Y);
+                }
+
                 // Flat view of Guarded for the harnesses: (p.X, p.Y, r).
                 [Differentiable(Modes = All)]
                 public static double GuardedAt(double x, double y, double r) => Guarded(new V2(x, y), r);
@@ -155,6 +163,10 @@ public class LocalFunctionTests
         Func<Random, object?[]> point = r => new object?[] { 2 * RandomScalar(r), 2 * RandomScalar(r), 0.5 + RandomScalar(r) * 0.4 };
         ForwardHarness.Check(Compiled.Value, "Samples.Locals", "GuardedAt", point);
         HessianHarness.Check(Compiled.Value, "Samples.Locals", "GuardedAt", point);
+
+        foreach (double[] p in points) GradientHarness.CheckAt(Compiled.Value, "Samples.Locals", "InCondition", new object?[] { p[0], p[1], p[2] }, new Random(2));
+        ForwardHarness.Check(Compiled.Value, "Samples.Locals", "InCondition", point);
+        HessianHarness.Check(Compiled.Value, "Samples.Locals", "InCondition", point);
     }
 
     [Fact]
