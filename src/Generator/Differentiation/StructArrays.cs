@@ -134,42 +134,34 @@ internal static class StructArrays
 
     /// <summary>
     /// <c>if (dPts is not empty) for (k) { dPts[k].X += dPts_X[k]; … }</c>, or with a <c>with</c> expression where a
-    /// property stands on a field's path (a record struct's).
+    /// property stands on a field's path (a record struct's): gradient arrays added into the caller's structs.
     /// </summary>
-    private static IrStmt AddBack(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names)
-    {
-        var list = fields.ToList();
-        var targetArray = new VarRef(owner.Type, target);
-        var k = new IrVar(names.Fresh("_item"), IrType.Int);
-        var item = new ElementAt(owner.Type.ElementType, targetArray, Array<IrExpr>(k.Ref));
-        IEnumerable<IrStmt> adds = list.All(f => f.Leaf.Writable)
-            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Add(FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref))))
-            : new IrStmt[]
-            {
-                new Assign(null, item, new StructUpdate(item.Type, item, list.Select(f => new FieldValue(f.Leaf.Path, Add(FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref)))).ToEquatableArray())),
-            };
-        var loop = new Loop(null, k, Const(IrType.Int, 0), Length(owner), false, false, null, true, new Block(adds.ToEquatableArray()));
-        return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(loop)), Block.Empty);
-    }
+    private static IrStmt AddBack(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names) =>
+        IntoStructs(owner, target, fields, names, add: true, comment: null);
 
     /// <summary>
     /// <c>if (next is not empty) for (k) { next[k].X = next_X[k]; … }</c> (or with <c>with</c> where a property stands on
     /// a field's path): an output's field arrays, or their tangents, stored into the caller's structs.
     /// </summary>
-    private static IrStmt CopyOut(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names)
+    private static IrStmt CopyOut(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names) =>
+        IntoStructs(owner, target, fields, names, add: false, comment: $"the fields back into {target.TrimStart('@')}");
+
+    /// <summary>A loop over the caller's structs storing (or adding) each field array's element into its field.</summary>
+    private static IrStmt IntoStructs(ParameterModel owner, string target, IEnumerable<(StructLeaf Leaf, string Array)> fields, NameAllocator names, bool add,
+        string? comment)
     {
         var list = fields.ToList();
         var targetArray = new VarRef(owner.Type, target);
         var k = new IrVar(names.Fresh("_item"), IrType.Int);
         var item = new ElementAt(owner.Type.ElementType, targetArray, Array<IrExpr>(k.Ref));
+        IrExpr Value((StructLeaf Leaf, string Array) f) => add ? Add(FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref)) : Slot(f.Leaf, f.Array, k.Ref);
         IEnumerable<IrStmt> stores = list.All(f => f.Leaf.Writable)
-            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Slot(f.Leaf, f.Array, k.Ref)))
-            : new IrStmt[]
-            {
-                new Assign(null, item, new StructUpdate(item.Type, item, list.Select(f => new FieldValue(f.Leaf.Path, Slot(f.Leaf, f.Array, k.Ref))).ToEquatableArray())),
-            };
-        var loop = new Loop(null, k, Const(IrType.Int, 0), LengthOf(targetArray), false, false, null, true, new Block(stores.ToEquatableArray()));
-        return new If(null, NonEmpty(owner, targetArray), new Block(Array<IrStmt>(new Comment($"the fields back into {target.TrimStart('@')}"), loop)), Block.Empty);
+            ? list.Select(f => (IrStmt)new Assign(null, FieldOf(item, f.Leaf), Value(f)))
+            : new IrStmt[] { new Assign(null, item, new StructUpdate(item.Type, item, list.Select(f => new FieldValue(f.Leaf.Path, Value(f))).ToEquatableArray())) };
+        // (The target has the owner's length: its shape is checked on entry.)
+        var loop = new Loop(null, k, Const(IrType.Int, 0), Length(owner), false, false, null, true, new Block(stores.ToEquatableArray()));
+        IrStmt[] body = comment is null ? new IrStmt[] { loop } : new IrStmt[] { new Comment(comment), loop };
+        return new If(null, NonEmpty(owner, targetArray), new Block(body.ToEquatableArray()), Block.Empty);
     }
 
     /// <summary><c>Array.Clear(dNext)</c> (<c>dNext.Clear()</c> for a span): an output's adjoint, consumed.</summary>

@@ -117,7 +117,7 @@ public class DiagnosticTests
     [MemberData(nameof(Cases))]
     public void Reports_the_diagnostic_at_the_offending_span(string id, string marked)
     {
-        (string source, TextSpan expected) = Unmark(Prelude + marked);
+        (string source, TextSpan expected) = MarkedSource.Unmark(Prelude + marked);
         GeneratorRun run = TestCompiler.Generate(source);
         var diagnostics = run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("BPG")).ToList();
         Assert.True(diagnostics.Count == 1, $"expected one {id}, got: {string.Join("; ", diagnostics)}\nin: {marked}");
@@ -132,7 +132,7 @@ public class DiagnosticTests
     [Fact]
     public void A_method_without_differentiable_parameters_is_a_warning_and_still_generates()
     {
-        (string source, TextSpan expected) = Unmark(Prelude + "public static partial class Net { [Differentiable] public static double [|F|](int n) => n * 0.5; }");
+        (string source, TextSpan expected) = MarkedSource.Unmark(Prelude + "public static partial class Net { [Differentiable] public static double [|F|](int n) => n * 0.5; }");
         GeneratorRun run = TestCompiler.Generate(source);
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("BPG0009", diagnostic.Id);
@@ -179,7 +179,7 @@ public class DiagnosticTests
         Assert.True(library.Emit(stream).Success);
         var reference = MetadataReference.CreateFromImage(stream.ToArray());
 
-        (string source, TextSpan expected) = Unmark(Prelude + "public static partial class Net { [Differentiable] public static double F(double x) => [|Lib.G(x)|]; }");
+        (string source, TextSpan expected) = MarkedSource.Unmark(Prelude + "public static partial class Net { [Differentiable] public static double F(double x) => [|Lib.G(x)|]; }");
         var compilation = TestCompiler.Compilation(new[] { source }, extra: new[] { reference });
         GeneratorRun run = TestCompiler.Generate(compilation);
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
@@ -237,14 +237,5 @@ public class DiagnosticTests
             """);
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationProblems);
-    }
-
-    /// <summary>Removes the <c>[|…|]</c> markers and returns the span they enclosed.</summary>
-    private static (string Source, TextSpan Span) Unmark(string marked)
-    {
-        int start = marked.IndexOf("[|", System.StringComparison.Ordinal);
-        int end = marked.IndexOf("|]", System.StringComparison.Ordinal);
-        string source = marked.Remove(end, 2).Remove(start, 2);
-        return (source, TextSpan.FromBounds(start, end - 2));
     }
 }

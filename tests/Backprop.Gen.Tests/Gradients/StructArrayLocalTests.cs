@@ -120,13 +120,7 @@ public class StructArrayLocalTests
     [InlineData("BPG0106", "[Differentiable] public static double F(double x) { var p = new V2[2]; p[0].X = x; [|p = new V2[3]|]; return p[0].X; }")]
     public void Using_the_array_whole_is_an_error_at_the_use(string id, string method)
     {
-        string marked = "using System; using Backprop; public record struct V2(double X, double Y); public static partial class Net { " + method + " }";
-        int start = marked.IndexOf("[|", StringComparison.Ordinal), end = marked.IndexOf("|]", StringComparison.Ordinal);
-        string source = marked.Remove(end, 2).Remove(start, 2);
-        GeneratorRun run = TestCompiler.Generate(source);
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(TextSpan.FromBounds(start, end - 2), diagnostic.Location.SourceSpan);
+        GeneratorRun run = MarkedSource.AssertSingleAt(id, "using System; using Backprop; public record struct V2(double X, double Y); public static partial class Net { " + method + " }");
         Assert.DoesNotContain(run.CompilationProblems, d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs") == true);
     }
 }

@@ -148,12 +148,6 @@ public class StructOutputArrayTests
     [InlineData("BPG0102", "[Differentiable(Modes = DifferentiationModes.SecondOrder)] public static void F(V2[] p, V2[] q) { [|q[0]|] = new V2(p[0].Y, p[0].X * p[0].X); }")]
     public void Unsupported_outputs_of_structs_are_errors_at_their_span(string id, string method)
     {
-        string marked = "using System; using Backprop; public record struct V2(double X, double Y); public static partial class Net { " + method + " }";
-        int start = marked.IndexOf("[|", StringComparison.Ordinal), end = marked.IndexOf("|]", StringComparison.Ordinal);
-        string source = marked.Remove(end, 2).Remove(start, 2);
-        GeneratorRun run = TestCompiler.Generate(source);
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(TextSpan.FromBounds(start, end - 2), diagnostic.Location.SourceSpan);
+        MarkedSource.AssertSingleAt(id, "using System; using Backprop; public record struct V2(double X, double Y); public static partial class Net { " + method + " }");
     }
 }
