@@ -101,7 +101,7 @@ internal sealed partial class BodyParser
 
         Report(DiagnosticDescriptors.UnsupportedExpression, at.Syntax, $"'{vector.Name}.{method.Name.Replace("op_", "operator ").Replace("get_", "")}'",
             vector.Name == "Quaternion"
-                ? "use its operators (+, -, * by a quaternion or a float, / by a quaternion), constructors, fields, Conjugate, Inverse, Concatenate, CreateFromAxisAngle, Dot, Length, LengthSquared, Normalize, Identity or Zero, or write the arithmetic on its fields (rotate a vector as q * new Quaternion(v, 0) * Quaternion.Conjugate(q))"
+                ? "use its operators (+, -, * by a quaternion or a float, / by a quaternion), constructors, fields, Conjugate, Inverse, Concatenate, CreateFromAxisAngle, Slerp, Dot, Length, LengthSquared, Normalize, Identity or Zero, or write the arithmetic on its fields (rotate a vector as q * new Quaternion(v, 0) * Quaternion.Conjugate(q))"
                 : "use its operators, constructors, fields, Dot, Cross, Length, LengthSquared, Distance, DistanceSquared, Normalize, Lerp, Min, Max, Clamp, Abs, SquareRoot or Transform by a Quaternion, or write the arithmetic on its fields (a matrix's product as sums of field products)");
         return null;
     }
@@ -145,6 +145,8 @@ internal sealed partial class BodyParser
                 IrExpr half = MaterializedScalar(Times(angle, Ir.Const(IrType.Float, 0.5)), "halfAngle");
                 IrExpr sin = MaterializedScalar(MathF("Sin", half), "sin"), cos = MathF("Cos", half);
                 return Quaternion(Times(axis.Leaves["X"], sin), Times(axis.Leaves["Y"], sin), Times(axis.Leaves["Z"], sin), cos);
+            case "Slerp" when all.Count == 3 && all[0] is StructValue && all[1] is StructValue && all[2] is IrExpr amount:
+                return Slerp(Q(0), Q(1), amount);
             case "get_Identity" when all.Count == 0:
                 return Quaternion(Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 0), Ir.Const(IrType.Float, 1));
         }
@@ -166,6 +168,50 @@ internal sealed partial class BodyParser
             ["Z"] = Plus(Minus(Plus(Times(B("Z"), A("W")), Times(B("Y"), A("X"))), Times(B("X"), A("Y"))), Times(B("W"), A("Z"))),
             ["W"] = Minus(Minus(Minus(Times(B("W"), A("W")), Times(B("X"), A("X"))), Times(B("Y"), A("Y"))), Times(B("Z"), A("Z"))),
         });
+    }
+
+    /// <summary>
+    /// <c>Quaternion.Slerp(a, b, t)</c> as the library computes it: cos = Dot(a, b), flipped with b's sign when negative;
+    /// linear weights (1 − t, t) above 0.999999, else sin((1 − t)·ω)/sin ω and sin(t·ω)/sin ω with ω = acos(cos); then
+    /// a·s1 + b·s2. The weights go into locals through if/else statements where a prelude is open (the branch not taken,
+    /// whose acos has an infinite derivative at 1, computes nothing), else into conditional expressions.
+    /// </summary>
+    private StructValue Slerp(StructValue a, StructValue b, IrExpr t)
+    {
+        IrExpr F(double value) => Ir.Const(IrType.Float, value);
+        IrExpr Compare(BinaryOp op, IrExpr left, double right) => new Binary(IrType.Bool, op, left, F(right));
+        a = Materialized(a, "from");
+        b = Materialized(b, "to");
+        t = MaterializedScalar(t, "amount");
+        IrExpr raw = MaterializedScalar(Dot(a, b), "cosine");
+        IrExpr flip = Compare(BinaryOp.Less, raw, 0);
+        IrExpr cos = MaterializedScalar(new Conditional(IrType.Float, flip, Negated(raw), raw), "cosineAbs");
+        IrExpr sign = MaterializedScalar(new Conditional(IrType.Float, flip, F(-1), F(1)), "sign");
+        IrExpr near = Compare(BinaryOp.Greater, cos, 0.999999);
+        IrExpr Omega() => MathF("Acos", cos);
+        IrExpr CurvedFirst(IrExpr omega) => Times(MathF("Sin", Times(Minus(F(1), t), omega)), Over(F(1), MathF("Sin", omega)));
+        IrExpr CurvedSecond(IrExpr omega) => Times(Times(MathF("Sin", Times(t, omega)), Over(F(1), MathF("Sin", omega))), sign);
+        IrExpr first, second;
+        if (_prelude is { } into)
+        {
+            var s1 = new IrVar(SynthesizedName("slerpFrom"), IrType.Float);
+            var s2 = new IrVar(SynthesizedName("slerpTo"), IrType.Float);
+            var omega = new IrVar(SynthesizedName("omega"), IrType.Float);
+            into.Add(new Declare(null, s1, F(0)));
+            into.Add(new Declare(null, s2, F(0)));
+            Block Do(params IrStmt[] statements) => new(statements.ToEquatableArray());
+            into.Add(new If(null, near,
+                Do(new Assign(null, s1.Ref, Minus(F(1), t)), new Assign(null, s2.Ref, Times(t, sign))),
+                Do(new Declare(null, omega, Omega()), new Assign(null, s1.Ref, CurvedFirst(omega.Ref)), new Assign(null, s2.Ref, CurvedSecond(omega.Ref)))));
+            (first, second) = (s1.Ref, s2.Ref);
+        }
+        else
+        {
+            first = new Conditional(IrType.Float, near, Minus(F(1), t), CurvedFirst(Omega()));
+            second = new Conditional(IrType.Float, near, Times(t, sign), CurvedSecond(Omega()));
+        }
+
+        return new StructValue(a.Type, a.Leaves.ToDictionary(l => l.Key, l => Plus(Times(l.Value, first), Times(b.Leaves[l.Key], second))));
     }
 
     private static StructValue QuaternionConjugate(StructValue q) => new(q.Type, new Dictionary<string, IrExpr>

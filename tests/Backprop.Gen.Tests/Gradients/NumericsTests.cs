@@ -53,7 +53,12 @@ public class NumericsTests
                     Quaternion r = Quaternion.CreateFromAxisAngle(axis, angle) * Quaternion.Normalize(q);
                     Quaternion p = r * new Quaternion(v, 0) * Quaternion.Conjugate(r);
                     Quaternion s = Quaternion.Concatenate(q, r) / (q + Quaternion.Identity) - Quaternion.Inverse(r) * 0.5f;
-                    return p.X + 2 * p.Y - p.Z + Quaternion.Dot(s, q) + r.Length() * s.LengthSquared() * 0.1f - (-s).W;
+                    // Slerp on each of its paths: through acos (an orthogonal pair, where acos is well conditioned, so float
+                    // finite differences stay accurate), with the sign flipped, and linear (parallel).
+                    Quaternion n = Quaternion.Normalize(q), m = Quaternion.Normalize(r);
+                    Quaternion e = Quaternion.Slerp(n, Quaternion.Normalize(new Quaternion(q.Y, -q.X, q.W, -q.Z)), 0.1f * angle + 0.3f)
+                        + Quaternion.Slerp(m, -m, 0.25f) + Quaternion.Slerp(n, n, 0.4f);
+                    return p.X + 2 * p.Y - p.Z + Quaternion.Dot(s, q) + r.Length() * s.LengthSquared() * 0.1f - (-s).W + Quaternion.Dot(e, new Quaternion(1, -2, 0.5f, 3));
                 }
 
                 // Transform by a quaternion (each vector size, and Vector3 to Vector4), Min, Max and Clamp.
