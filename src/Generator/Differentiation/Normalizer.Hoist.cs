@@ -25,7 +25,10 @@ internal sealed partial class Normalizer
             }
         }
 
-        var ssa = new HashSet<string>(_variables.Keys.Where(n => !nestedDefs.Contains(n) && !_pinned.Contains(n) && !_variables[n].Type.IsFloatingContainer
+        // A flag is declared at the top (hoisted) even where only a top-level statement assigns it (its other writes
+        // were dead code, after a return): never renamed, or it would be declared twice.
+        var flags = new HashSet<string>(_flags.Select(f => f.Name));
+        var ssa = new HashSet<string>(_variables.Keys.Where(n => !nestedDefs.Contains(n) && !_pinned.Contains(n) && !flags.Contains(n) && !_variables[n].Type.IsFloatingContainer
             && _variables[n].Type.Shape != ShapeKind.Array));
         var current = new Dictionary<string, string>();
         var versions = new Dictionary<string, int>();

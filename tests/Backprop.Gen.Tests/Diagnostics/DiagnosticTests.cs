@@ -59,7 +59,7 @@ public class DiagnosticTests
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { Func<double, double> f = [|Math.Sin|]; return x; } }"),
         ("BPG0102", "public partial class Net { public Action<double[]>? Progress; [Differentiable] public double F(double[] w) { [|Progress?.Invoke(w)|]; return w[0]; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static double F(double x) { var v = [|System.Numerics.Complex.Tan(new System.Numerics.Complex(x, 1))|]; return v.Real; } }"),
-        ("BPG0102", "public static partial class Net { [Differentiable] public static float F(System.Numerics.Quaternion q, float t) { var v = [|System.Numerics.Quaternion.Slerp(q, System.Numerics.Quaternion.Identity, t)|]; return v.X; } }"),
+        ("BPG0102", "public static partial class Net { [Differentiable] public static float F(System.Numerics.Quaternion q, float t) { var v = [|System.Numerics.Quaternion.Lerp(q, System.Numerics.Quaternion.Identity, t)|]; return v.X; } }"),
         ("BPG0102", "public static partial class Net { [Differentiable] public static float F(System.Numerics.Vector2 p) => [|System.Numerics.Vector2.Reflect(p, p)|].X; }"),
         ("BPG0102", "public struct V2 { public double X, Y; public double Norm() { double z = -X; if (X > 0) { if (Y > 0) [|return X;|] z = 2 * X; } return z; } } public static partial class Net { [Differentiable] public static double F(double x) { var v = new V2 { X = x, Y = 1 }; return v.Norm(); } }"),
         ("BPG0102", "public struct V2 { public double X, Y; } public static partial class Net { [Differentiable] public static double F(double x) { var v = new V2 { X = x, Y = 1 }; return x * [|v|].GetHashCode(); } }"),
