@@ -131,7 +131,7 @@ internal sealed class ReverseAssembler
         }
 
         // out double y (out V2 p): the caller gets the forward's final value, before the reverse sweep restores older ones.
-        body.Forward.AddRange(ScalarOutputWriteBack(_model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
+        body.Forward.AddRange(ScalarOutputs.WriteBack(_model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
 
         if (_model.ReturnsStruct)
         {
@@ -206,21 +206,6 @@ internal sealed class ReverseAssembler
         body.Finally.AddRange(_finally);
         Simplifier.FuseAdjointDeclarations(body.Reverse, body.Epilogue);
         return body;
-    }
-
-    /// <summary>
-    /// <c>y = yValue;</c> and <c>p = default(V2) with { X = pValue_X, … }</c> (or through its constructor): each out or
-    /// ref parameter (or its tangent) assigned from what <paramref name="value"/> gives for its locals.
-    /// </summary>
-    public static IEnumerable<IrStmt> ScalarOutputWriteBack(MethodModel model, System.Func<ScalarOutput, IrExpr> value, System.Func<ScalarOutput, string> target)
-    {
-        foreach (var parameter in model.ScalarOutputs.GroupBy(o => o.Parameter))
-        {
-            ScalarOutput first = parameter.First();
-            IrExpr assigned = first.Path is null ? value(first)
-                : StructOfFields(parameter.Key.Type, parameter.Select(o => new FieldValue(o.Path!, value(o))));
-            yield return new Assign(null, new VarRef(parameter.Key.Type, target(first)), assigned);
-        }
     }
 
     /// <summary><c>default(V2) with { X = _result_X, Y = _result_Y }</c>: a struct result from the locals of its fields.</summary>

@@ -55,9 +55,9 @@ internal static class TangentBuilder
         transformed.RemoveRange(transformed.Count - kept.Count, kept.Count);
         body.Statements.AddRange(transformed);
         // out double y: the final value, and its tangent (for ref, the tangent of the value passed in was tZ's).
-        body.Statements.AddRange(ReverseAssembler.ScalarOutputWriteBack(model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
+        body.Statements.AddRange(ScalarOutputs.WriteBack(model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
         var differentiable = model with { ScalarOutputs = model.ScalarOutputs.Where(o => o.Parameter.Differentiable).ToEquatableArray() };
-        body.Statements.AddRange(ReverseAssembler.ScalarOutputWriteBack(differentiable,
+        body.Statements.AddRange(ScalarOutputs.WriteBack(differentiable,
             o => (o.Type.IsFloating ? transformer.Tangent(new VarRef(o.Type, o.Variable), null) : null) ?? Const(o.Type, 0), o => o.Parameter.TangentName));
 
         // A [NoDerivative] array the method writes (scratch space) has no tangent parameter: its tangent is a local
