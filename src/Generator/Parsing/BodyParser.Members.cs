@@ -119,11 +119,11 @@ internal sealed partial class BodyParser
 
     /// <summary>
     /// What BPG0102 advises for a struct value it cannot take apart: inside a model method, about the model's members
-    /// (an array of structs or a Complex read from <c>this</c>); elsewhere, how to build one.
+    /// (an array of structs read from <c>this</c>); elsewhere, how to build one.
     /// </summary>
     private string UnsupportedStructAdvice(IOperation operation) =>
         _model is not null && _frames.Count == 0 && RootsAtThis(operation is IArrayElementReferenceOperation indexed ? indexed.ArrayReference : operation)
-            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias) is a parameter, but an array of structs or a Complex is not yet; keep their fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
+            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias, Complex Pole) is a parameter, but an array of structs is not yet; keep its fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
             : "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default";
 
     /// <summary>The layer member of this model that an operation reads (<c>Layer1</c> in <c>Layer1.Forward(x)</c>), if any.</summary>

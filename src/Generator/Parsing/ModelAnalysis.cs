@@ -73,11 +73,11 @@ internal static class ModelAnalysis
     }
 
     /// <summary>
-    /// A struct a model may hold as a parameter: a differentiable struct declared in source or a System.Numerics vector
-    /// or quaternion (not a tuple, and not a Complex, whose parts cannot be set), whose leaves are all floating.
+    /// A struct a model may hold as a parameter: a differentiable struct declared in source, a System.Numerics vector,
+    /// quaternion or Complex (rebuilt through its constructor), not a tuple, whose leaves are all floating.
     /// </summary>
     private static bool IsStructMember(ITypeSymbol type) =>
-        !type.IsTupleType && !BodyParser.IsComplex(type) && StructLayout.Leaves(type) is { IsEmpty: false } leaves && leaves.All(l => l.Type.IsFloating);
+        !type.IsTupleType && StructLayout.Leaves(type) is { IsEmpty: false } leaves && leaves.All(l => l.Type.IsFloating);
 
     /// <summary>A layer: a model class with [Differentiable] instance methods of its own.</summary>
     public static bool IsLayer(INamedTypeSymbol type) => IsLayer(type, new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default));

@@ -118,6 +118,21 @@ public class ReadonlyStructTests
                 public double Loss(double x) => K * Center.X * x + Center.Y * Center.Y;
             }
 
+            // A Complex member: its gradient and its update are rebuilt through Complex's constructor.
+            public sealed partial class Filter
+            {
+                public System.Numerics.Complex Pole = new(0.5, 0.3);
+                public double Gain = 1.2;
+
+                [Differentiable]
+                public double Response(double w)
+                {
+                    var s = new System.Numerics.Complex(0, w);
+                    System.Numerics.Complex h = Gain / (s - Pole);
+                    return h.Magnitude * h.Magnitude + Pole.Real * w;
+                }
+            }
+
             public sealed class Step : IParameterUpdater
             {
                 public void Update(int index, Span<double> parameter, ReadOnlySpan<double> gradient)
@@ -213,6 +228,39 @@ public class ReadonlyStructTests
         object moved = body.GetField("Center")!.GetValue(model)!;
         Assert.Equal(1.0 - 0.75, Get(moved, "X"), 12);
         Assert.Equal(2.0 - 2.0, Get(moved, "Y"), 12);
+    }
+
+    [Fact]
+    public void A_complex_member_of_a_model_class()
+    {
+        Type filter = T("Filter");
+        Type gradientsType = filter.GetNestedType("Gradients")!;
+        double Response(System.Numerics.Complex pole, double gain)
+        {
+            object model = Activator.CreateInstance(filter)!;
+            filter.GetField("Pole")!.SetValue(model, pole);
+            filter.GetField("Gain")!.SetValue(model, gain);
+            return (double)filter.GetMethod("Response")!.Invoke(model, new object[] { 0.8 })!;
+        }
+
+        object model = Activator.CreateInstance(filter)!;
+        object gradients = Activator.CreateInstance(gradientsType, model)!;
+        Invoke.Call(filter.GetMethod("ResponseBackward")!, new object?[] { 0.8, gradients, 0.0, 1.0 }, model);
+        var pole = (System.Numerics.Complex)gradientsType.GetField("Pole")!.GetValue(gradients)!;
+        double gain = (double)gradientsType.GetField("Gain")!.GetValue(gradients)!;
+        const double h = 1e-6;
+        double[] numeric =
+        {
+            (Response(new(0.5 + h, 0.3), 1.2) - Response(new(0.5 - h, 0.3), 1.2)) / (2 * h),
+            (Response(new(0.5, 0.3 + h), 1.2) - Response(new(0.5, 0.3 - h), 1.2)) / (2 * h),
+            (Response(new(0.5, 0.3), 1.2 + h) - Response(new(0.5, 0.3), 1.2 - h)) / (2 * h),
+        };
+        Assert.True(Backprop.GradientCheck.Compare(new[] { pole.Real, pole.Imaginary, gain }, numeric).Passed(1e-6));
+
+        typeof(IGradients<>).MakeGenericType(filter).GetMethod("Apply")!.Invoke(gradients, new[] { model, Activator.CreateInstance(T("Step"))! });
+        var moved = (System.Numerics.Complex)filter.GetField("Pole")!.GetValue(model)!;
+        Assert.Equal(0.5 - 0.5 * pole.Real, moved.Real, 12);
+        Assert.Equal(0.3 - 0.5 * pole.Imaginary, moved.Imaginary, 12);
     }
 
     [Fact]
