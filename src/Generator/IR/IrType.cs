@@ -50,7 +50,7 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
     /// For a struct whose fields cannot be set (a readonly struct with get-only properties, Complex): its members in the
     /// order of the constructor that takes them all, through which generated code builds a new value
     /// (<c>new Vec2(dP.X + …, dP.Y)</c>). Empty for every other type (a struct with settable fields gets <c>with</c>).
-    /// An array or span of such structs carries its element's, which <see cref="ElementType"/> keeps.
+    /// An array or span of such structs carries its element's (and its <see cref="Members"/>), which <see cref="ElementType"/> keeps.
     /// </summary>
     public Model.EquatableArray<string> Constructor { get; init; }
 
@@ -88,7 +88,7 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
         ElementKind.Float => Float,
         ElementKind.Int => Int,
         ElementKind.Bool => Bool,
-        _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName) { Constructor = Constructor },
+        _ => new IrType(ShapeKind.Scalar, Element, 0, ElementName, ElementName) { Constructor = Constructor, Members = Members },
     };
 
     /// <summary>Whether this is (or holds) a generic-math type parameter.</summary>
@@ -109,7 +109,11 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
     public static IrType TypeParameter(string name) => new(ShapeKind.Scalar, ElementKind.Generic, 0, name, name);
 
     public static IrType ArrayOf(IrType element, int rank) =>
-        new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name) { Constructor = element.Constructor };
+        new(ShapeKind.Array, element.Element, rank, element.Name + "[" + new string(',', rank - 1) + "]", element.Name)
+        {
+            Constructor = element.Constructor,
+            Members = element.Members,
+        };
 
     /// <summary>A pooled stack of saved values of <paramref name="element"/> (not a value that carries a derivative).</summary>
     public static IrType StackOf(IrType element)
@@ -120,5 +124,9 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
 
     public static IrType SpanOf(IrType element, bool readOnly) =>
         new(readOnly ? ShapeKind.ReadOnlySpan : ShapeKind.Span, element.Element, 0,
-            (readOnly ? "global::System.ReadOnlySpan<" : "global::System.Span<") + element.Name + ">", element.Name) { Constructor = element.Constructor };
+            (readOnly ? "global::System.ReadOnlySpan<" : "global::System.Span<") + element.Name + ">", element.Name)
+        {
+            Constructor = element.Constructor,
+            Members = element.Members,
+        };
 }

@@ -78,8 +78,9 @@ internal static class StructLayout
     /// For a struct declared in source whose fields cannot all be set from outside (a readonly struct with get-only
     /// properties or readonly fields), the constructor that sets them all: its members in its parameters' order. Only a
     /// constructor whose body is nothing but one plain assignment per parameter (<c>X = x;</c>, <c>this.Y = y;</c>), each
-    /// to a different member, qualifies: a constructor that computes (normalizes, clamps) would do the same to an
-    /// adjoint built through it. Null when there is none; for Complex, (Real, Imaginary).
+    /// to a different member of the parameter's very type, qualifies: a constructor that computes (normalizes, clamps,
+    /// converts) would do the same to an adjoint built through it. An unqualified name that is also a parameter's is the
+    /// parameter, not the member (<c>X = X;</c> sets nothing). Empty when there is none; for Complex, (Real, Imaginary).
     /// </summary>
     public static Model.EquatableArray<string> ConstructorOf(ITypeSymbol type)
     {
@@ -88,7 +89,7 @@ internal static class StructLayout
         if (named.IsTupleType || named.IsGenericType || named.DeclaringSyntaxReferences.IsEmpty) return Model.EquatableArray<string>.Empty;
         var fields = DataFields(named).ToList();
         if (fields.All(f => Visible(f).Set)) return Model.EquatableArray<string>.Empty;
-        var members = new HashSet<string>(fields.Select(MemberName));
+        var members = fields.ToDictionary(MemberName, f => f.Type, System.StringComparer.Ordinal);
         foreach (IMethodSymbol constructor in named.InstanceConstructors)
         {
             if (constructor.Parameters.Length != fields.Count || !Open(constructor.DeclaredAccessibility)) continue;
@@ -107,14 +108,15 @@ internal static class StructLayout
                 {
                     member = assignment.Left switch
                     {
-                        IdentifierNameSyntax name => name.Identifier.ValueText,
+                        IdentifierNameSyntax name when !constructor.Parameters.Any(p => p.Name == name.Identifier.ValueText) => name.Identifier.ValueText,
                         MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name.Identifier.ValueText,
                         _ => null,
                     };
                     index = constructor.Parameters.IndexOf(constructor.Parameters.FirstOrDefault(p => p.Name == value.Identifier.ValueText)!);
                 }
 
-                if (member is null || index < 0 || !members.Contains(member) || order[index] is not null || order.Contains(member))
+                if (member is null || index < 0 || !members.TryGetValue(member, out ITypeSymbol? memberType)
+                    || !SymbolEqualityComparer.Default.Equals(memberType, constructor.Parameters[index].Type) || order[index] is not null || order.Contains(member))
                 {
                     plain = false;
                     break;

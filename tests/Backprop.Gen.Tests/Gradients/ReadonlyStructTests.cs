@@ -87,6 +87,27 @@ public class ReadonlyStructTests
                 [Differentiable(Modes = DifferentiationModes.Reverse | DifferentiationModes.Forward)]
                 public static R3 Spin(R3 a, double t) => new R3(a.Z * Math.Cos(t), a.X * t + a.Y, a.Y * a.Z);
 
+                // An array of plain structs holding a readonly one: rebuilt element by element, level by level.
+                [Differentiable]
+                public static double Swarm(Holder[] hs, double k)
+                {
+                    double e = 0;
+                    for (int i = 0; i < hs.Length; i++) e += hs[i].W * (hs[i].P.X * hs[i].P.X + k * hs[i].P.Y);
+                    return e;
+                }
+
+                public static double SwarmValue(double[] x) => Swarm(Holders(x), x[6]);
+
+                public static double[] SwarmGradient(double[] x)
+                {
+                    var dHs = new Holder[2];
+                    double dK = 0;
+                    SwarmBackward(Holders(x), x[6], dHs, ref dK);
+                    return dHs.SelectMany(h => new[] { h.P.X, h.P.Y, h.W }).Append(dK).ToArray();
+                }
+
+                private static Holder[] Holders(double[] x) => Enumerable.Range(0, 2).Select(i => new Holder { P = new Vec2(x[3 * i], x[3 * i + 1]), W = x[3 * i + 2] }).ToArray();
+
                 [Differentiable]
                 public static double Energy(R3[] pts, double k)
                 {
@@ -192,6 +213,16 @@ public class ReadonlyStructTests
             double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)value.Invoke(null, v.Cast<object>().ToArray())!, x);
             Assert.True(Backprop.GradientCheck.Compare((double[])gradient.Invoke(null, x.Cast<object>().ToArray())!, numeric).Passed(1e-6), $"point {point}");
         }
+    }
+
+    [Fact]
+    public void An_array_of_structs_holding_a_readonly_struct()
+    {
+        Type paths = T("Paths");
+        var random = new Random(6);
+        double[] x = Enumerable.Range(0, 7).Select(_ => GradientHarness.RandomScalar(random)).ToArray();
+        double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)paths.GetMethod("SwarmValue")!.Invoke(null, new object[] { v })!, x);
+        Assert.True(Backprop.GradientCheck.Compare((double[])paths.GetMethod("SwarmGradient")!.Invoke(null, new object[] { x })!, numeric).Passed(1e-6));
     }
 
     [Fact]
