@@ -98,7 +98,8 @@ internal sealed partial class Normalizer
         if (model.Model is null) yield break;
         foreach (Parsing.ModelMember member in model.Model.Members)
         {
-            if (member.NestedModel is not null) continue;
+            // (An array of structs goes through its field arrays: StructArrayFields.)
+            if (member.NestedModel is not null || !member.Leaves.IsEmpty && !member.Type.IsScalar) continue;
             ParameterModel whole = MemberParameter(model, member);
             if (member.Leaves.IsEmpty)
             {
@@ -120,7 +121,7 @@ internal sealed partial class Normalizer
     {
         foreach (var field in StructFieldsWithLeaves(model)) yield return field;
         if (model.Model is null) yield break;
-        foreach (Parsing.ModelMember member in model.Model.Members.Where(m => !m.Leaves.IsEmpty))
+        foreach (Parsing.ModelMember member in model.Model.Members.Where(m => !m.Leaves.IsEmpty && m.Type.IsScalar))
         {
             ParameterModel owner = MemberParameter(model, member) with { Leaves = member.Leaves };
             foreach (StructLeaf leaf in member.Leaves) yield return (LeafOf(owner, leaf), owner, leaf);
@@ -177,6 +178,18 @@ internal sealed partial class Normalizer
                     IsOutput: parameter.IsOutput, TangentName: Field(parameter.TangentName), DirectionName: Field(parameter.DirectionName),
                     HessianName: Field(parameter.HessianName)),
                     parameter, leaf);
+            }
+        }
+
+        // A model's array-of-structs member (Points): Points_X, its gradient's fields gathered in dPoints_X.
+        foreach (Parsing.ModelMember member in model.Model?.Members.Where(m => !m.Leaves.IsEmpty && !m.Type.IsScalar) ?? Enumerable.Empty<Parsing.ModelMember>())
+        {
+            ParameterModel owner = MemberParameter(model, member) with { Leaves = member.Leaves };
+            string adjoint = "d" + char.ToUpperInvariant(member.Name[0]) + member.Name.Substring(1);
+            foreach (StructLeaf leaf in member.Leaves)
+            {
+                yield return (new ParameterModel(Parsing.Contract.FieldArrayName(member.Name, leaf.Path), IrType.ArrayOf(leaf.Type, 1), "", leaf.Type.IsFloating,
+                    Parsing.Contract.FieldArrayName(adjoint, leaf.Path), ""), owner, leaf);
             }
         }
     }

@@ -57,7 +57,12 @@ internal static class StructArrays
             foreach (var owner in owners)
             {
                 setup.AddRange(CopyIn(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names, tangent.Finally));
-                if (owner.Key.Differentiable) setup.AddRange(CopyIn(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names, tangent.Finally));
+                // (A model's member has no tangent: members are constants in forward mode.)
+                if (owner.Key.Differentiable && owner.Key.TangentName.Length > 0)
+                {
+                    setup.AddRange(CopyIn(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names, tangent.Finally));
+                }
+
                 if (!owner.Key.IsOutput) continue;
                 tangent.Statements.Add(CopyOut(owner.Key, owner.Key.Name, owner.Select(f => (f.Leaf, f.Field.Name)), names));
                 if (owner.Key.Differentiable) tangent.Statements.Add(CopyOut(owner.Key, owner.Key.TangentName, owner.Select(f => (f.Leaf, f.Field.TangentName)), names));

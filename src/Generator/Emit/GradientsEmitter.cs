@@ -97,6 +97,8 @@ internal static class GradientsEmitter
             writer.WriteLine(member switch
             {
                 { NestedModel: not null } => $"{member.Name}.Accumulate(other.{member.Name});",
+                { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false } => EachElement(member, i => With(member.Type.ElementType, $"{member.Name}[{i}]",
+                    member.Leaves.Select(l => (l.Path, $"{member.Name}[{i}].{l.Path} + other.{member.Name}[{i}].{l.Path}")))),
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"AddInto(global::Backprop.ModelSpans.AsSpan({member.Name}), global::Backprop.ModelSpans.AsSpan(other.{member.Name}));",
                 { Type.Shape: ShapeKind.Array } => $"AddInto({member.Name}, other.{member.Name});",
                 { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, $"{member.Name}.{l.Path} + other.{member.Name}.{l.Path}")))};",
@@ -116,6 +118,8 @@ internal static class GradientsEmitter
             writer.WriteLine(member switch
             {
                 { NestedModel: not null } => $"{member.Name}.MultiplyBy(factor);",
+                { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false } => EachElement(member, i => With(member.Type.ElementType, $"{member.Name}[{i}]",
+                    member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}[{i}].{l.Path} * factor)" : $"{member.Name}[{i}].{l.Path} * factor")))),
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"MultiplyAll(global::Backprop.ModelSpans.AsSpan({member.Name}), factor);",
                 { Type.Shape: ShapeKind.Array } => $"MultiplyAll({member.Name}, factor);",
                 { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}.{l.Path} * factor)" : $"{member.Name}.{l.Path} * factor")))};",
@@ -141,6 +145,32 @@ internal static class GradientsEmitter
             {
                 case { NestedModel: not null }:
                     writer.WriteLine($"first = {member.Name}.ApplyFrom(model.{member.Name}, updater, first);");
+                    break;
+                case { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false }:
+                    // An array of structs: one buffer of every element's leaves (one per floating type), written back.
+                    foreach (var buffer in LeafBuffers(member))
+                    {
+                        var leaves = buffer.ToList();
+                        string element = leaves[0].Type.Name;
+                        string size = $"model.{member.Name}.Length * {leaves.Count}";
+                        writer.OpenBlock();
+                        writer.WriteLine($"var values = new {element}[{size}];");
+                        writer.WriteLine($"var gradient = new {element}[{size}];");
+                        writer.OpenBlock($"for (int i = 0; i < model.{member.Name}.Length; i++)");
+                        for (int k = 0; k < leaves.Count; k++)
+                        {
+                            writer.WriteLine($"values[i * {leaves.Count} + {k}] = model.{member.Name}[i].{leaves[k].Path};");
+                            writer.WriteLine($"gradient[i * {leaves.Count} + {k}] = {member.Name}[i].{leaves[k].Path};");
+                        }
+
+                        writer.CloseBlock();
+                        writer.WriteLine("updater.Update(first++, values, gradient);");
+                        writer.OpenBlock($"for (int i = 0; i < model.{member.Name}.Length; i++)");
+                        writer.WriteLine($"model.{member.Name}[i] = {With(member.Type.ElementType, $"model.{member.Name}[i]", leaves.Select((l, k) => (l.Path, $"values[i * {leaves.Count} + {k}]")))};");
+                        writer.CloseBlock();
+                        writer.CloseBlock();
+                    }
+
                     break;
                 case { Type.Shape: ShapeKind.Array, Type.Rank: 2 }:
                     writer.WriteLine($"updater.Update(first++, global::Backprop.ModelSpans.AsSpan(model.{member.Name}), global::Backprop.ModelSpans.AsSpan({member.Name}));");
@@ -180,10 +210,12 @@ internal static class GradientsEmitter
         writer.WriteLine("return first;");
         writer.CloseBlock();
 
-        bool anyArray = model.Members.Any(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array);
+        // (Arrays of numbers: an array of structs is added to and scaled element by element, inline.)
+        bool anyArray = model.Members.Any(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array && m.Leaves.IsEmpty);
         if (anyArray)
         {
-            foreach (string element in model.Members.Where(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array).Select(m => m.Type.ElementName).Distinct())
+            foreach (string element in model.Members.Where(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array && m.Leaves.IsEmpty)
+                         .Select(m => m.Type.ElementName).Distinct())
             {
                 string cast = element == "float" ? "(float)" : "";
                 writer.WriteLine();
@@ -205,6 +237,10 @@ internal static class GradientsEmitter
 
     /// <summary>A struct member's leaves grouped into parameter buffers: one per floating type, in declaration order.</summary>
     private static IEnumerable<IGrouping<string, StructLeaf>> LeafBuffers(ModelMember member) => member.Leaves.GroupBy(l => l.Type.Name);
+
+    /// <summary><c>for (int i = 0; i &lt; P.Length; i++) P[i] = …;</c>: a statement for each element of an array member.</summary>
+    private static string EachElement(ModelMember member, System.Func<string, string> value) =>
+        $"for (int i = 0; i < {member.Name}.Length; i++) {member.Name}[i] = {value("i")};";
 
     /// <summary>The struct <paramref name="owner"/> with its leaves replaced (CSharpPrinter.Rebuilt).</summary>
     private static string With(IrType type, string owner, IEnumerable<(string Path, string Value)> leaves) =>

@@ -81,10 +81,31 @@ internal sealed partial class BodyParser
     /// <summary>The model's struct member an operation reads (<c>Offset</c> in a model method), if any.</summary>
     private ModelMember? ModelStruct(IOperation operation) => operation switch
     {
-        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field) is { Leaves.IsEmpty: false } m ? m : null,
-        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property) is { Leaves.IsEmpty: false } m ? m : null,
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field) is { Leaves.IsEmpty: false, Type.IsScalar: true } m ? m : null,
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property) is { Leaves.IsEmpty: false, Type.IsScalar: true } m ? m : null,
         _ => null,
     };
+
+    /// <summary>
+    /// An element of the model's array-of-structs member (<c>Points[i]</c> in a model method): its fields are elements of
+    /// the arrays the derivatives copy them into (<c>Points_X[i]</c>), as an array parameter's are. Null for anything else.
+    /// </summary>
+    private StructValue? ModelStructArrayElement(IOperation operation) =>
+        operation is IArrayElementReferenceOperation { Indices.Length: 1 } element && ModelStructArray(element.ArrayReference) is { } member
+            ? MemberElements(member, element.Type!, Expr(element.Indices[0]))
+            : null;
+
+    /// <summary>The model's array-of-structs member an operation reads whole (<c>Points</c>), if any.</summary>
+    private ModelMember? ModelStructArray(IOperation operation) => (operation switch
+    {
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field),
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property),
+        _ => null,
+    }) is { Leaves.IsEmpty: false, Type.IsScalar: false } member ? member : null;
+
+    /// <summary><c>Points[i]</c> of a model's array-of-structs member, field by field: <c>Points_X[i]</c>.</summary>
+    private static StructValue MemberElements(ModelMember member, ITypeSymbol element, IrExpr index) =>
+        Leafwise(element, l => new ElementAt(l.Type, new VarRef(IrType.ArrayOf(l.Type, 1), Contract.FieldArrayName(member.Name, l.Path)), Ir.Array(index)));
 
     /// <summary>Whether an operation reads inside one of the model's struct members (<c>Start.Position</c>).</summary>
     private bool InModelStruct(IOperation operation) =>
@@ -119,11 +140,11 @@ internal sealed partial class BodyParser
 
     /// <summary>
     /// What BPG0102 advises for a struct value it cannot take apart: inside a model method, about the model's members
-    /// (an array of structs read from <c>this</c>); elsewhere, how to build one.
+    /// (a struct the model cannot hold as a parameter, read from <c>this</c>); elsewhere, how to build one.
     /// </summary>
     private string UnsupportedStructAdvice(IOperation operation) =>
         _model is not null && _frames.Count == 0 && RootsAtThis(operation is IArrayElementReferenceOperation indexed ? indexed.ArrayReference : operation)
-            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias, Complex Pole) is a parameter, but an array of structs is not yet; keep its fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
+            ? "a model's struct member of doubles or floats (V2 Offset, Vector3 Bias, Complex Pole), or a one-dimensional array of them, is a parameter, but not this one (a tuple, a two-dimensional array or a collection); keep its fields in double arrays, or mark the member [NoDerivative] to read it as a constant"
             : "build it with a constructor, an operator, a method or a property declared in source, an object initializer, 'with' or default";
 
     /// <summary>The layer member of this model that an operation reads (<c>Layer1</c> in <c>Layer1.Forward(x)</c>), if any.</summary>

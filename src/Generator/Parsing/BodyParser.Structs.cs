@@ -371,6 +371,8 @@ internal sealed partial class BodyParser
                 return FieldArrays(array.Parameter, type, Expr(element.Indices[0]));
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation } when StructArrayLocalElement(operation) is { } localElement:
                 return localElement;
+            case IArrayElementReferenceOperation when ModelStructArrayElement(operation) is { } memberElement:
+                return memberElement;
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation span, Arguments.Length: 1 } indexer
                 when IsStructArray(span.Parameter):
                 return FieldArrays(span.Parameter, type, Expr(indexer.Arguments[0].Value));

@@ -336,6 +336,15 @@ internal sealed partial class BodyParser
             return;
         }
 
+        if (ModelStructArray(StripConversion(loop.Collection)) is { } member && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: var memberItem })
+        {
+            // foreach over a model's array-of-structs member: its field arrays, as a parameter's.
+            StructLeaf first = member.Leaves[0];
+            ForEachStruct(loop, memberItem, at => MemberElements(member, memberItem.Type, at),
+                new Member(IrType.Int, new VarRef(IrType.ArrayOf(first.Type, 1), Contract.FieldArrayName(member.Name, first.Path)), "Length"), into);
+            return;
+        }
+
         if (StripConversion(loop.Collection) is ILocalReferenceOperation { Local: var local } && _structArrayLocals.TryGetValue(local, out StructArrayLocal? array)
             && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: var current })
         {

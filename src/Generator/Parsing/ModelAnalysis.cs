@@ -54,6 +54,11 @@ internal static class ModelAnalysis
             {
                 members.Add(new ModelMember(member.Name, irType, isProperty, null));
             }
+            else if (memberType is IArrayTypeSymbol { Rank: 1, ElementType: var element } && IsStructMember(element))
+            {
+                // An array of such structs: its fields copied into arrays of their own, as an array parameter's.
+                members.Add(new ModelMember(member.Name, irType, isProperty, null, StructLayout.Leaves(element).ToEquatableArray()));
+            }
             else if (IsStructMember(memberType) && !isReadOnly)
             {
                 // A struct of doubles or floats: one parameter buffer of its leaves (docs/contract.md, "Model classes").

@@ -154,6 +154,60 @@ public class ReadonlyStructTests
                 }
             }
 
+            // Arrays of structs as members: a plain struct holding a readonly one, and readonly structs, read by index
+            // and in a foreach; their gradients are arrays of the same structs.
+            public sealed partial class Cloud
+            {
+                public Holder[] Items = new Holder[2];
+                public Vec2[] Anchors = new Vec2[2];
+                public double K = 0.8;
+
+                [Differentiable]
+                public double Energy(double w)
+                {
+                    double e = 0;
+                    for (int i = 0; i < Items.Length; i++) e += K * Items[i].P.X * Items[i].W * w + Items[i].P.Y * Items[i].P.Y;
+                    foreach (Vec2 a in Anchors) e += a.X * a.Y * K;
+                    return e + Anchors[1].X * Items[0].P.Y;
+                }
+
+                // Flat views: Items (P.X, P.Y, W each), Anchors (X, Y each), K, then w.
+                public static Cloud Of(double[] x) => new Cloud
+                {
+                    Items = new[] { new Holder { P = new Vec2(x[0], x[1]), W = x[2] }, new Holder { P = new Vec2(x[3], x[4]), W = x[5] } },
+                    Anchors = new[] { new Vec2(x[6], x[7]), new Vec2(x[8], x[9]) },
+                    K = x[10],
+                };
+
+                public static double[] Flat(Cloud c) => new[] { c.Items[0].P.X, c.Items[0].P.Y, c.Items[0].W, c.Items[1].P.X, c.Items[1].P.Y, c.Items[1].W,
+                    c.Anchors[0].X, c.Anchors[0].Y, c.Anchors[1].X, c.Anchors[1].Y, c.K };
+
+                public static double Value(double[] x) => Of(x).Energy(x[11]);
+
+                public static double[] Gradient(double[] x)
+                {
+                    Cloud c = Of(x);
+                    var g = new Gradients(c);
+                    double dW = 0;
+                    c.EnergyBackward(x[11], g, ref dW);
+                    return new[] { g.Items[0].P.X, g.Items[0].P.Y, g.Items[0].W, g.Items[1].P.X, g.Items[1].P.Y, g.Items[1].W,
+                        g.Anchors[0].X, g.Anchors[0].Y, g.Anchors[1].X, g.Anchors[1].Y, g.K, dW };
+                }
+
+                // One optimizer step of 0.5 · (twice the gradient, accumulated, halved): the parameters after it.
+                public static double[] Stepped(double[] x)
+                {
+                    Cloud c = Of(x);
+                    var g = new Gradients(c);
+                    double dW = 0;
+                    c.EnergyBackward(x[11], g, ref dW);
+                    g.Accumulate(g);
+                    g.MultiplyBy(0.5);
+                    ((IGradients<Cloud>)g).Apply(c, new Step());
+                    return Flat(c);
+                }
+            }
+
             public sealed class Step : IParameterUpdater
             {
                 public void Update(int index, Span<double> parameter, ReadOnlySpan<double> gradient)
@@ -292,6 +346,19 @@ public class ReadonlyStructTests
         var moved = (System.Numerics.Complex)filter.GetField("Pole")!.GetValue(model)!;
         Assert.Equal(0.5 - 0.5 * pole.Real, moved.Real, 12);
         Assert.Equal(0.3 - 0.5 * pole.Imaginary, moved.Imaginary, 12);
+    }
+
+    [Fact]
+    public void Arrays_of_structs_as_members_of_a_model_class()
+    {
+        Type cloud = T("Cloud");
+        var random = new Random(11);
+        double[] x = Enumerable.Range(0, 12).Select(_ => GradientHarness.RandomScalar(random)).ToArray();
+        double[] numeric = Backprop.GradientCheck.NumericGradient(v => (double)cloud.GetMethod("Value")!.Invoke(null, new object[] { v })!, x);
+        double[] gradient = (double[])cloud.GetMethod("Gradient")!.Invoke(null, new object[] { x })!;
+        Assert.True(Backprop.GradientCheck.Compare(gradient, numeric).Passed(1e-6));
+        double[] after = (double[])cloud.GetMethod("Stepped")!.Invoke(null, new object[] { x })!;
+        for (int i = 0; i < 11; i++) Assert.Equal(x[i] - 0.5 * gradient[i], after[i], 12);
     }
 
     [Fact]
