@@ -153,9 +153,11 @@ internal static class GradientsEmitter
                         var leaves = buffer.ToList();
                         string element = leaves[0].Type.Name;
                         string size = $"model.{member.Name}.Length * {leaves.Count}";
+                        string pool = $"global::System.Buffers.ArrayPool<{element}>.Shared";
                         writer.OpenBlock();
-                        writer.WriteLine($"var values = new {element}[{size}];");
-                        writer.WriteLine($"var gradient = new {element}[{size}];");
+                        // Pooled buffers: an optimizer step allocates nothing.
+                        writer.WriteLine($"int size = {size};");
+                        writer.WriteLine($"{element}[] values = {pool}.Rent(size), gradient = {pool}.Rent(size);");
                         writer.OpenBlock($"for (int i = 0; i < model.{member.Name}.Length; i++)");
                         for (int k = 0; k < leaves.Count; k++)
                         {
@@ -164,10 +166,12 @@ internal static class GradientsEmitter
                         }
 
                         writer.CloseBlock();
-                        writer.WriteLine("updater.Update(first++, values, gradient);");
+                        writer.WriteLine($"updater.Update(first++, new global::System.Span<{element}>(values, 0, size), new global::System.ReadOnlySpan<{element}>(gradient, 0, size));");
                         writer.OpenBlock($"for (int i = 0; i < model.{member.Name}.Length; i++)");
                         writer.WriteLine($"model.{member.Name}[i] = {With(member.Type.ElementType, $"model.{member.Name}[i]", leaves.Select((l, k) => (l.Path, $"values[i * {leaves.Count} + {k}]")))};");
                         writer.CloseBlock();
+                        writer.WriteLine($"{pool}.Return(values);");
+                        writer.WriteLine($"{pool}.Return(gradient);");
                         writer.CloseBlock();
                     }
 
