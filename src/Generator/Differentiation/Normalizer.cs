@@ -99,7 +99,7 @@ internal sealed partial class Normalizer
         foreach (Parsing.ModelMember member in model.Model.Members)
         {
             // (An array of structs goes through its field arrays: StructArrayFields.)
-            if (member.NestedModel is not null || !member.Leaves.IsEmpty && !member.Type.IsScalar) continue;
+            if (member.NestedModel is not null || member.IsStructArray) continue;
             ParameterModel whole = MemberParameter(model, member);
             if (member.Leaves.IsEmpty)
             {
@@ -121,7 +121,7 @@ internal sealed partial class Normalizer
     {
         foreach (var field in StructFieldsWithLeaves(model)) yield return field;
         if (model.Model is null) yield break;
-        foreach (Parsing.ModelMember member in model.Model.Members.Where(m => !m.Leaves.IsEmpty && m.Type.IsScalar))
+        foreach (Parsing.ModelMember member in model.Model.Members.Where(m => m.IsStruct))
         {
             ParameterModel owner = MemberParameter(model, member) with { Leaves = member.Leaves };
             foreach (StructLeaf leaf in member.Leaves) yield return (LeafOf(owner, leaf), owner, leaf);
@@ -182,7 +182,7 @@ internal sealed partial class Normalizer
         }
 
         // A model's array-of-structs member (Points): Points_X, its gradient's fields gathered in dPoints_X.
-        foreach (Parsing.ModelMember member in model.Model?.Members.Where(m => !m.Leaves.IsEmpty && !m.Type.IsScalar) ?? Enumerable.Empty<Parsing.ModelMember>())
+        foreach (Parsing.ModelMember member in model.Model?.Members.Where(m => m.IsStructArray) ?? Enumerable.Empty<Parsing.ModelMember>())
         {
             ParameterModel owner = MemberParameter(model, member) with { Leaves = member.Leaves };
             string adjoint = "d" + char.ToUpperInvariant(member.Name[0]) + member.Name.Substring(1);

@@ -131,7 +131,7 @@ internal sealed class ReverseAssembler
         }
 
         // out double y (out V2 p): the caller gets the forward's final value, before the reverse sweep restores older ones.
-        body.Forward.AddRange(ScalarOutputs.WriteBack(_model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
+        body.Forward.AddRange(ScalarOutputs.WriteBack(_model.ScalarOutputs, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
 
         if (_model.ReturnsStruct)
         {

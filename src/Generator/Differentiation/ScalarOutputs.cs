@@ -12,9 +12,9 @@ internal static class ScalarOutputs
     /// <c>y = yValue;</c> and <c>p = default(V2) with { X = pValue_X, … }</c> (or through its constructor): each out or
     /// ref parameter (or its tangent) assigned from what <paramref name="value"/> gives for its locals.
     /// </summary>
-    public static IEnumerable<IrStmt> WriteBack(MethodModel model, System.Func<ScalarOutput, IrExpr> value, System.Func<ScalarOutput, string> target)
+    public static IEnumerable<IrStmt> WriteBack(IEnumerable<ScalarOutput> outputs, System.Func<ScalarOutput, IrExpr> value, System.Func<ScalarOutput, string> target)
     {
-        foreach (var parameter in model.ScalarOutputs.GroupBy(o => o.Parameter))
+        foreach (var parameter in outputs.GroupBy(o => o.Parameter))
         {
             ScalarOutput first = parameter.First();
             IrExpr assigned = first.Path is null ? value(first)

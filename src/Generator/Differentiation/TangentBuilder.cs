@@ -55,9 +55,8 @@ internal static class TangentBuilder
         transformed.RemoveRange(transformed.Count - kept.Count, kept.Count);
         body.Statements.AddRange(transformed);
         // out double y: the final value, and its tangent (for ref, the tangent of the value passed in was tZ's).
-        body.Statements.AddRange(ScalarOutputs.WriteBack(model, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
-        var differentiable = model with { ScalarOutputs = model.ScalarOutputs.Where(o => o.Parameter.Differentiable).ToEquatableArray() };
-        body.Statements.AddRange(ScalarOutputs.WriteBack(differentiable,
+        body.Statements.AddRange(ScalarOutputs.WriteBack(model.ScalarOutputs, o => new VarRef(o.Type, o.Variable), o => o.Parameter.Name));
+        body.Statements.AddRange(ScalarOutputs.WriteBack(model.ScalarOutputs.Where(o => o.Parameter.Differentiable),
             o => (o.Type.IsFloating ? transformer.Tangent(new VarRef(o.Type, o.Variable), null) : null) ?? Const(o.Type, 0), o => o.Parameter.TangentName));
 
         // A [NoDerivative] array the method writes (scratch space) has no tangent parameter: its tangent is a local
@@ -110,7 +109,7 @@ internal static class TangentBuilder
 
     public static string TangentTypeText(ParameterModel parameter) => parameter.Type switch
     {
-        { IsScalar: true } => parameter.Passing switch { Passing.Out => "out ", Passing.Ref => "ref ", _ => "" } + parameter.Type.Name,
+        { IsScalar: true } => parameter.PassingModifier + parameter.Type.Name,
         { Shape: ShapeKind.Array } => parameter.Type.Name + "?",
         _ => TangentType(parameter).Name,
     };

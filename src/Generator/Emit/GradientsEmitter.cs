@@ -58,7 +58,7 @@ internal static class GradientsEmitter
                 { NestedModel: { } nested } => $"new {nested}.Gradients({source})",
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"new {member.Type.ElementName}[{source}.GetLength(0), model.{member.Name}.GetLength(1)]",
                 { Type.Shape: ShapeKind.Array } => $"new {member.Type.ElementName}[{source}.Length]",
-                { Leaves.IsEmpty: false } => "default",
+                { IsStruct: true } => "default",
                 _ => "0",
             };
             writer.WriteLine($"{member.Name} = {value};");
@@ -81,7 +81,7 @@ internal static class GradientsEmitter
             {
                 { NestedModel: not null } => $"{member.Name}.Clear();",
                 { Type.Shape: ShapeKind.Array } => $"global::System.Array.Clear({member.Name});",
-                { Leaves.IsEmpty: false } => $"{member.Name} = default;",
+                { IsStruct: true } => $"{member.Name} = default;",
                 _ => $"{member.Name} = 0;",
             });
         }
@@ -97,11 +97,10 @@ internal static class GradientsEmitter
             writer.WriteLine(member switch
             {
                 { NestedModel: not null } => $"{member.Name}.Accumulate(other.{member.Name});",
-                { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false } => EachElement(member, i => With(member.Type.ElementType, $"{member.Name}[{i}]",
-                    member.Leaves.Select(l => (l.Path, $"{member.Name}[{i}].{l.Path} + other.{member.Name}[{i}].{l.Path}")))),
+                { IsStructArray: true } => EachElement(member, i => Sum(member.Type.ElementType, member.Leaves, $"{member.Name}[{i}]", $"other.{member.Name}[{i}]")),
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"AddInto(global::Backprop.ModelSpans.AsSpan({member.Name}), global::Backprop.ModelSpans.AsSpan(other.{member.Name}));",
                 { Type.Shape: ShapeKind.Array } => $"AddInto({member.Name}, other.{member.Name});",
-                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, $"{member.Name}.{l.Path} + other.{member.Name}.{l.Path}")))};",
+                { IsStruct: true } => $"{member.Name} = {Sum(member.Type, member.Leaves, member.Name, "other." + member.Name)};",
                 _ => $"{member.Name} += other.{member.Name};",
             });
         }
@@ -118,11 +117,10 @@ internal static class GradientsEmitter
             writer.WriteLine(member switch
             {
                 { NestedModel: not null } => $"{member.Name}.MultiplyBy(factor);",
-                { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false } => EachElement(member, i => With(member.Type.ElementType, $"{member.Name}[{i}]",
-                    member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}[{i}].{l.Path} * factor)" : $"{member.Name}[{i}].{l.Path} * factor")))),
+                { IsStructArray: true } => EachElement(member, i => Scaled(member.Type.ElementType, member.Leaves, $"{member.Name}[{i}]")),
                 { Type.Shape: ShapeKind.Array, Type.Rank: 2 } => $"MultiplyAll(global::Backprop.ModelSpans.AsSpan({member.Name}), factor);",
                 { Type.Shape: ShapeKind.Array } => $"MultiplyAll({member.Name}, factor);",
-                { Leaves.IsEmpty: false } => $"{member.Name} = {With(member.Type, member.Name, member.Leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({member.Name}.{l.Path} * factor)" : $"{member.Name}.{l.Path} * factor")))};",
+                { IsStruct: true } => $"{member.Name} = {Scaled(member.Type, member.Leaves, member.Name)};",
                 _ => $"{member.Name} = {cast}({member.Name} * factor);",
             });
         }
@@ -146,7 +144,7 @@ internal static class GradientsEmitter
                 case { NestedModel: not null }:
                     writer.WriteLine($"first = {member.Name}.ApplyFrom(model.{member.Name}, updater, first);");
                     break;
-                case { Type.Shape: ShapeKind.Array, Leaves.IsEmpty: false }:
+                case { IsStructArray: true }:
                     // An array of structs: one buffer of every element's leaves (one per floating type), written back.
                     foreach (var buffer in LeafBuffers(member))
                     {
@@ -182,7 +180,7 @@ internal static class GradientsEmitter
                 case { Type.Shape: ShapeKind.Array }:
                     writer.WriteLine($"updater.Update(first++, model.{member.Name}, {member.Name});");
                     break;
-                case { Leaves.IsEmpty: false }:
+                case { IsStruct: true }:
                     // A struct: one buffer of its leaves (one per floating type it holds), copied out and written back.
                     foreach (var buffer in LeafBuffers(member))
                     {
@@ -215,11 +213,10 @@ internal static class GradientsEmitter
         writer.CloseBlock();
 
         // (Arrays of numbers: an array of structs is added to and scaled element by element, inline.)
-        bool anyArray = model.Members.Any(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array && m.Leaves.IsEmpty);
-        if (anyArray)
+        var numberArrays = model.Members.Where(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array && m.Leaves.IsEmpty).ToList();
+        if (numberArrays.Count > 0)
         {
-            foreach (string element in model.Members.Where(m => m.NestedModel is null && m.Type.Shape == ShapeKind.Array && m.Leaves.IsEmpty)
-                         .Select(m => m.Type.ElementName).Distinct())
+            foreach (string element in numberArrays.Select(m => m.Type.ElementName).Distinct())
             {
                 string cast = element == "float" ? "(float)" : "";
                 writer.WriteLine();
@@ -245,6 +242,14 @@ internal static class GradientsEmitter
     /// <summary><c>for (int i = 0; i &lt; P.Length; i++) P[i] = …;</c>: a statement for each element of an array member.</summary>
     private static string EachElement(ModelMember member, System.Func<string, string> value) =>
         $"for (int i = 0; i < {member.Name}.Length; i++) {member.Name}[i] = {value("i")};";
+
+    /// <summary><c>owner</c> with each leaf plus <c>other</c>'s: a struct gradient accumulated.</summary>
+    private static string Sum(IrType type, EquatableArray<StructLeaf> leaves, string owner, string other) =>
+        With(type, owner, leaves.Select(l => (l.Path, $"{owner}.{l.Path} + {other}.{l.Path}")));
+
+    /// <summary><c>owner</c> with each leaf times <c>factor</c> (cast back for a float leaf): a struct gradient scaled.</summary>
+    private static string Scaled(IrType type, EquatableArray<StructLeaf> leaves, string owner) =>
+        With(type, owner, leaves.Select(l => (l.Path, l.Type.Element == ElementKind.Float ? $"(float)({owner}.{l.Path} * factor)" : $"{owner}.{l.Path} * factor")));
 
     /// <summary>The struct <paramref name="owner"/> with its leaves replaced (CSharpPrinter.Rebuilt).</summary>
     private static string With(IrType type, string owner, IEnumerable<(string Path, string Value)> leaves) =>

@@ -38,9 +38,6 @@ internal enum ShapeKind
 /// <param name="Rank">The array rank, 0 for scalars and spans.</param>
 /// <param name="Name">The C# spelling, such as <c>double</c>, <c>float[,]</c> or <c>global::System.Span&lt;double&gt;</c>.</param>
 /// <param name="ElementName">The element's C# spelling.</param>
-/// <summary>A data member of a struct, by the name code reaches it (<c>Pos</c>), and its type.</summary>
-internal sealed record StructMember(string Name, IrType Type);
-
 internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, string Name, string ElementName)
 {
     /// <summary>For a pooled stack of saved values, the type of the values; null for every other type.</summary>
@@ -130,3 +127,6 @@ internal sealed record IrType(ShapeKind Shape, ElementKind Element, int Rank, st
             Members = element.Members,
         };
 }
+
+/// <summary>A data member of a struct, by the name code reaches it (<c>Pos</c>), and its type.</summary>
+internal sealed record StructMember(string Name, IrType Type);

@@ -21,8 +21,11 @@ internal sealed record ParameterModel(string Name, IrType Type, string Declarati
     bool IsOutput = false, string TangentName = "", string DirectionName = "", string HessianName = "", bool MayBeNull = false,
     EquatableArray<StructLeaf> Leaves = default, Passing Passing = Passing.Value)
 {
+    /// <summary>The modifier an out or ref parameter (and its tangent) is declared and passed with: <c>out </c>, <c>ref </c> or none.</summary>
+    public string PassingModifier => Passing switch { Passing.Out => "out ", Passing.Ref => "ref ", _ => "" };
+
     /// <summary>The parameter passed on in a call that forwards the primal's: <c>x</c>, <c>out y</c>, <c>ref z</c>.</summary>
-    public string Argument => (Passing switch { Passing.Out => "out ", Passing.Ref => "ref ", _ => "" }) + Name;
+    public string Argument => PassingModifier + Name;
 
     /// <summary>The adjoint passed on: <c>ref dX</c> for a scalar, <c>dY</c> for an out scalar's (by value), <c>dW</c> for an array's.</summary>
     public string AdjointArgument => (Type.IsScalar && Passing != Passing.Out ? "ref " : "") + AdjointName;

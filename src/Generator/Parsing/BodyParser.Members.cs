@@ -81,8 +81,8 @@ internal sealed partial class BodyParser
     /// <summary>The model's struct member an operation reads (<c>Offset</c> in a model method), if any.</summary>
     private ModelMember? ModelStruct(IOperation operation) => operation switch
     {
-        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field) is { Leaves.IsEmpty: false, Type.IsScalar: true } m ? m : null,
-        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property) is { Leaves.IsEmpty: false, Type.IsScalar: true } m ? m : null,
+        IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field) is { IsStruct: true } m ? m : null,
+        IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property) is { IsStruct: true } m ? m : null,
         _ => null,
     };
 
@@ -101,7 +101,7 @@ internal sealed partial class BodyParser
         IFieldReferenceOperation { Instance: IInstanceReferenceOperation, Field: var field } => ModelMember(field),
         IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property } => ModelMember(property),
         _ => null,
-    }) is { Leaves.IsEmpty: false, Type.IsScalar: false } member ? member : null;
+    }) is { IsStructArray: true } member ? member : null;
 
     /// <summary><c>Points[i]</c> of a model's array-of-structs member, field by field: <c>Points_X[i]</c>.</summary>
     private static StructValue MemberElements(ModelMember member, ITypeSymbol element, IrExpr index) =>

@@ -282,7 +282,7 @@ internal static class MethodParser
             // An array of structs is copied field by field on the way in and out of each derivative: no tape for it yet.
             Contract.Modes(context.Attributes[0]).Has(Modes.Reverse) && Contract.TapeOf(method, context.SemanticModel.Compilation) is not null
                 && !method.Parameters.Any(p => StructLayout.ArrayElement(p.Type) is not null) && byValue
-                && modelInfo?.Members.Any(m => !m.Leaves.IsEmpty && !m.Type.IsScalar) != true ? Contract.TapeName(method) : null,
+                && modelInfo?.Members.Any(m => m.IsStructArray) != true ? Contract.TapeName(method) : null,
             parser.ResultFields,
             Contract.TypeParameterList(method),
             Contract.ConstraintClauses(method),

@@ -15,7 +15,14 @@ namespace Backprop.Gen.Parsing;
 /// <param name="IsProperty">Whether it is an auto-property (which cannot be passed by reference).</param>
 /// <param name="NestedModel">For a layer member, the layer type's fully qualified name; else null.</param>
 /// <param name="Leaves">For a struct member, its leaves (<c>X</c>, <c>Pos.X</c>); empty otherwise.</param>
-internal sealed record ModelMember(string Name, IrType Type, bool IsProperty, string? NestedModel, EquatableArray<StructLeaf> Leaves = default);
+internal sealed record ModelMember(string Name, IrType Type, bool IsProperty, string? NestedModel, EquatableArray<StructLeaf> Leaves = default)
+{
+    /// <summary>A differentiable struct (<c>V2 Offset</c>): its leaves are parameters of their own.</summary>
+    public bool IsStruct => !Leaves.IsEmpty && Type.IsScalar;
+
+    /// <summary>A one-dimensional array of differentiable structs (<c>V2[] Points</c>): its fields go through arrays of their own.</summary>
+    public bool IsStructArray => !Leaves.IsEmpty && !Type.IsScalar;
+}
 
 /// <summary>A model class: the type whose instance [Differentiable] methods differentiate its members too.</summary>
 /// <param name="Hierarchy">The model type's namespace and containing types, the model type last.</param>

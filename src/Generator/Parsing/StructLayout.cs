@@ -158,11 +158,10 @@ internal static class StructLayout
             string name = Contract.Escape(MemberName(field));
             // An adjoint is written field by field: in place through mutable fields, with 'with' through properties
             // that have a setter or init, or through the constructor when some field cannot be set.
-            bool inPlace = !constructed && field.AssociatedSymbol is null && !field.IsReadOnly;
-            if (!constructed && !inPlace && (field.AssociatedSymbol as IPropertySymbol)?.SetMethod is null) return null;
-            // Generated code in another type reads (and, but for a constructed struct, writes) every field: a private
-            // one would not compile there.
-            if (!Visible(field).Read || !constructed && !Visible(field).Set) return null;
+            // (Unless the struct is constructed, every field can be set: that is what 'constructed' means.)
+            bool inPlace = !constructed && field.AssociatedSymbol is null;
+            // Generated code in another type reads every field: a private one would not compile there.
+            if (!Visible(field).Read) return null;
             if (field.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single
                 || field.Type is ITypeParameterSymbol floating && Contract.IsFloatingTypeParameter(floating)
                 || named.IsTupleType && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Boolean)
