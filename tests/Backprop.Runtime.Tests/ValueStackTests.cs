@@ -60,4 +60,41 @@ public class ValueStackTests
         Assert.Equal(7, stack.Pop());
         stack.Dispose();
     }
+
+    [Fact]
+    public void Full_segments_are_kept_for_the_next_stack_on_the_thread_until_collections_find_them_unused()
+    {
+        var stack = new ValueStack<long>();
+        for (long i = 0; i < 3L * ValueStack<long>.SegmentLength; i++) stack.Push(i);
+        int before = SpareSegments<long>.Count;
+        stack.Dispose();
+        Assert.Equal(before + 3, SpareSegments<long>.Count);
+
+        // The next stack takes them back instead of renting (values of value types are left as they were).
+        long[] reused = SpareSegments<long>.Take();
+        Assert.Equal(ValueStack<long>.SegmentLength, reused.Length);
+        Assert.Contains(reused[0], new long[] { 0, ValueStack<long>.SegmentLength, 2L * ValueStack<long>.SegmentLength });
+        SpareSegments<long>.Keep(reused);
+
+        // Unused across full collections, they go back to the shared pool.
+        for (int i = 0; i < 4 && SpareSegments<long>.Count > 0; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.Equal(0, SpareSegments<long>.Count);
+    }
+
+    [Fact]
+    public void Kept_segments_of_references_hold_none()
+    {
+        var stack = new ValueStack<string>();
+        for (int i = 0; i < ValueStack<string>.SegmentLength + 5; i++) stack.Push("value " + (i % 7));
+        while (stack.Count > 3) stack.Pop();
+        stack.Dispose();
+        Assert.True(SpareSegments<string>.Count > 0);
+        string[] kept = SpareSegments<string>.Take();
+        Assert.All(kept, Assert.Null);
+    }
 }

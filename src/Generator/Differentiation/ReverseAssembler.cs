@@ -12,7 +12,7 @@ namespace Backprop.Gen.Differentiation;
 /// recorded branch decisions and trip counts; the reverse sweep with its restores, in reverse order; the declarations
 /// both share; and the epilogue and <c>finally</c> that hand results and pooled buffers back.
 /// </summary>
-internal sealed class ReverseAssembler
+internal sealed partial class ReverseAssembler
 {
     private readonly MethodModel _model;
     private readonly NormalizedBody _body;
@@ -278,6 +278,9 @@ internal sealed class ReverseAssembler
 
                     into.Add(new If(branch.Origin, condition, new Block(thenPart.ToEquatableArray()), new Block(elsePart.ToEquatableArray())));
                     break;
+                case StepKind.Loop when step.Replay is not null:
+                    EmitReplayForward(step, into);
+                    break;
                 case StepKind.Loop:
                     var loop = (Loop)step.Stmt;
                     var loopBody = new List<IrStmt>();
@@ -420,6 +423,10 @@ internal sealed class ReverseAssembler
 
                     lastOrigin = null;
                     break;
+                case StepKind.Loop when step.Replay is not null:
+                    EmitReplayReverse(step, into);
+                    lastOrigin = null;
+                    break;
                 case StepKind.Loop:
                     var loop = (Loop)step.Stmt;
                     var body = new List<IrStmt>();
@@ -444,7 +451,6 @@ internal sealed class ReverseAssembler
         }
     }
 
-    /// <summary><c>for (int i = a; i &lt; b; i++)</c> runs back as <c>for (int i = b - 1; i &gt;= a; i--)</c>, storing nothing.</summary>
     /// <summary>
     /// Before a counted loop, room on each stack its body pushes to (outside nested loops, which reserve their own):
     /// one rental at the right size instead of a doubling every so often.
@@ -469,6 +475,7 @@ internal sealed class ReverseAssembler
         }
     }
 
+    /// <summary><c>for (int i = a; i &lt; b; i++)</c> runs back as <c>for (int i = b - 1; i &gt;= a; i--)</c>, storing nothing.</summary>
     private static Loop ReverseCountedLoop(Loop loop, List<IrStmt> body)
     {
         IrExpr last = loop.Inclusive ? loop.Bound! : IntOffset(loop.Bound!, loop.Descending ? 1 : -1);

@@ -16,6 +16,8 @@ namespace Backprop.Gen.Differentiation;
 /// integers, and the outputs read in place; made once, not changed after.</item>
 /// <item><see cref="ReversePlanner"/>: each statement's reverse, from the rules tables, split where an overwritten
 /// value is restored; the adjoint variables it names are kept by <see cref="AdjointVariables"/>.</item>
+/// <item><see cref="ForwardReplay"/>: loops whose reverse can run forwards, recomputing an inactive recurrence
+/// (<c>power *= t</c>) instead of saving it at every iteration.</item>
 /// <item><see cref="ToBeRecorded"/>: a forward dataflow over "values the reverse will read"; a statement saves the
 /// value it overwrites only if that value is still to be read. Outside loops a save is a local; inside, a pooled stack.</item>
 /// <item><see cref="ReverseAssembler"/>: forward statements with their pushes, then the reverse statements with their
@@ -34,6 +36,7 @@ internal static class ReverseBuilder
         var adjoints = new AdjointVariables(context, analysis, steps);
         var planner = new ReversePlanner(context, analysis, adjoints);
         foreach (Step step in Step.Flatten(steps)) planner.Plan(step);
+        ForwardReplay.Mark(steps, analysis);
         new ToBeRecorded(analysis).Record(steps);
         return new ReverseAssembler(context, analysis, adjoints).Assemble(steps, planner.TapeChains);
     }

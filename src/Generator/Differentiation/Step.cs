@@ -85,6 +85,9 @@ internal sealed class Step
     /// <summary>For an if in a loop whose condition is recomputed in the reverse sweep instead of recorded: that condition.</summary>
     public IrExpr? Recomputed { get; set; }
 
+    /// <summary>For a loop whose reverse runs forwards, recomputing a recurrence instead of saving it: the plan.</summary>
+    public ForwardReplay? Replay { get; set; }
+
     /// <summary>Every step, nested ones included, in forward order.</summary>
     public static IEnumerable<Step> Flatten(IEnumerable<Step> steps)
     {

@@ -324,6 +324,9 @@ internal sealed class StepAnalysis
     /// <summary>Every step, in program order.</summary>
     public IReadOnlyList<Step> Flat => _flat;
 
+    /// <summary>Which method's sweeps are being built.</summary>
+    public Sweep Sweep => _sweep;
+
     /// <summary>For each name, every statement that defines or stores into it.</summary>
     public IReadOnlyDictionary<string, List<Step>> AnyDefinitions => _anyDefinitions;
 

@@ -27,6 +27,24 @@ internal sealed class ToBeRecorded
         List<Step> all = Step.Flatten(steps).ToList();
         while (true)
         {
+            Fixpoint(steps, all);
+            // A loop planned to run back forwards whose body turns out to overwrite a value still to be read would have
+            // to save it at every iteration: it keeps the plain reverse, and the analysis starts again.
+            List<Step> undone = all.Where(s => s.Replay is { Overwrites: true }).ToList();
+            if (undone.Count == 0) return;
+            foreach (Step step in undone) step.Replay = null;
+            foreach (Step step in all)
+            {
+                step.Save = false;
+                step.SavedOutputs.Clear();
+            }
+        }
+    }
+
+    private void Fixpoint(List<Step> steps, List<Step> all)
+    {
+        while (true)
+        {
             bool changed = false;
             foreach (Step step in Enumerable.Reverse(all)) changed |= UpdateNeedsReverse(step);
             foreach (Step step in all.Where(s => s.Kind == StepKind.Loop && s.NeedsReverse && ((Loop)s.Stmt).IsCounted))
@@ -52,6 +70,7 @@ internal sealed class ToBeRecorded
         {
             StepKind.Simple => step.HasAdjointWork || step.SavesAnything,
             StepKind.If => step.Then.Concat(step.Else).Any(s => s.NeedsReverse),
+            StepKind.Loop when step.Replay is not null => true,
             _ => step.Body.Any(s => s.NeedsReverse),
         };
         bool changed = needs != step.NeedsReverse;
@@ -104,6 +123,15 @@ internal sealed class ToBeRecorded
                     HashSet<string> afterThen = PropagateToBeRecorded(step.Then, new HashSet<string>(pending));
                     HashSet<string> afterElse = PropagateToBeRecorded(step.Else, new HashSet<string>(pending));
                     pending = new HashSet<string>(afterThen.Concat(afterElse));
+                    break;
+                case StepKind.Loop when step.Replay is { } replay:
+                    // Runs back forwards from the recurrence's entry values, which the loop saves itself (and restores
+                    // after, for whoever reads them still), reading what the loop does not change.
+                    replay.RestoredAfter.UnionWith(replay.Targets.Where(pending.Contains));
+                    replay.Overwrites |= replay.Assigned.Any(pending.Contains);
+                    pending.ExceptWith(replay.Targets);
+                    pending.UnionWith(step.BoundReads);
+                    pending.UnionWith(replay.Reads);
                     break;
                 case StepKind.Loop:
                     var entry = new HashSet<string>(pending.Concat(step.BoundReads));

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.CompilerServices;
 
@@ -15,6 +16,7 @@ public static class Aliasing
     /// Throws <see cref="ArgumentException"/> if <paramref name="adjoint"/> overlaps any of the arrays that follow, which
     /// <paramref name="names"/> lists in order, separated by commas. Empty spans (a null adjoint) overlap nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Check<T>(ReadOnlySpan<T> adjoint, string adjointName, string names, ReadOnlySpan<T> a0, ReadOnlySpan<T> a1 = default,
         ReadOnlySpan<T> a2 = default, ReadOnlySpan<T> a3 = default, ReadOnlySpan<T> a4 = default, ReadOnlySpan<T> a5 = default,
         ReadOnlySpan<T> a6 = default, ReadOnlySpan<T> a7 = default)
@@ -31,6 +33,7 @@ public static class Aliasing
     }
 
     /// <summary>The same for two-dimensional arrays, which share memory only by being the same array.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Check<T>(T[,]? adjoint, string adjointName, string names, T[,]? a0, T[,]? a1 = null, T[,]? a2 = null, T[,]? a3 = null)
     {
         if (adjoint is null || adjoint.Length == 0) return;

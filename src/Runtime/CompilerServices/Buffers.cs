@@ -17,21 +17,26 @@ namespace Backprop.CompilerServices;
 /// <item>Save buffers, one slot per loop trip (<see cref="RentSaves{T}(int)"/>), from <see cref="ArrayPool{T}.Shared"/>
 /// and not cleared: every slot the reverse sweep reads was written by the forward sweep first.</item>
 /// <item>The shape check on each adjoint a caller passes (<see cref="CheckShape{T}(T[], int, string, string)"/>).</item>
+/// <item>All of these run once per call, not per element: they are not inlined, so that they leave the JIT's inlining budget
+/// to the loops of the generated method (which inline the math they call, <c>Math.Sign</c> and the like).</item>
 /// </list>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Buffers
 {
     /// <summary>Rents an array of exactly <paramref name="length"/> elements, all zero.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentZeroed<T>(int length) => Cache<T>.Rent(length);
 
     /// <summary>
     /// Rents a zeroed array for a length of another integral type (<c>new double[n]</c> with a <c>long n</c>); a length
     /// no array can have throws <see cref="OverflowException"/>, as <c>new double[n]</c> does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentZeroed<T>(long length) => Cache<T>.Rent(checked((int)length));
 
     /// <inheritdoc cref="RentZeroed{T}(long)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentZeroed<T>(ulong length) => Cache<T>.Rent(checked((int)length));
 
     /// <summary>
@@ -39,6 +44,7 @@ public static class Buffers
     /// the pool and rents a zeroed one of that length. The generated code keeps adjoint buffers zero between uses, so a
     /// buffer handed back unchanged is still zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] Grow<T>(T[] buffer, int length)
     {
         if (buffer.Length == length)
@@ -61,6 +67,7 @@ public static class Buffers
     public static T[] RentCopy<T>(Span<T> source, int length) => RentCopy((ReadOnlySpan<T>)source, length);
 
     /// <inheritdoc cref="RentCopy{T}(T[], int)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentCopy<T>(ReadOnlySpan<T> source, int length)
     {
         // One pass over the buffer: the copy, and zeros only where the source ends early.
@@ -103,18 +110,21 @@ public static class Buffers
     public static void HandBack<T>(T[] residual, T[]? incoming) => HandBack(residual, (Span<T>)incoming);
 
     /// <inheritdoc cref="HandBack{T}(T[], T[])"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void HandBack<T>(T[] residual, Span<T> incoming)
     {
         if (!incoming.IsEmpty) residual.AsSpan(0, incoming.Length).CopyTo(incoming);
     }
 
     /// <inheritdoc cref="HandBack{T}(T[], T[])"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void HandBack<T>(T[,] residual, T[,]? incoming)
     {
         if (incoming is not null && incoming.Length > 0) Array.Copy(residual, incoming, incoming.Length);
     }
 
     /// <summary>Rents a row-major copy of a two-dimensional array's elements; see <see cref="RentCopy{T}(T[], int)"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentCopy<T>(T[,] source, int length)
     {
         T[] copy = RentZeroed<T>(length);
@@ -170,6 +180,7 @@ public static class Buffers
     /// length, else a fresh one from the pool (the old one goes back). Forward mode gives a new local array its
     /// tangent this way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] Zeroed<T>(T[] buffer, int length)
     {
         if (buffer.Length == length)
@@ -183,6 +194,7 @@ public static class Buffers
     }
 
     /// <summary>Gives an array from <see cref="RentZeroed{T}(int)"/> back; an empty array is ignored.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Return<T>(T[]? buffer)
     {
         if (buffer is not null) Cache<T>.Return(buffer);
@@ -192,21 +204,24 @@ public static class Buffers
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="count">The loop's trip count (negative or zero when it does not run).</param>
     /// <returns>A buffer with room for <paramref name="count"/> values.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentSaves<T>(int count) => count > 0 ? ArrayPool<T>.Shared.Rent(count) : Array.Empty<T>();
 
     /// <summary>Rents a save buffer for a loop counted in another integral type (<c>for (long i = 0; i &lt; n; i++)</c>).</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="count">The loop's trip count (negative or zero when it does not run).</param>
     /// <returns>A buffer with room for <paramref name="count"/> values.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentSaves<T>(long count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
 
     /// <inheritdoc cref="RentSaves{T}(long)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static T[] RentSaves<T>(ulong count) => count > 0 ? ArrayPool<T>.Shared.Rent(checked((int)count)) : Array.Empty<T>();
 
     /// <summary>Gives a save buffer from <see cref="RentSaves{T}(int)"/> back (an empty one is ignored).</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="buffer">The buffer.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ReturnSaves<T>(T[] buffer)
     {
         if (buffer.Length > 0) ArrayPool<T>.Shared.Return(buffer, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
@@ -221,6 +236,7 @@ public static class Buffers
     /// <param name="length">The primal array's length.</param>
     /// <param name="adjointName">The adjoint parameter's name, for the message.</param>
     /// <param name="primalName">The primal parameter's name, for the message.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CheckShape<T>(T[]? adjoint, int length, string adjointName, string primalName)
     {
         if (adjoint is not null && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
@@ -228,6 +244,7 @@ public static class Buffers
 
     /// <summary>The same for a span adjoint (empty: not wanted).</summary>
     /// <inheritdoc cref="CheckShape{T}(T[], int, string, string)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CheckShape<T>(Span<T> adjoint, int length, string adjointName, string primalName)
     {
         if (!adjoint.IsEmpty && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
@@ -235,6 +252,7 @@ public static class Buffers
 
     /// <summary>The same for a read-only span, such as a tangent or a direction (empty: zero).</summary>
     /// <inheritdoc cref="CheckShape{T}(T[], int, string, string)"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CheckShape<T>(ReadOnlySpan<T> adjoint, int length, string adjointName, string primalName)
     {
         if (!adjoint.IsEmpty && adjoint.Length != length) ThrowShape(adjointName, primalName, Text(length), Text(adjoint.Length));
@@ -247,6 +265,7 @@ public static class Buffers
     /// <param name="columns">The primal array's second dimension.</param>
     /// <param name="adjointName">The adjoint parameter's name, for the message.</param>
     /// <param name="primalName">The primal parameter's name, for the message.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CheckShape<T>(T[,]? adjoint, int rows, int columns, string adjointName, string primalName)
     {
         if (adjoint is not null && (adjoint.GetLength(0) != rows || adjoint.GetLength(1) != columns))

@@ -14,7 +14,9 @@ namespace Backprop.CompilerServices;
 /// <remarks>
 /// The values live in segments of at most <see cref="SegmentLength"/> values: a stack that grows to millions of values
 /// (a long simulation's saves) adds segments instead of copying itself into ever larger arrays, and each segment is
-/// small enough for the pool to keep and hand out again.
+/// small enough for the pool to keep and hand out again. Full segments given back are kept per thread for the next
+/// stack (see <see cref="SpareSegments{T}"/>), so a training loop or a benchmark that tapes the same hundreds of
+/// megabytes at every step reuses them instead of allocating them again and leaving them to the garbage collector.
 /// </remarks>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -68,6 +70,7 @@ public struct ValueStack<T> : IDisposable
     }
 
     /// <summary>Returns the rented segments to the pool. The stack is empty afterwards and can be reused.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Dispose()
     {
         T[]? items = _items;
@@ -86,7 +89,8 @@ public struct ValueStack<T> : IDisposable
 
     /// <summary>
     /// Makes room for <paramref name="additional"/> more values at once. The generated code calls it before a counted
-    /// loop that pushes, so the room is rented once instead of growing its way there.
+    /// loop that pushes, so that a small stack grows once instead of doubling its way there; a stack already made of
+    /// full segments just goes on filling them (a push that finds its segment full starts the next one).
     /// </summary>
     /// <param name="additional">The number of pushes to come; nothing happens if it is not positive.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -117,16 +121,16 @@ public struct ValueStack<T> : IDisposable
     }
 
     /// <summary>
-    /// Room for <paramref name="additional"/> more values: a small stack grows by copying into a larger segment; once
-    /// segments are full-sized, or the room wanted is large, a new segment starts above the current one.
+    /// Room for more values: a small stack grows by copying into a larger array (up to a full segment); a stack whose
+    /// segment is full-sized keeps it as it is and starts a new one above it when that one is full.
     /// </summary>
     private void Grow(int additional)
     {
         T[]? old = _items;
-        int wanted = _count + additional;
-        if (old is null || _count == 0 || (old.Length < SegmentLength && wanted <= SegmentLength))
+        if (old is null || old.Length < SegmentLength)
         {
-            T[] grown = ArrayPool<T>.Shared.Rent(Math.Max(wanted, Math.Min(SegmentLength, old is null ? 64 : old.Length * 2)));
+            int wanted = Math.Min(SegmentLength, Math.Max(_count + additional, old is null ? 64 : old.Length * 2));
+            T[] grown = wanted == SegmentLength ? SpareSegments<T>.Take() : ArrayPool<T>.Shared.Rent(wanted);
             if (old is not null)
             {
                 Array.Copy(old, grown, _count);
@@ -137,7 +141,8 @@ public struct ValueStack<T> : IDisposable
             return;
         }
 
-        // Keep the current segment as it is (its values stay put) and start a new one.
+        // A reservation never starts a segment early: pushes fill this one first.
+        if (_count < old.Length) return;
         if (_below is null || _depth == _below.Length)
         {
             Array.Resize(ref _below, Math.Max(4, _depth * 2));
@@ -148,11 +153,16 @@ public struct ValueStack<T> : IDisposable
         _belowCounts![_depth] = _count;
         _depth++;
         _countBelow += _count;
-        _items = ArrayPool<T>.Shared.Rent(Math.Max(additional, SegmentLength));
+        _items = SpareSegments<T>.Take();
         _count = 0;
     }
 
-    private static void Give(T[] items) => ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+    private static void Give(T[] items)
+    {
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) Array.Clear(items);
+        if (items.Length == SegmentLength) SpareSegments<T>.Keep(items);
+        else ArrayPool<T>.Shared.Return(items);
+    }
 
     private static void ThrowEmpty() =>
         throw new InvalidOperationException("Backprop.Gen: a saved value was popped more often than it was pushed.");
