@@ -28,6 +28,10 @@ internal static class Optimizer
     /// <summary>A reverse loop adding a multiple of one array to another over a whole row becomes one vector kernel call.</summary>
     public static readonly Pass VectorizeScaledAdds = new("vectorize scaled adds", (_, body) => body.Copy(reverse: Simplifier.VectorizeScaledAdds(body.Reverse)));
 
+    /// <summary>A forward loop adding a multiple of one array to a local array no other name reaches becomes one exact kernel call.</summary>
+    public static readonly Pass VectorizeForwardScaledAdds = new("vectorize forward scaled adds", (_, body) =>
+        body.Copy(forward: Simplifier.VectorizeForwardScaledAdds(body.Forward, PooledLocals.Unaliased(body))));
+
     /// <summary>A window loop with a zero adjoint is skipped where its other factors are finite (<see cref="ZeroSkipping"/>).</summary>
     public static readonly Pass SkipZeroAdjoints = new("skip zero adjoints", (model, body) =>
         body.Copy(reverse: ZeroSkipping.Apply(body.Reverse, Unchanging(model, body), new NameAllocator(TakenNames(model, body)))));
@@ -47,7 +51,7 @@ internal static class Optimizer
     });
 
     /// <summary>The reverse sweep tidied as a person would write it: the passes every reverse-mode output starts with.</summary>
-    public static readonly IReadOnlyList<Pass> Common = new[] { IndexSaves, LocalizeLoopAdjoints, PromoteAccumulations, VectorizeScaledAdds, SkipZeroAdjoints, HoistLoopBounds };
+    public static readonly IReadOnlyList<Pass> Common = new[] { IndexSaves, LocalizeLoopAdjoints, PromoteAccumulations, VectorizeScaledAdds, VectorizeForwardScaledAdds, SkipZeroAdjoints, HoistLoopBounds };
 
     /// <summary>Then a Backward, and the body a tape divides between Record and Replay, pool their local arrays.</summary>
     public static readonly IReadOnlyList<Pass> Finish = new[] { PoolLocalArrays };

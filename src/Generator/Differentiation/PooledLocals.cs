@@ -14,6 +14,18 @@ namespace Backprop.Gen.Differentiation;
 /// </summary>
 internal static class PooledLocals
 {
+    /// <summary>
+    /// The local arrays the forward sweep allocates once, at the top level, and that no other variable can refer to (they
+    /// do not escape, see <see cref="Escapes"/>): a kernel writing one cannot be reading it through another name.
+    /// </summary>
+    public static HashSet<string> Unaliased(BackwardBody body)
+    {
+        var everything = IrWalker.AllStatements(body.Sections).ToList();
+        return new HashSet<string>(body.Forward.OfType<Declare>()
+            .Where(d => d.Initializer is NewArray { Type.Rank: 1, Sizes.Count: 1 } && d.Variable.Type.Rank == 1 && !Escapes(d, everything))
+            .Select(d => d.Variable.Name));
+    }
+
     /// <summary><paramref name="body"/>, with every eligible top-level local array rented from the pool instead of allocated.</summary>
     public static BackwardBody Apply(BackwardBody body) => PoolLoopArrays(PoolTopLevel(body));
 
@@ -134,14 +146,14 @@ internal static class PooledLocals
     }
 
     /// <summary>Whether the array could outlive the call: it is assigned again, or used other than by index, length or a [Differentiable] call.</summary>
-    private static bool Escapes(Declare declaration, List<IrStmt> statements)
+    public static bool Escapes(Declare declaration, List<IrStmt> statements)
     {
         string name = declaration.Variable.Name;
         foreach (IrStmt stmt in statements)
         {
             if (stmt is Declare d && d.Variable.Name == name && !ReferenceEquals(d, declaration)) return true;
             if (stmt is Assign { Target: VarRef v } && v.Name == name) return true;
-            if (stmt is Push push && Uses(push.Value, name)) return true;
+            if (stmt is Push push && Leaks(push.Value, name)) return true;
             foreach (IrExpr expr in IrWalker.OwnExpressions(stmt))
             {
                 if (Leaks(expr, name)) return true;
@@ -164,7 +176,7 @@ internal static class PooledLocals
                 return false;
             case DiffCall call:
                 return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => IrWalker.PassedArray(a)?.Name != name && Leaks(a, name));
-            case RuntimeCall { Op: RuntimeOp.AddScaled } kernel:
+            case RuntimeCall { Op: RuntimeOp.AddScaled or RuntimeOp.AddScaledExactly or RuntimeOp.Dot } kernel:
                 // Reads and writes elements only, within the call.
                 return kernel.Arguments.Any(a => a is not VarRef && Leaks(a, name));
             case BackwardCall backward:

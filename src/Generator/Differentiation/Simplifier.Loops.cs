@@ -54,7 +54,9 @@ internal static partial class Simplifier
     /// product does (<c>dW[j * n + i] += _d_s * x[i]</c> for <c>i</c> from 0 below <c>n</c>), becomes one call to
     /// <c>Kernels.AddScaled</c>, which does the same additions several elements at a time (<c>System.Numerics.Vector</c>)
     /// with bit-for-bit the same results. Only where the factor and both offsets stay fixed in the loop, the two arrays
-    /// are different variables, the indices are the counter plus an offset, and the loop runs over a whole row.
+    /// are different variables, the indices are the counter plus an offset, and the loop runs over a whole row or to the
+    /// end of one. A factor read from an array (<c>dL[o + r] += _d_product[r] * centred[s]</c>) is read under the
+    /// loop's own first test (<c>if (s + 1 &lt; d)</c>), where the loop read it too.
     /// </summary>
     public static List<IrStmt> VectorizeScaledAdds(IReadOnlyList<IrStmt> block)
     {
@@ -63,7 +65,7 @@ internal static partial class Simplifier
         {
             switch (stmt)
             {
-                case Loop loop when ScaledAdd(loop) is { } call:
+                case Loop loop when (ScaledAdd(loop) ?? DotProduct(loop)) is { } call:
                     // A comment the loop's body held (the source statement) goes before the call.
                     result.AddRange(loop.Body.Statements.OfType<Comment>());
                     result.Add(call);
@@ -77,8 +79,37 @@ internal static partial class Simplifier
         return result;
     }
 
-    /// <summary><c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null.</summary>
-    private static IrStmt? ScaledAdd(Loop loop)
+    /// <summary>
+    /// A forward-sweep loop of the same form that adds into a local array no other name can refer to
+    /// (<paramref name="unaliased"/>: <c>product[r] += l[column + r] * centred[s]</c>, the user's own triangular product)
+    /// becomes one call to <c>Kernels.AddScaledExactly</c>, which adds every element, so the values stay the primal's to
+    /// the bit. Only for <c>double</c> and <c>float</c>.
+    /// </summary>
+    public static List<IrStmt> VectorizeForwardScaledAdds(IReadOnlyList<IrStmt> block, HashSet<string> unaliased)
+    {
+        var result = new List<IrStmt>(block.Count);
+        foreach (IrStmt stmt in block)
+        {
+            switch (stmt)
+            {
+                case Loop loop when unaliased.Count > 0 && ScaledAdd(loop, unaliased) is { } call:
+                    result.AddRange(loop.Body.Statements.OfType<Comment>());
+                    result.Add(call);
+                    break;
+                default:
+                    result.Add(IrWalker.MapBlocks(stmt, inner => VectorizeForwardScaledAdds(inner, unaliased)));
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// <c>Kernels.AddScaled(into, intoStart, scale, from, fromStart, count)</c> for a loop of the one form, else null; with
+    /// <paramref name="forward"/>, <c>Kernels.AddScaledExactly</c>, and only into one of those arrays.
+    /// </summary>
+    private static IrStmt? ScaledAdd(Loop loop, HashSet<string>? forward = null)
     {
         List<IrStmt> body = loop.Body.Statements.Where(st => st is not Comment).ToList();
         if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound } || body.Count != 1
@@ -90,15 +121,28 @@ internal static partial class Simplifier
 
         string counter = loop.Counter!.Name;
         // The element read is one operand, the factor the other (an element as the factor is turned down below).
-        (IrExpr scale, IrExpr other) = product.Right is ElementAt ? (product.Left, product.Right) : (product.Right, product.Left);
+        // (Of two elements, the one indexed by the counter is the one read.)
+        bool RunsWithCounter(IrExpr e) => e is ElementAt element && element.Indices.Any(i => IrWalker.Reads(i).Contains(counter));
+        (IrExpr scale, IrExpr other) = product.Right is ElementAt && (RunsWithCounter(product.Right) || !RunsWithCounter(product.Left))
+            ? (product.Left, product.Right)
+            : (product.Right, product.Left);
         if (other is not ElementAt { Array: VarRef from, Indices.Count: 1 } read || from.Name == into.Name) return null;
+        if (forward is not null && (!forward.Contains(into.Name) || target.Type.Element is not (ElementKind.Double or ElementKind.Float))) return null;
         if (!Vectorizable(into.Type, target.Type, writable: true) || !Vectorizable(from.Type, target.Type, writable: false)
             || !scale.Type.Equals(target.Type) || !read.Type.Equals(target.Type)) return null;
 
         // The factor, the offsets and the bounds read neither the counter nor the array written, and cannot throw: the
         // call evaluates them even for an empty row, which the loop never did (an element of an empty array, a division).
         bool Fixed(IrExpr e) => CannotThrow(e) && !IrWalker.Reads(e).Any(n => n == counter || n == into.Name);
-        if (!Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
+        // A factor that may throw (an element, centred[s]) is read only where the loop runs at least once, as it did.
+        bool guarded = !CannotThrow(scale);
+        if (guarded && (!Pure(scale) || scale is not ElementAt { Indices: var indices } || !indices.All(CannotThrow)
+            || IrWalker.Reads(scale).Any(n => n == counter || n == into.Name)))
+        {
+            return null;
+        }
+
+        if (!guarded && !Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
             || Offset(read.Indices[0], counter) is not { } fromOffset || !Fixed(intoOffset) || !Fixed(fromOffset)) return null;
 
         // The elements run from first to first + count - 1 (counting up or down: the same additions in any order).
@@ -107,19 +151,66 @@ internal static partial class Simplifier
         IrExpr count = loop.Descending
             ? Plus(Minus(start, first), one)
             : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
-        // Only a loop over a whole row (a length, a size, a constant of 8 or more), not a few taps of a kernel window,
-        // which the call would only slow down.
-        if (count is not (VarRef or Member or Constant { Value: >= 8 })) return null;
+        // Only a loop over a whole row (a length, a size, a constant of 8 or more) or to the end of one (a triangle's row,
+        // from s + 1 to a size), not a few taps of a kernel window, which the call would only slow down.
+        IrExpr end = loop.Descending ? start : bound;
+        if (count is not (VarRef or Member or Constant { Value: >= 8 }) && end is not (VarRef or Member)) return null;
         var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
-        return new Evaluate(loop.Origin, new RuntimeCall(IrType.Void, RuntimeOp.AddScaled, arguments));
+        var call = new Evaluate(loop.Origin, new RuntimeCall(IrType.Void, forward is null ? RuntimeOp.AddScaled : RuntimeOp.AddScaledExactly, arguments));
+        if (!guarded) return call;
+        // The loop's own test before its first iteration: s + 1 < d.
+        BinaryOp test = loop.Descending ? (loop.Inclusive ? BinaryOp.GreaterOrEqual : BinaryOp.Greater) : (loop.Inclusive ? BinaryOp.LessOrEqual : BinaryOp.Less);
+        var runs = new Binary(IrType.Bool, test, start, bound);
+        return new If(null, runs, new Block(IR.Ir.Array<IrStmt>(call)), Block.Empty);
     }
 
-    /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations.</summary>
+    /// <summary>
+    /// <c>acc += Kernels.Dot(a, aStart, b, bStart, count)</c> for a reverse loop that only sums products of two rows into
+    /// one place (<c>_sum += _d_product[r] * l[o + r]</c>, the gradient of one input of a matrix–vector product), with
+    /// the same conditions as <see cref="ScaledAdd"/> on offsets, bounds and the length of the row, else null. The kernel
+    /// sums in a fixed order of its own (lanes of four), so the sum may differ from the loop's by rounding.
+    /// </summary>
+    private static IrStmt? DotProduct(Loop loop)
+    {
+        List<IrStmt> body = loop.Body.Statements.Where(st => st is not Comment).ToList();
+        if (loop is not { IsCounted: true, Condition: null, Start: { } start, Bound: { } bound } || body.Count != 1
+            || body[0] is not Assign { Target: var target, Value: Binary { Op: BinaryOp.Add } sum }
+            || target is not (VarRef or ElementAt { Array: VarRef }) || !sum.Left.Equals(target)
+            || sum.Right is not Binary { Op: BinaryOp.Multiply, Left: ElementAt { Array: VarRef a, Indices.Count: 1 } left, Right: ElementAt { Array: VarRef b, Indices.Count: 1 } right }
+            || !target.Type.IsFloatingElement || !left.Type.Equals(target.Type) || !right.Type.Equals(target.Type)
+            || !Vectorizable(a.Type, target.Type, writable: false) || !Vectorizable(b.Type, target.Type, writable: false))
+        {
+            return null;
+        }
+
+        string counter = loop.Counter!.Name;
+        string written = target is ElementAt { Array: VarRef into } ? into.Name : ((VarRef)target).Name;
+        // The place summed into stays put (its index reads neither the counter nor the rows) and is neither row.
+        if (written == a.Name || written == b.Name || target is ElementAt element && !element.Indices.All(i => CannotThrow(i) && !IrWalker.Reads(i).Contains(counter))) return null;
+        bool Fixed(IrExpr e) => CannotThrow(e) && !IrWalker.Reads(e).Any(n => n == counter || n == written);
+        if (!Fixed(start) || !Fixed(bound) || Offset(left.Indices[0], counter) is not { } aOffset || Offset(right.Indices[0], counter) is not { } bOffset
+            || !Fixed(aOffset) || !Fixed(bOffset)) return null;
+
+        IrExpr one = new Constant(IrType.Int, "1", 1);
+        IrExpr first = loop.Descending ? (loop.Inclusive ? bound : Plus(bound, one)) : start;
+        IrExpr count = loop.Descending
+            ? Plus(Minus(start, first), one)
+            : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
+        IrExpr end = loop.Descending ? start : bound;
+        if (count is not (VarRef or Member or Constant { Value: >= 8 }) && end is not (VarRef or Member)) return null;
+        var dot = new RuntimeCall(target.Type, RuntimeOp.Dot, IR.Ir.Array(a, Plus(aOffset, first), b, Plus(bOffset, first), count));
+        return new Assign(loop.Origin, target, new Binary(target.Type, BinaryOp.Add, target, dot));
+    }
+
+    /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations,
+    /// integer divisions by a constant.</summary>
     private static bool CannotThrow(IrExpr e) => e switch
     {
         VarRef or Constant => true,
         Member { Receiver: VarRef, Name: "Length" } => true,
         Binary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b => CannotThrow(b.Left) && CannotThrow(b.Right),
+        // Integer division by a constant other than 0 and -1 (int.MinValue / -1 overflows).
+        Binary { Op: BinaryOp.Divide or BinaryOp.Remainder, Type.IsIntegral: true, Right: Constant { Value: not (0 or -1) } } b => CannotThrow(b.Left),
         Unary { Op: UnaryOp.Negate } u => CannotThrow(u.Operand),
         _ => false,
     };

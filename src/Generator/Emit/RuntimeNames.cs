@@ -36,6 +36,8 @@ internal static class RuntimeNames
         RuntimeOp.StackReserve => "Reserve",
         RuntimeOp.StackDispose => "Dispose",
         RuntimeOp.AddScaled => Kernels + "AddScaled",
+        RuntimeOp.AddScaledExactly => Kernels + "AddScaledExactly",
+        RuntimeOp.Dot => Kernels + "Dot",
         RuntimeOp.AllFinite => Kernels + "AllFinite",
         RuntimeOp.AliasingCheck => Services + "Aliasing.Check<" + call.Arguments[0].Type.ElementName + ">",
         RuntimeOp.ClearArray => "global::System.Array.Clear",

@@ -243,6 +243,12 @@ internal enum RuntimeOp
     /// <summary>The vector kernel <c>into[intoStart + k] += scale · from[fromStart + k]</c>: <c>(into, intoStart, scale, from, fromStart, count)</c>.</summary>
     AddScaled,
 
+    /// <summary>The same in a forward sweep, every element even for a zero factor (the primal's values to the bit).</summary>
+    AddScaledExactly,
+
+    /// <summary>The vector kernel <c>Σ a[aStart + k] · b[bStart + k]</c>: <c>(a, aStart, b, bStart, count)</c>.</summary>
+    Dot,
+
     /// <summary>Whether every element of an array is finite: <c>(array)</c>.</summary>
     AllFinite,
 

@@ -138,7 +138,7 @@ public class OptimizerPassTests
     public void The_pipelines_name_their_passes_in_order()
     {
         Assert.Equal(new[] { "index saves by the loop counter", "localize loop adjoints", "promote accumulations", "vectorize scaled adds",
-            "skip zero adjoints", "hoist loop bounds" }, Optimizer.Common.Select(p => p.Name));
+            "vectorize forward scaled adds", "skip zero adjoints", "hoist loop bounds" }, Optimizer.Common.Select(p => p.Name));
         Assert.Equal(new[] { "prune the forward sweep", "pool local arrays" }, Optimizer.FinishPullback.Select(p => p.Name));
     }
 }

@@ -8,6 +8,8 @@
             double[] _d_vel_Y = global::System.Array.Empty<double>();
             double[] path_X = global::System.Array.Empty<double>();
             double[] path_Y = global::System.Array.Empty<double>();
+            double[] vel_X = global::System.Array.Empty<double>();
+            double[] vel_Y = global::System.Array.Empty<double>();
             try
             {
                 // forward sweep
@@ -18,9 +20,9 @@
                 _d_path_X = global::Backprop.CompilerServices.Buffers.Grow(_d_path_X, path_X.Length);
                 path_Y = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(pathLength);
                 _d_path_Y = global::Backprop.CompilerServices.Buffers.Grow(_d_path_Y, path_Y.Length);
-                double[] vel_X = new double[2];
+                vel_X = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(2);
                 _d_vel_X = global::Backprop.CompilerServices.Buffers.Grow(_d_vel_X, vel_X.Length);
-                double[] vel_Y = new double[2];
+                vel_Y = global::Backprop.CompilerServices.Buffers.RentZeroed<double>(2);
                 _d_vel_Y = global::Backprop.CompilerServices.Buffers.Grow(_d_vel_Y, vel_Y.Length);
                 vel_X[0] = v0.X;
                 vel_Y[0] = v0.Y;
@@ -149,5 +151,7 @@
                 global::Backprop.CompilerServices.Buffers.Return(_d_vel_Y);
                 global::Backprop.CompilerServices.Buffers.Return(path_X);
                 global::Backprop.CompilerServices.Buffers.Return(path_Y);
+                global::Backprop.CompilerServices.Buffers.Return(vel_X);
+                global::Backprop.CompilerServices.Buffers.Return(vel_Y);
             }
         }
