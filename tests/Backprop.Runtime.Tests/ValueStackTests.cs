@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Backprop.CompilerServices;
 using Xunit;
 
@@ -96,5 +97,39 @@ public class ValueStackTests
         Assert.True(SpareSegments<string>.Count > 0);
         string[] kept = SpareSegments<string>.Take();
         Assert.All(kept, Assert.Null);
+    }
+
+    [Fact]
+    public void Rows_pushed_whole_come_back_whole_across_segments_mixed_with_single_values()
+    {
+        var stack = new ValueStack<double>();
+        var random = new Random(11);
+        var rows = new System.Collections.Generic.List<double[]>();
+        var singles = new System.Collections.Generic.List<double>();
+        int length = ValueStack<double>.SegmentLength;
+        foreach (int count in new[] { 3, 0, 70, length - 5, 2 * length + 9, 1 })
+        {
+            double[] row = Enumerable.Range(0, count + 4).Select(_ => random.NextDouble()).ToArray();
+            stack.PushRange(row, 2, count);
+            rows.Add(row);
+            double single = random.NextDouble();
+            stack.Push(single);
+            singles.Add(single);
+        }
+
+        for (int r = rows.Count - 1; r >= 0; r--)
+        {
+            Assert.Equal(singles[r], stack.Pop());
+            double[] row = rows[r];
+            int count = row.Length - 4;
+            var back = new double[row.Length];
+            stack.PopRange(back, 2, count);
+            Assert.Equal(row.Skip(2).Take(count), back.Skip(2).Take(count));
+            Assert.Equal(0.0, back[0]);
+        }
+
+        Assert.Equal(0, stack.Count);
+        Assert.Throws<InvalidOperationException>(() => { var s = stack; s.PopRange(new double[1], 0, 1); });
+        stack.Dispose();
     }
 }

@@ -176,8 +176,8 @@ internal static class PooledLocals
                 return false;
             case DiffCall call:
                 return call.Receiver is not null && Leaks(call.Receiver, name) || call.Arguments.Any(a => IrWalker.PassedArray(a)?.Name != name && Leaks(a, name));
-            case RuntimeCall { Op: RuntimeOp.AddScaled or RuntimeOp.AddScaledExactly or RuntimeOp.Dot } kernel:
-                // Reads and writes elements only, within the call.
+            case RuntimeCall { Op: RuntimeOp.AddScaled or RuntimeOp.AddScaledExactly or RuntimeOp.Dot or RuntimeOp.StackPushRange or RuntimeOp.StackPopRange } kernel:
+                // Reads and writes elements only, within the call (a row saved on a stack is a copy of its values).
                 return kernel.Arguments.Any(a => a is not VarRef && Leaks(a, name));
             case BackwardCall backward:
                 return Leaks(backward.Call, name) || backward.Gradients is not null && Leaks(backward.Gradients, name)

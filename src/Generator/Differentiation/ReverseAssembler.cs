@@ -74,6 +74,7 @@ internal sealed partial class ReverseAssembler
             }
         }
 
+        FindBlockSaves(steps);
         var forward = new List<IrStmt>();
         EmitForward(steps, forward);
         var reverse = new List<IrStmt>();
@@ -252,7 +253,7 @@ internal sealed partial class ReverseAssembler
             switch (step.Kind)
             {
                 case StepKind.Simple:
-                    if (step.Save) into.Add(SaveValue(step));
+                    if (step.Save && !_blockSaved.Contains(step)) into.Add(SaveValue(step));
                     foreach (string output in step.SavedOutputs) into.Add(SaveArray(step, output));
                     into.Add(step.Stmt);
                     if (ActivityAnalysis.Definition(step.Stmt) is var (target, value) && !step.StoresElement && _activity.IsActive(target)
@@ -292,6 +293,7 @@ internal sealed partial class ReverseAssembler
                     }
 
                     if (loop.IsCounted) into.AddRange(ReserveStacks(loop, loopBody));
+                    into.AddRange(SaveBlocks(step));
                     into.Add(loop with { Body = new Block(loopBody.ToEquatableArray()) });
                     if (step.Record is { } counted && step.InLoop) into.Add(new Push(Stack(counted.Name, IrType.Int).Name, counted.Ref));
                     break;
@@ -387,7 +389,7 @@ internal sealed partial class ReverseAssembler
                     if (step.Stmt.Origin is { } origin && origin != lastOrigin) into.Add(new Comment(origin));
                     lastOrigin = step.Stmt.Origin;
                     into.AddRange(step.BeforeRestore);
-                    if (step.Save) into.Add(RestoreValue(step));
+                    if (step.Save && !_blockSaved.Contains(step)) into.Add(RestoreValue(step));
                     into.AddRange(step.AfterRestore);
 
                     // A call's outputs get their old contents back after its Backward, which rewrote them.
@@ -435,6 +437,7 @@ internal sealed partial class ReverseAssembler
                     if (loop.IsCounted)
                     {
                         into.Add(ReverseCountedLoop(loop with { Start = _analysis.Resolve(loop.Start!), Bound = _analysis.Resolve(loop.Bound!) }, body));
+                        into.AddRange(RestoreBlocks(step));
                     }
                     else
                     {

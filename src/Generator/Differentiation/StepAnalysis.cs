@@ -65,7 +65,8 @@ internal sealed class StepAnalysis
 
     /// <summary>
     /// Outputs whose incoming gradient the reverse sweep can read in place, without a copy: the method never reads
-    /// them, and a single statement stores into them, at most once per element. Its index must tell apart the
+    /// them, and a single statement stores into them, at most once per element (or several that never meet, see
+    /// <see cref="DisjointStores"/>). Its index must tell apart the
     /// iterations of the loops around it, in mixed radix: <c>i</c>, <c>i * n + j</c>, <c>(i * n + j) * m + k</c>,
     /// where each inner counter runs from 0 to the fixed bound it is multiplied by. Then nothing accumulates into the
     /// output's adjoint and no element needs zeroing after its read. (The sweep second order transforms keeps the copy.)
@@ -77,6 +78,7 @@ internal sealed class StepAnalysis
         {
             // The one statement that may use the output other than through its length: a store, or a layer call.
             List<Step> users = _flat.Where(s => IrWalker.OwnExpressions(s.Stmt).Any(e => MentionsBeyondLength(e, output.Name))).ToList();
+            if (users.Count > 1 && DisjointStores(output.Name, users)) _writeOnceOutputs.Add(output.Name);
             if (users.Count != 1) continue;
             Step user = users[0];
             if (_sweep == Sweep.Pullback && PassedOnOnce(output, user))
@@ -97,6 +99,44 @@ internal sealed class StepAnalysis
             var changing = new HashSet<string>(loops.Select(l => l.Counter!.Name).Concat(loops.Count > 0 ? IrWalker.AssignedVariables(loops[0]) : Enumerable.Empty<string>()));
             if (SeparatesIterations(Resolve(target.Indices[0]), loops, loops.Count, changing)) _writeOnceOutputs.Add(output.Name);
         }
+    }
+
+    /// <summary>
+    /// Several stores into an output that never meet: constant indices outside loops, all different, and at most one
+    /// store in a single counted loop, at its counter, which counts up from a constant above all of them
+    /// (<c>slope[0] = x[0]; for (int i = 1; …) slope[i] = …;</c>, a boundary and the interior).
+    /// </summary>
+    private bool DisjointStores(string output, List<Step> users)
+    {
+        var points = new HashSet<double>();
+        double? rangeStart = null;
+        foreach (Step user in users)
+        {
+            if (user.Stmt is not Assign { Target: ElementAt { Array: VarRef array, Indices.Count: 1 } target } store || array.Name != output
+                || target.Indices.Concat(new[] { store.Value }).Any(e => MentionsBeyondLength(e, output)))
+            {
+                return false;
+            }
+
+            List<Loop> loops = _enclosingLoops[user].Select(l => (Loop)l.Stmt).ToList();
+            IrExpr index = Resolve(target.Indices[0]);
+            if (loops.Count == 0 && index is Constant { Type.IsIntegral: true } point && Ir.IsLiteral(point))
+            {
+                if (!points.Add(point.Value)) return false;
+                continue;
+            }
+
+            if (loops.Count == 1 && rangeStart is null && loops[0] is { IsCounted: true, Descending: false, Start: Constant { Type.IsIntegral: true } start } loop
+                && Ir.IsLiteral(start) && index is VarRef counter && counter.Name == loop.Counter!.Name)
+            {
+                rangeStart = start.Value;
+                continue;
+            }
+
+            return false;
+        }
+
+        return points.All(p => rangeStart is null || p < rangeStart);
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ internal static class RuntimeNames
         RuntimeOp.NewStack => "new " + call.Type.Name,
         RuntimeOp.StackReserve => "Reserve",
         RuntimeOp.StackDispose => "Dispose",
+        RuntimeOp.StackPushRange => "PushRange",
+        RuntimeOp.StackPopRange => "PopRange",
         RuntimeOp.AddScaled => Kernels + "AddScaled",
         RuntimeOp.AddScaledExactly => Kernels + "AddScaledExactly",
         RuntimeOp.Dot => Kernels + "Dot",

@@ -240,6 +240,12 @@ internal enum RuntimeOp
     /// <summary>Gives the receiving stack's storage back.</summary>
     StackDispose,
 
+    /// <summary>Pushes a row of an array onto the receiving stack, first to last: <c>(array, start, count)</c>.</summary>
+    StackPushRange,
+
+    /// <summary>Pops a row pushed by <see cref="StackPushRange"/> back into the array: <c>(array, start, count)</c>.</summary>
+    StackPopRange,
+
     /// <summary>The vector kernel <c>into[intoStart + k] += scale · from[fromStart + k]</c>: <c>(into, intoStart, scale, from, fromStart, count)</c>.</summary>
     AddScaled,
 

@@ -69,9 +69,60 @@ public struct ValueStack<T> : IDisposable
         return items[count];
     }
 
+    /// <summary>
+    /// Pushes <paramref name="count"/> values from <paramref name="source"/> at <paramref name="start"/>, first to last,
+    /// as that many pushes would: the old contents of a row a loop overwrites element by element, saved before the loop.
+    /// </summary>
+    /// <param name="source">The array or span read.</param>
+    /// <param name="start">Where the values start.</param>
+    /// <param name="count">How many; nothing happens if it is not positive.</param>
+    public void PushRange(ReadOnlySpan<T> source, int start, int count)
+    {
+        if (count <= 0) return;
+        ReadOnlySpan<T> values = source.Slice(start, count);
+        while (!values.IsEmpty)
+        {
+            if (_items is null || _count == _items.Length) Grow(values.Length);
+            int n = Math.Min(_items!.Length - _count, values.Length);
+            values.Slice(0, n).CopyTo(_items.AsSpan(_count, n));
+            _count += n;
+            values = values.Slice(n);
+        }
+    }
+
+    /// <summary>
+    /// Pops the last <paramref name="count"/> values pushed back into <paramref name="target"/> at
+    /// <paramref name="start"/>, undoing <see cref="PushRange"/> (the value pushed last goes last).
+    /// </summary>
+    /// <param name="target">The array or span written.</param>
+    /// <param name="start">Where the values go.</param>
+    /// <param name="count">How many; nothing happens if it is not positive.</param>
+    /// <exception cref="InvalidOperationException">The stack holds fewer values (a generator bug).</exception>
+    public void PopRange(Span<T> target, int start, int count)
+    {
+        if (count <= 0) return;
+        Span<T> into = target.Slice(start, count);
+        int remaining = count;
+        while (remaining > 0)
+        {
+            if (_count == 0) StepDown();
+            int n = Math.Min(_count, remaining);
+            _items.AsSpan(_count - n, n).CopyTo(into.Slice(remaining - n, n));
+            _count -= n;
+            remaining -= n;
+        }
+    }
+
     /// <summary>Returns the rented segments to the pool. The stack is empty afterwards and can be reused.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dispose()
+    {
+        // A stack nothing was pushed on (a recursion's base case) has nothing to give back.
+        if (_items is not null) DisposeSegments();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DisposeSegments()
     {
         T[]? items = _items;
         _items = null;
@@ -109,15 +160,21 @@ public struct ValueStack<T> : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T PopSlow()
     {
-        // The current segment is used up: give it back and carry on in the one below.
-        if (_count != 0 || _depth == 0) ThrowEmpty();
+        if (_count != 0) ThrowEmpty();
+        StepDown();
+        return Pop();
+    }
+
+    /// <summary>The current segment is used up: give it back and carry on in the one below.</summary>
+    private void StepDown()
+    {
+        if (_depth == 0) ThrowEmpty();
         Give(_items!);
         _depth--;
         _items = _below![_depth];
         _count = _belowCounts![_depth];
         _below[_depth] = null!;
         _countBelow -= _count;
-        return Pop();
     }
 
     /// <summary>

@@ -148,9 +148,10 @@ public class LoopArrayTests
     {
         Check(Compiled.Value, "Samples.Minors", "Quadratic", r => new object?[] { RandomArray(r, 4), RandomArray(r, 6), RandomArray(r, 12), 4 }, points: 5);
         string backward = GeneratedMethods.Method(TestCompiler.Generate(Source).Source(".Quadratic.Backward.g.cs"), "QuadraticBackward");
-        // One push per element filled, none per accumulation.
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(backward, @"_saved_product\.Push\("));
-        Assert.Matches(@"_saved_product\.Push\(product\[j\]\);\s*product\[j\] = diagonal\[j\]", backward);
+        // The row the fill overwrites is saved once, in one copy before it; nothing per accumulation.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(backward, @"_saved_product_rows\.PushRange\("));
+        Assert.Matches(@"_saved_product_rows\.PushRange\(product, 0, d\);\s*for \(int j = 0; j < d; j\+\+\)\s*\{\s*product\[j\] = diagonal\[j\]", backward);
+        Assert.DoesNotContain("_saved_product.Push(", backward);
     }
 
     [Fact]

@@ -55,6 +55,23 @@ public class WriteOnceOutputTests
             [Differentiable]
             public static void PassesOn(double[] x, double[] y, int rows, int cols) => Grid(x, y, rows, cols);
 
+            // A boundary and the interior, by two statements that never meet: each element once.
+            [Differentiable]
+            public static void Boundary(double[] x, double[] y)
+            {
+                y[0] = x[0];
+                for (int i = 1; i < y.Length; i++) y[i] = x[i] * x[i - 1];
+            }
+
+            // The same, but the "boundary" is an element the loop stores again.
+            [Differentiable]
+            public static void BoundaryOverlap(double[] x, double[] y)
+            {
+                y[1] = x[0] * x[1];
+                for (int i = 1; i < y.Length; i++) y[i] = x[i] * x[i - 1];
+                y[0] = 2 * x[3];
+            }
+
             // Stored by two statements: the first value is overwritten, so its adjoint must start again from zero.
             [Differentiable]
             public static void Overwrite(double[] x, double[] y)
@@ -200,6 +217,11 @@ public class WriteOnceOutputTests
                 double s = ReadsBack(x, b);
                 double[] t = new double[6];
                 Squash(x, t);
+                double[] e = new double[6];
+                Boundary(x, e);
+                double[] f = new double[6];
+                BoundaryOverlap(x, f);
+                for (int i = 0; i < 6; i++) s += Math.Sin(e[i]) * f[i];
                 for (int i = 0; i < 6; i++) s += t[i] * g[i];
                 for (int i = 0; i < 6; i++) s += (g[i] - target[i]) * (g[i] - target[i]) + w[i] * o[i] + p[i] * g[i] + b[i] * b[i];
                 for (int i = 0; i < 4; i++) s += v[i] * v[i];
@@ -216,6 +238,8 @@ public class WriteOnceOutputTests
     [InlineData("Grid", true)]
     [InlineData("PassesOn", true)]
     [InlineData("Squash", true)]
+    [InlineData("Boundary", true)]
+    [InlineData("BoundaryOverlap", false)]
     [InlineData("Overwrite", false)]
     [InlineData("Repeated", false)]
     [InlineData("Windows", false)]
@@ -260,6 +284,8 @@ public class WriteOnceOutputTests
     [InlineData("Grid", 6, 6)]
     [InlineData("PassesOn", 6, 6)]
     [InlineData("Squash", 6, 6)]
+    [InlineData("Boundary", 6, 6)]
+    [InlineData("BoundaryOverlap", 6, 6)]
     [InlineData("Overwrite", 6, 6)]
     [InlineData("Repeated", 6, 6)]
     [InlineData("Windows", 6, 4)]
