@@ -145,16 +145,7 @@ internal static partial class Simplifier
         if (!guarded && !Fixed(scale) || !Fixed(start) || !Fixed(bound) || Offset(target.Indices[0], counter) is not { } intoOffset
             || Offset(read.Indices[0], counter) is not { } fromOffset || !Fixed(intoOffset) || !Fixed(fromOffset)) return null;
 
-        // The elements run from first to first + count - 1 (counting up or down: the same additions in any order).
-        IrExpr one = new Constant(IrType.Int, "1", 1);
-        IrExpr first = loop.Descending ? (loop.Inclusive ? bound : Plus(bound, one)) : start;
-        IrExpr count = loop.Descending
-            ? Plus(Minus(start, first), one)
-            : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
-        // Only a loop over a whole row (a length, a size, a constant of 8 or more) or to the end of one (a triangle's row,
-        // from s + 1 to a size), not a few taps of a kernel window, which the call would only slow down.
-        IrExpr end = loop.Descending ? start : bound;
-        if (count is not (VarRef or Member or Constant { Value: >= 8 }) && end is not (VarRef or Member)) return null;
+        if (Row(loop) is not var (first, count)) return null;
         var arguments = IR.Ir.Array(into, Plus(intoOffset, first), scale, from, Plus(fromOffset, first), count);
         var call = new Evaluate(loop.Origin, new RuntimeCall(IrType.Void, forward is null ? RuntimeOp.AddScaled : RuntimeOp.AddScaledExactly, arguments));
         if (!guarded) return call;
@@ -191,15 +182,27 @@ internal static partial class Simplifier
         if (!Fixed(start) || !Fixed(bound) || Offset(left.Indices[0], counter) is not { } aOffset || Offset(right.Indices[0], counter) is not { } bOffset
             || !Fixed(aOffset) || !Fixed(bOffset)) return null;
 
+        if (Row(loop) is not var (first, count)) return null;
+        var dot = new RuntimeCall(target.Type, RuntimeOp.Dot, IR.Ir.Array(a, Plus(aOffset, first), b, Plus(bOffset, first), count));
+        return new Assign(loop.Origin, target, new Binary(target.Type, BinaryOp.Add, target, dot));
+    }
+
+    /// <summary>
+    /// The elements a counted loop runs over, from <c>First</c> to <c>First + Count - 1</c> (counting up or down: the same
+    /// additions in any order), if it runs over a whole row (a length, a size, a constant of 8 or more) or to the end of
+    /// one (a triangle's row, from <c>s + 1</c> to a size); null for a few taps of a kernel window, which a call would
+    /// only slow down.
+    /// </summary>
+    private static (IrExpr First, IrExpr Count)? Row(Loop loop)
+    {
+        IrExpr start = loop.Start!, bound = loop.Bound!;
         IrExpr one = new Constant(IrType.Int, "1", 1);
         IrExpr first = loop.Descending ? (loop.Inclusive ? bound : Plus(bound, one)) : start;
         IrExpr count = loop.Descending
             ? Plus(Minus(start, first), one)
             : loop.Inclusive ? Plus(Minus(bound, first), one) : Minus(bound, first);
         IrExpr end = loop.Descending ? start : bound;
-        if (count is not (VarRef or Member or Constant { Value: >= 8 }) && end is not (VarRef or Member)) return null;
-        var dot = new RuntimeCall(target.Type, RuntimeOp.Dot, IR.Ir.Array(a, Plus(aOffset, first), b, Plus(bOffset, first), count));
-        return new Assign(loop.Origin, target, new Binary(target.Type, BinaryOp.Add, target, dot));
+        return count is VarRef or Member or Constant { Value: >= 8 } || end is VarRef or Member ? (first, count) : null;
     }
 
     /// <summary>Arithmetic that evaluates without throwing: variables, constants, lengths, sums, differences, products, negations,

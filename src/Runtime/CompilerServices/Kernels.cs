@@ -104,33 +104,8 @@ public static class Kernels
     /// <param name="bStart">Where in <paramref name="b"/> the first element is.</param>
     /// <param name="count">How many products.</param>
     /// <exception cref="ArgumentOutOfRangeException">A range runs past the end of its array.</exception>
-    public static double Dot(ReadOnlySpan<double> a, int aStart, ReadOnlySpan<double> b, int bStart, int count)
-    {
-        if (count <= 0) return 0;
-        ReadOnlySpan<double> x = a.Slice(aStart, count), y = b.Slice(bStart, count);
-        int k = 0;
-        double sum;
-        if (count >= 4)
-        {
-            // The slices above checked the ranges: the loads below stay inside them.
-            ref double xs = ref MemoryMarshal.GetReference(x);
-            ref double ys = ref MemoryMarshal.GetReference(y);
-            Vector256<double> lanes = Vector256<double>.Zero;
-            for (int last = count - 4; k <= last; k += 4)
-            {
-                lanes += Vector256.LoadUnsafe(ref xs, (nuint)k) * Vector256.LoadUnsafe(ref ys, (nuint)k);
-            }
-
-            sum = (lanes.GetElement(0) + lanes.GetElement(1)) + (lanes.GetElement(2) + lanes.GetElement(3));
-        }
-        else
-        {
-            sum = 0;
-        }
-
-        for (; k < count; k++) sum += x[k] * y[k];
-        return sum;
-    }
+    public static double Dot(ReadOnlySpan<double> a, int aStart, ReadOnlySpan<double> b, int bStart, int count) =>
+        DotCore(a, aStart, b, bStart, count);
 
     /// <summary>
     /// <see cref="Dot(ReadOnlySpan{double}, int, ReadOnlySpan{double}, int, int)"/> for <c>float</c>: eight lanes, added
@@ -141,32 +116,42 @@ public static class Kernels
     /// <param name="b">The second array or span.</param>
     /// <param name="bStart">Where in <paramref name="b"/> the first element is.</param>
     /// <param name="count">How many products.</param>
-    public static float Dot(ReadOnlySpan<float> a, int aStart, ReadOnlySpan<float> b, int bStart, int count)
+    public static float Dot(ReadOnlySpan<float> a, int aStart, ReadOnlySpan<float> b, int bStart, int count) =>
+        DotCore(a, aStart, b, bStart, count);
+
+    // Lanes of one 256-bit vector (4 doubles, 8 floats), whatever vector hardware there is, added pairwise.
+    private static T DotCore<T>(ReadOnlySpan<T> a, int aStart, ReadOnlySpan<T> b, int bStart, int count)
+        where T : unmanaged, INumber<T>
     {
-        if (count <= 0) return 0;
-        ReadOnlySpan<float> x = a.Slice(aStart, count), y = b.Slice(bStart, count);
-        int k = 0;
-        float sum;
-        if (count >= 8)
+        if (count <= 0) return T.Zero;
+        ReadOnlySpan<T> x = a.Slice(aStart, count), y = b.Slice(bStart, count);
+        int lanes = Vector256<T>.Count, k = 0;
+        T sum = T.Zero;
+        if (count >= lanes)
         {
-            ref float xs = ref MemoryMarshal.GetReference(x);
-            ref float ys = ref MemoryMarshal.GetReference(y);
-            Vector256<float> lanes = Vector256<float>.Zero;
-            for (int last = count - 8; k <= last; k += 8)
+            // The slices above checked the ranges: the loads below stay inside them.
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ys = ref MemoryMarshal.GetReference(y);
+            Vector256<T> partial = Vector256<T>.Zero;
+            for (int last = count - lanes; k <= last; k += lanes)
             {
-                lanes += Vector256.LoadUnsafe(ref xs, (nuint)k) * Vector256.LoadUnsafe(ref ys, (nuint)k);
+                partial += Vector256.LoadUnsafe(ref xs, (nuint)k) * Vector256.LoadUnsafe(ref ys, (nuint)k);
             }
 
-            sum = ((lanes.GetElement(0) + lanes.GetElement(1)) + (lanes.GetElement(2) + lanes.GetElement(3)))
-                + ((lanes.GetElement(4) + lanes.GetElement(5)) + (lanes.GetElement(6) + lanes.GetElement(7)));
-        }
-        else
-        {
-            sum = 0;
+            sum = Pairwise(partial);
         }
 
         for (; k < count; k++) sum += x[k] * y[k];
         return sum;
+    }
+
+    // (l0 + l1) + (l2 + l3), and for eight lanes the same over each half, added (the lane count is a JIT-time constant).
+    private static T Pairwise<T>(Vector256<T> lanes)
+        where T : unmanaged, INumber<T>
+    {
+        T low = (lanes.GetElement(0) + lanes.GetElement(1)) + (lanes.GetElement(2) + lanes.GetElement(3));
+        if (Vector256<T>.Count == 4) return low;
+        return low + ((lanes.GetElement(4) + lanes.GetElement(5)) + (lanes.GetElement(6) + lanes.GetElement(7)));
     }
 
     /// <summary>
