@@ -17,7 +17,8 @@ namespace Backprop.Gen.Differentiation;
 /// </summary>
 /// <remarks>
 /// The recurrence is the loop's statements that assign a scalar with no adjoint work (inactive), from itself, the
-/// counter, and variables and arrays the loop does not change; they come first or last in the body. Every other
+/// counter, and variables and arrays the loop does not change, with no call that has effects (it runs twice); they come
+/// first or last in the body. Every other
 /// statement has adjoint work whose reverse (a) stores only into adjoint elements at the counter, or into temporaries it
 /// declares, reading those arrays at the counter only, and calls nothing; (b) reads, of what the loop assigns, only the
 /// recurrence; and (c) assigns a variable or array whose value is not still to be read when the loop starts, so that
@@ -72,8 +73,9 @@ internal sealed class ForwardReplay
         if (IrWalker.OwnExpressions(loop).SelectMany(IrWalker.Reads).Any(assigned.Contains)) return null;
 
         // The recurrence: inactive scalar assignments (no adjoint work) from themselves and what the loop does not change.
+        // (Computed again in the reverse sweep, so pure: rng.NextDouble() would give other numbers the second time.)
         var recurrence = loopStep.Body.Where(s => !s.HasAdjointWork && s.Target is not null && !s.StoresElement && s.OutputTargets.Count == 0
-            && !IrWalker.OwnExpressions(s.Stmt).Any(e => e is DiffCall)).ToList();
+            && IrWalker.OwnExpressions(s.Stmt).All(Simplifier.Pure)).ToList();
         var targets = new HashSet<string>(recurrence.Select(s => s.Target!));
         var others = loopStep.Body.Where(s => !recurrence.Contains(s)).ToList();
         if (others.Count == 0 || recurrence.Count == 0) return null;

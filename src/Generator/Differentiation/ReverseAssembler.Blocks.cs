@@ -20,6 +20,9 @@ internal sealed partial class ReverseAssembler
     /// <summary>Finds, in every counted loop of <paramref name="steps"/>, the stores whose old values are saved as a row.</summary>
     private void FindBlockSaves(List<Step> steps)
     {
+        // The sweep second order transforms keeps element saves: its forward transformer mirrors each push and pop
+        // onto the tangents, which a row copy would leave behind.
+        if (_analysis.Sweep == Sweep.SecondOrderBase) return;
         foreach (Step loopStep in Step.Flatten(steps).Where(s => s.Kind == StepKind.Loop && s.Replay is null))
         {
             if (loopStep.Stmt is not Loop { IsCounted: true, Descending: false, Counter: { } counter }) continue;

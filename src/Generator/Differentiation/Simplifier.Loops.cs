@@ -68,6 +68,16 @@ internal static partial class Simplifier
                 case Loop loop when (ScaledAdd(loop) ?? DotProduct(loop)) is { } call:
                     // A comment the loop's body held (the source statement) goes before the call.
                     result.AddRange(loop.Body.Statements.OfType<Comment>());
+                    // double _sum = 0.0; … _sum += Kernels.Dot(…) reads as double _sum = Kernels.Dot(…).
+                    if (call is Assign { Target: VarRef sum, Value: Binary { Op: BinaryOp.Add, Right: RuntimeCall { Op: RuntimeOp.Dot } dot } }
+                        && result.FindLastIndex(x => x is not Comment) is var at && at >= 0
+                        && result[at] is Declare { Initializer: Constant { Value: 0 } } zero && zero.Variable.Name == sum.Name)
+                    {
+                        result.Add(zero with { Initializer = dot });
+                        result.RemoveAt(at);
+                        break;
+                    }
+
                     result.Add(call);
                     break;
                 default:
@@ -237,12 +247,15 @@ internal static partial class Simplifier
         _ => null,
     };
 
-    /// <summary><c>a + b</c>, without adding a zero, and <c>(x - 1) + 1</c> as <c>x</c>.</summary>
+    /// <summary><c>a + b</c>, without adding a zero, and <c>(x - 1) + 1</c> as <c>x</c>, <c>(o - s - 1) + (s + 1)</c> as <c>o</c>.</summary>
     private static IrExpr Plus(IrExpr a, IrExpr b) => (a, b) switch
     {
         (Constant { Value: 0 }, _) => b,
         (_, Constant { Value: 0 }) => a,
         (Binary { Op: BinaryOp.Subtract, Right: Constant { Value: var k } } d, Constant { Value: var m }) when k == m => d.Left,
+        // (o - s - 1) + (s + 1) is o: a triangle's column offset plus the first row below the diagonal.
+        (Binary { Op: BinaryOp.Subtract, Left: Binary { Op: BinaryOp.Subtract } inner, Right: Constant { Value: var k } },
+            Binary { Op: BinaryOp.Add, Left: var s, Right: Constant { Value: var m } }) when k == m && inner.Right.Equals(s) => inner.Left,
         _ => new Binary(IrType.Int, BinaryOp.Add, a, b),
     };
 
@@ -259,6 +272,7 @@ internal static partial class Simplifier
         _ => false,
     };
 
-    private static bool Pure(IrExpr? e) => e is null
+    /// <summary>Whether evaluating an expression again gives the same value and changes nothing (no call with effects, no pop).</summary>
+    public static bool Pure(IrExpr? e) => e is null
         || !IrWalker.DescendantsAndSelf(e).Any(x => x is OpaqueCall call && !IR.Ir.IsPureOpaque(call) || x is RuntimeCall || x is Opaque or Pop or DiffCall or BackwardCall or Fused);
 }

@@ -85,6 +85,28 @@ public class ForwardReplayTests
                 [Differentiable]
                 public static double Caller(double[] x) => 2 * Fit(x, 5) + Fit(x, 4) * Prefix(x, 1);
 
+                // A recurrence that calls something with effects: computing it again would give other values.
+                public static int Calls;
+
+                public static double Noise(int j)
+                {
+                    Calls++;
+                    return 0.5 + 0.125 * ((Calls * 7 + j) % 5);
+                }
+
+                [Differentiable]
+                public static double Noisy(double[] x)
+                {
+                    double s = 0;
+                    for (int j = 0; j < x.Length; j++)
+                    {
+                        double m = Noise(j);
+                        s += x[j] * x[j] * m;
+                    }
+
+                    return s;
+                }
+
                 // An adjoint carried from one iteration to the next: the plain reverse, saving power at every step.
                 [Differentiable]
                 public static double Carried(double[] x, int k)
@@ -138,6 +160,26 @@ public class ForwardReplayTests
         string carried = GeneratedMethods.Method(Compiled.Value.Run.Source("Samples.Replay.Carried.Backward.g.cs"), "CarriedBackward");
         Assert.DoesNotContain("run first to last", carried);
         Assert.Contains("power = _saved_power", carried);
+    }
+
+    [Fact]
+    public void A_recurrence_with_effects_is_saved_not_computed_again()
+    {
+        // Found by review: rng.NextDouble() in the recurrence ran again in the reverse sweep, with other numbers.
+        string noisy = GeneratedMethods.Method(Compiled.Value.Run.Source("Samples.Replay.Noisy.Backward.g.cs"), "NoisyBackward");
+        Assert.DoesNotContain("run first to last", noisy);
+        Type replay = Compiled.Value.Assembly.GetType("Samples.Replay", throwOnError: true)!;
+        FieldInfo calls = replay.GetField("Calls")!;
+        double[] x = { 0.3, -1.2, 0.7, 2.0, -0.4, 1.1 };
+        calls.SetValue(null, 0);
+        var m = new double[x.Length];
+        MethodInfo noise = replay.GetMethod("Noise")!;
+        for (int j = 0; j < x.Length; j++) m[j] = (double)noise.Invoke(null, new object[] { j })!;
+        calls.SetValue(null, 0);
+        var dX = new double[x.Length];
+        Invoke.Call(Invoke.Method(Compiled.Value.Assembly, "Samples.Replay", "NoisyBackward", 3), new object?[] { x, dX, 1.0 });
+        for (int j = 0; j < x.Length; j++) Assert.Equal(2 * x[j] * m[j], dX[j], 12);
+        Assert.Equal(x.Length, (int)calls.GetValue(null)!);
     }
 
     [Fact]
