@@ -55,16 +55,9 @@ public class RowKernelTests
         }
         """;
 
-    private static readonly Lazy<GeneratorRun> Generated = new(() => TestCompiler.Generate(Source));
-    private static readonly Lazy<Assembly> Compiled = new(() =>
-    {
-        Assert.Empty(Generated.Value.GeneratorDiagnostics);
-        Assert.Empty(Generated.Value.CompilationProblems);
-        return TestCompiler.Load(Generated.Value);
-    });
+    private static readonly CompiledSource Compiled = new(Source);
 
-    private static string Backward(string method) =>
-        GeneratedMethods.Method(Generated.Value.Source(".Tri." + method + ".Backward.g.cs"), method + "Backward");
+    private static string Backward(string method) => Compiled.Backward("Tri", method);
 
     [Fact]
     public void A_triangular_product_runs_on_row_kernels()
@@ -90,10 +83,10 @@ public class RowKernelTests
     [InlineData(20)]
     public void Gradients_match_finite_differences_and_the_value_is_the_primals_to_the_bit(int d)
     {
-        Check(Compiled.Value, "Rows.Tri", "Triangle", r => new object?[] { RandomArray(r, d * (d - 1) / 2 + 1), RandomArray(r, d), d });
+        Check(Compiled.Assembly, "Rows.Tri", "Triangle", r => new object?[] { RandomArray(r, d * (d - 1) / 2 + 1), RandomArray(r, d), d });
 
-        MethodInfo primal = Invoke.Method(Compiled.Value, "Rows.Tri", "Triangle", 3);
-        MethodInfo backward = Invoke.Method(Compiled.Value, "Rows.Tri", "TriangleBackward", 6);
+        MethodInfo primal = Invoke.Method(Compiled.Assembly, "Rows.Tri", "Triangle", 3);
+        MethodInfo backward = Invoke.Method(Compiled.Assembly, "Rows.Tri", "TriangleBackward", 6);
         var random = new Random(d);
         double[] l = RandomArray(random, d * (d - 1) / 2 + 1), c = RandomArray(random, d);
         // A zero factor (c[0] = −0) and a −0 start: the forward kernel still adds, as the loop does.

@@ -1,5 +1,4 @@
 using System;
-using System.Reflection;
 using Backprop.Gen.Tests.Infrastructure;
 using Xunit;
 using static Backprop.Gen.Tests.Infrastructure.GradientHarness;
@@ -98,16 +97,9 @@ public class RowSaveTests
         }
         """;
 
-    private static readonly Lazy<GeneratorRun> Generated = new(() => TestCompiler.Generate(Source));
-    private static readonly Lazy<Assembly> Compiled = new(() =>
-    {
-        Assert.Empty(Generated.Value.GeneratorDiagnostics);
-        Assert.Empty(Generated.Value.CompilationProblems);
-        return TestCompiler.Load(Generated.Value);
-    });
+    private static readonly CompiledSource Compiled = new(Source);
 
-    private static string Backward(string method) =>
-        GeneratedMethods.Method(Generated.Value.Source(".S." + method + ".Backward.g.cs"), method + "Backward");
+    private static string Backward(string method) => Compiled.Backward("S", method);
 
     [Fact]
     public void Rows_nothing_reads_back_early_are_saved_whole()
@@ -134,10 +126,10 @@ public class RowSaveTests
     [InlineData(9)]
     public void Gradients_match_finite_differences(int n)
     {
-        Check(Compiled.Value, "Rows.S", "Stages", r => new object?[] { RandomArray(r, n), 3 });
-        Check(Compiled.Value, "Rows.S", "Centred", r => new object?[] { RandomArray(r, n), RandomArray(r, 3 * n), 3 });
-        Check(Compiled.Value, "Rows.S", "Shifted", r => new object?[] { RandomArray(r, n), 3 });
-        Check(Compiled.Value, "Rows.S", "Refilled", r => new object?[] { RandomArray(r, n), 3 });
+        Check(Compiled.Assembly, "Rows.S", "Stages", r => new object?[] { RandomArray(r, n), 3 });
+        Check(Compiled.Assembly, "Rows.S", "Centred", r => new object?[] { RandomArray(r, n), RandomArray(r, 3 * n), 3 });
+        Check(Compiled.Assembly, "Rows.S", "Shifted", r => new object?[] { RandomArray(r, n), 3 });
+        Check(Compiled.Assembly, "Rows.S", "Refilled", r => new object?[] { RandomArray(r, n), 3 });
     }
 
     [Fact]
@@ -145,6 +137,6 @@ public class RowSaveTests
     {
         // Found by review: the sweep second order transforms had row copies, and the tangents of the row were not restored.
         Assert.Contains("_saved_a_rows.PushRange", Backward("Refilled"));
-        HessianHarness.Check(Compiled.Value, "Rows.S", "Refilled", r => new object?[] { RandomArray(r, 5), 3 });
+        HessianHarness.Check(Compiled.Assembly, "Rows.S", "Refilled", r => new object?[] { RandomArray(r, 5), 3 });
     }
 }
