@@ -302,6 +302,18 @@ internal sealed partial class Normalizer
 
     private IEnumerable<IrStmt> LowerFor(For loop)
     {
+        // for (int c = 0, k = 0; c < n; c++): the other variables are declared just before a loop counted by the first,
+        // when their initializers do not read it and its own is a constant or a variable (so the order does not show).
+        if (loop.Initializers.Statements.Count > 1 && loop.Initializers.Statements.All(s => s is Declare { Initializer: not null })
+            && loop.Initializers.Statements[0] is Declare { Initializer: Constant or VarRef } counter
+            && loop.Initializers.Statements.Skip(1).All(s => !IrWalker.Reads(((Declare)s).Initializer!).Contains(counter.Variable.Name))
+            && AsCountedLoop(loop with { Initializers = new Block(Ir.Array<IrStmt>(counter)) }) is not null)
+        {
+            var hoisted = new List<IrStmt>(Lower(loop.Initializers.Statements.Skip(1).ToList()));
+            hoisted.AddRange(LowerFor(loop with { Initializers = new Block(Ir.Array<IrStmt>(counter)) }));
+            return hoisted;
+        }
+
         if (AsCountedLoop(loop) is { } counted)
         {
             var frame = new LoopFrame { ContinueFlag = ContainsJump<Continue>(loop.Body) ? NewFlag("_continue") : null };

@@ -77,6 +77,27 @@ public class RowSaveTests
                 return s;
             }
 
+            // det's minor copy: a for with two variables and a continue is still counted by its first one.
+            [Differentiable]
+            public static double Minor(double[] a, int ell, int column)
+            {
+                int m = ell - 1;
+                double[] minor = new double[m * m];
+                for (int r = 1; r < ell; r++)
+                {
+                    for (int c = 0, k = 0; c < ell; c++)
+                    {
+                        if (c == column) continue;
+                        minor[(r - 1) * m + k] = a[r * ell + c] * a[c];
+                        k++;
+                    }
+                }
+
+                double s = 0;
+                for (int i = 0; i < minor.Length; i++) s += minor[i] * minor[i] * (i + 1);
+                return s;
+            }
+
             // The reverse reads an earlier element before the store: element by element.
             [Differentiable]
             public static double Shifted(double[] x, int k)
@@ -130,6 +151,16 @@ public class RowSaveTests
         Check(Compiled.Assembly, "Rows.S", "Centred", r => new object?[] { RandomArray(r, n), RandomArray(r, 3 * n), 3 });
         Check(Compiled.Assembly, "Rows.S", "Shifted", r => new object?[] { RandomArray(r, n), 3 });
         Check(Compiled.Assembly, "Rows.S", "Refilled", r => new object?[] { RandomArray(r, n), 3 });
+        Check(Compiled.Assembly, "Rows.S", "Minor", r => new object?[] { RandomArray(r, 16), 4, n % 4 });
+    }
+
+    [Fact]
+    public void A_for_with_two_variables_is_counted_by_the_first()
+    {
+        string minor = Backward("Minor");
+        Assert.Contains("for (int c = 0; c < ell; c++)", minor);
+        Assert.DoesNotContain("_trips", minor);
+        Assert.DoesNotContain("_saved_c", minor);
     }
 
     [Fact]
