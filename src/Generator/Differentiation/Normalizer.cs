@@ -307,10 +307,10 @@ internal sealed partial class Normalizer
         if (loop.Initializers.Statements.Count > 1 && loop.Initializers.Statements.All(s => s is Declare { Initializer: not null })
             && loop.Initializers.Statements[0] is Declare { Initializer: Constant or VarRef } counter
             && loop.Initializers.Statements.Skip(1).All(s => !IrWalker.Reads(((Declare)s).Initializer!).Contains(counter.Variable.Name))
-            && AsCountedLoop(loop with { Initializers = new Block(Ir.Array<IrStmt>(counter)) }) is not null)
+            && loop with { Initializers = new Block(Ir.Array<IrStmt>(counter)) } is var byCounter && AsCountedLoop(byCounter) is not null)
         {
             var hoisted = new List<IrStmt>(Lower(loop.Initializers.Statements.Skip(1).ToList()));
-            hoisted.AddRange(LowerFor(loop with { Initializers = new Block(Ir.Array<IrStmt>(counter)) }));
+            hoisted.AddRange(LowerFor(byCounter));
             return hoisted;
         }
 

@@ -94,13 +94,11 @@ internal sealed partial class ReverseAssembler
     {
         if (!_blocks.TryGetValue(loopStep, out var rows)) yield break;
         var loop = (Loop)loopStep.Stmt;
-        IrExpr start = resolved ? _analysis.Resolve(loop.Start!) : loop.Start!;
-        IrExpr bound = resolved ? _analysis.Resolve(loop.Bound!) : loop.Bound!;
-        IrExpr count = start is Constant { Value: 0 } ? bound : new Binary(IrType.Int, BinaryOp.Subtract, bound, start);
-        if (loop.Inclusive) count = IntOffset(count, 1);
+        if (resolved) loop = loop with { Start = _analysis.Resolve(loop.Start!), Bound = _analysis.Resolve(loop.Bound!) };
+        IrExpr count = Trips(loop);
         foreach (var (array, stack) in rows)
         {
-            yield return new Evaluate(null, new RuntimeCall(IrType.Void, op, Ir.Array(array, start, count), stack.Ref));
+            yield return new Evaluate(null, new RuntimeCall(IrType.Void, op, Ir.Array(array, loop.Start!, count), stack.Ref));
         }
     }
 }

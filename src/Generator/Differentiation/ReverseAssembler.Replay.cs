@@ -15,24 +15,8 @@ internal sealed partial class ReverseAssembler
     {
         foreach (string target in step.Replay!.Targets)
         {
-            IrVar variable = _variables[target];
-            if (step.InLoop)
-            {
-                into.Add(new Push(Stack(target, variable.Type).Name, variable.Ref));
-                continue;
-            }
-
-            IrVar slot = new(_names.Numbered("_entry_" + target.TrimStart('_') + "_"), variable.Type);
-            _entrySlots[(step, target)] = slot;
-            if (step.TopLevel)
-            {
-                into.Add(new Declare(null, slot, variable.Ref));
-            }
-            else
-            {
-                _lateDeclarations.Add(new Declare(null, slot, null));
-                into.Add(new Assign(null, slot.Ref, variable.Ref));
-            }
+            into.Add(SaveTo(step, target, "_entry_", _variables[target].Ref, null, out IrVar? slot));
+            if (slot is not null) _entrySlots[(step, target)] = slot;
         }
 
         var body = new List<IrStmt>();

@@ -312,70 +312,6 @@ internal sealed partial class ReverseAssembler
         return new Assign(null, adjoint, value);
     }
 
-    private IrStmt SaveValue(Step step)
-    {
-        IrExpr current = SavedValue(step);
-        if (step.InLoop) return new Push(Stack(step.Target!, current.Type).Name, current);
-        IrVar slot = new(_names.Numbered("_saved_" + step.Target!.TrimStart('_') + "_"), current.Type);
-        _saveSlots[step] = slot;
-        if (step.TopLevel) return new Declare(null, slot, current);
-        _lateDeclarations.Add(new Declare(null, slot, null));
-        return new Assign(null, slot.Ref, current);
-    }
-
-    private readonly Dictionary<(Step, string), IrVar> _arraySlots = new();
-
-    /// <summary>Saves a whole array a call is about to overwrite: a pooled copy, in a local or on a stack of copies.</summary>
-    private IrStmt SaveArray(Step step, string output)
-    {
-        IrVar array = _variables[output];
-        IrExpr copy = RentCopy(array.Ref, array.Type.ElementType);
-        if (step.InLoop) return new Push(Stack(output, copy.Type).Name, copy);
-        IrVar slot = new(_names.Numbered("_saved_" + output.TrimStart('_') + "_"), copy.Type);
-        _arraySlots[(step, output)] = slot;
-        if (step.TopLevel) return new Declare(null, slot, copy);
-        _lateDeclarations.Add(new Declare(null, slot, EmptyArray(copy.Type)));
-        return new Assign(null, slot.Ref, copy);
-    }
-
-    private IrStmt RestoreArray(Step step, string output)
-    {
-        IrVar array = _variables[output];
-        IrType copyType = IrType.ArrayOf(array.Type.ElementType, 1);
-        IrExpr saved = step.InLoop ? new Pop(copyType, Stack(output, copyType).Name) : _arraySlots[(step, output)].Ref;
-        return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.Restore, Array(saved, array.Ref)));
-    }
-
-    private IrExpr SavedValue(Step step) => step.Stmt switch
-    {
-        Declare d => d.Variable.Ref,
-        // An element's index with recomputed integers computed again: IndexReads counts those, not their variables.
-        Assign { Target: ElementAt } a => _analysis.Resolve(a.Target),
-        Assign a => a.Target,
-        _ => throw new InvalidOperationException(),
-    };
-
-    private IrStmt RestoreValue(Step step)
-    {
-        IrExpr target = SavedValue(step);
-        IrExpr value = step.InLoop ? new Pop(target.Type, Stack(step.Target!, target.Type).Name) : _saveSlots[step].Ref;
-        return new Assign(null, target, value);
-    }
-
-    /// <summary>The pooled stack of one variable's saved values (or of one array's saved elements).</summary>
-    private IrVar Stack(string variable, IrType type)
-    {
-        string key = variable + " " + type.Name;
-        if (!_stacks.TryGetValue(key, out IrVar? stack))
-        {
-            stack = new IrVar(_names.Fresh("_saved_" + variable.TrimStart('_')), IrType.StackOf(type));
-            _stacks[key] = stack;
-            _stackOrder.Add(stack);
-        }
-
-        return stack;
-    }
-
     private void EmitReverse(List<Step> steps, List<IrStmt> into, string? enclosingOrigin)
     {
         // A statement's reverse is headed by its source line, unless the enclosing block already names it.
@@ -469,13 +405,19 @@ internal sealed partial class ReverseAssembler
 
         var stacks = Direct(body).OfType<Push>().Select(p => p.Stack).Distinct().ToList();
         if (stacks.Count == 0) yield break;
-        IrExpr from = loop.Descending ? loop.Bound! : loop.Start!, to = loop.Descending ? loop.Start! : loop.Bound!;
-        IrExpr trips = from is Constant { Value: 0 } ? to : new Binary(IrType.Int, BinaryOp.Subtract, to, from);
-        if (loop.Inclusive) trips = IntOffset(trips, 1);
+        IrExpr trips = Trips(loop);
         foreach (IrVar stack in _stackOrder.Where(s => stacks.Contains(s.Name)))
         {
             yield return new Evaluate(null, new RuntimeCall(IrType.Void, RuntimeOp.StackReserve, Array(trips), stack.Ref));
         }
+    }
+
+    /// <summary>How many times a counted loop runs: <c>b - a</c> (just <c>b</c> from 0), one more when inclusive.</summary>
+    private static IrExpr Trips(Loop loop)
+    {
+        IrExpr from = loop.Descending ? loop.Bound! : loop.Start!, to = loop.Descending ? loop.Start! : loop.Bound!;
+        IrExpr trips = from is Constant { Value: 0 } ? to : new Binary(IrType.Int, BinaryOp.Subtract, to, from);
+        return loop.Inclusive ? IntOffset(trips, 1) : trips;
     }
 
     /// <summary><c>for (int i = a; i &lt; b; i++)</c> runs back as <c>for (int i = b - 1; i &gt;= a; i--)</c>, storing nothing.</summary>

@@ -58,14 +58,27 @@ internal static partial class Simplifier
     /// end of one. A factor read from an array (<c>dL[o + r] += _d_product[r] * centred[s]</c>) is read under the
     /// loop's own first test (<c>if (s + 1 &lt; d)</c>), where the loop read it too.
     /// </summary>
-    public static List<IrStmt> VectorizeScaledAdds(IReadOnlyList<IrStmt> block)
+    public static List<IrStmt> VectorizeScaledAdds(IReadOnlyList<IrStmt> block) =>
+        VectorizeLoops(block, loop => ScaledAdd(loop) ?? DotProduct(loop));
+
+    /// <summary>
+    /// A forward-sweep loop of the same form that adds into a local array no other name can refer to
+    /// (<paramref name="unaliased"/>: <c>product[r] += l[column + r] * centred[s]</c>, the user's own triangular product)
+    /// becomes one call to <c>Kernels.AddScaledExactly</c>, which adds every element, so the values stay the primal's to
+    /// the bit. Only for <c>double</c> and <c>float</c>.
+    /// </summary>
+    public static List<IrStmt> VectorizeForwardScaledAdds(IReadOnlyList<IrStmt> block, HashSet<string> unaliased) =>
+        unaliased.Count == 0 ? block.ToList() : VectorizeLoops(block, loop => ScaledAdd(loop, unaliased));
+
+    /// <summary>Every loop of the block, nested ones too, that <paramref name="kernel"/> turns into one call, replaced by it.</summary>
+    private static List<IrStmt> VectorizeLoops(IReadOnlyList<IrStmt> block, System.Func<Loop, IrStmt?> kernel)
     {
         var result = new List<IrStmt>(block.Count);
         foreach (IrStmt stmt in block)
         {
             switch (stmt)
             {
-                case Loop loop when (ScaledAdd(loop) ?? DotProduct(loop)) is { } call:
+                case Loop loop when kernel(loop) is { } call:
                     // A comment the loop's body held (the source statement) goes before the call.
                     result.AddRange(loop.Body.Statements.OfType<Comment>());
                     // double _sum = 0.0; … _sum += Kernels.Dot(…) reads as double _sum = Kernels.Dot(…).
@@ -81,33 +94,7 @@ internal static partial class Simplifier
                     result.Add(call);
                     break;
                 default:
-                    result.Add(IrWalker.MapBlocks(stmt, VectorizeScaledAdds));
-                    break;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// A forward-sweep loop of the same form that adds into a local array no other name can refer to
-    /// (<paramref name="unaliased"/>: <c>product[r] += l[column + r] * centred[s]</c>, the user's own triangular product)
-    /// becomes one call to <c>Kernels.AddScaledExactly</c>, which adds every element, so the values stay the primal's to
-    /// the bit. Only for <c>double</c> and <c>float</c>.
-    /// </summary>
-    public static List<IrStmt> VectorizeForwardScaledAdds(IReadOnlyList<IrStmt> block, HashSet<string> unaliased)
-    {
-        var result = new List<IrStmt>(block.Count);
-        foreach (IrStmt stmt in block)
-        {
-            switch (stmt)
-            {
-                case Loop loop when unaliased.Count > 0 && ScaledAdd(loop, unaliased) is { } call:
-                    result.AddRange(loop.Body.Statements.OfType<Comment>());
-                    result.Add(call);
-                    break;
-                default:
-                    result.Add(IrWalker.MapBlocks(stmt, inner => VectorizeForwardScaledAdds(inner, unaliased)));
+                    result.Add(IrWalker.MapBlocks(stmt, inner => VectorizeLoops(inner, kernel)));
                     break;
             }
         }

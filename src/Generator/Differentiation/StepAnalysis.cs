@@ -87,11 +87,7 @@ internal sealed class StepAnalysis
                 continue;
             }
 
-            if (user.Stmt is not Assign { Target: ElementAt { Array: VarRef array, Indices.Count: 1 } target } store || array.Name != output.Name
-                || target.Indices.Concat(new[] { store.Value }).Any(e => MentionsBeyondLength(e, output.Name)))
-            {
-                continue;
-            }
+            if (PlainStore(user, output.Name) is not { } target) continue;
 
             List<Loop> loops = _enclosingLoops[user].Select(l => (Loop)l.Stmt).ToList();
             if (!loops.All(l => l.IsCounted)) continue;
@@ -100,6 +96,16 @@ internal sealed class StepAnalysis
             if (SeparatesIterations(Resolve(target.Indices[0]), loops, loops.Count, changing)) _writeOnceOutputs.Add(output.Name);
         }
     }
+
+    /// <summary>
+    /// The element <paramref name="user"/> stores into the output, <c>y[i] = …</c> with one index, where neither the index
+    /// nor the value reads the output; else null.
+    /// </summary>
+    private ElementAt? PlainStore(Step user, string output) =>
+        user.Stmt is Assign { Target: ElementAt { Array: VarRef array, Indices.Count: 1 } target } store && array.Name == output
+        && !target.Indices.Concat(new[] { store.Value }).Any(e => MentionsBeyondLength(e, output))
+            ? target
+            : null;
 
     /// <summary>
     /// Several stores into an output that never meet: constant indices outside loops, all different, and at most one
@@ -112,11 +118,7 @@ internal sealed class StepAnalysis
         double? rangeStart = null;
         foreach (Step user in users)
         {
-            if (user.Stmt is not Assign { Target: ElementAt { Array: VarRef array, Indices.Count: 1 } target } store || array.Name != output
-                || target.Indices.Concat(new[] { store.Value }).Any(e => MentionsBeyondLength(e, output)))
-            {
-                return false;
-            }
+            if (PlainStore(user, output) is not { } target) return false;
 
             List<Loop> loops = _enclosingLoops[user].Select(l => (Loop)l.Stmt).ToList();
             IrExpr index = Resolve(target.Indices[0]);
